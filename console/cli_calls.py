@@ -1,0 +1,202 @@
+"""The call-log commands of `helpline-console`: log-call, stats, export-calls, callbacks."""
+
+import json
+import sys
+
+from console.cli import EXIT_OK, Refused, open_for, parse_at, parse_dob
+
+
+def add_call_commands(command) -> None:
+    p = command("log-call", "Validate and durably store a call record (JSON, or JSON Lines with --file).")
+    p.add_argument("--file", help="a JSON record or JSON Lines file (default: standard input)")
+
+    p = command("stats", "Call statistics over [--since, --until).")
+    p.add_argument("--since")
+    p.add_argument("--until")
+
+    p = command("export-calls", "Export stored call records as CSV or JSON Lines.")
+    p.add_argument("--since")
+    p.add_argument("--until")
+    p.add_argument("--format", default="csv", choices=("csv", "jsonl"))
+    p.add_argument("--output", help="file to write (default: standard output)")
+
+    p = command("callbacks", "Book, list, assign and complete callbacks.")
+    sub = p.add_subparsers(dest="callbacks_command", metavar="ACTION", required=True)
+    from console.cli import _add_common
+
+    b = sub.add_parser("book", help="book a callback to the numbers on file of the caller's name match")
+    _add_common(b, suppress=True)
+    for option in ("--family-name", "--given-name", "--dob"):
+        b.add_argument(option)
+    b.add_argument("--due", help="when to call back, ISO 8601 with offset (default now)")
+    b.add_argument("--call-id")
+    b.add_argument("--reason", default="caller_asked", choices=("caller_asked", "not_verified"))
+    ls = sub.add_parser("list", help="list callbacks")
+    _add_common(ls, suppress=True)
+    ls.add_argument("--which", default="open", choices=("open", "due", "overdue", "closed", "all"))
+    ls.add_argument("--assigned-to")
+    a = sub.add_parser("assign", help="assign a callback to an operator")
+    _add_common(a, suppress=True)
+    a.add_argument("callback_id")
+    a.add_argument("assignee")
+    c = sub.add_parser("complete", help="close a callback with its outcome")
+    _add_common(c, suppress=True)
+    c.add_argument("callback_id")
+    c.add_argument("--outcome", required=True, choices=("answered", "no_answer", "wrong_number", "declined", "no_number_on_file"))
+    c.add_argument("--notes")
+
+
+def read_call_records(text: str, operator) -> tuple[list[dict], bool]:
+    """One JSON record, or a batch (JSON Lines or a JSON list), every record
+    validated before any is stored; returns the records and whether it was a batch."""
+    from console.core.calls import CallRecordInvalid, validate_call_record
+
+    stripped = text.strip()
+    if not stripped:
+        raise Refused("No call record was given: pass --file or a JSON record on standard input.")
+    try:
+        whole = json.loads(stripped)
+        batch = isinstance(whole, list)
+        documents = list(enumerate(whole, 1)) if batch else [(None, whole)]
+    except json.JSONDecodeError:
+        batch = True
+        documents = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                documents.append((number, json.loads(line)))
+            except json.JSONDecodeError as exc:
+                raise Refused(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno}); nothing was stored.") from None
+    problems, records, seen = [], [], set()
+    for number, document in documents:
+        where = f"record {number}: " if number is not None else ""
+        try:
+            record = validate_call_record(document, operator=operator, where=where)
+        except CallRecordInvalid as exc:
+            problems += exc.problems
+            continue
+        if record["call_id"] in seen:
+            continue
+        seen.add(record["call_id"])
+        records.append(record)
+    if problems:
+        raise Refused(*problems, "Nothing was stored.")
+    return records, batch
+
+
+def cmd_log_call(args, out) -> int:
+    if args.file:
+        try:
+            with open(args.file, encoding="utf-8-sig") as f:
+                text = f.read()
+        except OSError as exc:
+            raise Refused(f"{args.file}: cannot be read ({exc.strerror}).") from None
+    else:
+        text = sys.stdin.read()
+    cache = open_for(args)
+    try:
+        records, batch = read_call_records(text, cache.operator)
+        new = cache.log_calls(records)
+    finally:
+        cache.close()
+    if not batch:
+        out.emit({"call_id": records[0]["call_id"]},
+                 f"Saved call {records[0]['call_id']}." if new[0] else f"Call {records[0]['call_id']} was already saved.")
+    else:
+        ids = [r["call_id"] for r in records]
+        out.emit({"call_ids": ids, "stored": sum(new)}, f"Saved {sum(new)} new calls of {len(ids)}.")
+    return EXIT_OK
+
+
+def _window(args):
+    since = parse_at(args.since) if args.since else None
+    until = parse_at(args.until) if args.until else None
+    if since and until and until < since:
+        raise Refused("--until is before --since.")
+    return since, until
+
+
+def cmd_stats(args, out) -> int:
+    from console.store.calls import call_stats
+
+    since, until = _window(args)
+    cache = open_for(args)
+    try:
+        result = call_stats(cache.db, since, until)
+    finally:
+        cache.close()
+    handle = result["handle_time_seconds"]
+    text = "\n".join([
+        f"Calls: {result['calls']:,}   escalations: {result['escalations']:,}",
+        "Verification: " + ", ".join(f"{k} {v:,}" for k, v in result["verification"].items()),
+        "Disclosed: " + ", ".join(f"{k} {v:,}" for k, v in result["disclosed"].items()),
+        f"Handle time: median {handle['median']} s, p90 {handle['p90']} s",
+        *(f"{key.replace('_', ' ')}: " + (", ".join(f"{k} {v:,}" for k, v in result[key].items()) or "-")
+          for key in ("by_outcome", "by_caller_type", "by_region", "by_operator")),
+    ])
+    out.emit(result, text)
+    return EXIT_OK
+
+
+def cmd_export_calls(args, out) -> int:
+    from console.store.calls import export_calls
+    from console.store.exports import write_calls
+
+    since, until = _window(args)
+    cache = open_for(args)
+    try:
+        records = list(export_calls(cache.db, since, until))
+        if args.output:
+            with open(args.output, "w", encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="") as f:
+                write_calls(records, f, args.format)
+        else:
+            if args.format == "csv":
+                sys.stdout.write("\ufeff")
+            write_calls(records, sys.stdout, args.format)
+        cache.record_export("calls", len(records), format=args.format)
+    finally:
+        cache.close()
+    if args.output:
+        print(f"Exported {len(records):,} calls to {args.output}.", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_callbacks(args, out) -> int:
+    from console.core.policy import CallerClaim
+    from console.store import callbacks
+
+    cache = open_for(args)
+    actor = {"operator": cache.operator, "workstation": cache.workstation}
+    try:
+        if args.callbacks_command == "book":
+            claim = CallerClaim(family_name=args.family_name, given_name=args.given_name, date_of_birth=parse_dob(args.dob))
+            due = parse_at(args.due) if args.due else None
+            booked = callbacks.book_callback(cache.db, claim, due_at=due, call_id=args.call_id, reason=args.reason, **actor)
+            out.emit(booked, f"Callback {booked['callback_id']} booked, due {booked['due_at']}.")
+        elif args.callbacks_command == "list":
+            rows = callbacks.list_callbacks(cache.db, which=args.which, operator=args.assigned_to)
+            lines = [f"{r['callback_id']}  due {r['due_at']}  {r['status']}{' OVERDUE' if r['overdue'] else ''}  "
+                     f"assigned {r['assigned_to'] or '-'}  {', '.join(r['numbers'])}" for r in rows]
+            out.emit({"callbacks": rows}, "\n".join(lines) if lines else "No callbacks.")
+        elif args.callbacks_command == "assign":
+            row = callbacks.assign_callback(cache.db, args.callback_id, args.assignee, **actor)
+            out.emit({"callback_id": row["callback_id"], "assigned_to": row["assigned_to"]},
+                     f"Callback {row['callback_id']} assigned to {row['assigned_to']}.")
+        else:
+            row = callbacks.complete_callback(cache.db, args.callback_id, args.outcome, notes=args.notes, **actor)
+            out.emit({"callback_id": row["callback_id"], "status": row["status"], "outcome": row["outcome"]},
+                     f"Callback {row['callback_id']} closed: {row['outcome']}.")
+    except callbacks.CallbackError as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        cache.close()
+    return EXIT_OK
+
+
+CALL_COMMANDS = {
+    "log-call": cmd_log_call,
+    "stats": cmd_stats,
+    "export-calls": cmd_export_calls,
+    "callbacks": cmd_callbacks,
+}

@@ -1,0 +1,182 @@
+"""Call records (cli.md, "Call record"): validation with one sentence per
+problem, and the normalised form that is stored, exported and synced."""
+
+import re
+import uuid
+
+from console.core.policy import CALLER_TYPES, FLAGS, GUIDANCE_IDS
+from console.core.timeutil import TimeFormatError, parse_instant
+
+VERIFICATIONS = ("verified", "not_verified", "not_attempted")
+ASSURANCES = ("possession", "knowledge")
+DISCLOSED = ("affected", "not_affected")
+OUTCOMES = ("resolved", "callback", "escalated", "referred", "abandoned")
+SCAM_CHANNELS = ("call", "text", "email", "other")
+SCAM_FIELDS = ("channel", "contact", "claimed_identity", "asked_for")
+NOTES_MAX = 4000
+FIELDS = (
+    "call_id", "started_at", "ended_at", "operator", "caller_type", "person_id", "verification", "assurance",
+    "disclosed_status", "guidance_delivered", "topics", "flags", "outcome", "region", "notes", "scam_report",
+)
+REQUIRED = ("started_at", "ended_at", "caller_type", "verification", "outcome")
+_CALL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+class CallRecordInvalid(ValueError):
+    def __init__(self, problems: list[str]):
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+def _text(record, key, problems, where, limit=200):
+    value = record.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        problems.append(f"{where}{key} must be text.")
+        return None
+    if len(value) > limit:
+        problems.append(f"{where}{key} is longer than {limit:,} characters ({len(value):,}).")
+    return value
+
+
+def _enum(record, key, allowed, problems, where, required=False):
+    value = record.get(key)
+    if value is None or value == "":
+        # an empty value counts as absent: a missing required one is reported once
+        if required:
+            problems.append(f"{where}{key} is required (one of {', '.join(allowed)}).")
+        return None
+    if value not in allowed:
+        problems.append(f"{where}{key} {value!r} is not one of {', '.join(allowed)}.")
+        return None
+    return value
+
+
+def validate_call_record(record, *, operator: str | None = None, where: str = "") -> dict:
+    """The normalised record, or CallRecordInvalid listing every problem.
+
+    `operator` fills in a record that names none; `where` prefixes each
+    sentence (e.g. "line 3: ") so a batch's problems point at their line.
+    """
+    if not isinstance(record, dict):
+        raise CallRecordInvalid([f"{where}a call record must be a JSON object."])
+    problems: list[str] = []
+    unknown = sorted(set(record) - set(FIELDS))
+    if unknown:
+        problems.append(f"{where}unknown keys {', '.join(unknown)}; a call record has only {', '.join(FIELDS)}.")
+    for key in REQUIRED:
+        if record.get(key) in (None, ""):
+            problems.append(f"{where}{key} is required.")
+
+    call_id = record.get("call_id")
+    if call_id in (None, ""):
+        call_id = str(uuid.uuid4())
+    elif not isinstance(call_id, str) or not _CALL_ID.fullmatch(call_id):
+        problems.append(f"{where}call_id {call_id!r} is not a UUID or a short id of letters, digits and . _ : -.")
+
+    times = {}
+    for key in ("started_at", "ended_at"):
+        value = record.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str):
+            problems.append(f"{where}{key} must be text: an ISO 8601 time with an offset, e.g. 2026-01-06T09:12:00+13:00.")
+            continue
+        try:
+            times[key] = parse_instant(value, key)
+        except TimeFormatError as exc:
+            problems.append(f"{where}{exc}.")
+    if len(times) == 2 and times["ended_at"] < times["started_at"]:
+        problems.append(f"{where}ended_at {record['ended_at']} is before started_at {record['started_at']}.")
+
+    caller_type = _enum(record, "caller_type", CALLER_TYPES, problems, where)
+    verification = _enum(record, "verification", VERIFICATIONS, problems, where)
+    assurance = _enum(record, "assurance", ASSURANCES, problems, where)
+    disclosed = _enum(record, "disclosed_status", DISCLOSED, problems, where)
+    outcome = _enum(record, "outcome", OUTCOMES, problems, where)
+    if disclosed is not None and verification != "verified":
+        problems.append(f"{where}disclosed_status is {disclosed!r} but the caller was not verified; nothing may be disclosed.")
+    if assurance is not None and verification != "verified":
+        problems.append(f"{where}assurance is set but the caller was not verified.")
+
+    guidance = []
+    delivered = record.get("guidance_delivered") or []
+    if not isinstance(delivered, list):
+        problems.append(f"{where}guidance_delivered must be a list of {{\"id\", \"version\"}} objects.")
+        delivered = []
+    for i, item in enumerate(delivered):
+        if not isinstance(item, dict) or set(item) != {"id", "version"}:
+            problems.append(f"{where}guidance_delivered[{i}] must be an object with exactly id and version.")
+            continue
+        if item["id"] not in GUIDANCE_IDS:
+            problems.append(f"{where}guidance_delivered[{i}]: {item['id']!r} is not a guidance script.")
+        if not isinstance(item["version"], (str, int)) or isinstance(item["version"], bool) or str(item["version"]) == "":
+            problems.append(f"{where}guidance_delivered[{i}]: version must be text such as \"1\".")
+            continue
+        guidance.append({"id": item["id"], "version": str(item["version"])})
+
+    topics = record.get("topics") or []
+    if not isinstance(topics, list) or not all(isinstance(t, str) and 0 < len(t) <= 100 for t in topics):
+        problems.append(f"{where}topics must be a list of short texts.")
+        topics = []
+    flags = record.get("flags") or []
+    if not isinstance(flags, list):
+        problems.append(f"{where}flags must be a list.")
+        flags = []
+    for flag in flags:
+        if flag not in FLAGS:
+            problems.append(f"{where}flag {flag!r} is not one of {', '.join(FLAGS)}.")
+
+    notes = record.get("notes")
+    if notes is not None and not isinstance(notes, str):
+        problems.append(f"{where}notes must be text.")
+    elif notes and len(notes) > NOTES_MAX:
+        problems.append(f"{where}notes are {len(notes):,} characters; the most is {NOTES_MAX:,}.")
+
+    scam = record.get("scam_report")
+    if scam == {}:
+        scam = None  # optional: absent, empty or null
+    if scam is not None:
+        if not isinstance(scam, dict):
+            problems.append(f"{where}scam_report must be an object with {', '.join(SCAM_FIELDS)}.")
+            scam = None
+        else:
+            extra = sorted(set(scam) - set(SCAM_FIELDS))
+            if extra:
+                problems.append(f"{where}scam_report has unknown keys {', '.join(extra)}.")
+            _enum(scam, "channel", SCAM_CHANNELS, problems, f"{where}scam_report.", required=True)
+            for key in ("contact", "claimed_identity", "asked_for"):
+                _text(scam, key, problems, f"{where}scam_report.", limit=500)
+            scam = {k: scam.get(k) or None for k in SCAM_FIELDS}
+
+    acting = _text(record, "operator", problems, where, limit=64) or operator
+    if not acting:
+        problems.append(f"{where}operator is required: put it in the record or give --operator.")
+    person_id = _text(record, "person_id", problems, where, limit=64)
+    region = _text(record, "region", problems, where, limit=64)
+
+    if problems:
+        raise CallRecordInvalid(problems)
+    return {
+        "call_id": call_id,
+        "started_at": record["started_at"].strip(),
+        "ended_at": record["ended_at"].strip(),
+        "operator": acting,
+        "caller_type": caller_type,
+        "person_id": person_id,
+        "verification": verification,
+        "assurance": assurance,
+        "disclosed_status": disclosed,
+        "guidance_delivered": guidance,
+        "topics": list(topics),
+        "flags": list(dict.fromkeys(flags)),
+        "outcome": outcome,
+        "region": region,
+        "notes": notes or None,
+        "scam_report": scam,
+    }
+
+
+def handle_seconds(record: dict) -> float:
+    return (parse_instant(record["ended_at"]) - parse_instant(record["started_at"])).total_seconds()

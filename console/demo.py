@@ -1,0 +1,97 @@
+"""Demo mode: a freshly generated register in a temporary cache, and callers to try."""
+
+import csv
+import shlex
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class DemoCaller:
+    label: str
+    family_name: str
+    given_name: str
+    date_of_birth: str
+    code: str | None = None
+    nhi: str | None = None
+    phone: str | None = None
+
+    def check_caller_args(self) -> list[str]:
+        args = ["--family-name", self.family_name, "--given-name", self.given_name, "--dob", self.date_of_birth]
+        for option, value in (("--code", self.code), ("--nhi", self.nhi), ("--phone", self.phone)):
+            if value:
+                args += [option, value]
+        return args
+
+
+@dataclass
+class Demo:
+    folder: Path
+    cache_path: Path
+    register_path: Path
+    register_version: str
+    callers: list[DemoCaller] = field(default_factory=list)
+
+    def instructions(self) -> str:
+        db = shlex.quote(str(self.cache_path))
+        lines = [
+            f"Demo register {self.register_version} imported into {self.cache_path}",
+            "",
+            "Try these callers:",
+        ]
+        for caller in self.callers:
+            lines.append(f"  # {caller.label}")
+            lines.append(f"  helpline-console --db {db} check-caller {shlex.join(caller.check_caller_args())}")
+        lines += [
+            "",
+            f"  helpline-console --db {db} search --name {shlex.quote(self.callers[0].family_name)}",
+            f"  helpline-console --db {db} stats",
+            f"  helpline-console --db {db} audit verify",
+        ]
+        return "\n".join(lines)
+
+
+def _pick_callers(register: Path) -> list[DemoCaller]:
+    """An affected caller with their code, one with NHI and phone, and one not affected."""
+    affected = set()
+    with open(register / "documents.csv", encoding="utf-8-sig", newline="") as f:
+        affected = {row["person_id"] for row in csv.DictReader(f)}
+    wanted = {"possession": None, "knowledge": None, "not_affected": None}
+    with open(register / "persons.csv", encoding="utf-8-sig", newline="") as f:
+        for row in csv.DictReader(f):
+            if not row["date_of_birth"]:
+                continue
+            given = row["given_names"].split()[0]
+            phone = row["phones"].split(";")[0].strip() if row["phones"] else None
+            if row["person_id"] in affected and row["notification_code"] and not wanted["possession"]:
+                wanted["possession"] = DemoCaller("affected, verified by the notification code", row["family_name"],
+                                                  given, row["date_of_birth"], code=row["notification_code"])
+            elif row["person_id"] in affected and row["nhi"] and phone and not wanted["knowledge"]:
+                wanted["knowledge"] = DemoCaller("affected, verified by NHI and phone (status only)", row["family_name"],
+                                                 given, row["date_of_birth"], nhi=row["nhi"], phone=phone)
+            elif row["person_id"] not in affected and row["notification_code"] and not wanted["not_affected"]:
+                wanted["not_affected"] = DemoCaller("not affected", row["family_name"], given, row["date_of_birth"],
+                                                    code=row["notification_code"])
+            if all(wanted.values()):
+                break
+    return [c for c in wanted.values() if c]
+
+
+def prepare_demo(persons: int = 20_000, progress=None, folder: Path | None = None) -> Demo:
+    from console.core.demo_register import write_demo_register
+    from console.store.cache import Cache
+
+    folder = Path(folder or tempfile.mkdtemp(prefix="helpline-demo-"))
+    register = folder / "register"
+    manifest = write_demo_register(register, persons, seed=2026,
+                                   progress=(lambda d, t: progress("generating", d, t)) if progress else None)
+    cache_path = folder / "cache.db"
+    cache = Cache.open(cache_path, operator="demo-admin")
+    try:
+        cache.import_register(register, progress=progress)
+    finally:
+        cache.close()
+    if progress and hasattr(progress, "finish"):
+        progress.finish()
+    return Demo(folder, cache_path, register, manifest["register_version"], _pick_callers(register))

@@ -1,0 +1,1 @@
+"""The local cache: SQLite through sqlite-utils. No Qt, no network."""

@@ -1,0 +1,145 @@
+"""Callbacks, and the policy's callback verification route.
+
+A callback is booked from what the caller said: it silently holds the name
+match's person ids (never shown to the operator who booked it) and is placed
+to the phone numbers on file. When nobody matched it closes at once as
+"no number on file" for a supervisor to review; the booking operator sees
+the same confirmation either way. An answered callback followed by a name
+match verifies with possession.
+"""
+
+import json
+import uuid
+from datetime import timedelta
+
+from console.core.contact import phone_display, split_phones
+from console.core.policy import CallerClaim, is_name_match
+from console.core.timeutil import now, utc_text
+from console.store import persons
+from console.store.audit import append_audit
+from console.store.calls import queue_outbox
+from console.store.connection import write_transaction
+
+OUTCOMES = ("answered", "no_answer", "wrong_number", "declined", "no_number_on_file")
+OVERDUE_AFTER = timedelta(minutes=30)
+COLUMNS = (
+    "callback_id, booked_at, due_at, booked_by, assigned_to, workstation, call_id, person_ids, reason, status, "
+    "completed_at, completed_by, outcome, notes"
+)
+
+
+class CallbackError(ValueError):
+    pass
+
+
+def _row(cursor_row, description) -> dict:
+    row = dict(zip([d[0] for d in description], cursor_row))
+    row["person_ids"] = json.loads(row["person_ids"])
+    return row
+
+
+def get_callback(db, callback_id: str) -> dict | None:
+    cursor = db.execute(f"SELECT {COLUMNS} FROM callbacks WHERE callback_id = ?", [callback_id])
+    found = cursor.fetchone()
+    return _row(found, cursor.description) if found else None
+
+
+def book_callback(db, claim: CallerClaim, *, operator, workstation, due_at=None, call_id=None,
+                  reason: str = "caller_asked") -> dict:
+    """Book a callback for what the caller said; returns what the operator may see."""
+    matches = []
+    if claim.date_of_birth:
+        matches = [p.person_id for p in persons.persons_born_on(db, claim.date_of_birth.isoformat())
+                   if is_name_match(claim, p)]
+    has_number = any(split_phones(r["phones"]) for r in persons.person_rows(db, matches))
+    callback_id = str(uuid.uuid4())
+    booked = now()
+    row = {
+        "callback_id": callback_id, "booked_at": utc_text(booked), "due_at": utc_text(due_at or booked),
+        "booked_by": operator, "assigned_to": None, "workstation": workstation, "call_id": call_id,
+        "person_ids": json.dumps(matches), "reason": reason,
+        "status": "open" if has_number else "closed",
+        "completed_at": None if has_number else utc_text(booked),
+        "completed_by": None, "outcome": None if has_number else "no_number_on_file", "notes": None,
+    }
+    with write_transaction(db):
+        db.execute(f"INSERT INTO callbacks ({COLUMNS}) VALUES ({', '.join(':' + c.strip() for c in COLUMNS.split(','))})", row)
+        append_audit(db, "callback_booked", operator=operator, workstation=workstation,
+                     detail={"callback_id": callback_id, "name_matches": len(matches), "reason": reason,
+                             "closed_no_number": not has_number})
+        queue_outbox(db, "callback", callback_id, dict(row, person_ids=matches))
+    # identical whatever matched: the id and when it is due
+    return {"callback_id": callback_id, "due_at": row["due_at"], "status": "booked"}
+
+
+def list_callbacks(db, *, which: str = "open", operator: str | None = None, at=None) -> list[dict]:
+    """which: open, due, overdue, closed or all; operator narrows to those assigned to them."""
+    at = at or now()
+    clauses, params = [], []
+    if which in ("open", "due", "overdue"):
+        clauses.append("status = 'open'")
+    elif which == "closed":
+        clauses.append("status = 'closed'")
+    elif which != "all":
+        raise CallbackError(f"{which!r} is not one of open, due, overdue, closed, all.")
+    if which == "due":
+        clauses.append("due_at <= ?")
+        params.append(utc_text(at))
+    if which == "overdue":
+        clauses.append("due_at < ?")
+        params.append(utc_text(at - OVERDUE_AFTER))
+    if operator:
+        clauses.append("assigned_to = ?")
+        params.append(operator)
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    cursor = db.execute(f"SELECT {COLUMNS} FROM callbacks{where} ORDER BY due_at", params)
+    rows = [_row(r, cursor.description) for r in cursor]
+    for row in rows:
+        numbers = []
+        for person in persons.person_rows(db, row["person_ids"]):
+            numbers += [phone_display(p) or p for p in split_phones(person["phones"])]
+        row["numbers"] = list(dict.fromkeys(numbers)) if row["status"] == "open" else []
+        row["overdue"] = row["status"] == "open" and row["due_at"] < utc_text(at - OVERDUE_AFTER)
+        del row["person_ids"]  # who matched is never shown
+    return rows
+
+
+def _update(db, callback_id: str, operator, workstation, kind: str, changes: dict, detail: dict) -> dict:
+    with write_transaction(db):
+        if get_callback(db, callback_id) is None:
+            raise CallbackError(f"There is no callback {callback_id}.")
+        sets = ", ".join(f"{k} = :{k}" for k in changes)
+        db.execute(f"UPDATE callbacks SET {sets} WHERE callback_id = :callback_id", dict(changes, callback_id=callback_id))
+        append_audit(db, kind, operator=operator, workstation=workstation, detail=dict(detail, callback_id=callback_id))
+        updated = get_callback(db, callback_id)
+        db.execute("DELETE FROM outbox WHERE kind = 'callback' AND entity_id = ?", [callback_id])
+        queue_outbox(db, "callback", callback_id, updated)
+    return updated
+
+
+def assign_callback(db, callback_id: str, assignee: str, *, operator, workstation) -> dict:
+    return _update(db, callback_id, operator, workstation, "callback_assigned",
+                   {"assigned_to": assignee}, {"assigned_to": assignee})
+
+
+def complete_callback(db, callback_id: str, outcome: str, *, operator, workstation, notes: str | None = None) -> dict:
+    if outcome not in OUTCOMES:
+        raise CallbackError(f"{outcome!r} is not one of {', '.join(OUTCOMES)}.")
+    current = get_callback(db, callback_id)
+    if current is None:
+        raise CallbackError(f"There is no callback {callback_id}.")
+    if current["status"] != "open":
+        raise CallbackError(f"Callback {callback_id} is already closed ({current['outcome']}).")
+    return _update(db, callback_id, operator, workstation, "callback_completed",
+                   {"status": "closed", "outcome": outcome, "completed_at": utc_text(now()),
+                    "completed_by": operator, "notes": notes},
+                   {"outcome": outcome})
+
+
+def answered_callback_persons(db, callback_id: str) -> frozenset[str]:
+    """The persons an answered callback reached: a name match among them is
+    confirmed by possession. Empty for any other callback."""
+    callback = get_callback(db, callback_id)
+    if callback is None or callback["outcome"] != "answered":
+        return frozenset()
+    return frozenset(callback["person_ids"])

@@ -1,0 +1,170 @@
+"""The durable call log, its outbox and its statistics.
+
+A call, its outbox row (what sync sends to the hub), its day tallies and its
+audit entry are written in one BEGIN IMMEDIATE transaction on a WAL database
+with synchronous=FULL: "saved" is said only after COMMIT returns, and a crash
+at any point leaves all of them or none.
+"""
+
+import json
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+from console.core.calls import handle_seconds
+from console.core.stats import call_tallies, stats_from_tallies
+from console.core.timeutil import now, parse_instant, utc_text
+from console.store.audit import append_audit
+from console.store.connection import write_transaction
+
+EXPORT_FIELDS = (
+    "call_id", "started_at", "ended_at", "operator", "caller_type", "person_id", "verification", "assurance",
+    "disclosed_status", "guidance_delivered", "topics", "flags", "outcome", "region", "notes", "scam_report",
+    "register_version", "workstation",
+)
+
+
+def _canonical(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def queue_outbox(db, kind: str, entity_id: str, body: dict) -> None:
+    db.execute(
+        "INSERT OR IGNORE INTO outbox (kind, entity_id, body, queued_at) VALUES (?, ?, ?, ?)",
+        [kind, entity_id, _canonical(body), utc_text(now())],
+    )
+
+
+def _insert_call(db, record: dict, workstation: str, register_version: str | None, fault=None) -> bool:
+    """Insert one validated record in the open transaction; False if already stored."""
+    if db.execute("SELECT 1 FROM calls WHERE call_id = ?", [record["call_id"]]).fetchone():
+        return False
+    started = parse_instant(record["started_at"])
+    seconds = handle_seconds(record)
+    stored = dict(record, register_version=register_version, workstation=workstation)
+    db.execute(
+        "INSERT INTO calls (call_id, started_at, started_utc, ended_at, handle_seconds, operator, workstation, "
+        "caller_type, person_id, verification, assurance, disclosed_status, outcome, region, register_version, "
+        "saved_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [record["call_id"], record["started_at"], utc_text(started), record["ended_at"], seconds, record["operator"],
+         workstation, record["caller_type"], record["person_id"], record["verification"], record["assurance"],
+         record["disclosed_status"], record["outcome"], record["region"], register_version, utc_text(now()),
+         _canonical(stored)],
+    )
+    if fault:
+        fault("after_call_insert")
+    day = utc_text(started)[:10]
+    for dimension, value in call_tallies(record):
+        db.execute(
+            "INSERT INTO call_day_counts (day, dimension, value, n) VALUES (?, ?, ?, 1) "
+            "ON CONFLICT (day, dimension, value) DO UPDATE SET n = n + 1",
+            [day, dimension, value],
+        )
+    db.execute(
+        "INSERT INTO call_day_handle (day, seconds, n) VALUES (?, ?, 1) ON CONFLICT (day, seconds) DO UPDATE SET n = n + 1",
+        [day, seconds],
+    )
+    queue_outbox(db, "call", record["call_id"], stored)
+    return True
+
+
+def save_calls(db, records: list[dict], *, operator, workstation: str, register_version: str | None, fault=None) -> list[bool]:
+    """Store validated records durably, all in one transaction; returns, per
+    record, whether it was new (a call_id already stored is ignored)."""
+    with write_transaction(db):
+        stored = []
+        for record in records:
+            is_new = _insert_call(db, record, workstation, register_version, fault)
+            if is_new:
+                append_audit(db, "call_saved", operator=operator, workstation=workstation, person_id=record["person_id"],
+                             detail={"call_id": record["call_id"], "outcome": record["outcome"],
+                                     "verification": record["verification"],
+                                     "disclosed_status": record["disclosed_status"]})
+            stored.append(is_new)
+    return stored
+
+
+def outbox_count(db, kind: str | None = None) -> int:
+    if kind:
+        return db.execute("SELECT count(*) FROM outbox WHERE kind = ?", [kind]).fetchone()[0]
+    return db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+
+def calls_of_person(db, person_id: str, limit: int = 20) -> list[dict]:
+    """Earlier calls about a verified caller, newest first, so nobody tells their story twice."""
+    return [
+        json.loads(row[0]) for row in db.execute(
+            "SELECT record FROM calls WHERE person_id = ? ORDER BY started_utc DESC LIMIT ?", [person_id, limit]
+        )
+    ]
+
+
+# statistics
+
+
+def _day_start(day: str) -> datetime:
+    return datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
+
+
+def call_stats(db, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """cli.md's stats over calls with started_at in [since, until).
+
+    Whole UTC days inside the window are read from the day tallies; the
+    partial days at its edges from the calls themselves.
+    """
+    tallies: Counter = Counter()
+    histogram: Counter = Counter()
+    total = 0
+    first_day = db.execute("SELECT min(started_utc), max(started_utc) FROM calls").fetchone()
+    if first_day[0] is None:
+        return stats_from_tallies(tallies, 0, histogram)
+    lo = since.astimezone(timezone.utc) if since else _day_start(first_day[0][:10])
+    hi = until.astimezone(timezone.utc) if until else _day_start(first_day[1][:10]) + timedelta(days=1)
+    if hi <= lo:
+        return stats_from_tallies(tallies, 0, histogram)
+    full_from = _day_start(lo.date().isoformat())
+    if full_from < lo:
+        full_from += timedelta(days=1)
+    full_to = _day_start(hi.date().isoformat())
+    raw_ranges = []
+    if full_from < full_to:
+        days = (full_from.date().isoformat(), (full_to - timedelta(days=1)).date().isoformat())
+        for dimension, value, n in db.execute(
+            "SELECT dimension, value, sum(n) FROM call_day_counts WHERE day BETWEEN ? AND ? GROUP BY dimension, value", days
+        ):
+            tallies[(dimension, value)] += n
+        for seconds, n in db.execute(
+            "SELECT seconds, sum(n) FROM call_day_handle WHERE day BETWEEN ? AND ? GROUP BY seconds", days
+        ):
+            histogram[seconds] += n
+        total += sum(n for (d, _), n in tallies.items() if d == "outcome")
+        raw_ranges = [(lo, full_from), (full_to, hi)]
+    else:
+        raw_ranges = [(lo, hi)]
+    for start, end in raw_ranges:
+        if start >= end:
+            continue
+        for outcome, caller_type, verification, region, operator, disclosed, seconds in db.execute(
+            "SELECT outcome, caller_type, verification, region, operator, disclosed_status, handle_seconds "
+            "FROM calls WHERE started_utc >= ? AND started_utc < ?",
+            [utc_text(start), utc_text(end)],
+        ):
+            total += 1
+            histogram[seconds] += 1
+            for pair in call_tallies({"outcome": outcome, "caller_type": caller_type, "verification": verification,
+                                      "region": region, "operator": operator, "disclosed_status": disclosed}):
+                tallies[pair] += 1
+    return stats_from_tallies(tallies, total, histogram)
+
+
+def export_calls(db, since: datetime | None = None, until: datetime | None = None):
+    """Stored records (with register_version and workstation), oldest first."""
+    clauses, params = [], []
+    if since:
+        clauses.append("started_utc >= ?")
+        params.append(utc_text(since))
+    if until:
+        clauses.append("started_utc < ?")
+        params.append(utc_text(until))
+    where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
+    for (record,) in db.execute(f"SELECT record FROM calls{where} ORDER BY started_utc, call_id", params):
+        yield json.loads(record)

@@ -1,0 +1,28 @@
+"""Writing call records out: JSON Lines, or CSV that opens cleanly in a spreadsheet."""
+
+import csv
+import json
+
+from console.store.calls import EXPORT_FIELDS
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ";".join(f"{v['id']}@{v['version']}" if isinstance(v, dict) else str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def write_calls(records, stream, fmt: str) -> None:
+    """CSV callers open the stream with a byte-order mark ("utf-8-sig")."""
+    if fmt == "jsonl":
+        for record in records:
+            stream.write(json.dumps({k: record.get(k) for k in EXPORT_FIELDS}, ensure_ascii=False) + "\n")
+        return
+    writer = csv.writer(stream, lineterminator="\r\n")
+    writer.writerow(EXPORT_FIELDS)
+    for record in records:
+        writer.writerow([_cell(record.get(k)) for k in EXPORT_FIELDS])

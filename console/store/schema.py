@@ -1,0 +1,138 @@
+"""The cache's schema, as named migrations (sqlite-utils' `Migrations`).
+
+A migration is never edited once shipped: a change is a new `mNNN_…` function.
+"""
+
+import secrets
+import socket
+
+from sqlite_utils.migrations import Migrations
+
+from console.store.register_tables import create_register_tables
+
+migrations = Migrations("helpline-console")
+
+
+@migrations()
+def m001_register(db):
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+    # one id per workstation cache, recorded on every call and audit entry
+    host = "".join(c for c in socket.gethostname() if c.isalnum() or c in "-_")[:32] or "workstation"
+    db.execute("INSERT INTO meta VALUES ('workstation', ?)", [f"{host}-{secrets.token_hex(3)}"])
+    db.execute("INSERT INTO meta VALUES ('register_generation', '0')")
+    create_register_tables(db, prefix="", generation=0)
+
+
+@migrations()
+def m002_audit_and_attempts(db):
+    db.execute(
+        """CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY,
+            entry_id TEXT NOT NULL UNIQUE,
+            at TEXT NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            person_id TEXT,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_audit_at ON audit(at)")
+    db.execute("CREATE INDEX idx_audit_person ON audit(person_id)")
+    db.execute(
+        """CREATE TABLE failed_attempts (
+            attempt_id TEXT PRIMARY KEY,
+            person_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            cleared_by TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_failed_attempts_person ON failed_attempts(person_id, at)")
+    db.execute(
+        """CREATE TABLE unlocks (
+            unlock_id TEXT PRIMARY KEY,
+            person_id TEXT NOT NULL,
+            at TEXT NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            reason TEXT
+        )"""
+    )
+
+
+@migrations()
+def m003_calls_and_outbox(db):
+    db.execute(
+        """CREATE TABLE calls (
+            call_id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            started_utc TEXT NOT NULL,
+            ended_at TEXT NOT NULL,
+            handle_seconds REAL NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            caller_type TEXT NOT NULL,
+            person_id TEXT,
+            verification TEXT NOT NULL,
+            assurance TEXT,
+            disclosed_status TEXT,
+            outcome TEXT NOT NULL,
+            region TEXT,
+            register_version TEXT,
+            saved_at TEXT NOT NULL,
+            record TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX idx_calls_started ON calls(started_utc)")
+    db.execute("CREATE INDEX idx_calls_person ON calls(person_id)")
+    # Per-UTC-day tallies kept in the same transaction as each call, so stats
+    # over a million calls read thousands of rows, not a million.
+    db.execute(
+        """CREATE TABLE call_day_counts (
+            day TEXT NOT NULL, dimension TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (day, dimension, value)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE call_day_handle (
+            day TEXT NOT NULL, seconds REAL NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (day, seconds)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            kind TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            queued_at TEXT NOT NULL,
+            UNIQUE (kind, entity_id)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE callbacks (
+            callback_id TEXT PRIMARY KEY,
+            booked_at TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            booked_by TEXT,
+            assigned_to TEXT,
+            workstation TEXT NOT NULL,
+            call_id TEXT,
+            person_ids TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            completed_at TEXT,
+            completed_by TEXT,
+            outcome TEXT,
+            notes TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_callbacks_due ON callbacks(status, due_at)")
+
+
+def migrate(db) -> None:
+    migrations.apply(db)
