@@ -8,6 +8,7 @@ heavy modules are imported inside the commands that need them, so
 import argparse
 import json
 import os
+import sqlite3
 import sys
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -167,10 +168,11 @@ def parse_dob(text: str | None, option: str = "--dob"):
         raise Refused(str(exc)) from None
 
 
-def open_for(args):
+def open_for(args, check: bool = True):
     from console.store.cache import Cache
 
-    return Cache.open(args.db or default_db_path(), operator=args.operator or os.environ.get("HELPLINE_CONSOLE_OPERATOR"))
+    operator = args.operator or os.environ.get("HELPLINE_CONSOLE_OPERATOR")
+    return Cache.open(args.db or default_db_path(), operator=operator, check=check)
 
 
 # commands
@@ -212,7 +214,7 @@ def cmd_search(args, out: Output) -> int:
     query = SearchQuery(args.name, args.family_name, args.given_name, args.dob, args.nhi, args.phone, args.email, args.limit)
     if not query.fields_used():
         raise Refused("Give at least one of --name, --family-name, --given-name, --dob, --nhi, --phone, --email.")
-    cache = open_for(args)
+    cache = open_for(args, check=False)
     try:
         results = cache.search(query)
     finally:
@@ -233,7 +235,7 @@ def cmd_check_caller(args, out: Output) -> int:
         nhi=args.nhi, phone=args.phone, email=args.email, code=args.code,
         caller_type=args.caller_type, relationship=args.relationship, flags=tuple(dict.fromkeys(args.flag)),
     )
-    cache = open_for(args)
+    cache = open_for(args, check=False)
     try:
         callback_persons = frozenset()
         if args.callback:
@@ -356,5 +358,8 @@ def main(argv=None) -> int:
         return out.fail(exc.problems, EXIT_REFUSED)
     except CacheError as exc:
         return out.fail([str(exc)], EXIT_FAILED)
+    except sqlite3.DatabaseError as exc:
+        return out.fail([f"The cache could not be read ({exc}). It has been left as it is for inspection; "
+                         "move it aside, start a new cache and re-import the register."], EXIT_FAILED)
     except KeyboardInterrupt:
         return out.fail(["Interrupted; nothing more was changed."], EXIT_FAILED)

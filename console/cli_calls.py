@@ -1,9 +1,21 @@
 """The call-log commands of `helpline-console`: log-call, stats, export-calls, callbacks."""
 
+import io
 import json
+import os
 import sys
 
-from console.cli import EXIT_OK, Refused, open_for, parse_at, parse_dob
+from console.cli import EXIT_OK, Refused, open_for, parse_dob
+
+
+def parse_option_time(text: str, option: str):
+    """An ISO 8601 time with an offset given to `option`; refused naming that option."""
+    from console.core.timeutil import TimeFormatError, parse_instant
+
+    try:
+        return parse_instant(text, option)
+    except TimeFormatError as exc:
+        raise Refused(f"{exc}.") from None
 
 
 def add_call_commands(command) -> None:
@@ -51,26 +63,31 @@ def read_call_records(text: str, operator) -> tuple[list[dict], bool]:
     validated before any is stored; returns the records and whether it was a batch."""
     from console.core.calls import CallRecordInvalid, validate_call_record
 
+    text = text.removeprefix("\ufeff")
     stripped = text.strip()
     if not stripped:
         raise Refused("No call record was given: pass --file or a JSON record on standard input.")
     try:
         whole = json.loads(stripped)
-        batch = isinstance(whole, list)
-        documents = list(enumerate(whole, 1)) if batch else [(None, whole)]
     except json.JSONDecodeError:
-        batch = True
+        # JSON Lines. Only "\n" ends a line: str.splitlines would also split at
+        # U+2028 and friends, which JSON allows unescaped inside a string.
+        batch, label = True, "line"
         documents = []
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(text.split("\n"), 1):
             if not line.strip():
                 continue
             try:
                 documents.append((number, json.loads(line)))
             except json.JSONDecodeError as exc:
                 raise Refused(f"line {number}: not valid JSON ({exc.msg} at column {exc.colno}); nothing was stored.") from None
+    else:
+        batch, label = isinstance(whole, list), "record"
+        documents = list(enumerate(whole, 1)) if batch else [(None, whole)]
     problems, records, seen = [], [], set()
     for number, document in documents:
-        where = f"record {number}: " if number is not None else ""
+        # JSON Lines name the line of the file; a JSON list, the record's place in it
+        where = f"{label} {number}: " if number is not None else ""
         try:
             record = validate_call_record(document, operator=operator, where=where)
         except CallRecordInvalid as exc:
@@ -85,6 +102,11 @@ def read_call_records(text: str, operator) -> tuple[list[dict], bool]:
     return records, batch
 
 
+def _acting_operator(args):
+    """Who is acting, as open_for decides it, known before the cache is opened."""
+    return args.operator or os.environ.get("HELPLINE_CONSOLE_OPERATOR")
+
+
 def cmd_log_call(args, out) -> int:
     if args.file:
         try:
@@ -92,11 +114,14 @@ def cmd_log_call(args, out) -> int:
                 text = f.read()
         except OSError as exc:
             raise Refused(f"{args.file}: cannot be read ({exc.strerror}).") from None
+        except UnicodeDecodeError as exc:
+            raise Refused(f"{args.file}: is not UTF-8 text (byte {exc.start + 1}); nothing was stored.") from None
     else:
         text = sys.stdin.read()
+    # every record is validated before the cache is even opened: a refusal changes nothing
+    records, batch = read_call_records(text, _acting_operator(args))
     cache = open_for(args)
     try:
-        records, batch = read_call_records(text, cache.operator)
         new = cache.log_calls(records)
     finally:
         cache.close()
@@ -110,8 +135,8 @@ def cmd_log_call(args, out) -> int:
 
 
 def _window(args):
-    since = parse_at(args.since) if args.since else None
-    until = parse_at(args.until) if args.until else None
+    since = parse_option_time(args.since, "--since") if args.since else None
+    until = parse_option_time(args.until, "--until") if args.until else None
     if since and until and until < since:
         raise Refused("--until is before --since.")
     return since, until
@@ -147,10 +172,24 @@ def cmd_export_calls(args, out) -> int:
     cache = open_for(args)
     try:
         records = list(export_calls(cache.db, since, until))
+        # UTF-8 whatever the platform's default; CSV with a byte-order mark and
+        # its own \r\n line ends, which must not be translated again
+        encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
         if args.output:
-            with open(args.output, "w", encoding="utf-8-sig" if args.format == "csv" else "utf-8", newline="") as f:
-                write_calls(records, f, args.format)
-        else:
+            try:
+                with open(args.output, "w", encoding=encoding, newline="") as f:
+                    write_calls(records, f, args.format)
+            except OSError as exc:
+                raise Refused(f"{args.output}: cannot be written ({exc.strerror}).") from None
+        elif hasattr(sys.stdout, "buffer"):
+            sys.stdout.flush()
+            stream = io.TextIOWrapper(sys.stdout.buffer, encoding=encoding, newline="", write_through=True)
+            try:
+                write_calls(records, stream, args.format)
+                stream.flush()
+            finally:
+                stream.detach()
+        else:  # a text-only stand-in for standard output
             if args.format == "csv":
                 sys.stdout.write("\ufeff")
             write_calls(records, sys.stdout, args.format)
@@ -166,12 +205,13 @@ def cmd_callbacks(args, out) -> int:
     from console.core.policy import CallerClaim
     from console.store import callbacks
 
+    if args.callbacks_command == "book":  # refuse bad options before the cache is touched
+        claim = CallerClaim(family_name=args.family_name, given_name=args.given_name, date_of_birth=parse_dob(args.dob))
+        due = parse_option_time(args.due, "--due") if args.due else None
     cache = open_for(args)
     actor = {"operator": cache.operator, "workstation": cache.workstation}
     try:
         if args.callbacks_command == "book":
-            claim = CallerClaim(family_name=args.family_name, given_name=args.given_name, date_of_birth=parse_dob(args.dob))
-            due = parse_at(args.due) if args.due else None
             booked = callbacks.book_callback(cache.db, claim, due_at=due, call_id=args.call_id, reason=args.reason, **actor)
             out.emit(booked, f"Callback {booked['callback_id']} booked, due {booked['due_at']}.")
         elif args.callbacks_command == "list":

@@ -12,6 +12,8 @@ from functools import lru_cache
 DEFAULT_REGION = "NZ"
 TAIL_DIGITS = 7
 _EXTENSION = re.compile(r"(?i)(ext\.?|extn|x|#).*$")
+_NOT_DIGIT = re.compile(r"[^0-9]")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @lru_cache(maxsize=100_000)
@@ -40,10 +42,10 @@ def phone_tail(text: str | None) -> str | None:
     decides exactly.
     """
     written = _EXTENSION.sub("", text or "")
-    if any(c.isalpha() for c in written):
+    if _LETTER.search(written):
         # a vanity number ("0800 HELPLINE"): only the parser knows its digits
         written = phone_e164(text) or ""
-    digits = "".join(c for c in written if c.isdigit())
+    digits = _NOT_DIGIT.sub("", written)
     if len(digits) < TAIL_DIGITS:
         return None
     return digits[-TAIL_DIGITS:]

@@ -88,8 +88,8 @@ RECENT_DOCUMENTS = date(2015, 1, 1).toordinal()
 OLD_DOCUMENTS = date(2005, 1, 1).toordinal()
 YEAR = 365.2425
 ADULT_LATEST = LAST_DAY - int(18 * YEAR)
-CHILD_EARLIEST = LAST_DAY - int(16 * YEAR)  # under 16: no email of their own
-TEEN_EARLIEST = LAST_DAY - int(12 * YEAR)  # 12 and over may have a mobile
+CHILD_BORN_AFTER = LAST_DAY - int(16 * YEAR)  # under 16: no email of their own
+MOBILE_AGE_BORN_BY = LAST_DAY - int(12 * YEAR)  # 12 and over may have a mobile
 # (youngest, oldest) age of a household's first person, with weights.
 HEAD_AGES = (((18, 30), 20), ((30, 45), 27), ((45, 65), 32), ((65, 80), 16), ((80, 100), 5))
 
@@ -418,7 +418,8 @@ PRACTICE_NAMES = (
     ("{place} Medical", 10), ("{place} Family Health", 8), ("{place} Doctors", 6), ("{place} Surgery", 5),
     ("Te Whare Hauora o {place}", 4), ("{place} Community Health Trust", 4),
 )
-# A region runs out of place names long before Auckland runs out of practices.
+# Auckland has more practices than suburbs to name them after: after this many
+# clashes a street names the practice.
 PRACTICE_NAME_TRIES = 5
 
 
@@ -438,8 +439,8 @@ def _email_part(text: str) -> str:
 
 
 def _name_pool(names) -> tuple:
-    """(name, email part) pairs, every name equally likely; a quarter of the
-    time a name with macrons appears without them."""
+    """(name, email part) pairs, each name as often as it comes; a quarter of
+    the time a name with macrons appears without them."""
     pool = []
     for name in names:
         plain = _plain(name)
@@ -486,7 +487,7 @@ class _NhiIssuer:
                 number = self.old.draw()
                 body = f"{self.letters[number // 1000]}{number % 1000:03d}"
                 check = check_character(body)
-                if check is not None:  # no check digit exists for this body; real NHIs skip it too
+                if check is not None:  # bodies without a check digit are never issued
                     return body + check
         number = self.new.draw()
         letters, rest = divmod(number, 100 * len(NHI_LETTERS))
@@ -556,7 +557,7 @@ class _Phones:
 
 
 class _Region:
-    def __init__(self, name, iso, population, area, towns, groups):
+    def __init__(self, name, iso, population, area, towns, cultures: dict):
         self.name = name
         self.iso = iso
         self.population = population
@@ -565,11 +566,12 @@ class _Region:
             ((city, tuple(suburbs) if isinstance(suburbs, tuple) else ((city, suburbs),)), weight)
             for city, weight, suburbs in towns
         )
+        groups = REGION_GROUPS[name]
         # per thousand of the region's people
         self.cultures = _expand(
-            (culture, round(1000 * group_weight / sum(groups) * culture_weight / sum(w for _, w in cultures)))
-            for group_weight, cultures in zip(groups, GROUP_CULTURES)
-            for culture, culture_weight in cultures
+            (cultures[culture], round(1000 * group_weight / sum(groups) * weight / sum(w for _, w in group)))
+            for group_weight, group in zip(groups, GROUP_CULTURES)
+            for culture, weight in group
         )
         self.affected = AFFECTED_NORTHLAND if name == "Northland" else AFFECTED_ELSEWHERE
         self.breached_share = BREACHED_PRACTICES_NORTHLAND if name == "Northland" else BREACHED_PRACTICES_ELSEWHERE
@@ -578,12 +580,13 @@ class _Region:
 
 
 class _Culture:
-    def __init__(self, male, female, family, european_given, european_family):
+    def __init__(self, male, female, family, european_given, european_family, english_preferred=False):
         self.male = male
         self.female = female
         self.family = family
         self.european_given = european_given
         self.european_family = european_family
+        self.english_preferred = english_preferred
 
 
 class _Pools:
@@ -614,9 +617,9 @@ class _Pools:
         self.cultures = {"european": european, "indian": indian}
         for name, (male, female, family, european_given, european_family) in CULTURES.items():
             self.cultures[name] = _Culture(
-                _name_pool(male), _name_pool(female), _name_pool(family), european_given, european_family)
+                _name_pool(male), _name_pool(female), _name_pool(family), european_given, european_family,
+                english_preferred=name in ("chinese", "korean"))
         self.european = european
-        self.english_names = ENGLISH_NAMES_USED_BY_ASIANS
         suffixes = _expand(STREET_SUFFIXES)
         bases = [nz.last_name() for _ in range(self.POOL)] + list(STREET_NAMES) * 10
         self.streets = tuple(f"{nz.random_element(bases)} {nz.random_element(suffixes)}" for _ in range(2 * self.POOL))
@@ -642,12 +645,18 @@ class _RegisterWriter:
     """Generates persons household by household and streams their rows and
     their stolen files straight to CSV, so memory stays flat."""
 
-    def __init__(self, rng: random.Random, pools: _Pools, regions: list, practices: list):
+    def __init__(self, rng: random.Random, pools: _Pools, regions: list, persons_csv, documents_csv, persons: int):
         self.rng = rng
         self.pools = pools
+        self.persons_csv = persons_csv
+        self.documents_csv = documents_csv
+        width = max(7, len(str(persons)))
+        self.person_id = f"P{{:0{width}d}}".format
+        self.document_id = f"D{{:0{width}d}}".format
         self.regions = _expand((region, region.population) for region in regions)
-        self.practices = practices
-        self.breached = tuple(p for p in practices if p[3])
+        # every practice, as often as its size
+        self.practices = tuple(p for region in regions for p in region.practices)
+        self.breached = tuple(p for p in self.practices if p[3])
         self.phones = _Phones(rng)
         self.nhis = _NhiIssuer(rng)
         self.codes = _NotificationCodes(rng)
@@ -661,21 +670,15 @@ class _RegisterWriter:
         self.persons = 0
         self.documents = 0
 
-    def day(self, ordinal: int) -> str:
-        return self.days[ordinal - FIRST_DAY]
-
-    def write(self, persons_csv, documents_csv, persons: int, progress) -> None:
-        width = max(7, len(str(persons)))
-        self.person_id = f"P{{:0{width}d}}".format
-        self.document_id = f"D{{:0{width}d}}".format
-        self.persons_csv = persons_csv
-        self.documents_csv = documents_csv
-        next_report = PROGRESS_EVERY
+    def write(self, persons: int, progress) -> None:
+        reported = 0
         while self.persons < persons:
             self.household(min(self.rng.choice(self.sizes), persons - self.persons))
-            if progress is not None and self.persons >= next_report:
+            if progress is not None and self.persons - reported >= PROGRESS_EVERY:
                 progress(self.persons, persons)
-                next_report += PROGRESS_EVERY
+                reported = self.persons
+        if progress is not None and reported < persons:
+            progress(persons, persons)
 
     def household(self, size: int) -> None:
         rng = self.rng
@@ -744,15 +747,15 @@ class _RegisterWriter:
         dob = max(FIRST_DAY, min(ADULT_LATEST, head_dob + int((self.rng.random() * 20 - 10) * YEAR)))
         return self.person(home, culture, self.family_name(culture), dob)
 
-    def family_name(self, culture_name: str) -> tuple[str, str]:
-        culture = self.pools.cultures[culture_name]
+    def family_name(self, culture: _Culture) -> tuple[str, str]:
         if self.rng.random() < culture.european_family:
             return self.rng.choice(self.pools.european.family)
         return self.rng.choice(culture.family)
 
-    def given_names(self, culture_name: str, male: bool) -> list:
+    def given_names(self, culture: _Culture, male: bool) -> list:
+        """(name, email part) pairs: one to three given names, sometimes
+        European ones in a Māori, Pacific or Asian family."""
         rng = self.rng
-        culture = self.pools.cultures[culture_name]
         own = culture.male if male else culture.female
         european = self.pools.european.male if male else self.pools.european.female
         first = rng.choice(european if rng.random() < culture.european_given else own)
@@ -764,20 +767,21 @@ class _RegisterWriter:
                 names.append(name)
         return names
 
-    def preferred_name(self, culture_name: str, given: list) -> str:
+    def preferred_name(self, culture: _Culture, given: list) -> str:
         rng = self.rng
         nicknames = NICKNAMES.get(given[0][0])
         if nicknames and rng.random() < PREFERRED_NICKNAME:
             return rng.choice(nicknames)
-        if culture_name in ("chinese", "korean") and rng.random() < PREFERRED_ENGLISH_NAME:
-            return rng.choice(self.pools.english_names)
+        if culture.english_preferred and rng.random() < PREFERRED_ENGLISH_NAME:
+            return rng.choice(ENGLISH_NAMES_USED_BY_ASIANS)
         if len(given) > 1 and rng.random() < PREFERRED_MIDDLE_NAME:
             return given[1][0]
         return ""
 
     def address(self) -> str:
         rng = self.rng
-        number = int(rng.paretovariate(1.2) * 4)  # most houses are low numbers, a few streets run long
+        # most houses have low numbers, a few rural roads run into the thousands
+        number = min(2000, 1 + int((rng.paretovariate(1.2) - 1) * 8))
         street = rng.choice(self.pools.streets)
         form = rng.random()
         if form < 0.08:
@@ -792,7 +796,7 @@ class _RegisterWriter:
         rng = self.rng
         g = given[0][1]
         local = rng.choice(self.email_styles).format(
-            g=g, f=family[1], i=g[:1], n=rng.randint(1, 99), y=self.days[dob - FIRST_DAY][2:4])
+            g=g, f=family[1], i=g[:1], n=1 + int(rng.random() * 99), y=self.days[dob - FIRST_DAY][2:4])
         address = f"{local}@{rng.choice(self.email_domains)}"
         shape = rng.random()
         if shape < EMAIL_SHOUTED:
@@ -802,7 +806,7 @@ class _RegisterWriter:
             return ".".join(part.capitalize() for part in local.split(".")) + "@" + domain
         return address
 
-    def person(self, home, culture_name, family, dob, head=False, twin=False, unlike=None) -> tuple:
+    def person(self, home, culture, family, dob, head=False, twin=False, unlike=None) -> tuple:
         """Write one person (and their stolen files); returns what a twin
         must share or differ in: first given name, family name, birthday.
         Twins share the household landline and differ in first given name
@@ -813,10 +817,10 @@ class _RegisterWriter:
         region = home.region
         self.persons += 1
         person_id = self.person_id(self.persons)
-        child = dob > CHILD_EARLIEST
-        given = self.given_names(culture_name, rand() < 0.5)
+        child = dob > CHILD_BORN_AFTER
+        given = self.given_names(culture, rand() < 0.5)
         while given[0][0] == unlike:
-            given = self.given_names(culture_name, rand() < 0.5)
+            given = self.given_names(culture, rand() < 0.5)
 
         written = []
         if home.landline and (twin or child or rand() < LISTS_HOUSEHOLD_LANDLINE):
@@ -825,7 +829,7 @@ class _RegisterWriter:
         if not child:
             own_mobile = rand() < OWN_MOBILE_ADULT
         else:
-            own_mobile = dob <= TEEN_EARLIEST and rand() < OWN_MOBILE_TEEN
+            own_mobile = dob <= MOBILE_AGE_BORN_BY and rand() < OWN_MOBILE_TEEN
         if own_mobile:
             mobile = phones.mobile()
         elif child and home.head_mobile and rand() < PARENTS_MOBILE_CHILD:
@@ -857,8 +861,8 @@ class _RegisterWriter:
             person_id,
             self.nhis.issue() if rand() < NHI_SHARE else "",
             family[0],
-            " ".join(name for name, _ in given),
-            self.preferred_name(culture_name, given),
+            " ".join([name for name, _ in given]),
+            self.preferred_name(culture, given),
             "" if rand() < MISSING_DOB else self.days[dob - FIRST_DAY],
             ";".join(written),
             email,
@@ -908,10 +912,11 @@ class _RegisterWriter:
 
 
 def _practices(rng: random.Random, persons: int, regions: list, pools: _Pools) -> list:
-    """About one practice per 2,000 persons, shared out by population; in each
-    region some are marked breached (most of Northland's, a third elsewhere).
-    Each practice is (code, name, region, breached), repeated by its size so a
-    uniform draw favours big practices."""
+    """About one practice per 2,000 persons, shared out by population, each
+    (code, name, region, breached): the breach went through most of
+    Northland's practices and a third of the others. Sets each region's
+    `practices` and `breached`, where a practice appears as often as its size
+    so that big practices enrol more persons."""
     count = max(MIN_PRACTICES, round(persons / PERSONS_PER_PRACTICE))
     total = sum(r.population for r in regions)
     quotas = [count * r.population / total for r in regions]
@@ -966,22 +971,20 @@ def write_demo_register(outdir, persons: int, seed: int = 1, register_version: s
     outdir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     pools = _Pools(seed)
-    regions = [_Region(*row, REGION_GROUPS[row[0]]) for row in REGIONS]
+    regions = [_Region(*row, pools.cultures) for row in REGIONS]
     practices = _practices(rng, persons, regions, pools)
 
     with _csv_file(outdir / "practices.csv") as f:
         writer = csv.writer(f)
         writer.writerow(PRACTICE_COLUMNS)
         writer.writerows((code, name, region) for code, name, region, _ in practices)
-    register = _RegisterWriter(rng, pools, regions, [p for r in regions for p in r.practices])
     with _csv_file(outdir / "persons.csv") as persons_file, _csv_file(outdir / "documents.csv") as documents_file:
         persons_csv = csv.writer(persons_file)
         documents_csv = csv.writer(documents_file)
         persons_csv.writerow(PERSON_COLUMNS)
         documents_csv.writerow(DOCUMENT_COLUMNS)
-        register.write(persons_csv, documents_csv, persons, progress)
-    if progress is not None:
-        progress(persons, persons)
+        register = _RegisterWriter(rng, pools, regions, persons_csv, documents_csv, persons)
+        register.write(persons, progress)
 
     files = ("persons.csv", "documents.csv", "practices.csv")
     manifest = {

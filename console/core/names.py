@@ -24,10 +24,12 @@ def name_key(text: str | None) -> str:
 
 def name_tokens(text: str | None) -> list[str]:
     """Keys of the space- or hyphen-separated parts of a name, empty ones dropped."""
-    if not text:
-        return []
-    parts = text.replace("-", " ").split()
-    return [k for k in (name_key(p) for p in parts) if k]
+    return list(_tokens(text)) if text else []
+
+
+@lru_cache(maxsize=200_000)
+def _tokens(text: str) -> tuple[str, ...]:
+    return tuple(k for k in (name_key(p) for p in text.replace("-", " ").split()) if k)
 
 
 def keys_near(a: str, b: str) -> bool:

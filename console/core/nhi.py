@@ -16,7 +16,7 @@ _WEIGHTS = (7, 6, 5, 4, 3, 2)
 
 def normalise_nhi(text: str | None) -> str:
     """Spaces removed and uppercased, as the policy compares NHIs."""
-    return "".join((text or "").split()).upper()
+    return "".join(text.split()).upper() if text else ""
 
 
 def _weighted_sum(body: str) -> int:

@@ -88,12 +88,23 @@ def verify_chain(db) -> ChainReport:
         expected_prev = digest
         expected_seq += 1
         count += 1
+    has_head = db.execute("SELECT 1 FROM meta WHERE key='audit_head'").fetchone() is not None
     head_seq, head_hash = _head(db)
-    if head_seq != count or (count and head_hash != expected_prev):
+    if count and not has_head:
+        return ChainReport(False, count, count + 1,
+                           f"the chain has {count} entries but the record of its last entry is missing")
+    if head_seq > count:
         return ChainReport(
             False, count, count + 1,
             f"the chain ends at entry {count} but entry {head_seq} was written: entries were cut off the end",
         )
+    if head_seq < count:
+        return ChainReport(
+            False, head_seq, head_seq + 1,
+            f"the chain was last written at entry {head_seq} but goes on to entry {count}: entries were added outside the console",
+        )
+    if count and head_hash != expected_prev:
+        return ChainReport(False, count - 1, count, f"entry {count} is not the entry that was written last (replaced)")
     return ChainReport(True, count)
 
 

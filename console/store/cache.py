@@ -48,8 +48,8 @@ class Cache:
         self.operator = operator
 
     @classmethod
-    def open(cls, path, operator: str | None = None) -> "Cache":
-        return cls(open_cache(path), operator)
+    def open(cls, path, operator: str | None = None, check: bool = True) -> "Cache":
+        return cls(open_cache(path, check=check), operator)
 
     def close(self) -> None:
         self.db.close()

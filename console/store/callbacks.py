@@ -38,6 +38,17 @@ def _row(cursor_row, description) -> dict:
     return row
 
 
+def _numbers(db, person_ids) -> list[str]:
+    """The valid numbers on file of these persons, as the operator dials them.
+
+    A number that does not parse as valid (the policy's phone rule) is not a
+    number anyone can be called back on, so it is not "on file"."""
+    numbers = []
+    for person in persons.person_rows(db, person_ids):
+        numbers += [shown for shown in map(phone_display, split_phones(person["phones"])) if shown]
+    return list(dict.fromkeys(numbers))
+
+
 def get_callback(db, callback_id: str) -> dict | None:
     cursor = db.execute(f"SELECT {COLUMNS} FROM callbacks WHERE callback_id = ?", [callback_id])
     found = cursor.fetchone()
@@ -51,7 +62,7 @@ def book_callback(db, claim: CallerClaim, *, operator, workstation, due_at=None,
     if claim.date_of_birth:
         matches = [p.person_id for p in persons.persons_born_on(db, claim.date_of_birth.isoformat())
                    if is_name_match(claim, p)]
-    has_number = any(split_phones(r["phones"]) for r in persons.person_rows(db, matches))
+    has_number = bool(_numbers(db, matches))
     callback_id = str(uuid.uuid4())
     booked = now()
     row = {
@@ -95,19 +106,21 @@ def list_callbacks(db, *, which: str = "open", operator: str | None = None, at=N
     cursor = db.execute(f"SELECT {COLUMNS} FROM callbacks{where} ORDER BY due_at", params)
     rows = [_row(r, cursor.description) for r in cursor]
     for row in rows:
-        numbers = []
-        for person in persons.person_rows(db, row["person_ids"]):
-            numbers += [phone_display(p) or p for p in split_phones(person["phones"])]
-        row["numbers"] = list(dict.fromkeys(numbers)) if row["status"] == "open" else []
+        row["numbers"] = _numbers(db, row["person_ids"]) if row["status"] == "open" else []
         row["overdue"] = row["status"] == "open" and row["due_at"] < utc_text(at - OVERDUE_AFTER)
         del row["person_ids"]  # who matched is never shown
     return rows
 
 
-def _update(db, callback_id: str, operator, workstation, kind: str, changes: dict, detail: dict) -> dict:
+def _update(db, callback_id: str, operator, workstation, kind: str, changes: dict, detail: dict,
+            must_be_open: bool = False) -> dict:
     with write_transaction(db):
-        if get_callback(db, callback_id) is None:
+        # checked inside the write lock, so two workstations' operators cannot both close one callback
+        current = get_callback(db, callback_id)
+        if current is None:
             raise CallbackError(f"There is no callback {callback_id}.")
+        if must_be_open and current["status"] != "open":
+            raise CallbackError(f"Callback {callback_id} is already closed ({current['outcome']}).")
         sets = ", ".join(f"{k} = :{k}" for k in changes)
         db.execute(f"UPDATE callbacks SET {sets} WHERE callback_id = :callback_id", dict(changes, callback_id=callback_id))
         append_audit(db, kind, operator=operator, workstation=workstation, detail=dict(detail, callback_id=callback_id))
@@ -125,15 +138,10 @@ def assign_callback(db, callback_id: str, assignee: str, *, operator, workstatio
 def complete_callback(db, callback_id: str, outcome: str, *, operator, workstation, notes: str | None = None) -> dict:
     if outcome not in OUTCOMES:
         raise CallbackError(f"{outcome!r} is not one of {', '.join(OUTCOMES)}.")
-    current = get_callback(db, callback_id)
-    if current is None:
-        raise CallbackError(f"There is no callback {callback_id}.")
-    if current["status"] != "open":
-        raise CallbackError(f"Callback {callback_id} is already closed ({current['outcome']}).")
     return _update(db, callback_id, operator, workstation, "callback_completed",
                    {"status": "closed", "outcome": outcome, "completed_at": utc_text(now()),
                     "completed_by": operator, "notes": notes},
-                   {"outcome": outcome})
+                   {"outcome": outcome}, must_be_open=True)
 
 
 def answered_callback_persons(db, callback_id: str) -> frozenset[str]:

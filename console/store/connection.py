@@ -31,7 +31,12 @@ def _create_owner_only(path: Path) -> None:
 
 def open_cache(path, *, check: bool = True, migrate: bool = True) -> sqlite_utils.Database:
     """Open (creating owner-only if new) the cache at `path` in WAL mode with
-    full durability, check it is undamaged, and bring its schema up to date."""
+    full durability, check it is undamaged, and bring its schema up to date.
+
+    The check reads the whole file (about a second for a 2-million-person
+    register), so latency-critical lookups pass check=False; SQLite still
+    refuses any damaged page they touch.
+    """
     path = Path(path)
     if str(path) != ":memory:":
         _create_owner_only(path)

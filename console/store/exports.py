@@ -6,14 +6,22 @@ import json
 from console.store.calls import EXPORT_FIELDS
 
 
+# a cell starting with one of these is taken for a formula by spreadsheets
+# (CSV injection); notes and topics are free text, so such a cell is written
+# with a leading apostrophe, which spreadsheets show as text
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _cell(value) -> str:
     if value is None:
         return ""
     if isinstance(value, list):
-        return ";".join(f"{v['id']}@{v['version']}" if isinstance(v, dict) else str(v) for v in value)
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True)
-    return str(value)
+        text = ";".join(f"{v['id']}@{v['version']}" if isinstance(v, dict) else str(v) for v in value)
+    elif isinstance(value, dict):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def write_calls(records, stream, fmt: str) -> None:

@@ -108,32 +108,42 @@ def near_keys(db, key: str) -> set[str]:
     return {k for k in found if keys_near(key, k)} | {key}
 
 
-def ids_by_family(db, family_keys: set[str], given_keys: set[str] | None = None, limit: int | None = None) -> set[str]:
-    """Persons whose family name (or one part of a multi-part one) has one of
-    these keys, narrowed to first given names with `given_keys` when given."""
-    family_keys = list(family_keys)
-    if not family_keys:
+def ids_by_names(db, family_keys: set[str], given_keys: set[str]) -> set[str]:
+    """Persons whose family name (or a part of it) has one of `family_keys` and
+    whose given names (first, later or preferred) have one of `given_keys`:
+    three index probes, however common the names."""
+    family, given = list(family_keys), list(given_keys)
+    if not family or not given:
         return set()
-    cap = f" LIMIT {int(limit)}" if limit else ""
-    if given_keys:
-        given_keys = list(given_keys)
-        sql = (f"SELECT person_id FROM persons WHERE family_key IN ({_in(family_keys)}) "
-               f"AND given_key IN ({_in(given_keys)}){cap}")
-        found = {r[0] for r in db.execute(sql, family_keys + given_keys)}
-    else:
-        found = {r[0] for r in db.execute(
-            f"SELECT person_id FROM persons WHERE family_key IN ({_in(family_keys)}){cap}", family_keys)}
+    f, g = _in(family), _in(given)
+    sql = (f"SELECT person_id FROM persons WHERE family_key IN ({f}) AND given_key IN ({g}) "
+           f"UNION SELECT person_id FROM given_parts WHERE family_key IN ({f}) AND key IN ({g}) "
+           f"UNION SELECT person_id FROM family_parts WHERE key IN ({f}) AND given_key IN ({g})")
+    return {r[0] for r in db.execute(sql, (family + given) * 3)}
+
+
+def ids_by_family(db, family_keys: set[str], limit: int) -> set[str]:
+    """Persons whose family name, or a part of it, has one of these keys (at most `limit`)."""
+    keys = list(family_keys)
+    if not keys:
+        return set()
+    found = {r[0] for r in db.execute(
+        f"SELECT person_id FROM persons WHERE family_key IN ({_in(keys)}) LIMIT ?", keys + [limit])}
     found |= {r[0] for r in db.execute(
-        f"SELECT person_id FROM family_parts WHERE key IN ({_in(family_keys)}){cap}", family_keys)}
+        f"SELECT DISTINCT person_id FROM family_parts WHERE key IN ({_in(keys)}) LIMIT ?", keys + [limit])}
     return found
 
 
-def ids_by_given(db, given_keys: set[str], limit: int | None = None) -> set[str]:
-    given_keys = list(given_keys)
-    if not given_keys:
+def ids_by_given(db, given_keys: set[str], limit: int) -> set[str]:
+    """Persons with one of these given-name keys, first or later (at most `limit`)."""
+    keys = list(given_keys)
+    if not keys:
         return set()
-    cap = f" LIMIT {int(limit)}" if limit else ""
-    return {r[0] for r in db.execute(f"SELECT person_id FROM persons WHERE given_key IN ({_in(given_keys)}){cap}", given_keys)}
+    found = {r[0] for r in db.execute(
+        f"SELECT person_id FROM persons WHERE given_key IN ({_in(keys)}) LIMIT ?", keys + [limit])}
+    found |= {r[0] for r in db.execute(
+        f"SELECT person_id FROM given_parts WHERE key IN ({_in(keys)}) LIMIT ?", keys + [limit])}
+    return found
 
 
 def is_affected(db, person_id: str) -> bool:

@@ -34,7 +34,7 @@ COLUMNS = {
 }
 CATEGORIES = ("user_upload", "referral_letter", "discharge_summary")
 STAGING = "import_"
-BATCH = 20_000
+BATCH = 50_000
 
 
 class RegisterRefused(Exception):
@@ -227,6 +227,9 @@ class _Importer:
         self.drop_staging()
         with write_transaction(self.db):
             create_register_tables(self.db, STAGING, self.generation, indexes=False)
+        # The staging tables are thrown away if anything goes wrong, so their
+        # batches need not reach the disk one by one; the swap is fully durable.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         try:
             practices = self.load_practices()
             persons = self.load_persons(practices)
@@ -238,8 +241,10 @@ class _Importer:
             with write_transaction(self.db):
                 create_register_indexes(self.db, STAGING, self.generation)
             self.progress("indexing", 1, 1)
+            self.db.execute("PRAGMA synchronous=FULL")
             self.swap_in()
         except BaseException:
+            self.db.execute("PRAGMA synchronous=FULL")
             self.drop_staging()
             raise
         return ImportResult(self.manifest["register_version"], len(persons), documents, len(practices), self.problems)
@@ -254,7 +259,7 @@ class _Importer:
             return
         marks = ",".join("?" * len(rows[0]))
         with write_transaction(self.db):
-            self.db.conn.executemany(f"INSERT OR IGNORE INTO {STAGING}{table} VALUES ({marks})", rows)
+            self.db.conn.executemany(f"INSERT INTO {STAGING}{table} VALUES ({marks})", rows)
 
     def load_practices(self) -> set[str]:
         name = "practices.csv"
@@ -280,7 +285,7 @@ class _Importer:
         name = "persons.csv"
         total = self.manifest["counts"]["persons"]
         seen: set[str] = set()
-        family_parts, phone_rows, person_rows = [], [], []
+        family_parts, given_rows, phone_rows, person_rows = [], [], [], []
         name_keys: set[str] = set()
         count = 0
         for line, row in _Rows(self.source, name):
@@ -308,28 +313,31 @@ class _Importer:
             seen.add(person_id)
             family_key = name_key(family)
             parts = name_tokens(family)
-            given_parts = name_tokens(given)
-            given_key = given_parts[0] if given_parts else name_key(given)
+            given_names = [name_key(part) for part in given.split()]
+            given_key = given_names[0] if given_names else ""
+            extra_given = set(given_names) | set(name_tokens(given))
+            if preferred:
+                extra_given.add(name_key(preferred))
+            name_keys.add(family_key)
+            name_keys.update(extra_given)
+            if len(parts) > 1:
+                for part in set(parts):
+                    family_parts.extend((part, key, person_id) for key in extra_given | {given_key})
+                name_keys.update(parts)
+            extra_given -= {given_key, ""}
+            given_rows.extend((family_key, key, person_id) for key in extra_given)
             person_rows.append((
                 person_id, normalise_nhi(nhi) or None, family, given, preferred or None, dob or None,
                 phones or None, email or None, address or None, suburb or None, city or None,
                 postcode or None, region or None, practice or None, code or None,
                 family_key, given_key, email_key(email) or None,
             ))
-            name_keys.add(family_key)
-            name_keys.update(given_parts)
-            if preferred:
-                name_keys.add(name_key(preferred))
-            if len(parts) > 1:
-                for part in set(parts):
-                    family_parts.append((part, person_id))
-                name_keys.update(parts)
             for tail in {phone_tail(p) for p in split_phones(phones)} - {None}:
                 phone_rows.append((tail, person_id))
             if len(person_rows) >= BATCH:
-                self.flush_persons(person_rows, phone_rows, family_parts)
+                self.flush_persons(person_rows, phone_rows, family_parts, given_rows)
                 self.progress("persons", count, total)
-        self.flush_persons(person_rows, phone_rows, family_parts)
+        self.flush_persons(person_rows, phone_rows, family_parts, given_rows)
         self.progress("persons", count, total)
         variants = []
         for key in name_keys:
@@ -341,13 +349,10 @@ class _Importer:
         self.read_counts["persons"] = count
         return seen
 
-    def flush_persons(self, person_rows, phone_rows, family_parts):
-        self.insert("persons", person_rows)
-        self.insert("person_phones", phone_rows)
-        self.insert("family_parts", family_parts)
-        person_rows.clear()
-        phone_rows.clear()
-        family_parts.clear()
+    def flush_persons(self, *batches):
+        for table, rows in zip(("persons", "person_phones", "family_parts", "given_parts"), batches):
+            self.insert(table, rows)
+            rows.clear()
 
     def load_documents(self, persons: set[str], practices: set[str]) -> int:
         name = "documents.csv"

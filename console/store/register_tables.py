@@ -1,7 +1,7 @@
 """DDL of the register's tables, shared by the first migration and every
 import, which builds a fresh set under a prefix and swaps it in."""
 
-REGISTER_TABLES = ("persons", "person_phones", "name_variants", "family_parts", "documents", "practices")
+REGISTER_TABLES = ("persons", "person_phones", "name_variants", "family_parts", "given_parts", "documents", "practices")
 
 
 def create_register_tables(db, prefix: str, generation: int, indexes: bool = True) -> None:
@@ -28,11 +28,17 @@ def create_register_tables(db, prefix: str, generation: int, indexes: bool = Tru
             email_key TEXT
         )"""
     )
-    db.execute(f"CREATE TABLE {p}person_phones (tail TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (tail, person_id)) WITHOUT ROWID")
+    # Lookup tables are plain tables indexed after the bulk load: building an
+    # index from sorted rows is several times faster than keeping it up to date.
+    db.execute(f"CREATE TABLE {p}person_phones (tail TEXT NOT NULL, person_id TEXT NOT NULL)")
     # every one-deletion variant of each distinct name key of 5+ letters
-    db.execute(f"CREATE TABLE {p}name_variants (variant TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (variant, key)) WITHOUT ROWID")
-    # the separate parts of multi-part family names ("van der Merwe" → merwe …)
-    db.execute(f"CREATE TABLE {p}family_parts (key TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (key, person_id)) WITHOUT ROWID")
+    db.execute(f"CREATE TABLE {p}name_variants (variant TEXT NOT NULL, key TEXT NOT NULL)")
+    # Name index beyond persons(family_key, given_key), so that a family and
+    # a given name are always one index probe:
+    # each part of a multi-part family name ("van der Merwe" → merwe) with each given-name key,
+    db.execute(f"CREATE TABLE {p}family_parts (key TEXT NOT NULL, given_key TEXT NOT NULL, person_id TEXT NOT NULL)")
+    # and the given-name keys beyond the first (later given names, the preferred name) with the family key.
+    db.execute(f"CREATE TABLE {p}given_parts (family_key TEXT NOT NULL, key TEXT NOT NULL, person_id TEXT NOT NULL)")
     db.execute(
         f"""CREATE TABLE {p}documents (
             document_id TEXT PRIMARY KEY,
@@ -58,6 +64,11 @@ def create_register_indexes(db, prefix: str, generation: int) -> None:
         ("persons_email", "persons", "email_key"),
         ("persons_name", "persons", "family_key, given_key"),
         ("persons_given", "persons", "given_key"),
+        ("phones_tail", "person_phones", "tail, person_id"),
+        ("variants", "name_variants", "variant, key"),
+        ("family_parts", "family_parts", "key, given_key, person_id"),
+        ("given_parts", "given_parts", "family_key, key, person_id"),
+        ("given_parts_key", "given_parts", "key"),
         ("documents_person", "documents", "person_id"),
     ):
         db.execute(f"CREATE INDEX idx_{name}_g{g} ON {p}{table}({columns})")

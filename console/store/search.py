@@ -83,29 +83,33 @@ def name_fraction(query: SearchQuery, row: dict) -> float | None:
 
 
 def _name_candidates(db, query: SearchQuery) -> set[str]:
-    limit = query.limit
-    if query.family_name:
-        family = registry.near_keys(db, name_key(query.family_name))
+    """Persons whose names could fit the query, through the name indexes.
+
+    A family and a given name together are one composite index probe per
+    near key; a lone name (one word, or only one of the two fields) reads at
+    most BROAD_CAP candidates for ranking.
+    """
+    if query.family_name or query.given_name:
+        family = registry.near_keys(db, name_key(query.family_name)) if query.family_name else set()
+        given = registry.near_keys(db, name_key(query.given_name)) if query.given_name else set()
         if query.given_name:
-            given = registry.near_keys(db, (name_tokens(query.given_name) or [""])[0])
-            found = registry.ids_by_family(db, family, given)
-            if len(found) >= limit:
-                return found
-        return registry.ids_by_family(db, family, limit=BROAD_CAP)
-    if query.given_name:
-        return registry.ids_by_given(db, registry.near_keys(db, name_key(query.given_name)), limit=BROAD_CAP)
+            given |= set().union(*(registry.near_keys(db, t) for t in name_tokens(query.given_name)))
+        if family and given:
+            return registry.ids_by_names(db, family, given)
+        if family:
+            return registry.ids_by_family(db, family, BROAD_CAP)
+        return registry.ids_by_given(db, given, BROAD_CAP)
     tokens = name_tokens(query.name)
+    near = {t: registry.near_keys(db, t) for t in tokens}
     found: set[str] = set()
     for span_key, rest in _spans(tokens):
-        family = registry.near_keys(db, span_key)
+        family = near.get(span_key) or registry.near_keys(db, span_key)
         if rest:
-            given = set().union(*(registry.near_keys(db, t) for t in rest))
-            found |= registry.ids_by_family(db, family, given)
-    if len(found) < limit:
-        for span_key, _ in _spans(tokens):
-            found |= registry.ids_by_family(db, registry.near_keys(db, span_key), limit=BROAD_CAP)
-        if len(tokens) == 1:
-            found |= registry.ids_by_given(db, registry.near_keys(db, tokens[0]), limit=BROAD_CAP)
+            found |= registry.ids_by_names(db, family, set().union(*(near[t] for t in rest)))
+        elif len(tokens) == 1:
+            found |= registry.ids_by_family(db, family, BROAD_CAP)
+    if len(tokens) == 1:
+        found |= registry.ids_by_given(db, near[tokens[0]], BROAD_CAP)
     return found
 
 
@@ -121,11 +125,8 @@ def search_register(db, query: SearchQuery) -> list[dict]:
     if exact:
         candidates = set.intersection(*exact)
     else:
-        candidates = set()
-        if query.dob:
-            candidates |= registry.ids_born_on(db, query.dob)
-        if query.has_name:
-            candidates |= _name_candidates(db, query)
+        # with a name, the date of birth only ranks; alone, it finds
+        candidates = _name_candidates(db, query) if query.has_name else registry.ids_born_on(db, query.dob)
     results = []
     for row in registry.person_rows(db, candidates):
         fraction = name_fraction(query, row) if query.has_name else 1.0
