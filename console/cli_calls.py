@@ -4,6 +4,7 @@ import io
 import json
 import os
 import sys
+from datetime import timezone
 
 from console.cli import EXIT_OK, Refused, open_for, parse_dob
 
@@ -13,9 +14,14 @@ def parse_option_time(text: str, option: str):
     from console.core.timeutil import TimeFormatError, parse_instant
 
     try:
-        return parse_instant(text, option)
+        value = parse_instant(text, option)
     except TimeFormatError as exc:
         raise Refused(f"{exc}.") from None
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise Refused(f"{option} {text!r} is out of range.") from None
+    return value
 
 
 def add_call_commands(command) -> None:
@@ -117,7 +123,12 @@ def cmd_log_call(args, out) -> int:
         except UnicodeDecodeError as exc:
             raise Refused(f"{args.file}: is not UTF-8 text (byte {exc.start + 1}); nothing was stored.") from None
     else:
-        text = sys.stdin.read()
+        try:
+            # UTF-8 strictly, whatever the locale: undecodable bytes are refused, not smuggled in as surrogates
+            raw = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode("utf-8")
+            text = raw.decode("utf-8-sig")
+        except UnicodeError as exc:
+            raise Refused(f"Standard input is not UTF-8 text ({exc.reason}); nothing was stored.") from None
     # every record is validated before the cache is even opened: a refusal changes nothing
     records, batch = read_call_records(text, _acting_operator(args))
     cache = open_for(args)
@@ -205,6 +216,10 @@ def cmd_callbacks(args, out) -> int:
     from console.core.policy import CallerClaim
     from console.store import callbacks
 
+    for option in ("call_id", "assignee", "notes", "callback_id"):
+        value = getattr(args, option, None)
+        if value is not None and value != value.encode("utf-8", "replace").decode("utf-8"):
+            raise Refused(f"The {option.replace('_', ' ')} given is not valid text (undecodable bytes).")
     if args.callbacks_command == "book":  # refuse bad options before the cache is touched
         claim = CallerClaim(family_name=args.family_name, given_name=args.given_name, date_of_birth=parse_dob(args.dob))
         due = parse_option_time(args.due, "--due") if args.due else None
@@ -216,6 +231,8 @@ def cmd_callbacks(args, out) -> int:
             out.emit(booked, f"Callback {booked['callback_id']} booked, due {booked['due_at']}.")
         elif args.callbacks_command == "list":
             rows = callbacks.list_callbacks(cache.db, which=args.which, operator=args.assigned_to)
+            # the list shows numbers from the register: audited as `audit list` is
+            cache.record_export("callbacks", len(rows), which=args.which, assigned_to=args.assigned_to)
             lines = [f"{r['callback_id']}  due {r['due_at']}  {r['status']}{' OVERDUE' if r['overdue'] else ''}  "
                      f"assigned {r['assigned_to'] or '-'}  {', '.join(r['numbers'])}" for r in rows]
             out.emit({"callbacks": rows}, "\n".join(lines) if lines else "No callbacks.")

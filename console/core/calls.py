@@ -3,6 +3,7 @@ problem, and the normalised form that is stored, exported and synced."""
 
 import re
 import uuid
+from datetime import datetime, timezone
 
 from console.core.policy import CALLER_TYPES, FLAGS, GUIDANCE_IDS
 from console.core.timeutil import TimeFormatError, parse_instant
@@ -14,6 +15,10 @@ OUTCOMES = ("resolved", "callback", "escalated", "referred", "abandoned")
 SCAM_CHANNELS = ("call", "text", "email", "other")
 SCAM_FIELDS = ("channel", "contact", "claimed_identity", "asked_for")
 NOTES_MAX = 4000
+# a call's time outside these is a typing mistake (and would not fit the
+# day arithmetic of the statistics at the ends of the calendar)
+EARLIEST = datetime(1900, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
 FIELDS = (
     "call_id", "started_at", "ended_at", "operator", "caller_type", "person_id", "verification", "assurance",
     "disclosed_status", "guidance_delivered", "topics", "flags", "outcome", "region", "notes", "scam_report",
@@ -53,6 +58,22 @@ def _enum(record, key, allowed, problems, where, required=False):
     return value
 
 
+def _not_unicode(value) -> bool:
+    """Whether any text in `value` holds a lone surrogate (from a JSON "\\ud800"
+    escape or undecodable input): it cannot be stored or sent as UTF-8."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if isinstance(value, dict):
+        return any(_not_unicode(k) or _not_unicode(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_not_unicode(v) for v in value)
+    return False
+
+
 def validate_call_record(record, *, operator: str | None = None, where: str = "") -> dict:
     """The normalised record, or CallRecordInvalid listing every problem.
 
@@ -62,6 +83,12 @@ def validate_call_record(record, *, operator: str | None = None, where: str = ""
     if not isinstance(record, dict):
         raise CallRecordInvalid([f"{where}a call record must be a JSON object."])
     problems: list[str] = []
+    broken = [key for key in record if _not_unicode(key) or _not_unicode(record[key])]
+    if broken:
+        names = ", ".join(k.encode("utf-8", "backslashreplace").decode() for k in broken)
+        problems.append(f"{where}{names} {'holds' if len(broken) == 1 else 'hold'} text that is not valid Unicode "
+                        "(a lone surrogate).")
+        raise CallRecordInvalid(problems)
     unknown = sorted(set(record) - set(FIELDS))
     if unknown:
         problems.append(f"{where}unknown keys {', '.join(unknown)}; a call record has only {', '.join(FIELDS)}.")
@@ -84,9 +111,18 @@ def validate_call_record(record, *, operator: str | None = None, where: str = ""
             problems.append(f"{where}{key} must be text: an ISO 8601 time with an offset, e.g. 2026-01-06T09:12:00+13:00.")
             continue
         try:
-            times[key] = parse_instant(value, key)
+            instant = parse_instant(value, key)
         except TimeFormatError as exc:
             problems.append(f"{where}{exc}.")
+            continue
+        try:
+            in_range = EARLIEST <= instant < LATEST
+        except OverflowError:  # an offset that takes it past year 1 or 9999
+            in_range = False
+        if not in_range:
+            problems.append(f"{where}{key} {value!r} is not between the years {EARLIEST.year} and {LATEST.year - 1}.")
+            continue
+        times[key] = instant
     if len(times) == 2 and times["ended_at"] < times["started_at"]:
         problems.append(f"{where}ended_at {record['ended_at']} is before started_at {record['started_at']}.")
 

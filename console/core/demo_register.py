@@ -13,8 +13,8 @@ that cannot be parsed, and NHIs in both formats with correct check characters.
 
 Faker costs tens of microseconds a call, so it only fills pools of names and
 streets once; every row is then drawn from those pools with one seeded
-`random.Random`, which keeps two million persons to seconds and makes the
-output byte-identical for a given seed.
+`random.Random`, which keeps two million persons well under a minute and
+makes the output byte-identical for a given seed.
 """
 
 import csv
@@ -90,11 +90,14 @@ YEAR = 365.2425
 ADULT_LATEST = LAST_DAY - int(18 * YEAR)
 CHILD_BORN_AFTER = LAST_DAY - int(16 * YEAR)  # under 16: no email of their own
 MOBILE_AGE_BORN_BY = LAST_DAY - int(12 * YEAR)  # 12 and over may have a mobile
+# A parent's age when a child is born; a parent less than two years past the
+# youngest has a flatmate instead, or every such child would be a newborn.
+PARENT_AGES = (20, 42)
 # (youngest, oldest) age of a household's first person, with weights.
 HEAD_AGES = (((18, 30), 20), ((30, 45), 27), ((45, 65), 32), ((65, 80), 16), ((80, 100), 5))
 
-# Mobile prefixes and the landline area code of each region; the first digit
-# of a landline's subscriber number is what phonenumbers accepts per area.
+# Mobile prefixes, and per landline area code (each region has one) the first
+# digits of a subscriber number that phonenumbers accepts as valid.
 MOBILE_PREFIXES = (("21", 35), ("27", 30), ("22", 15), ("29", 12), ("20", 8))
 SIX_DIGIT_021 = 0.03  # older 021 numbers have six digits after the prefix
 LANDLINE_FIRST_DIGITS = {"3": "2345679", "4": "23456789", "6": "2356789", "7": "2345789", "9": "23456789"}
@@ -313,34 +316,34 @@ CULTURES = {
         _names("Ngāta, Pōtae, Tūhoe-Rāwiri, Ngāti-Rēhia, Te Whata, Te Hira, Te Kani, Te Paa, Te Rangi, Tāmihana, "
                "Parata, Wīhongi, Hōhaia, Rāwiri, Pōmare, Tūhiwai, Herewini, Karaka, Mānuera, Waaka, Tipene, Kīngi, "
                "Hēnare, Tūtara, Whaanga, Paewai, Rēweti, Māhanga, Tautahi, Tāwhai, Ruatapu, Nikora, Poutama, "
-               "Rikihana, Ngāpō, Kereama, Hāpeta, Tākerei, Waititi, Ōtene, Te Tai-Tōkerau, Hohepa-Ngāwhika"),
+               "Rikihana, Ngāpō, Kereama, Hāpeta, Tākerei, Waititi, Ōtene, Te Awa, Hōhepa-Ngāwhika"),
         0.25, 0.35,
     ),
     "samoan": (
-        _names("Iosefa, Tavita, Ioane, Sefo, Paulo, Falaniko, Sāmuelu, Lāgi, Tūlā, Fa'amoana, Mālo, Lemalu, "
-               "Petelo, Siaosi"),
-        _names("Mālia, Losa, Teuila, Lupe, Sina, Faleono, Fa'afetai, Salamāsina, Luana, Mele, Sōsefina, Tālia"),
+        _names("Iosefa, Tavita, Ioane, Sefo, Paulo, Falaniko, Sāmuelu, Lāgi, Tūlā, Fa'amoana, Mālo, "
+               "Petelo, Siaosi, Fetū"),
+        _names("Mālia, Losa, Teuila, Lupe, Sina, Sieni, Fa'afetai, Salamāsina, Luana, Mele, Sōsefina, Tālia"),
         _names("Tuilagi, Fa'alogo, Leota, Sāpolu, Tuiasosopo, Afamasaga, Fonoti, Fuimaono, Lemalu, Sua, Ah Chong, "
-               "Toleafoa, Fa'afoi, Aumua, Sāmoa, Leiataua, Pele, Tāmapua, Ah Kuoi, Lealaiauloto"),
+               "Toleafoa, Fa'afoi, Aumua, Taotua, Leiataua, Pele, Tāmapua, Ah Kuoi, Lealaiauloto"),
         0.2, 0.05,
     ),
     "tongan": (
         _names("Sione, Sēmisi, Siosaia, Tēvita, Viliami, Isileli, Taniela, Ulaiasi, Sitani, Pita, Mosese, Lātū"),
-        _names("Mele, Sālote, Lesieli, Siueni, Fīna, Seini, 'Ōfa, Losaline, Mōsese, Vika, Kalolaine, Heilala"),
+        _names("Mele, Sālote, Lesieli, Siueni, Fīna, Seini, 'Ōfa, Losaline, Meleane, Vika, Kalolaine, Heilala"),
         _names("Tupou, Tāufa, Fīfita, Lātū, Vaipulu, Hāvili, Moala, Fonua, Māhina, Kioa, Vea, Helu, Taumalolo, "
                "Tonga, Vaka, Pulu, Folau, Fusitu'a, Havea"),
         0.2, 0.03,
     ),
     "cook_islands": (
         _names("Teina, Tūtai, Māka, Tangaroa, Mata, Tuaine, Ngāri, Tamaiva, Tere, Rua"),
-        _names("Tīare, Vaiana, Moana, Māmā, Ngā, Tepaeru, Teuira, Mereana, Tuaine, Marama"),
+        _names("Tīare, Vaiana, Moana, Tereapii, Mii, Tepaeru, Teuira, Mereana, Tuaine, Mārama, Teata"),
         _names("Marsters, Tangaroa, Tuara, Mātai, Teariki, Ngatamariki, Tūtai, Pōnga, Pokino, Tāpurau, "
                "Vainerere, Ūpokoina, Tupa, Heather, Browne"),
         0.25, 0.1,
     ),
     "fijian": (
-        _names("Jone, Semi, Apisai, Tomasi, Viliame, Mosese, Peniamina, Ratu, Waisea, Epeli, Sakiusa, Iliesa"),
-        _names("Losana, Mere, Sereana, Litia, Akanisi, Ana, Adi, Salanieta, Unaisi, Vasiti, Miliakere"),
+        _names("Jone, Semi, Apisai, Tomasi, Viliame, Mosese, Peniamina, Josaia, Waisea, Epeli, Sakiusa, Iliesa"),
+        _names("Losana, Mere, Sereana, Litia, Akanisi, Ana, Mereoni, Salanieta, Unaisi, Vasiti, Miliakere"),
         _names("Naivalu, Vunipola, Waqa, Nadolo, Rokobaro, Koroi, Vakarau, Tuilevuka, Seruvatu, Tagicakibau, "
                "Ratuva, Qalo, Nakarawa, Bulavou"),
         0.15, 0.02,
@@ -406,7 +409,7 @@ NICKNAMES = {
 STREET_NAMES = _names(
     "Pōhutukawa, Kōwhai, Tōtara, Rimu, Mataī, Kahikatea, Pūriri, Nīkau, Rātā, Karaka, Tītoki, Kauri, Miro, "
     "Mānuka, Tawa, Harakeke, Raupō, Kererū, Tūī, Pūkeko, Kākā, Huia, Tāmaki, Ōhope, Ōtūmoetai, Kerikeri, "
-    "Bank, Queen, Victoria, Main, High, Station, Beach, Church, Great South, Great North, Kamo, Te Ngae, "
+    "Bank, Queen, Victoria, Main, High, Station, Beach, Church, Kamo, Te Ngae, "
     "Hobson, Albert, Devonport, Cameron, Hinemoa, Tainui, Te Rapa, Whakaue, Mangakahia, Ngāti Porou"
 )
 STREET_SUFFIXES = (
@@ -681,6 +684,9 @@ class _RegisterWriter:
             progress(persons, persons)
 
     def household(self, size: int) -> None:
+        """`size` persons at one address: the first, then a partner, child or
+        flatmate, then children or flatmates; twins, when there are any,
+        come last."""
         rng = self.rng
         rand = rng.random
         region = rng.choice(self.regions)
@@ -694,8 +700,8 @@ class _RegisterWriter:
             if second[0] != head_family[0]:
                 head_family = (f"{head_family[0]}-{second[0]}", f"{head_family[1]}{second[1]}")
         lo, hi = rng.choice(self.head_ages)
-        head_dob = max(FIRST_DAY, LAST_DAY - int((lo + rand() * (hi - lo)) * YEAR))
-        twins = size >= 3 and head_dob + int(21 * YEAR) <= LAST_DAY and rand() < TWIN_HOUSEHOLDS
+        head_dob = LAST_DAY - int((lo + rand() * (hi - lo)) * YEAR)
+        twins = size >= 3 and self.may_have_children(head_dob) and rand() < TWIN_HOUSEHOLDS
         if twins or rand() < (LANDLINE_SINGLE if size == 1 else LANDLINE_SHARED):
             home.landline = self.phones.landline(region.area)
         self.person(home, head_culture, head_family, head_dob, head=True)
@@ -705,10 +711,10 @@ class _RegisterWriter:
         if before_twins > 1:
             role = rand()
             if role < 0.6:
+                # mostly the same background; half take the first person's family name
                 partner_culture = head_culture if rand() < 0.8 else rng.choice(region.cultures)
                 partner_family = head_family if rand() < 0.5 else self.family_name(partner_culture)
-                dob = max(FIRST_DAY, min(ADULT_LATEST, head_dob + int((rand() * 14 - 7) * YEAR)))
-                self.person(home, partner_culture, partner_family, dob)
+                self.person(home, partner_culture, partner_family, self.adult_near(head_dob, 7))
             elif role < 0.88:
                 self.child(home, head_dob, head_culture, head_family, None, None)
             else:
@@ -727,10 +733,10 @@ class _RegisterWriter:
         """A child of the household's first person; an adult child when the
         parent is old, a flatmate when the parent is too young."""
         rng = self.rng
-        earliest = parent_dob + int(20 * YEAR)
-        if earliest > LAST_DAY:
+        if not self.may_have_children(parent_dob):
             return self.flatmate(home, parent_dob)
-        dob = earliest + int(rng.random() * (min(LAST_DAY, parent_dob + int(42 * YEAR)) - earliest))
+        earliest = parent_dob + int(PARENT_AGES[0] * YEAR)
+        dob = earliest + int(rng.random() * (min(LAST_DAY, parent_dob + int(PARENT_AGES[1] * YEAR)) - earliest))
         if partner_culture is not None:
             if rng.random() < 0.5:
                 culture = partner_culture
@@ -742,10 +748,22 @@ class _RegisterWriter:
                     family = (f"{family[0]}-{partner_family[0]}", f"{family[1]}{partner_family[1]}")
         return self.person(home, culture, family, dob, twin=twin)
 
+    @staticmethod
+    def may_have_children(dob: int) -> bool:
+        return dob + int((PARENT_AGES[0] + 2) * YEAR) <= LAST_DAY
+
     def flatmate(self, home, head_dob) -> tuple:
         culture = self.rng.choice(home.region.cultures)
-        dob = max(FIRST_DAY, min(ADULT_LATEST, head_dob + int((self.rng.random() * 20 - 10) * YEAR)))
-        return self.person(home, culture, self.family_name(culture), dob)
+        return self.person(home, culture, self.family_name(culture), self.adult_near(head_dob, 10))
+
+    def adult_near(self, dob: int, years: int) -> int:
+        """An adult's birthday within `years` of `dob`, on whichever side
+        keeps them an adult born since 1925 (clamping would pile birthdays
+        onto one day)."""
+        offset = int(self.rng.random() * years * YEAR)
+        if dob + offset <= ADULT_LATEST and (dob - offset < FIRST_DAY or self.rng.random() < 0.5):
+            return dob + offset
+        return dob - offset
 
     def family_name(self, culture: _Culture) -> tuple[str, str]:
         if self.rng.random() < culture.european_family:
@@ -969,6 +987,8 @@ def write_demo_register(outdir, persons: int, seed: int = 1, register_version: s
         raise ValueError("a register needs at least one person")
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    # A manifest left from an earlier register would vouch for half-written files.
+    (outdir / "manifest.json").unlink(missing_ok=True)
     rng = random.Random(seed)
     pools = _Pools(seed)
     regions = [_Region(*row, pools.cultures) for row in REGIONS]

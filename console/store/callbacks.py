@@ -151,3 +151,14 @@ def answered_callback_persons(db, callback_id: str) -> frozenset[str]:
     if callback is None or callback["outcome"] != "answered":
         return frozenset()
     return frozenset(callback["person_ids"])
+
+
+def open_callbacks_for_person(db, person_id: str) -> list[dict]:
+    """Open callbacks whose name match included this person, for a verified
+    caller's history (shown only after they are verified)."""
+    cursor = db.execute(
+        f"SELECT {COLUMNS} FROM callbacks, json_each(callbacks.person_ids) "
+        "WHERE status = 'open' AND json_each.value = ? ORDER BY due_at",
+        [person_id],
+    )
+    return [_row(r, cursor.description) for r in cursor]

@@ -117,8 +117,11 @@ def call_stats(db, since: datetime | None = None, until: datetime | None = None)
     first_day = db.execute("SELECT min(started_utc), max(started_utc) FROM calls").fetchone()
     if first_day[0] is None:
         return stats_from_tallies(tallies, 0, histogram)
-    lo = since.astimezone(timezone.utc) if since else _day_start(first_day[0][:10])
-    hi = until.astimezone(timezone.utc) if until else _day_start(first_day[1][:10]) + timedelta(days=1)
+    # the window narrowed to the days that hold calls: the same calls, and no
+    # day arithmetic near the ends of the calendar (--since 9999-12-31…)
+    first, last = _day_start(first_day[0][:10]), _day_start(first_day[1][:10]) + timedelta(days=1)
+    lo = max(since.astimezone(timezone.utc), first) if since else first
+    hi = min(until.astimezone(timezone.utc), last) if until else last
     if hi <= lo:
         return stats_from_tallies(tallies, 0, histogram)
     full_from = _day_start(lo.date().isoformat())

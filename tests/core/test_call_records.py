@@ -96,6 +96,14 @@ def test_times_that_are_not_text(value):
     assert "started_at" in p
 
 
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+13:00", "9999-12-31T23:00:00-05:00",
+                                   "1899-12-31T23:59:59Z", "3000-01-01T00:00:00Z"])
+def test_times_out_of_range(value):
+    start, end = problems_of(record(started_at=value, ended_at=value))
+    assert "started_at" in start and "ended_at" in end
+    assert "between the years 1900 and 2999" in start and "between the years" in end
+
+
 def test_times_stored_trimmed():
     out = validate_call_record(record(started_at=" 2026-01-06T09:12:00+13:00\n"))
     assert out["started_at"] == "2026-01-06T09:12:00+13:00"
@@ -243,3 +251,13 @@ def test_every_problem_reported_together():
                    "grumpy", "vanished", "4,001", "fax", "nope", "operator"):
         assert needle in text, needle
     assert len(problems) == 13
+
+
+def test_text_that_is_not_unicode():
+    # json.loads turns "\ud800" into a lone surrogate, which cannot be stored as UTF-8
+    (p,) = problems_of(record(notes="caf\ud800"))
+    assert p.startswith("notes holds text that is not valid Unicode")
+    (p,) = problems_of(record(topics=["ok", "\udce9"], scam_report={"channel": "call", "contact": "\udfff"}))
+    assert "topics" in p and "scam_report" in p
+    (p,) = problems_of(record(**{"\ud800": 1}), where="line 2: ")
+    assert p.startswith("line 2: \\ud800 holds")

@@ -185,3 +185,35 @@ def test_saved_means_committed_for_another_connection(cache, tmp_path):
 def test_durability_settings(cache):
     assert cache.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert cache.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_concurrent_writers_keep_one_chain(cache, tmp_path):
+    """Several connections saving at once: BEGIN IMMEDIATE serialises them, so
+    every call, outbox row and audit entry is there and the chain is whole."""
+    import threading
+
+    from console.store.cache import Cache
+
+    errors = []
+    batches = {w: [make(1, operator=f"op-{w}") for _ in range(40)] for w in range(4)}
+
+    def writer(w):
+        own = Cache.open(tmp_path / "cache.db", operator=f"op-{w}")
+        try:
+            for batch in batches[w]:
+                own.log_calls(batch)
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            own.close()
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in batches]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    c = counts(cache.db)
+    assert c["calls"] == c["outbox_calls"] == c["audit_call_saved"] == c["day_counts"] == c["day_handle"] == 160
+    report = verify_chain(cache.db)
+    assert report.ok and report.entries == 160

@@ -172,6 +172,11 @@ def test_empty_windows(loaded):
     # before and after everything
     assert check(cache, records, BASE - timedelta(days=9), BASE - timedelta(days=8))["calls"] == 0
     assert check(cache, records, BASE + timedelta(days=90), BASE + timedelta(days=91))["calls"] == 0
+    # at the ends of the calendar
+    assert check(cache, records, datetime(9999, 12, 31, 23, tzinfo=UTC), None)["calls"] == 0
+    assert check(cache, records, None, datetime(1, 1, 1, 1, tzinfo=UTC))["calls"] == 0
+    assert check(cache, records, datetime(1, 1, 1, 1, tzinfo=UTC),
+                 datetime(9999, 12, 31, 23, tzinfo=UTC))["calls"] == len(records)
     # backwards
     assert as_json(call_stats(cache.db, BASE + timedelta(days=3), BASE + timedelta(days=1)))["calls"] == 0
 

@@ -1,0 +1,160 @@
+"""Qt models for the call screen: guidance checklist, stolen files, earlier calls.
+
+Models are told what changed (rows replaced, one item ticked) instead of
+being reset wholesale, and carry no widgets, so they are tested on their own.
+"""
+
+from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtGui import QFont
+
+CATEGORY_WORDS = {
+    "user_upload": "File the patient uploaded",
+    "referral_letter": "Specialist referral letter",
+    "discharge_summary": "Hospital discharge summary",
+}
+
+
+class GuidanceModel(QAbstractListModel):
+    """The scripts due on this call, in the policy's order, each tickable."""
+
+    def __init__(self, scripts: dict, parent=None):
+        super().__init__(parent)
+        self._scripts = scripts  # id -> Script
+        self._ids: list[str] = []
+        self._delivered: set[str] = set()
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self._ids)
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        script_id = self._ids[index.row()]
+        script = self._scripts.get(script_id)
+        if role == Qt.DisplayRole:
+            return f"{index.row() + 1}. {script.title if script else script_id}"
+        if role == Qt.CheckStateRole:
+            return Qt.Checked if script_id in self._delivered else Qt.Unchecked
+        if role == Qt.AccessibleTextRole:
+            state = "delivered" if script_id in self._delivered else "not yet delivered"
+            return f"{script.title if script else script_id}, {state}"
+        if role == Qt.UserRole:
+            return script_id
+        if role == Qt.FontRole and script_id in self._delivered:
+            font = QFont()
+            font.setStrikeOut(False)
+            font.setItalic(True)
+            return font
+        return None
+
+    def flags(self, index):
+        if not index.isValid():
+            return Qt.NoItemFlags
+        return Qt.ItemIsEnabled | Qt.ItemIsSelectable | Qt.ItemIsUserCheckable
+
+    def setData(self, index, value, role=Qt.EditRole):
+        if role != Qt.CheckStateRole or not index.isValid():
+            return False
+        script_id = self._ids[index.row()]
+        if Qt.CheckState(value) == Qt.Checked:
+            self._delivered.add(script_id)
+        else:
+            self._delivered.discard(script_id)
+        self.dataChanged.emit(index, index, [Qt.CheckStateRole, Qt.AccessibleTextRole, Qt.FontRole])
+        return True
+
+    def toggle(self, row: int) -> None:
+        index = self.index(row)
+        checked = self._ids[row] in self._delivered
+        self.setData(index, Qt.Unchecked if checked else Qt.Checked, Qt.CheckStateRole)
+
+    def set_due(self, script_ids: list[str]) -> None:
+        """Show these scripts, keeping the ticks of those still due."""
+        if script_ids == self._ids:
+            return
+        self.beginResetModel()
+        self._ids = list(script_ids)
+        self._delivered &= set(script_ids)
+        self.endResetModel()
+
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._ids, self._delivered = [], set()
+        self.endResetModel()
+
+    @property
+    def due(self) -> list[str]:
+        return list(self._ids)
+
+    @property
+    def delivered(self) -> list[str]:
+        return [i for i in self._ids if i in self._delivered]
+
+    @property
+    def undelivered(self) -> list[str]:
+        return [i for i in self._ids if i not in self._delivered]
+
+
+class RowsModel(QAbstractTableModel):
+    """A small read-only table of dicts with fixed columns."""
+
+    columns: tuple[tuple[str, str], ...] = ()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._rows: list[dict] = []
+
+    def rowCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()):
+        return 0 if parent.isValid() else len(self.columns)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):
+        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
+            return self.columns[section][1]
+        return None
+
+    def data(self, index, role=Qt.DisplayRole):
+        if not index.isValid() or role not in (Qt.DisplayRole, Qt.AccessibleTextRole):
+            return None
+        return self.cell(self._rows[index.row()], self.columns[index.column()][0])
+
+    def cell(self, row: dict, key: str) -> str:
+        value = row.get(key)
+        return "" if value is None else str(value)
+
+    def set_rows(self, rows: list[dict]) -> None:
+        if self._rows:
+            self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
+            self._rows = []
+            self.endRemoveRows()
+        if rows:
+            self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
+            self._rows = list(rows)
+            self.endInsertRows()
+
+    @property
+    def rows(self) -> list[dict]:
+        return list(self._rows)
+
+
+class DocumentsModel(RowsModel):
+    """The stolen files: category, date and a sensitive marker, never contents."""
+
+    columns = (("category", "File"), ("document_date", "Date"), ("sensitive", "Sensitive"))
+
+    def cell(self, row, key):
+        if key == "category":
+            return CATEGORY_WORDS.get(row["category"], row["category"])
+        if key == "document_date":
+            return row["document_date"] or "date unknown"
+        if key == "sensitive":
+            return "SENSITIVE" if row["sensitive"] else ""
+        return super().cell(row, key)
+
+
+class EarlierCallsModel(RowsModel):
+    """Earlier calls and open callbacks about a verified caller."""
+
+    columns = (("when", "When"), ("what", "What"), ("outcome", "Outcome"))
