@@ -3,7 +3,7 @@
 import getpass
 import sys
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from console import APP_ID, __version__
 
@@ -20,7 +20,6 @@ def make_app() -> QApplication:
 def build_window(db_path, operator: str | None = None, demo=None):
     """The window over the cache at db_path, with its worker (for tests and run_window)."""
     from console.core.guidance import check_guidance, load_scripts, load_services
-    from console.store.cache import Cache
     from console.ui.main_window import MainWindow
     from console.ui.tasks import CacheWorker
     from console.ui.theme import apply_theme
@@ -30,20 +29,42 @@ def build_window(db_path, operator: str | None = None, demo=None):
     scripts, services = load_scripts(), load_services()
     check_guidance(scripts, services)
     operator = operator or getpass.getuser()
-    worker = CacheWorker(lambda: Cache.open(db_path, operator=operator))
-    worker.opened()  # a damaged cache stops here, before any window
-    return MainWindow(worker, scripts, services, operator, demo=demo)
+    # The cache opens, and its full integrity check reads the whole file
+    # (seconds for a national register), on the cache thread while the window
+    # appears; every database operation queues behind them, and a cache that
+    # cannot be opened or is damaged is refused before anything touches it.
+    worker = CacheWorker(lambda: open_checked(db_path, operator))
+    window = MainWindow(worker, scripts, services, operator, demo=demo)
+    worker.run(lambda cache: None, None, window.refuse_damaged_cache)
+    return window
+
+
+def open_checked(db_path, operator):
+    from console.store.cache import Cache
+
+    cache = Cache.open(db_path, operator=operator, check=False)
+    try:
+        check_integrity(cache.db)
+    except BaseException:
+        cache.close()
+        raise
+    return cache
+
+
+def check_integrity(db) -> None:
+    from console.store.connection import CacheError
+
+    verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+    if verdict != "ok":
+        raise CacheError(
+            f"The cache is damaged ({verdict}). It has been left as it is for inspection; "
+            "close the console, move the cache aside and start with a new one, then re-import the register."
+        )
 
 
 def run_window(db_path, operator: str | None = None, demo=None) -> int:
-    from console.store.connection import CacheError
-
     app = make_app()
-    try:
-        window = build_window(db_path, operator, demo)
-    except CacheError as exc:
-        QMessageBox.critical(None, "Helpline Console", str(exc))
-        return 1
+    window = build_window(db_path, operator, demo)
     window.resize(1400, 900)
     window.show()
     code = app.exec()

@@ -100,6 +100,14 @@ class MainWindow(QMainWindow):
 
         self.worker.run(read, show)
 
+    def refuse_damaged_cache(self, error):
+        """The cache could not be opened or failed its startup check: nothing
+        more is read from or written to it."""
+        self.call_screen.setEnabled(False)
+        self.call_screen.call_state_label.setText(str(error))
+        self.statusBar().showMessage(str(error))
+        self.damaged = str(error)
+
     def closeEvent(self, event):
         if self.call_screen.call is not None and self.call_screen.family_name.text():
             self.statusBar().showMessage("A call is in progress: save it (Ctrl+S) before closing.", 8000)

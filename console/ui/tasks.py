@@ -5,21 +5,27 @@ and Picard's save pool do); results come back to the main thread through a
 queued signal, so widgets are only ever touched there.
 """
 
+import queue
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
 
 
 class CacheWorker(QObject):
-    _finished = Signal(object, object, object)  # future, on_success, on_failure
+    # Results wait in a queue and the signal carries nothing: Python objects
+    # sent through a queued signal from a foreign thread have shown
+    # reference-count faults in PySide6.
+    _finished = Signal()
     failed = Signal(str)  # a sentence for the status bar when an operation has no failure handler
 
     def __init__(self, open_cache, parent=None):
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache")
+        self._results = queue.SimpleQueue()
         self._finished.connect(self._deliver)
         self.pending = 0
         self.cache = None
+        self.refusal = None  # once the cache is found damaged, nothing more touches it
         self._opened = self._executor.submit(self._open, open_cache)
 
     def _open(self, open_cache):
@@ -31,14 +37,31 @@ class CacheWorker(QObject):
         on_failure(exception) on the main thread afterwards."""
         self.pending += 1
         future = self._executor.submit(self._call, operation)
-        future.add_done_callback(lambda f: self._finished.emit(f, on_success, on_failure))
+        future.add_done_callback(lambda f: self._announce(f, on_success, on_failure))
         return future
 
-    def _call(self, operation):
-        self._opened.result()
-        return operation(self.cache)
+    def _announce(self, future, on_success, on_failure):
+        self._results.put((future, on_success, on_failure))
+        self._finished.emit()
 
-    def _deliver(self, future: Future, on_success, on_failure):
+    def _call(self, operation):
+        from console.store.connection import CacheError
+
+        if self._opened.exception() is not None:
+            raise self._opened.exception()
+        if self.refusal is not None:
+            raise self.refusal
+        try:
+            return operation(self.cache)
+        except CacheError as error:
+            self.refusal = error
+            raise
+
+    def _deliver(self):
+        try:
+            future, on_success, on_failure = self._results.get_nowait()
+        except queue.Empty:
+            return
         self.pending -= 1
         error = future.exception()
         if error is None:
@@ -52,15 +75,10 @@ class CacheWorker(QObject):
 
             logging.getLogger("console.ui").error("operation failed: %s", type(error).__name__)
 
-    def opened(self):
-        """The cache, once open (raises what opening raised)."""
-        return self._opened.result()
-
     def shutdown(self):
-        def close(cache):
-            if cache is not None:
-                cache.close()
+        def close():
+            if self.cache is not None:
+                self.cache.close()
 
-        if not self._opened.exception():
-            self._executor.submit(close, self.cache)
+        self._executor.submit(close)
         self._executor.shutdown(wait=True)

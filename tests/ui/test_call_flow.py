@@ -246,3 +246,28 @@ def test_shortcuts_panel_lists_every_action(qtbot, window):
     for action in window.actions():
         if not action.shortcut().isEmpty():
             assert action.shortcut().toString() in listed
+
+
+def test_a_damaged_cache_is_refused_and_left_for_inspection(qtbot, tmp_path, sample_register):
+    from console.store.cache import Cache
+    from console.ui.app import build_window
+
+    db_path = tmp_path / "damaged.db"
+    cache = Cache.open(db_path)
+    cache.import_register(sample_register)
+    cache.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    page_size = cache.db.execute("PRAGMA page_size").fetchone()[0]
+    root = cache.db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'documents'").fetchone()[0]
+    cache.close()
+    with open(db_path, "r+b") as f:  # scribble over the documents table's root page
+        f.seek((root - 1) * page_size + 8)
+        f.write(b"\xff" * 64)
+    damaged = db_path.read_bytes()
+    window = build_window(db_path, operator="op-ui")
+    qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: getattr(window, "damaged", None) is not None, timeout=10_000)
+    assert "damaged" in window.damaged and not window.call_screen.isEnabled()
+    window.call_screen.new_call()
+    window.call_screen.save_call()
+    window.worker.shutdown()
+    assert db_path.read_bytes() == damaged
