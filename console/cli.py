@@ -93,6 +93,23 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--by", dest="by_operator", help="entries by this operator")
     a.add_argument("--limit", type=int)
 
+    p = command("operators", "Add, disable and list operator accounts (admin only; the first admin needs no sign-in).")
+    op_sub = p.add_subparsers(dest="operators_command", metavar="ACTION", required=True)
+    a = op_sub.add_parser("add", help="add an account; its password is asked for, or read from "
+                                      "HELPLINE_CONSOLE_NEW_PASSWORD (for the first admin: HELPLINE_CONSOLE_PASSWORD)")
+    _add_common(a, suppress=True)
+    a.add_argument("operator_id")
+    a.add_argument("--role", required=True, choices=("operator", "supervisor", "admin"))
+    a = op_sub.add_parser("disable", help="disable an account")
+    _add_common(a, suppress=True)
+    a.add_argument("operator_id")
+    a = op_sub.add_parser("list", help="list accounts")
+    _add_common(a, suppress=True)
+
+    p = command("settings", "Change a workstation setting (admin only).")
+    p.add_argument("key", choices=("idle_lock_minutes",))
+    p.add_argument("value")
+
     from console.cli_calls import add_call_commands
 
     add_call_commands(command)
@@ -168,11 +185,37 @@ def parse_dob(text: str | None, option: str = "--dob"):
         raise Refused(str(exc)) from None
 
 
+PASSWORD_ENV = "HELPLINE_CONSOLE_PASSWORD"
+
+
+def read_password(prompt: str, env: str = PASSWORD_ENV) -> str:
+    """From the environment (automation) or typed at the terminal, never echoed."""
+    if os.environ.get(env):
+        return os.environ[env]
+    if not sys.stdin.isatty():
+        raise Refused(f"A password is needed: set {env} or run the command at a terminal to be asked for it.")
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
 def open_for(args, check: bool = True):
+    """The cache, signed in as --operator once accounts exist (cli.md, Sign-in)."""
     from console.store.cache import Cache
 
     operator = args.operator or os.environ.get("HELPLINE_CONSOLE_OPERATOR")
-    return Cache.open(args.db or default_db_path(), operator=operator, check=check)
+    cache = Cache.open(args.db or default_db_path(), operator=operator, check=check)
+    if cache.setup_mode:
+        return cache
+    try:
+        if not operator:
+            raise Refused("Operator accounts exist on this cache: sign in with --operator ID "
+                          f"(the password is asked for, or read from {PASSWORD_ENV}).")
+        cache.sign_in(operator, read_password(f"Password for {operator}: "))
+    except BaseException:
+        cache.close()
+        raise
+    return cache
 
 
 # commands
@@ -239,9 +282,7 @@ def cmd_check_caller(args, out: Output) -> int:
     try:
         callback_persons = frozenset()
         if args.callback:
-            from console.store.callbacks import answered_callback_persons
-
-            callback_persons = answered_callback_persons(cache.db, args.callback)
+            callback_persons = cache.answered_callback_persons(args.callback)
         verification = cache.verify_caller(claim, at, callback_persons)
     finally:
         cache.close()
@@ -290,21 +331,18 @@ def cmd_demo_register(args, out: Output) -> int:
 
 
 def cmd_audit(args, out: Output) -> int:
-    from console.store.audit import list_audit, verify_chain
-
     cache = open_for(args)
     try:
         if args.audit_command == "verify":
-            report = verify_chain(cache.db)
+            report = cache.verify_audit()
             text = (f"Audit chain intact: {report.entries:,} entries." if report.ok
                     else f"Audit chain BROKEN at entry {report.first_broken_seq}: {report.problem}.")
             out.emit(report.as_json(), text)
             return EXIT_OK if report.ok else EXIT_FAILED
         since = parse_at(args.since) if args.since else None
         until = parse_at(args.until) if args.until else None
-        entries = list_audit(cache.db, since=since, until=until, operator=args.by_operator,
-                             person_id=args.person, kind=args.kind, limit=args.limit)
-        cache.record_export("audit", len(entries))
+        entries = cache.audit_entries(since=since, until=until, operator=args.by_operator,
+                                      person_id=args.person, kind=args.kind, limit=args.limit)
     finally:
         cache.close()
     lines = [f"{e['seq']:>6} {e['at']} {e['kind']:<18} {e['operator'] or '-':<10} {e['person_id'] or '-':<12} "
@@ -314,21 +352,68 @@ def cmd_audit(args, out: Output) -> int:
 
 
 def run_demo(args, out: Output) -> int:
-    """Until a window is available: a demo register in a temporary cache, and what to try."""
+    """The window on a freshly generated demo register in a temporary cache,
+    which is deleted (with its key) when the window closes."""
     from console.demo import prepare_demo
+    from console.ui.app import run_window
 
     demo = prepare_demo(args.demo_persons, progress=TerminalProgress(enabled=True))
-    try:
-        from console.ui.app import run_window
-    except ImportError:
-        run_window = None
-    if run_window is not None:
-        return run_window(demo.cache_path, operator=args.operator or "demo-operator", demo=demo)
     print(demo.instructions())
+    try:
+        return run_window(demo.cache_path, operator=args.operator or "demo-operator", demo=demo)
+    finally:
+        demo.discard()
+
+
+def cmd_operators(args, out: Output) -> int:
+    cache = open_for(args)
+    try:
+        if args.operators_command == "add":
+            first = cache.setup_mode
+            env = PASSWORD_ENV if first else "HELPLINE_CONSOLE_NEW_PASSWORD"
+            password = read_password(f"Password for the new account {args.operator_id}: ", env)
+            if not os.environ.get(env) and read_password("The same password again: ", env) != password:
+                raise Refused("The two passwords differ; nothing was changed.")
+            try:
+                account = cache.add_operator(args.operator_id, args.role, password)
+            except ValueError as exc:
+                raise Refused(str(exc)) from None
+            out.emit(account, f"Added {account['operator_id']} as {account['role']}.")
+        elif args.operators_command == "disable":
+            try:
+                cache.disable_operator(args.operator_id)
+            except ValueError as exc:
+                raise Refused(str(exc)) from None
+            out.emit({"operator_id": args.operator_id, "disabled": True}, f"Disabled {args.operator_id}.")
+        else:
+            accounts = cache.list_operators()
+            out.emit({"operators": accounts}, "\n".join(
+                f"{a['operator_id']:<20} {a['role']:<11} {'disabled' if a['disabled'] else 'active'}" for a in accounts)
+                or "No accounts yet.")
+    finally:
+        cache.close()
+    return EXIT_OK
+
+
+def cmd_settings(args, out: Output) -> int:
+    if args.key == "idle_lock_minutes":
+        from console.core.session import IDLE_LOCK_RANGE
+
+        if not args.value.isdigit() or not IDLE_LOCK_RANGE[0] <= int(args.value) <= IDLE_LOCK_RANGE[1]:
+            raise Refused(f"idle_lock_minutes must be a whole number from {IDLE_LOCK_RANGE[0]} to "
+                          f"{IDLE_LOCK_RANGE[1]}; the lock can be shortened or lengthened, never turned off.")
+    cache = open_for(args)
+    try:
+        cache.set_setting(args.key, args.value)
+    finally:
+        cache.close()
+    out.emit({args.key: args.value}, f"{args.key} is now {args.value}.")
     return EXIT_OK
 
 
 COMMANDS = {
+    "operators": cmd_operators,
+    "settings": cmd_settings,
     "import-register": cmd_import_register,
     "search": cmd_search,
     "check-caller": cmd_check_caller,
@@ -343,7 +428,9 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = Output(args.json)
     from console.cli_calls import CALL_COMMANDS
+    from console.core.roles import NotPermitted
     from console.store.connection import CacheError
+    from console.store.operators import AccountError
 
     handlers = COMMANDS | CALL_COMMANDS
     try:
@@ -356,7 +443,7 @@ def main(argv=None) -> int:
         return handlers[args.command](args, out)
     except Refused as exc:
         return out.fail(exc.problems, EXIT_REFUSED)
-    except CacheError as exc:
+    except (CacheError, AccountError, NotPermitted) as exc:
         return out.fail([str(exc)], EXIT_FAILED)
     except sqlite3.DatabaseError as exc:
         return out.fail([f"The cache could not be read ({exc}). It has been left as it is for inspection; "

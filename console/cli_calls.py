@@ -154,12 +154,10 @@ def _window(args):
 
 
 def cmd_stats(args, out) -> int:
-    from console.store.calls import call_stats
-
     since, until = _window(args)
     cache = open_for(args)
     try:
-        result = call_stats(cache.db, since, until)
+        result = cache.stats(since, until)
     finally:
         cache.close()
     handle = result["handle_time_seconds"]
@@ -167,7 +165,7 @@ def cmd_stats(args, out) -> int:
         f"Calls: {result['calls']:,}   escalations: {result['escalations']:,}",
         "Verification: " + ", ".join(f"{k} {v:,}" for k, v in result["verification"].items()),
         "Disclosed: " + ", ".join(f"{k} {v:,}" for k, v in result["disclosed"].items()),
-        f"Handle time: median {handle['median']} s, p90 {handle['p90']} s",
+        "Handle time: " + ", ".join(f"{k} {'-' if handle[k] is None else f'{handle[k]:g} s'}" for k in ("median", "p90")),
         *(f"{key.replace('_', ' ')}: " + (", ".join(f"{k} {v:,}" for k, v in result[key].items()) or "-")
           for key in ("by_outcome", "by_caller_type", "by_region", "by_operator")),
     ])
@@ -176,13 +174,12 @@ def cmd_stats(args, out) -> int:
 
 
 def cmd_export_calls(args, out) -> int:
-    from console.store.calls import export_calls
     from console.store.exports import write_calls
 
     since, until = _window(args)
     cache = open_for(args)
     try:
-        records = list(export_calls(cache.db, since, until))
+        records = cache.export_calls(since, until)
         # UTF-8 whatever the platform's default; CSV with a byte-order mark and
         # its own \r\n line ends, which must not be translated again
         encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
@@ -224,24 +221,21 @@ def cmd_callbacks(args, out) -> int:
         claim = CallerClaim(family_name=args.family_name, given_name=args.given_name, date_of_birth=parse_dob(args.dob))
         due = parse_option_time(args.due, "--due") if args.due else None
     cache = open_for(args)
-    actor = {"operator": cache.operator, "workstation": cache.workstation}
     try:
         if args.callbacks_command == "book":
-            booked = callbacks.book_callback(cache.db, claim, due_at=due, call_id=args.call_id, reason=args.reason, **actor)
+            booked = cache.book_callback(claim, due_at=due, call_id=args.call_id, reason=args.reason)
             out.emit(booked, f"Callback {booked['callback_id']} booked, due {booked['due_at']}.")
         elif args.callbacks_command == "list":
-            rows = callbacks.list_callbacks(cache.db, which=args.which, operator=args.assigned_to)
-            # the list shows numbers from the register: audited as `audit list` is
-            cache.record_export("callbacks", len(rows), which=args.which, assigned_to=args.assigned_to)
+            rows = cache.list_callbacks(which=args.which, operator=args.assigned_to)  # audited: it shows numbers
             lines = [f"{r['callback_id']}  due {r['due_at']}  {r['status']}{' OVERDUE' if r['overdue'] else ''}  "
                      f"assigned {r['assigned_to'] or '-'}  {', '.join(r['numbers'])}" for r in rows]
             out.emit({"callbacks": rows}, "\n".join(lines) if lines else "No callbacks.")
         elif args.callbacks_command == "assign":
-            row = callbacks.assign_callback(cache.db, args.callback_id, args.assignee, **actor)
+            row = cache.assign_callback(args.callback_id, args.assignee)
             out.emit({"callback_id": row["callback_id"], "assigned_to": row["assigned_to"]},
                      f"Callback {row['callback_id']} assigned to {row['assigned_to']}.")
         else:
-            row = callbacks.complete_callback(cache.db, args.callback_id, args.outcome, notes=args.notes, **actor)
+            row = cache.complete_callback(args.callback_id, args.outcome, notes=args.notes)
             out.emit({"callback_id": row["callback_id"], "status": row["status"], "outcome": row["outcome"]},
                      f"Callback {row['callback_id']} closed: {row['outcome']}.")
     except callbacks.CallbackError as exc:

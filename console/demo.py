@@ -33,12 +33,22 @@ class Demo:
     register_version: str
     callers: list[DemoCaller] = field(default_factory=list)
 
+    def discard(self) -> None:
+        """Delete the demo's folder and forget its cache key."""
+        import shutil
+
+        from console.store.connection import key_entry
+        from console.store.keystore import open_keystore
+
+        open_keystore().forget(key_entry(self.cache_path))
+        shutil.rmtree(self.folder, ignore_errors=True)
+
     def instructions(self) -> str:
         db = shlex.quote(str(self.cache_path))
         lines = [
             f"Demo register {self.register_version} imported into {self.cache_path}",
             "",
-            "Try these callers:",
+            "Callers to try in the window (or with the command line while it is open):",
         ]
         for caller in self.callers:
             lines.append(f"  # {caller.label}")

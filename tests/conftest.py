@@ -62,3 +62,115 @@ def run_cli(*args, input_text=None, env=None):
 @pytest.fixture
 def cli():
     return run_cli
+
+
+# The cache's key lives in the OS keystore (console/store/keystore.py). In this
+# process every test gets a fresh in-memory keystore, declared to the keystore
+# policy with allow_test_backend(); child processes (run_cli and the like)
+# cannot see it and use the real Secret Service that `packaging/dev test` starts
+# (gnome-keyring under dbus-run-session).
+
+import keyring.backend
+
+
+class MemoryKeyring(keyring.backend.KeyringBackend):
+    """An in-memory keystore for in-process tests; never used outside tests."""
+
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.secrets: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service, username):
+        return self.secrets.get((service, username))
+
+    def set_password(self, service, username, password):
+        self.secrets[(service, username)] = password
+
+    def delete_password(self, service, username):
+        import keyring.errors
+
+        if self.secrets.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)
+
+
+# keys of caches that module-scoped fixtures made, while their module runs
+_module_secrets: dict[tuple[str, str], str] = {}
+
+
+@pytest.fixture(scope="module")
+def module_keystore():
+    """For a module-scoped fixture that builds a cache once: its key stays
+    available to every test of the module."""
+    import keyring
+
+    from console.store.keystore import allow_test_backend
+
+    allow_test_backend(MemoryKeyring)
+    before = keyring.core._keyring_backend
+    backend = MemoryKeyring()
+    backend.secrets = _module_secrets
+    keyring.set_keyring(backend)
+    made = set(_module_secrets)
+    yield backend
+    keyring.core._keyring_backend = before
+    for entry in set(_module_secrets) - made:
+        del _module_secrets[entry]
+
+
+@pytest.fixture(autouse=True)
+def memory_keyring():
+    """A fresh in-memory keystore for this test (the keyring set before is put back after)."""
+    import keyring
+
+    from console.store.keystore import allow_test_backend
+
+    allow_test_backend(MemoryKeyring)
+    before = keyring.core._keyring_backend
+    backend = MemoryKeyring()
+    backend.secrets.update(_module_secrets)
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.core._keyring_backend = before
+
+
+@pytest.fixture
+def system_keyring(memory_keyring):
+    """For a test that shares its cache with child processes: this process uses
+    the keystore they use (the Secret Service that packaging/dev test starts)."""
+    import keyring.core
+
+    from console.store.keystore import choose_backend
+
+    # as a child detects it: keyring's own backends and installed plugins, not the test suite's classes
+    keyring.core.init_backend(limit=lambda b: type(b).__module__.startswith(("keyring.", "keyrings.")))
+    backend = choose_backend(keyring.get_keyring())
+    keyring.set_keyring(backend)
+    return backend
+
+
+# the window
+@pytest.fixture
+def window(qtbot, tmp_path, sample_register):
+    """The real main window over a cache holding the sample register."""
+    from console.store.cache import Cache
+    from console.ui.app import build_window
+
+    db_path = tmp_path / "cache.db"
+    cache = Cache.open(db_path, operator="setup")
+    cache.import_register(sample_register)
+    cache.close()
+    window = build_window(db_path, operator="op-ui")
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10_000)
+    yield window
+    window.worker.shutdown()
+
+
+@pytest.fixture
+def screen(window):
+    return window.call_screen

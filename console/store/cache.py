@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from console.core.policy import CallerClaim, Decision, decide
 from console.core.timeutil import now
-from console.store import attempts, calls, persons
+from console.core import roles
+from console.store import attempts, calls, callbacks, operators, persons
 from console.store.audit import append_audit
 from console.store.connection import open_cache, write_transaction
 from console.store.register_import import import_register, register_version
@@ -43,9 +44,29 @@ class Verification:
 
 
 class Cache:
+    """Operations on the cache, each checked against the signed-in role.
+
+    Until the first operator account exists the cache is in setup mode and
+    every operation is allowed to whoever names themselves with `operator`;
+    from then on, only a signed-in operator acts, within their role.
+    """
+
     def __init__(self, db, operator: str | None = None):
         self.db = db
         self.operator = operator
+        self.role: str | None = None
+        self.setup_mode = not operators.accounts_exist(db)
+
+    def sign_in(self, operator_id: str, password: str) -> str:
+        """Check the password; from now on this cache acts for that operator."""
+        self.role = operators.check_password(self.db, operator_id, password)
+        self.operator = operator_id
+        self.setup_mode = False
+        return self.role
+
+    def require(self, operation: str) -> None:
+        if not self.setup_mode:
+            roles.require(self.role, operation, self.operator)
 
     @classmethod
     def open(cls, path, operator: str | None = None, check: bool = True) -> "Cache":
@@ -74,6 +95,7 @@ class Cache:
     # register
 
     def import_register(self, path, *, skip_invalid=False, rejects=None, progress=None):
+        self.require("import_register")
         result = import_register(self.db, path, skip_invalid=skip_invalid, rejects=rejects, progress=progress)
         with write_transaction(self.db):
             self.audit(
@@ -83,6 +105,7 @@ class Cache:
         return result
 
     def search(self, query: SearchQuery) -> list[dict]:
+        self.require("search")
         results = search_register(self.db, query)
         with write_transaction(self.db):
             self.audit("search", fields=query.fields_used(), results=[r["person_id"] for r in results])
@@ -93,6 +116,7 @@ class Cache:
     def verify_caller(self, claim: CallerClaim, at=None, callback_person_ids=frozenset()) -> Verification:
         """Apply the policy to what the caller said at time `at` (default now),
         recording the attempt (audit, lockout) before the answer is shown."""
+        self.require("verify_caller")
         at = at or now()
         candidates = persons.persons_born_on(self.db, claim.date_of_birth.isoformat()) if claim.date_of_birth else []
         with write_transaction(self.db):
@@ -131,6 +155,7 @@ class Cache:
         return Verification(decision, version)
 
     def record_export(self, what: str, rows: int, **detail) -> None:
+        self.require("export")
         with write_transaction(self.db):
             self.audit("export", what=what, rows=rows, **detail)
 
@@ -138,18 +163,114 @@ class Cache:
 
     def log_calls(self, records: list[dict], fault=None) -> list[bool]:
         """Store validated call records durably; per record, whether it was new."""
+        self.require("log_calls")
         return calls.save_calls(
             self.db, records, operator=self.operator, workstation=self.workstation,
             register_version=self.register_version, fault=fault,
         )
 
     def unlock(self, person_id: str, reason: str | None = None) -> dict:
+        self.require("unlock")
         with write_transaction(self.db):
             unlock = attempts.clear_failed_attempts(
                 self.db, person_id, operator=self.operator, workstation=self.workstation, reason=reason
             )
             self.audit("unlock", person_id=person_id, cleared_attempts=unlock["cleared_attempts"], reason=reason)
         return unlock
+
+
+    # reading the record
+
+    def stats(self, since=None, until=None) -> dict:
+        self.require("stats")
+        return calls.call_stats(self.db, since, until)
+
+    def export_calls(self, since=None, until=None) -> list[dict]:
+        """The records to export; whoever writes them out then calls record_export."""
+        self.require("export")
+        return list(calls.export_calls(self.db, since, until))
+
+    def audit_entries(self, **filters) -> list[dict]:
+        from console.store.audit import list_audit
+
+        self.require("read_audit")
+        entries = list_audit(self.db, **filters)
+        self.record_export("audit", len(entries))
+        return entries
+
+    def verify_audit(self):
+        from console.store.audit import verify_chain
+
+        self.require("read_audit")
+        return verify_chain(self.db)
+
+    def call_history(self, person_id: str) -> list[dict]:
+        self.require("call_history")
+        return calls.calls_of_person(self.db, person_id)
+
+    # callbacks
+
+    def _actor(self) -> dict:
+        return {"operator": self.operator, "workstation": self.workstation}
+
+    def book_callback(self, claim: CallerClaim, **options) -> dict:
+        self.require("book_callback")
+        return callbacks.book_callback(self.db, claim, **options, **self._actor())
+
+    def list_callbacks(self, which: str = "open", operator: str | None = None) -> list[dict]:
+        """Supervisors see every callback; an operator sees those assigned to
+        them, so a booking's fate never tells them whether anyone matched."""
+        self.require("list_callbacks")
+        if not self.setup_mode and not roles.role_allows(self.role, "assign_callback"):
+            operator = self.operator
+        rows = callbacks.list_callbacks(self.db, which=which, operator=operator)
+        with write_transaction(self.db):
+            self.audit("export", what="callbacks", rows=len(rows), which=which, assigned_to=operator)
+        return rows
+
+    def assign_callback(self, callback_id: str, assignee: str) -> dict:
+        self.require("assign_callback")
+        return callbacks.assign_callback(self.db, callback_id, assignee, **self._actor())
+
+    def complete_callback(self, callback_id: str, outcome: str, notes: str | None = None) -> dict:
+        self.require("complete_callback")
+        return callbacks.complete_callback(self.db, callback_id, outcome, notes=notes, **self._actor())
+
+    def answered_callback_persons(self, callback_id: str) -> frozenset[str]:
+        self.require("verify_caller")
+        return callbacks.answered_callback_persons(self.db, callback_id)
+
+    # accounts
+
+    def add_operator(self, operator_id: str, role: str, password: str) -> dict:
+        if self.setup_mode:
+            if role != "admin":
+                raise operators.AccountError("The first account must be an admin: add it with --role admin.")
+        else:
+            self.require("manage_operators")
+        with write_transaction(self.db):
+            account = operators.add_operator(self.db, operator_id, role, password, created_by=self.operator)
+            self.audit("operator_added", operator_id=operator_id, role=role)
+        if self.setup_mode:
+            self.setup_mode = False
+            self.operator, self.role = operator_id, role
+        return account
+
+    def disable_operator(self, operator_id: str) -> None:
+        self.require("manage_operators")
+        with write_transaction(self.db):
+            operators.disable_operator(self.db, operator_id)
+            self.audit("operator_disabled", operator_id=operator_id)
+
+    def list_operators(self) -> list[dict]:
+        self.require("manage_operators")
+        return operators.list_operators(self.db)
+
+    def set_setting(self, key: str, value: str) -> None:
+        self.require("change_settings")
+        with write_transaction(self.db):
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"setting.{key}", value])
+            self.audit("setting_changed", setting=key, value=value)
 
 
 def _factors_given(claim: CallerClaim) -> list[str]:

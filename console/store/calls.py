@@ -52,17 +52,18 @@ def _insert_call(db, record: dict, workstation: str, register_version: str | Non
     )
     if fault:
         fault("after_call_insert")
-    day = utc_text(started)[:10]
-    for dimension, value in call_tallies(record):
+    started_utc = utc_text(started)
+    for bucket, key in (("day", started_utc[:10]), ("hour", started_utc[:13])):
+        for dimension, value in call_tallies(record):
+            db.execute(
+                f"INSERT INTO call_{bucket}_counts VALUES (?, ?, ?, 1) "
+                f"ON CONFLICT DO UPDATE SET n = n + 1",
+                [key, dimension, value],
+            )
         db.execute(
-            "INSERT INTO call_day_counts (day, dimension, value, n) VALUES (?, ?, ?, 1) "
-            "ON CONFLICT (day, dimension, value) DO UPDATE SET n = n + 1",
-            [day, dimension, value],
+            f"INSERT INTO call_{bucket}_handle VALUES (?, ?, 1) ON CONFLICT DO UPDATE SET n = n + 1",
+            [key, seconds],
         )
-    db.execute(
-        "INSERT INTO call_day_handle (day, seconds, n) VALUES (?, ?, 1) ON CONFLICT (day, seconds) DO UPDATE SET n = n + 1",
-        [day, seconds],
-    )
     queue_outbox(db, "call", record["call_id"], stored)
     return True
 
@@ -105,57 +106,77 @@ def _day_start(day: str) -> datetime:
     return datetime.fromisoformat(day).replace(tzinfo=timezone.utc)
 
 
+def _floor(moment: datetime, unit: str) -> datetime:
+    moment = moment.replace(minute=0, second=0, microsecond=0)
+    return moment.replace(hour=0) if unit == "day" else moment
+
+
+def _ceil(moment: datetime, unit: str) -> datetime:
+    floor = _floor(moment, unit)
+    return floor if floor == moment else floor + (timedelta(days=1) if unit == "day" else timedelta(hours=1))
+
+
+def _segments(lo: datetime, hi: datetime, unit: str = "day") -> list[tuple[str, datetime, datetime]]:
+    """[lo, hi) as whole days, then whole hours, then raw remnants at the edges."""
+    first, last = _ceil(lo, unit), _floor(hi, unit)
+    if first >= last:
+        return _segments(lo, hi, "hour") if unit == "day" else [("raw", lo, hi)]
+    inner = "hour" if unit == "day" else "raw"
+    edges = (lambda a, b: _segments(a, b, "hour")) if unit == "day" else (lambda a, b: [("raw", a, b)])
+    return [s for s in (*edges(lo, first), (unit, first, last), *edges(last, hi)) if s[1] < s[2] or s[0] == inner and False]
+
+
+def _bucket_key(moment: datetime, unit: str) -> str:
+    return utc_text(moment)[: 10 if unit == "day" else 13]
+
+
 def call_stats(db, since: datetime | None = None, until: datetime | None = None) -> dict:
     """cli.md's stats over calls with started_at in [since, until).
 
-    Whole UTC days inside the window are read from the day tallies; the
-    partial days at its edges from the calls themselves.
+    Whole UTC days inside the window come from the day tallies, whole hours
+    from the hour tallies, and only the partial hours at its edges from the
+    calls themselves: a million calls are never read one by one.
     """
     tallies: Counter = Counter()
     histogram: Counter = Counter()
     total = 0
-    first_day = db.execute("SELECT min(started_utc), max(started_utc) FROM calls").fetchone()
-    if first_day[0] is None:
+    # two scalar subqueries: SQLite answers a lone min() or max() from the index's
+    # ends, but min() and max() in one SELECT scan the whole index
+    ends = db.execute("SELECT (SELECT min(started_utc) FROM calls), (SELECT max(started_utc) FROM calls)").fetchone()
+    if ends[0] is None:
         return stats_from_tallies(tallies, 0, histogram)
     # the window narrowed to the days that hold calls: the same calls, and no
     # day arithmetic near the ends of the calendar (--since 9999-12-31…)
-    first, last = _day_start(first_day[0][:10]), _day_start(first_day[1][:10]) + timedelta(days=1)
+    first, last = _day_start(ends[0][:10]), _day_start(ends[1][:10]) + timedelta(days=1)
     lo = max(since.astimezone(timezone.utc), first) if since else first
     hi = min(until.astimezone(timezone.utc), last) if until else last
     if hi <= lo:
         return stats_from_tallies(tallies, 0, histogram)
-    full_from = _day_start(lo.date().isoformat())
-    if full_from < lo:
-        full_from += timedelta(days=1)
-    full_to = _day_start(hi.date().isoformat())
-    raw_ranges = []
-    if full_from < full_to:
-        days = (full_from.date().isoformat(), (full_to - timedelta(days=1)).date().isoformat())
+    for unit, start, end in _segments(lo, hi):
+        if unit == "raw":
+            for outcome, caller_type, verification, region, operator, disclosed, seconds in db.execute(
+                "SELECT outcome, caller_type, verification, region, operator, disclosed_status, handle_seconds "
+                "FROM calls WHERE started_utc >= ? AND started_utc < ?",
+                [utc_text(start), utc_text(end)],
+            ):
+                total += 1
+                histogram[seconds] += 1
+                for pair in call_tallies({"outcome": outcome, "caller_type": caller_type, "verification": verification,
+                                          "region": region, "operator": operator, "disclosed_status": disclosed}):
+                    tallies[pair] += 1
+            continue
+        keys = (_bucket_key(start, unit), _bucket_key(end, unit))
         for dimension, value, n in db.execute(
-            "SELECT dimension, value, sum(n) FROM call_day_counts WHERE day BETWEEN ? AND ? GROUP BY dimension, value", days
+            f"SELECT dimension, value, sum(n) FROM call_{unit}_counts WHERE {unit} >= ? AND {unit} < ? "
+            "GROUP BY dimension, value", keys
         ):
             tallies[(dimension, value)] += n
+            if dimension == "outcome":
+                total += n
         for seconds, n in db.execute(
-            "SELECT seconds, sum(n) FROM call_day_handle WHERE day BETWEEN ? AND ? GROUP BY seconds", days
+            f"SELECT seconds, sum(n) FROM call_{unit}_handle WHERE {unit} >= ? AND {unit} < ? GROUP BY seconds", keys
         ):
             histogram[seconds] += n
-        total += sum(n for (d, _), n in tallies.items() if d == "outcome")
-        raw_ranges = [(lo, full_from), (full_to, hi)]
-    else:
-        raw_ranges = [(lo, hi)]
-    for start, end in raw_ranges:
-        if start >= end:
-            continue
-        for outcome, caller_type, verification, region, operator, disclosed, seconds in db.execute(
-            "SELECT outcome, caller_type, verification, region, operator, disclosed_status, handle_seconds "
-            "FROM calls WHERE started_utc >= ? AND started_utc < ?",
-            [utc_text(start), utc_text(end)],
-        ):
-            total += 1
-            histogram[seconds] += 1
-            for pair in call_tallies({"outcome": outcome, "caller_type": caller_type, "verification": verification,
-                                      "region": region, "operator": operator, "disclosed_status": disclosed}):
-                tallies[pair] += 1
     return stats_from_tallies(tallies, total, histogram)
 
 

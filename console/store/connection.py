@@ -1,64 +1,446 @@
 """The one place that opens the cache.
 
-Everything else receives a `sqlite_utils.Database` from `open_cache`, so the
-security work can swap the driver for SQLCipher here alone.
+Everything else receives a `sqlite_utils.Database` from `open_cache` (or, for
+raw SQL in tools and tests, a DB-API connection from `connect`).
+
+The cache is a SQLCipher database (sqlcipher3): every page of the file and of
+its WAL is encrypted (AES-256, each page authenticated), and temporary tables
+and indexes are kept in memory, never in temp files. Its key is 32 random
+bytes made on first use and kept only in the operating system's keystore
+(`console.store.keystore`), one entry per cache file (its absolute path). A
+cache made by an earlier version (a plain SQLite file) is encrypted once, in
+place, on first open.
+
+sqlcipher3 raises its own exception classes, while sqlite-utils (for
+`alter=True`, `.transform()`, table checks…) and our own code catch the
+standard library's `sqlite3` ones. The connection here is a real sqlcipher3
+connection whose methods and cursors re-raise every sqlcipher3 error as a class
+that is both the `sqlite3` class and the sqlcipher3 class of the same name, so
+either `except` clause catches it.
 
 Connections run in autocommit mode (isolation_level=None): sqlite-utils wraps
 its own writes in BEGIN/COMMIT, and our multi-statement writes use
 `write_transaction`, so no implicit transaction is ever left open.
 """
 
+import functools
 import os
+import secrets
 import sqlite3
-from contextlib import contextmanager
+import time
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import sqlite_utils
+from sqlcipher3 import dbapi2 as sqlcipher
+
+from console.store import keystore as keystores
+
+PLAIN_HEADER = b"SQLite format 3\x00"
+KEY_WAIT_SECONDS = 3  # how long to wait for the key of a cache another process is creating
 
 
 class CacheError(Exception):
     """The cache cannot be used; the message says what to do."""
 
 
-def _create_owner_only(path: Path) -> None:
+# sqlcipher3's errors as the standard library's classes
+
+
+def _both(name: str) -> type:
+    return type(name, (getattr(sqlite3, name), getattr(sqlcipher, name)), {"__module__": __name__})
+
+
+_ERROR_NAMES = ("Warning", "Error", "InterfaceError", "DatabaseError", "DataError", "OperationalError",
+                "IntegrityError", "InternalError", "ProgrammingError", "NotSupportedError")
+_ERRORS = {getattr(sqlcipher, name): _both(name) for name in _ERROR_NAMES}
+_CAUGHT = (sqlcipher.Error, sqlcipher.Warning)
+
+
+def _as_sqlite3(exc: BaseException) -> BaseException:
+    cls = _ERRORS.get(type(exc))
+    if cls is None:
+        return exc
+    translated = cls(*exc.args)
+    for attribute in ("sqlite_errorcode", "sqlite_errorname"):
+        if hasattr(exc, attribute):
+            setattr(translated, attribute, getattr(exc, attribute))
+    return translated
+
+
+def _reraising(method):
+    @functools.wraps(method)
+    def call(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except _CAUGHT as exc:
+            raise _as_sqlite3(exc).with_traceback(exc.__traceback__) from None
+
+    return call
+
+
+class Cursor(sqlcipher.Cursor):
+    """sqlcipher3's cursor, raising errors the `sqlite3` way."""
+
+    execute = _reraising(sqlcipher.Cursor.execute)
+    executemany = _reraising(sqlcipher.Cursor.executemany)
+    executescript = _reraising(sqlcipher.Cursor.executescript)
+    fetchone = _reraising(sqlcipher.Cursor.fetchone)
+    fetchmany = _reraising(sqlcipher.Cursor.fetchmany)
+    fetchall = _reraising(sqlcipher.Cursor.fetchall)
+    close = _reraising(sqlcipher.Cursor.close)
+
+    def __next__(self):
+        try:
+            return super().__next__()
+        except _CAUGHT as exc:
+            raise _as_sqlite3(exc).with_traceback(exc.__traceback__) from None
+
+
+class Connection(sqlcipher.Connection):
+    """sqlcipher3's connection, raising errors the `sqlite3` way."""
+
+    @_reraising
+    def cursor(self, factory=Cursor):
+        return super().cursor(factory)
+
+    def execute(self, sql, parameters=(), /):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, parameters, /):
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, script, /):
+        return self.cursor().executescript(script)
+
+    commit = _reraising(sqlcipher.Connection.commit)
+    rollback = _reraising(sqlcipher.Connection.rollback)
+    close = _reraising(sqlcipher.Connection.close)
+    backup = _reraising(sqlcipher.Connection.backup)
+    __exit__ = _reraising(sqlcipher.Connection.__exit__)
+
+
+# files
+
+
+def _create_owner_only(path: Path) -> bool:
+    """Create `path` empty and owner-only; False if it was already there."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
-        return
+        return False
     os.close(fd)
+    return True
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError:  # some platforms cannot fsync a folder
+        pass
+    finally:
+        os.close(fd)
+
+
+def _beside(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
+
+
+def _file_kind(path: Path) -> str:
+    """'new' (absent or empty), 'plain' (an unencrypted SQLite file) or 'encrypted'."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(PLAIN_HEADER))
+    except FileNotFoundError:
+        return "new"
+    except OSError as exc:
+        raise CacheError(f"The cache {path} cannot be opened ({exc.strerror}).") from None
+    if not head:
+        return "new"
+    return "plain" if head == PLAIN_HEADER else "encrypted"
+
+
+def key_entry(path) -> str:
+    """The keystore entry (username) of the cache at `path`: its absolute path."""
+    return os.path.normcase(str(Path(path).resolve()))
+
+
+# connections
+
+
+def _connect_file(path, key: bytes | None) -> Connection:
+    conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30,
+                             factory=Connection)
+    try:
+        # errors are ours to report; SQLCipher's own log would go to standard error
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        if key is not None:
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")  # a raw key: no key derivation
+        # temporary tables, indexes and sort files stay in memory: nothing unencrypted on disk
+        conn.execute("PRAGMA temp_store = MEMORY")
+        # wiping every freed allocation would guard only against reading this process's memory,
+        # which the security model does not claim to (README), and makes an import 4.5 times slower
+        conn.execute("PRAGMA cipher_memory_security = OFF")
+        conn.execute("PRAGMA busy_timeout = 30000")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _keystore() -> keystores.Keystore:
+    try:
+        return keystores.open_keystore()
+    except keystores.KeystoreError as exc:
+        raise CacheError(str(exc)) from None
+
+
+def _get_key(store, entry: str) -> bytes | None:
+    try:
+        return store.get(entry)
+    except keystores.KeystoreError as exc:
+        raise CacheError(str(exc)) from None
+
+
+def _new_key(store, entry: str) -> bytes:
+    key = secrets.token_bytes(keystores.KEY_BYTES)
+    try:
+        store.put(entry, key)
+    except keystores.KeystoreError as exc:
+        raise CacheError(str(exc)) from None
+    return key
+
+
+def _unreadable(path: Path, store, why: str) -> CacheError:
+    return CacheError(
+        f"The cache {path} is encrypted and {why}, so it cannot be read; nothing was changed. "
+        "Its key is kept per cache file, by location, for the user who made it: if the file was moved, "
+        "put it back; if it was made under another account or keyring, sign in or unlock that one, "
+        "then try again. Otherwise it cannot be recovered: move it aside, start a new cache and re-import "
+        "the register. Calls in it that were not yet synced to the hub cannot be read without the key, "
+        "and neither can how many there are; every call already synced is on the hub."
+    )
+
+
+def _has_wal(path: Path) -> bool:
+    wal = _beside(path, "-wal")
+    return wal.exists() and wal.stat().st_size > 0
+
+
+def _open_new(path: Path, store, entry: str) -> Connection:
+    """A cache that is not there yet (or an empty file): the key already kept
+    for this place, or a new one. Whoever creates the file makes the key; a
+    process that finds the file just created by another waits for its key."""
+    key = _get_key(store, entry)
+    if key is not None:
+        _create_owner_only(path)
+        return _connect_file(path, key)
+    if _create_owner_only(path):
+        try:
+            key = _new_key(store, entry)
+        except BaseException:
+            path.unlink(missing_ok=True)  # the empty file this call made
+            raise
+        return _connect_file(path, key)
+    deadline = time.monotonic() + KEY_WAIT_SECONDS
+    while key is None and time.monotonic() < deadline and _file_kind(path) == "new":
+        time.sleep(0.05)
+        key = _get_key(store, entry)
+    if key is None:
+        if _file_kind(path) != "new" or _has_wal(path):
+            raise _unreadable(path, store, f"its key is not in {store.name}")
+        key = _new_key(store, entry)  # an empty file left by a run killed before it kept a key
+    return _connect_file(path, key)
+
+
+def _open_encrypted(path: Path, store, entry: str) -> Connection:
+    key = _get_key(store, entry)
+    if key is None:
+        raise _unreadable(path, store, f"its key is not in {store.name}")
+    conn = _connect_file(path, key)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.DatabaseError:
+        conn.close()
+        raise _unreadable(path, store, f"the key kept for it in {store.name} does not open it "
+                                       "(or it is not a cache at all)") from None
+    _tidy_after_migration(path, conn)
+    return conn
+
+
+def _tidy_after_migration(path: Path, conn) -> None:
+    """Files a migration killed after its swap left: the verified plain copy and the staging file."""
+    staging = _beside(path, ".encrypting")
+    if staging.exists():
+        staging.unlink(missing_ok=True)
+    backup = _beside(path, ".plain-backup")
+    if backup.exists() and conn.execute("PRAGMA integrity_check").fetchall() == [("ok",)]:
+        backup.unlink(missing_ok=True)
+
+
+def _row_counts(conn, schema: str = "main") -> dict[str, int]:
+    names = [r[0] for r in conn.execute(f"SELECT name FROM {schema}.sqlite_master WHERE type = 'table'")]
+    return {name: conn.execute(f'SELECT count(*) FROM {schema}."{name}"').fetchone()[0] for name in names}
+
+
+def _copy_owner_only(source: Path, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    with open(fd, "wb") as out, open(source, "rb") as f:
+        while chunk := f.read(1 << 20):
+            out.write(chunk)
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _migrate_plain(path: Path, store, entry: str) -> None:
+    """Encrypt a cache made by an earlier version, in place.
+
+    The plain file is held exclusively (no other connection can read or write
+    it) while a byte copy is kept as `<name>.plain-backup` (owner-only), the
+    encrypted copy is written with sqlcipher_export and verified from a fresh
+    connection (PRAGMA integrity_check, and every table's row count equal), and
+    swapped in with one rename. Only then is the backup removed. A run killed
+    at any point leaves the plain cache, or the verified encrypted one, in place;
+    a failure before the swap removes both copies, the plain cache being whole.
+    If another process encrypted it first, this returns without doing anything.
+    """
+    backup, staging = _beside(path, ".plain-backup"), _beside(path, ".encrypting")
+    plain = _connect_file(path, None)
+    swapped = False
+    try:
+        try:
+            verdict = plain.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError:
+            if _file_kind(path) != "plain":
+                return  # encrypted by another process meanwhile
+            raise
+        if verdict != "ok":
+            raise CacheError(
+                f"The cache {path} (made by an earlier version, not yet encrypted) is damaged ({verdict}). "
+                "It has been left as it is for inspection; move it aside and start with a new cache, "
+                "then re-import the register.")
+        key = _get_key(store, entry) or _new_key(store, entry)
+        # held exclusively from here until closed; the WAL is folded into the file
+        plain.execute("PRAGMA locking_mode = EXCLUSIVE")
+        try:
+            mode = plain.execute("PRAGMA journal_mode = DELETE").fetchone()[0]
+        except sqlite3.OperationalError:  # busy: another connection has it open
+            mode = None
+        if mode != "delete":
+            raise CacheError(f"The cache {path} must be encrypted once, but another program has it open: "
+                             "close it (every other console window too), then try again.")
+        if _file_kind(path) != "plain":
+            return
+        counts = _row_counts(plain)
+        user_version = plain.execute("PRAGMA user_version").fetchone()[0]
+        _copy_owner_only(path, backup)
+        staging.unlink(missing_ok=True)
+        _create_owner_only(staging)
+        plain.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", [str(staging)])
+        plain.execute("SELECT sqlcipher_export('encrypted')")
+        plain.execute(f"PRAGMA encrypted.user_version = {int(user_version)}")
+        plain.execute("DETACH DATABASE encrypted")
+        check = _connect_file(staging, key)
+        try:
+            sound = check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+            same = _row_counts(check) == counts
+        finally:
+            check.close()
+        if not (sound and same):
+            raise CacheError(
+                f"The cache {path} (made by an earlier version) could not be encrypted: the encrypted copy "
+                f"did not match it ({'integrity check failed' if not sound else 'row counts differ'}). "
+                "It has been left in place, unencrypted, with everything in it; report this and keep the file.")
+        _fsync(staging)
+        if os.name == "nt":  # Windows cannot rename over an open file
+            plain.close()
+        os.replace(staging, path)
+        swapped = True
+        _fsync(path.parent)
+    finally:
+        plain.close()
+        if not swapped:  # the plain cache is still in place, whole: neither copy is needed
+            staging.unlink(missing_ok=True)
+            backup.unlink(missing_ok=True)
+    swapped_in = _connect_file(path, key)
+    try:
+        swapped_in.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        swapped_in.close()
+    backup.unlink(missing_ok=True)
+
+
+def connect(path) -> Connection:
+    """A DB-API connection to the cache at `path`, keyed from the keystore;
+    creates an empty encrypted cache (and its key) if there is none, and
+    encrypts a plain one made by an earlier version. No check, no migrations.
+
+    Refusals (no secure keystore, no key for an existing cache, a key that
+    does not open it) raise CacheError and leave every file as it was."""
+    if str(path) == ":memory:":
+        return _connect_file(":memory:", None)
+    path = Path(path)
+    store = _keystore()  # before anything on disk is touched
+    entry = key_entry(path)
+    for _ in range(5):
+        kind = _file_kind(path)
+        if kind == "new":
+            conn = _open_new(path, store, entry)
+        elif kind == "plain":
+            _migrate_plain(path, store, entry)
+            continue
+        else:
+            conn = _open_encrypted(path, store, entry)
+        try:
+            conn.execute("PRAGMA foreign_keys = ON")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+    raise CacheError(f"The cache {path} kept changing while it was being opened: close other programs using it, "
+                     "then try again.")
 
 
 def open_cache(path, *, check: bool = True, migrate: bool = True) -> sqlite_utils.Database:
-    """Open (creating owner-only if new) the cache at `path` in WAL mode with
-    full durability, check it is undamaged, and bring its schema up to date.
+    """Open (creating owner-only and encrypted if new) the cache at `path` in
+    WAL mode with full durability, check it is undamaged, and bring its schema
+    up to date.
 
     The check reads the whole file (about a second for a 2-million-person
     register), so latency-critical lookups pass check=False; SQLite still
-    refuses any damaged page they touch.
+    refuses any damaged page they touch, and SQLCipher any page changed
+    behind its back (each page carries a MAC).
     """
-    path = Path(path)
-    if str(path) != ":memory:":
-        _create_owner_only(path)
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
-    db = sqlite_utils.Database(conn)
-    conn.execute("PRAGMA journal_mode=WAL")
-    # every acknowledged write must survive power loss, not only a crash
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("PRAGMA foreign_keys=ON")
-    conn.execute("PRAGMA busy_timeout=30000")
-    if check:
-        verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
-        if verdict != "ok":
-            conn.close()
-            raise CacheError(
-                f"The cache {path} is damaged ({verdict}). It has been left as it is for inspection; "
-                "move it aside and start with a new cache, then re-import the register."
-            )
-    if migrate:
-        from console.store.schema import migrate as apply_migrations
+    conn = connect(path)
+    try:
+        db = sqlite_utils.Database(conn)
+        conn.execute("PRAGMA journal_mode=WAL")
+        # every acknowledged write must survive power loss, not only a crash
+        conn.execute("PRAGMA synchronous=FULL")
+        if check:
+            try:
+                verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            except sqlite3.DatabaseError as exc:  # SQLCipher: a page that fails its MAC cannot even be read
+                verdict = str(exc)
+            if verdict != "ok":
+                raise CacheError(
+                    f"The cache {path} is damaged ({verdict}). It has been left as it is for inspection; "
+                    "move it aside and start with a new cache, then re-import the register."
+                )
+        if migrate:
+            from console.store.schema import migrate as apply_migrations
+            from console.store.schema import migrations
 
-        apply_migrations(db)
+            if migrations.pending(db):  # a read; the writer lock is taken only when there is work
+                with write_transaction(db):  # one process migrates; any other waits, then finds it done
+                    apply_migrations(db)
+    except BaseException:
+        with suppress(Exception):
+            conn.close()
+        raise
     return db
 
 

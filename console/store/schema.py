@@ -134,5 +134,48 @@ def m003_calls_and_outbox(db):
     db.execute("CREATE INDEX idx_callbacks_due ON callbacks(status, due_at)")
 
 
+@migrations()
+def m004_operators(db):
+    db.execute(
+        """CREATE TABLE operators (
+            operator_id TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('operator', 'supervisor', 'admin')),
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            created_by TEXT
+        )"""
+    )
+
+
+@migrations()
+def m005_hour_tallies(db):
+    # Hour tallies beside the day tallies: a window cutting through days reads
+    # whole days, then whole hours, and only the partial hours at its edges
+    # from the calls themselves.
+    db.execute(
+        """CREATE TABLE call_hour_counts (
+            hour TEXT NOT NULL, dimension TEXT NOT NULL, value TEXT NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (hour, dimension, value)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        """CREATE TABLE call_hour_handle (
+            hour TEXT NOT NULL, seconds REAL NOT NULL, n INTEGER NOT NULL,
+            PRIMARY KEY (hour, seconds)
+        ) WITHOUT ROWID"""
+    )
+    db.execute(
+        "INSERT INTO call_hour_handle SELECT substr(started_utc, 1, 13), handle_seconds, count(*) "
+        "FROM calls GROUP BY 1, 2"
+    )
+    for dimension, column in (("outcome", "outcome"), ("caller_type", "caller_type"), ("verification", "verification"),
+                              ("region", "region"), ("operator", "operator"), ("disclosed", "disclosed_status")):
+        db.execute(
+            f"INSERT INTO call_hour_counts SELECT substr(started_utc, 1, 13), '{dimension}', {column}, count(*) "
+            f"FROM calls WHERE {column} IS NOT NULL AND {column} != '' GROUP BY 1, 3"
+        )
+
+
 def migrate(db) -> None:
     migrations.apply(db)

@@ -17,7 +17,7 @@ def make_app() -> QApplication:
     return app
 
 
-def build_window(db_path, operator: str | None = None, demo=None):
+def build_window(db_path, operator: str | None = None, demo=None, clock=None):
     """The window over the cache at db_path, with its worker (for tests and run_window)."""
     from console.core.guidance import check_guidance, load_scripts, load_services
     from console.ui.main_window import MainWindow
@@ -34,7 +34,7 @@ def build_window(db_path, operator: str | None = None, demo=None):
     # appears; every database operation queues behind them, and a cache that
     # cannot be opened or is damaged is refused before anything touches it.
     worker = CacheWorker(lambda: open_checked(db_path, operator))
-    window = MainWindow(worker, scripts, services, operator, demo=demo)
+    window = MainWindow(worker, scripts, services, operator, demo=demo, **({"clock": clock} if clock else {}))
     worker.run(lambda cache: None, None, window.refuse_damaged_cache)
     return window
 
@@ -52,9 +52,14 @@ def open_checked(db_path, operator):
 
 
 def check_integrity(db) -> None:
+    import sqlite3
+
     from console.store.connection import CacheError
 
-    verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+    try:
+        verdict = db.execute("PRAGMA quick_check").fetchone()[0]
+    except sqlite3.DatabaseError as exc:  # the cache is encrypted: a page failing its MAC cannot be read at all
+        verdict = str(exc)
     if verdict != "ok":
         raise CacheError(
             f"The cache is damaged ({verdict}). It has been left as it is for inspection; "
@@ -63,6 +68,13 @@ def check_integrity(db) -> None:
 
 
 def run_window(db_path, operator: str | None = None, demo=None) -> int:
+    import logging
+
+    from console.logs import install_crash_handler, setup_logging
+
+    setup_logging()
+    install_crash_handler()
+    logging.getLogger("console.ui").info("window starting, version %s%s", __version__, " (demo)" if demo else "")
     app = make_app()
     window = build_window(db_path, operator, demo)
     window.resize(1400, 900)

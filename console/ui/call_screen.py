@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QGridLayout, QGroupBox,
     QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListView, QListWidget, QListWidgetItem, QPlainTextEdit,
-    QPushButton, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
+    QPushButton, QSizePolicy, QSplitter, QTableView, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from console.core import contact, policy
@@ -202,6 +202,7 @@ class CallScreen(QWidget):
         self.callback_button = self._named(QPushButton("Book a call&back"), "Book a callback",
                                            "Book a callback to the numbers on file (Ctrl+B)")
         self.callback_button.clicked.connect(self.book_callback)
+        layout.setAlignment(Qt.AlignTop)
         layout.addWidget(self.result_title)
         layout.addWidget(self.result_detail)
         layout.addWidget(self.documents_label)
@@ -209,6 +210,7 @@ class CallScreen(QWidget):
         layout.addWidget(self.earlier_label)
         layout.addWidget(self.earlier_view, 1)
         layout.addWidget(self.callback_button)
+        layout.addStretch(0)
         return box
 
     def _build_guidance(self):
@@ -290,6 +292,8 @@ class CallScreen(QWidget):
         grid.addWidget(self.save_message, 6, 0, 1, 4)
         grid.setColumnStretch(2, 2)
         self.skip_reason.returnPressed.connect(self.save_call)
+        self.topics.setMaximumHeight(self.topics.sizeHintForRow(0) * (len(TOPICS) + 1))
+        box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
         return box
 
     # state
@@ -411,7 +415,7 @@ class CallScreen(QWidget):
         self.result_title.setText("Checking…")
 
         def verify(cache):
-            from console.store import calls, callbacks, persons
+            from console.store import callbacks, persons
 
             verification = cache.verify_caller(claim, at)
             shown = verification.as_json()
@@ -420,7 +424,7 @@ class CallScreen(QWidget):
                 person_id = verification.decision.person.person_id
                 rows = persons.person_rows(cache.db, [person_id])
                 region = rows[0]["region"] if rows else None
-                for record in calls.calls_of_person(cache.db, person_id):
+                for record in cache.call_history(person_id):
                     history.append({"when": record["started_at"][:16].replace("T", " "),
                                     "what": "Call" + (f" ({', '.join(record['topics'])})" if record["topics"] else ""),
                                     "outcome": record["outcome"]})
@@ -560,14 +564,11 @@ class CallScreen(QWidget):
             return
         claim = self.claim()
         due = self.callback_due.dateTime().toPython().replace(tzinfo=HELPLINE_ZONE)
-        call_id, operator = self.call.call_id, self.operator
+        call_id = self.call.call_id
         reason = "not_verified" if self.call.verification and self.call.verification["outcome"] != "verified" else "caller_asked"
 
         def book(cache):
-            from console.store.callbacks import book_callback
-
-            return book_callback(cache.db, claim, operator=operator, workstation=cache.workstation,
-                                 due_at=due, call_id=call_id, reason=reason)
+            return cache.book_callback(claim, due_at=due, call_id=call_id, reason=reason)
 
         def booked(result):
             self.callback_wanted.setChecked(True)

@@ -1,25 +1,41 @@
 """The main window: the call screen, a status bar, menus and the shortcuts panel."""
 
-from PySide6.QtCore import Qt, QTimer
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QTableWidget, QTableWidgetItem, QHeaderView
+from PySide6.QtWidgets import (
+    QApplication, QDockWidget, QHeaderView, QLabel, QMainWindow, QStackedWidget, QTableWidget, QTableWidgetItem,
+)
 
 from console import __version__
+from console.core.session import Session, idle_lock_minutes
 from console.ui.call_screen import SHORTCUTS, CallScreen
+from console.ui.gate import Gate
 from console.ui.theme import apply_theme
 
 STATUS_REFRESH_MS = 5_000
+SESSION_CHECK_MS = 5_000
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, worker, scripts, services, operator: str, demo=None):
+    def __init__(self, worker, scripts, services, operator: str, demo=None, clock=time.monotonic):
         super().__init__()
         self.worker = worker
         self.operator = operator
+        self.clock = clock
+        self.session: Session | None = None
         self.setWindowTitle(f"Helpline Console {__version__}" + (" — DEMO DATA" if demo else ""))
         self.setAccessibleName("Helpline Console")
         self.call_screen = CallScreen(worker, scripts, services, operator, self)
-        self.setCentralWidget(self.call_screen)
+        self.gate = Gate(self)
+        self.gate.submitted.connect(self._sign_in)
+        self.stack = QStackedWidget(self)
+        self.stack.addWidget(self.gate)
+        self.stack.addWidget(self.call_screen)
+        self.setCentralWidget(self.stack)
+        self.stack.setCurrentWidget(self.gate)
+        self.gate.title.setText("Opening the cache…")
         self._build_status_bar()
         self._build_menus()
         self._build_shortcuts_panel()
@@ -29,7 +45,70 @@ class MainWindow(QMainWindow):
         self._status_timer = QTimer(self)
         self._status_timer.timeout.connect(self.refresh_status)
         self._status_timer.start(STATUS_REFRESH_MS)
+        self._session_timer = QTimer(self)
+        self._session_timer.timeout.connect(self.check_session)
+        self._session_timer.start(SESSION_CHECK_MS)
+        self._activity = _Activity(self)
+        QApplication.instance().installEventFilter(self._activity)
+        self._set_call_actions(False)
+        worker.run(lambda cache: (cache.setup_mode, cache.meta("setting.idle_lock_minutes")), self._opened)
+
+    # sign-in, lock
+
+    def _opened(self, result):
+        setup_mode, idle_setting = result
+        self.idle_minutes = idle_lock_minutes(idle_setting)
+        if setup_mode:
+            # no accounts yet (a new or demo workstation): the named operator acts
+            self._start_session(self.operator)
+        else:
+            self.gate.ask_sign_in(None)
+
+    def _sign_in(self, operator_id: str, password: str):
+        def sign_in(cache):
+            return cache.sign_in(operator_id, password)
+
+        def refused(error):
+            self.gate.refused(str(error) if hasattr(error, "args") and error.args else "Sign-in failed.")
+
+        if self.session is not None and self.session.locked:
+            if operator_id != self.session.operator:
+                return self.gate.refused("Only the operator who locked this console can unlock it.")
+            self.worker.run(sign_in, lambda _: self._unlocked(), refused)
+        else:
+            self.worker.run(sign_in, lambda role: self._start_session(operator_id), refused)
+
+    def _start_session(self, operator_id: str):
+        self.operator = operator_id
+        self.call_screen.operator = operator_id
+        self.operator_label.setText(f"Operator: {operator_id}")
+        self.session = Session(operator_id, self.idle_minutes, clock=self.clock)
+        self.stack.setCurrentWidget(self.call_screen)
+        self._set_call_actions(True)
         self.refresh_status()
+
+    def check_session(self):
+        """Lock when the session says so; the call's form stays as it was, hidden."""
+        if self.session is None or self.stack.currentWidget() is self.gate:
+            return
+        why = self.session.check()
+        if why:
+            self._set_call_actions(False)
+            self.stack.setCurrentWidget(self.gate)
+            self.gate.ask_unlock(self.session.operator, why)
+
+    def _unlocked(self):
+        self.session.unlocked()
+        self.stack.setCurrentWidget(self.call_screen)
+        self._set_call_actions(True)
+
+    def note_activity(self):
+        if self.session is not None:
+            self.session.activity()
+
+    def _set_call_actions(self, enabled: bool):
+        for action in self.call_actions:
+            action.setEnabled(enabled)
 
     def _build_status_bar(self):
         bar = self.statusBar()
@@ -44,6 +123,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self):
         call_menu = self.menuBar().addMenu("&Call")
+        self.call_actions = []
         for keys, slot in self.call_screen.shortcut_actions():
             action = QAction(self._describe(keys), self)
             action.setShortcut(keys)
@@ -51,6 +131,7 @@ class MainWindow(QMainWindow):
             action.triggered.connect(slot)
             call_menu.addAction(action)
             self.addAction(action)
+            self.call_actions.append(action)
         view_menu = self.menuBar().addMenu("&View")
         self.high_contrast = QAction("&High contrast", self, checkable=True)
         self.high_contrast.setShortcut(QKeySequence("Ctrl+Shift+H"))
@@ -105,6 +186,11 @@ class MainWindow(QMainWindow):
         more is read from or written to it."""
         self.call_screen.setEnabled(False)
         self.call_screen.call_state_label.setText(str(error))
+        self._set_call_actions(False)
+        self.stack.setCurrentWidget(self.gate)
+        self.gate.title.setText(str(error))
+        self.gate.title.setWordWrap(True)
+        self.gate.setEnabled(False)
         self.statusBar().showMessage(str(error))
         self.damaged = str(error)
 
@@ -113,5 +199,21 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("A call is in progress: save it (Ctrl+S) before closing.", 8000)
             event.ignore()
             return
+        QApplication.instance().removeEventFilter(self._activity)
         self._status_timer.stop()
         super().closeEvent(event)
+
+
+class _Activity(QObject):
+    """Any key or mouse input counts as the operator being there."""
+
+    KINDS = (QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.Wheel)
+
+    def __init__(self, window: MainWindow):
+        super().__init__(window)
+        self.window = window
+
+    def eventFilter(self, obj, event):
+        if event.type() in self.KINDS:
+            self.window.note_activity()
+        return False

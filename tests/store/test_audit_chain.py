@@ -3,7 +3,6 @@ is found at the right first broken link, by the store and by the CLI."""
 
 import json
 import shutil
-import sqlite3
 import time
 from datetime import date, datetime, timedelta, timezone
 
@@ -14,6 +13,7 @@ from console.core.policy import CallerClaim
 from console.store import callbacks
 from console.store.audit import GENESIS, list_audit, verify_chain
 from console.store.cache import Cache
+from console.store.connection import connect
 from console.store.search import SearchQuery
 
 NZ = timezone(timedelta(hours=13))
@@ -55,7 +55,7 @@ def worked(sample_cache, tmp_path):
 def tampered_copy(cache: Cache, tmp_path, name: str, *statements) -> Cache:
     """A copy of the cache with raw SQL applied, as someone with the file could."""
     target = tmp_path / f"{name}.db"
-    backup = sqlite3.connect(target)
+    backup = connect(target)  # the cache is encrypted: a keyed connection
     cache.db.conn.backup(backup)
     for sql, params in statements:
         backup.execute(sql, params)
@@ -196,7 +196,7 @@ def test_empty_chain_ok(cache):
     assert verify_chain(cache.db).as_json() == {"ok": True, "entries": 0, "first_broken": None, "problem": None}
 
 
-def test_cli_audit_verify(worked, tmp_path, cli):
+def test_cli_audit_verify(system_keyring, worked, tmp_path, cli):
     path = tmp_path / "cache.db"
     n = entries(worked)
     ok = cli("--db", path, "audit", "verify", "--json")
@@ -221,7 +221,7 @@ def test_cli_audit_verify(worked, tmp_path, cli):
     assert cut.returncode == 1 and json.loads(cut.stdout)["first_broken"] == n - 1
 
 
-def test_audit_list_since(sample_cache, tmp_path, cli):
+def test_audit_list_since(system_keyring, sample_cache, tmp_path, cli):
     cache = sample_cache
     cache.log_calls([a_call(1)])
     time.sleep(0.01)

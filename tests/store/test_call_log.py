@@ -1,7 +1,6 @@
 """The durable call log: one transaction for call, tallies, outbox and audit."""
 
 import json
-import sqlite3
 import uuid
 
 import pytest
@@ -9,6 +8,7 @@ import pytest
 from console.core.calls import validate_call_record
 from console.store.audit import verify_chain
 from console.store.calls import calls_of_person, outbox_count
+from console.store.connection import connect
 
 
 def make(n=1, **changes):
@@ -174,7 +174,7 @@ def test_calls_of_person_newest_first(cache):
 def test_saved_means_committed_for_another_connection(cache, tmp_path):
     records = make(3)
     cache.log_calls(records)
-    other = sqlite3.connect(tmp_path / "cache.db")
+    other = connect(tmp_path / "cache.db")  # a second, keyed connection
     try:
         assert other.execute("SELECT count(*) FROM calls").fetchone()[0] == 3
         assert other.execute("SELECT count(*) FROM outbox").fetchone()[0] == 3

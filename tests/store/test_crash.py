@@ -5,11 +5,11 @@ import json
 import os
 import random
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
+
 
 CHILD = Path(__file__).with_name("crash_child.py")
 REPO = Path(__file__).resolve().parents[2]
@@ -21,14 +21,14 @@ MIN_KILLS = 50
 def run_until_killed(path: Path, seed: int, rng: random.Random) -> set[str]:
     """Start a child, kill -9 it at a random moment; the ids it acknowledged."""
     child = subprocess.Popen(
-        [sys.executable, str(CHILD), str(path), str(seed)],
+        [sys.executable, str(CHILD), "run", str(path), str(seed)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=REPO,
     )
     try:
-        # about one kill in six lands during start-up (open, migrations);
+        # about one kill in six lands during start-up (key, open, migrations);
         # the rest while it is saving
         if rng.random() < 1 / 6:
-            time.sleep(rng.uniform(0.0, 0.2))
+            time.sleep(rng.uniform(0.0, 0.3))
         else:
             line = child.stdout.readline()
             assert line == b"ready\n", (line, child.stderr.read() if child.poll() is not None else b"")
@@ -43,11 +43,7 @@ def run_until_killed(path: Path, seed: int, rng: random.Random) -> set[str]:
     assert still_running, f"the child stopped by itself: {err.decode(errors='replace')}"
     assert child.returncode == -signal.SIGKILL
     # only whole lines count: a line cut off by the kill was not acknowledged
-    acked = set()
-    for line in out.split(b"\n")[:-1]:
-        if line.startswith(b"ack "):
-            acked.add(line[4:].decode())
-    return acked
+    return {line[4:].decode() for line in out.split(b"\n")[:-1] if line.startswith(b"ack ")}
 
 
 def test_kill_9_loses_no_acknowledged_call(tmp_path):
@@ -62,42 +58,25 @@ def test_kill_9_loses_no_acknowledged_call(tmp_path):
     assert kills >= MIN_KILLS
     assert len(acknowledged) > 100, "the children saved too little for the test to mean anything"
 
-    # the cache still opens (its quick_check passes) and holds everything acknowledged
-    from console.store.audit import verify_chain
-    from console.store.cache import Cache
-
-    cache = Cache.open(path, operator="op-check")
-    cache.close()
-    db = sqlite3.connect(path)
-    try:
-        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-        stored = [r[0] for r in db.execute("SELECT call_id FROM calls")]
-        assert len(stored) == len(set(stored))
-        missing = acknowledged - set(stored)
-        assert not missing, f"{len(missing)} acknowledged calls were lost"
-        # saved-but-unacknowledged is allowed (killed between COMMIT and print), but
-        # everything stored is whole: outbox, tallies and audit match the calls exactly
-        outbox = [r[0] for r in db.execute("SELECT entity_id FROM outbox WHERE kind='call'")]
-        assert sorted(outbox) == sorted(stored)
-        assert db.execute("SELECT count(*) FROM outbox WHERE kind != 'call'").fetchone()[0] == 0
-        for entity_id, body in db.execute("SELECT entity_id, body FROM outbox"):
-            body = json.loads(body)
-            assert body["call_id"] == entity_id and body["workstation"] and "register_version" in body
-        audited = [json.loads(r[0])["call_id"] for r in db.execute("SELECT detail FROM audit WHERE kind='call_saved'")]
-        assert sorted(audited) == sorted(stored)
-        for dimension in ("outcome", "verification", "operator", "caller_type"):
-            assert db.execute("SELECT sum(n) FROM call_day_counts WHERE dimension=?", [dimension]).fetchone()[0] == len(stored)
-        assert db.execute("SELECT sum(n) FROM call_day_handle").fetchone()[0] == len(stored)
-        regions = db.execute("SELECT count(*) FROM calls WHERE region IS NOT NULL").fetchone()[0]
-        assert (db.execute("SELECT coalesce(sum(n), 0) FROM call_day_counts WHERE dimension='region'").fetchone()[0]
-                == regions)
-    finally:
-        db.close()
-    cache = Cache.open(path)
-    try:
-        assert verify_chain(cache.db).ok
-        from console.store.calls import call_stats
-
-        assert call_stats(cache.db)["calls"] == len(stored)
-    finally:
-        cache.close()
+    # a fresh process opens the cache (its quick_check passes) and reports what it holds
+    checked = subprocess.run([sys.executable, str(CHILD), "check", str(path)], capture_output=True, cwd=REPO,
+                             timeout=120)
+    assert checked.returncode == 0, checked.stderr.decode(errors="replace")
+    report = json.loads(checked.stdout)
+    assert report["integrity_check"] == ["ok"]
+    stored = report["calls"]
+    assert len(stored) == len(set(stored))
+    missing = acknowledged - set(stored)
+    assert not missing, f"{len(missing)} acknowledged calls were lost"
+    # saved-but-unacknowledged is allowed (killed between COMMIT and print), but
+    # everything stored is whole: outbox, tallies and audit match the calls exactly
+    assert sorted(report["outbox_calls"]) == sorted(stored)
+    assert report["outbox_other"] == 0 and report["outbox_bodies_match"]
+    assert sorted(report["audited_calls"]) == sorted(stored)
+    for dimension in ("outcome", "verification", "operator", "caller_type"):
+        assert report["tallies"][dimension] == len(stored), dimension
+    assert report["tallies"]["region"] == report["with_region"]
+    assert report["handle_tally"] == len(stored)
+    assert report["chain"]["ok"], report["chain"]
+    assert report["chain"]["entries"] == len(stored)
+    assert report["stats_calls"] == len(stored)

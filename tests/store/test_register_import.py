@@ -226,7 +226,7 @@ cache.import_register(sys.argv[2], progress=progress)
 """
 
 
-def test_an_import_killed_half_way_leaves_the_old_register(tmp_path, sample_register):
+def test_an_import_killed_half_way_leaves_the_old_register(tmp_path, sample_register, system_keyring):
     from console.core.demo_register import write_demo_register
     from console.store.cache import Cache
 
@@ -255,7 +255,7 @@ def test_an_import_killed_half_way_leaves_the_old_register(tmp_path, sample_regi
     cache.close()
 
 
-def test_readers_see_old_or_new_never_a_mixture(tmp_path, sample_register):
+def test_readers_see_old_or_new_never_a_mixture(tmp_path, sample_register, system_keyring):
     """A reader polling during an import only ever sees a whole register."""
     from console.core.demo_register import write_demo_register
     from console.store.cache import Cache
@@ -267,7 +267,8 @@ def test_readers_see_old_or_new_never_a_mixture(tmp_path, sample_register):
     manifest = write_demo_register(big, 20_000, seed=4)
     reader_script = f"""
 import sqlite3, time, sys
-conn = sqlite3.connect({str(db_path)!r})
+from console.store.connection import connect
+conn = connect({str(db_path)!r})
 seen = set()
 end = time.time() + 60
 while time.time() < end:

@@ -107,7 +107,7 @@ def as_json(obj):
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory):
+def loaded(tmp_path_factory, module_keystore):
     rng = random.Random(20260106)
     records = [random_call(rng) for _ in range(3000)]
     # a few calls share one exact start instant, written differently

@@ -1,12 +1,13 @@
 """The call flow driven as an operator drives it: by keyboard alone."""
 
 import json
-import sqlite3
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractItemView, QComboBox, QDateTimeEdit, QLineEdit, QPlainTextEdit, QTextBrowser,
 )
+
+from console.store.connection import connect
 
 
 class Keys:
@@ -45,7 +46,7 @@ def wait_result(qtbot, screen):
 
 def saved_calls(window):
     db_path = window.worker.cache.db.conn.execute("PRAGMA database_list").fetchone()[2]
-    conn = sqlite3.connect(db_path)
+    conn = connect(db_path)  # the cache is encrypted: a keyed connection
     rows = [json.loads(r[0]) for r in conn.execute("SELECT record FROM calls")]
     conn.close()
     return rows
@@ -256,7 +257,7 @@ def test_a_damaged_cache_is_refused_and_left_for_inspection(qtbot, tmp_path, sam
     cache = Cache.open(db_path)
     cache.import_register(sample_register)
     cache.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size = cache.db.execute("PRAGMA page_size").fetchone()[0]
+    page_size = int(cache.db.execute("PRAGMA page_size").fetchone()[0])  # SQLCipher answers in text
     root = cache.db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'documents'").fetchone()[0]
     cache.close()
     with open(db_path, "r+b") as f:  # scribble over the documents table's root page

@@ -1,0 +1,71 @@
+"""Sign-in at start, and the lock screen: the same small form.
+
+While locked, the open call's form is kept, hidden; only the password of the
+signed-in operator brings it back.
+"""
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+
+class Gate(QWidget):
+    submitted = Signal(str, str)  # operator id, password
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        outer = QVBoxLayout(self)
+        outer.addStretch(1)
+        self.title = QLabel()
+        self.title.setAccessibleName("Sign-in title")
+        self.title.setAlignment(Qt.AlignCenter)
+        self.title.setProperty("role", "result")
+        outer.addWidget(self.title)
+        form_holder = QWidget()
+        form_holder.setMaximumWidth(480)
+        form = QFormLayout(form_holder)
+        self.operator_id = QLineEdit()
+        self.operator_id.setAccessibleName("Operator id")
+        self.password = QLineEdit()
+        self.password.setAccessibleName("Password")
+        self.password.setEchoMode(QLineEdit.Password)
+        self.message = QLabel()
+        self.message.setAccessibleName("Sign-in message")
+        self.message.setWordWrap(True)
+        self.button = QPushButton("Sign &in")
+        self.button.setAccessibleName("Sign in")
+        form.addRow("&Operator", self.operator_id)
+        form.addRow("&Password", self.password)
+        form.addRow(self.message)
+        form.addRow(self.button)
+        outer.addWidget(form_holder, 0, Qt.AlignHCenter)
+        outer.addStretch(2)
+        self.button.clicked.connect(self._submit)
+        self.password.returnPressed.connect(self._submit)
+        self.operator_id.returnPressed.connect(self.password.setFocus)
+
+    def _submit(self):
+        if self.operator_id.text().strip() and self.password.text():
+            self.button.setEnabled(False)
+            self.submitted.emit(self.operator_id.text().strip(), self.password.text())
+
+    def ask_sign_in(self, operator: str | None = None):
+        self.title.setText("Sign in to Helpline Console")
+        self.operator_id.setReadOnly(False)
+        self.operator_id.setText(operator or "")
+        self._ready()
+
+    def ask_unlock(self, operator: str, why: str):
+        reason = "after 12 hours" if why == "session_age" else "after a spell with no activity"
+        self.title.setText(f"Locked {reason}. {operator}, enter your password to carry on.")
+        self.operator_id.setText(operator)
+        self.operator_id.setReadOnly(True)
+        self._ready()
+
+    def refused(self, sentence: str):
+        self.message.setText(sentence)
+        self._ready()
+
+    def _ready(self):
+        self.password.clear()
+        self.button.setEnabled(True)
+        (self.password if self.operator_id.text() else self.operator_id).setFocus()
