@@ -456,5 +456,11 @@ def write_transaction(db: sqlite_utils.Database):
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    else:
+    try:
         conn.execute("COMMIT")
+    except BaseException:
+        # a failed COMMIT (disk full, I/O error) leaves the transaction open:
+        # roll it back, so nothing half-saved lingers and the next write can begin
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise

@@ -1,7 +1,12 @@
 """DDL of the register's tables, shared by the first migration and every
 import, which builds a fresh set under a prefix and swaps it in."""
 
-REGISTER_TABLES = ("persons", "person_phones", "name_variants", "family_parts", "given_parts", "documents", "practices")
+REGISTER_TABLES = ("persons", "person_phones", "name_variants", "name_near", "name_parts", "documents", "practices")
+
+# What a name search reads for each candidate, so that it never has to visit
+# the persons table: these columns are in the name indexes of persons and of
+# name_parts, next to their keys.
+NAME_PAYLOAD = "given_len, date_of_birth, family_name, given_names, preferred_name, suburb, city"
 
 
 def create_register_tables(db, prefix: str, generation: int, indexes: bool = True) -> None:
@@ -25,20 +30,48 @@ def create_register_tables(db, prefix: str, generation: int, indexes: bool = Tru
             notification_code TEXT,
             family_key TEXT NOT NULL,
             given_key TEXT NOT NULL,
-            email_key TEXT
+            email_key TEXT,
+            given_len INTEGER
         )"""
     )
+    # family_key: name_key(family_name); given_key: the key of the first given
+    # name; given_len: the length of the key of all the given names written
+    # together, when that key is not also one of the person's name keys
+    # (names.given_name_keys can match it), else NULL.
+    #
     # Lookup tables are plain tables indexed after the bulk load: building an
     # index from sorted rows is several times faster than keeping it up to date.
     db.execute(f"CREATE TABLE {p}person_phones (tail TEXT NOT NULL, person_id TEXT NOT NULL)")
     # every one-deletion variant of each distinct name key of 5+ letters
     db.execute(f"CREATE TABLE {p}name_variants (variant TEXT NOT NULL, key TEXT NOT NULL)")
-    # Name index beyond persons(family_key, given_key), so that a family and
-    # a given name are always one index probe:
-    # each part of a multi-part family name ("van der Merwe" → merwe) with each given-name key,
-    db.execute(f"CREATE TABLE {p}family_parts (key TEXT NOT NULL, given_key TEXT NOT NULL, person_id TEXT NOT NULL)")
-    # and the given-name keys beyond the first (later given names, the preferred name) with the family key.
-    db.execute(f"CREATE TABLE {p}given_parts (family_key TEXT NOT NULL, key TEXT NOT NULL, person_id TEXT NOT NULL)")
+    # each distinct name key of 5+ letters with the other keys near it (names.keys_near),
+    # space-separated, as the deletion index finds them: one probe for a name on file
+    db.execute(f"CREATE TABLE {p}name_near (key TEXT PRIMARY KEY, near TEXT NOT NULL) WITHOUT ROWID")
+    # The name index beyond persons(family_key, given_key), so that a family
+    # and a given name are always one index probe, with what ranking needs:
+    # part 1: the given-name keys beyond the first (later given names, hyphen
+    #         parts, the preferred name) under the family key;
+    # part 2: each part of a multi-part family name ("van der Merwe" → merwe)
+    #         with each given-name key.
+    # scorable: 1 when the given key is one names.given_name_keys() has (a
+    # whole given name or the preferred name), 0 for a part of a hyphenated
+    # given name, which finds the person but cannot make their name fit.
+    db.execute(
+        f"""CREATE TABLE {p}name_parts (
+            key TEXT NOT NULL,
+            given_key TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            scorable INTEGER NOT NULL,
+            person_id TEXT NOT NULL,
+            given_len INTEGER,
+            date_of_birth TEXT,
+            family_name TEXT NOT NULL,
+            given_names TEXT NOT NULL,
+            preferred_name TEXT,
+            suburb TEXT,
+            city TEXT
+        )"""
+    )
     db.execute(
         f"""CREATE TABLE {p}documents (
             document_id TEXT PRIMARY KEY,
@@ -54,21 +87,28 @@ def create_register_tables(db, prefix: str, generation: int, indexes: bool = Tru
         create_register_indexes(db, prefix, generation)
 
 
-def create_register_indexes(db, prefix: str, generation: int) -> None:
+def register_index_statements(prefix: str, generation: int) -> list[str]:
     # index names carry the generation, so a new register's indexes never
     # collide with the ones of the register still in service
     p, g = prefix, generation
-    for name, table, columns in (
-        ("persons_dob", "persons", "date_of_birth"),
-        ("persons_nhi", "persons", "nhi"),
-        ("persons_email", "persons", "email_key"),
-        ("persons_name", "persons", "family_key, given_key"),
-        ("persons_given", "persons", "given_key"),
-        ("phones_tail", "person_phones", "tail, person_id"),
-        ("variants", "name_variants", "variant, key"),
-        ("family_parts", "family_parts", "key, given_key, person_id"),
-        ("given_parts", "given_parts", "family_key, key, person_id"),
-        ("given_parts_key", "given_parts", "key"),
-        ("documents_person", "documents", "person_id"),
-    ):
-        db.execute(f"CREATE INDEX idx_{name}_g{g} ON {p}{table}({columns})")
+    return [
+        f"CREATE INDEX idx_{name}_g{g} ON {p}{table}({columns}){where}"
+        for name, table, columns, where in (
+            ("persons_dob", "persons", "date_of_birth", ""),
+            ("persons_nhi", "persons", "nhi", " WHERE nhi IS NOT NULL"),
+            ("persons_email", "persons", "email_key", " WHERE email_key IS NOT NULL"),
+            # covering: a name probe reads the index alone, never the table
+            ("persons_name", "persons", f"family_key, given_key, person_id, {NAME_PAYLOAD}", ""),
+            ("persons_given", "persons", "given_key", ""),
+            ("phones_tail", "person_phones", "tail, person_id", ""),
+            ("variants", "name_variants", "variant, key", ""),
+            ("name_parts", "name_parts", f"key, given_key, part, person_id, scorable, {NAME_PAYLOAD}", ""),
+            ("name_parts_given", "name_parts", "given_key", " WHERE part = 1"),
+            ("documents_person", "documents", "person_id", ""),
+        )
+    ]
+
+
+def create_register_indexes(db, prefix: str, generation: int) -> None:
+    for statement in register_index_statements(prefix, generation):
+        db.execute(statement)

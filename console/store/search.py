@@ -7,6 +7,7 @@ deletion index. Ranking: a date-of-birth match above none, then exact name
 keys above near ones.
 """
 
+import heapq
 from dataclasses import dataclass
 from itertools import combinations
 
@@ -82,35 +83,194 @@ def name_fraction(query: SearchQuery, row: dict) -> float | None:
     return best
 
 
-def _name_candidates(db, query: SearchQuery) -> set[str]:
-    """Persons whose names could fit the query, through the name indexes.
+class _Fit:
+    """`name_fraction` for one query, remembered per registered name.
 
-    A family and a given name together are one composite index probe per
-    near key; a lone name (one word, or only one of the two fields) reads at
-    most BROAD_CAP candidates for ranking.
+    The fraction depends only on the row's family name and on its given and
+    preferred names, and candidates share them a lot: each family name, each
+    given names and each preferred name is scored once per query, and each
+    combination of those scores is turned into a fraction once.
+    """
+
+    def __init__(self, query: SearchQuery):
+        self._memo: dict = {}
+        self._family: dict = {}
+        self._given: dict = {}
+        self._preferred: dict = {None: None}
+        self._combined: dict = {}
+        self._near: dict = {}
+        if query.family_name or query.given_name:
+            self._fielded = True
+            self._family_keys = (name_key(query.family_name),) if query.family_name else ()
+            self._given_keys = (name_key(query.given_name),) if query.given_name else ()
+            self._spans = ()
+        else:
+            self._fielded = False
+            tokens = name_tokens(query.name)
+            self._family_keys = tuple(key for key, _ in _spans(tokens))
+            self._given_keys = tuple(tokens)
+            # per span (in _spans order): the positions of the tokens left for the given names
+            self._spans = tuple(
+                tuple(k for k in range(len(tokens)) if not i <= k < j) for i, j in combinations(range(len(tokens) + 1), 2)
+            )
+            self._lone = len(tokens) == 1
+
+    def _scores(self, wanted: tuple, registered: set) -> tuple:
+        """_part_score of each wanted key against the registered keys."""
+        registered.discard("")
+        near = self._near
+        scores = []
+        for key in wanted:
+            if key in registered:
+                scores.append(2)
+                continue
+            score = 0
+            for k in registered:
+                pair = (key, k)
+                hit = near.get(pair)
+                if hit is None:
+                    hit = near[pair] = keys_near(key, k)
+                if hit:
+                    score = 1
+                    break
+            scores.append(score)
+        return tuple(scores)
+
+    def __call__(self, family_name: str, given_names: str, preferred_name: str | None) -> float | None:
+        names = (family_name, given_names, preferred_name)
+        fraction = self._memo.get(names, -1)
+        if fraction != -1:
+            return fraction
+        family = self._family.get(family_name)
+        if family is None:
+            # {family key, *its parts}; "" stays: an empty family key is a registered key
+            keys = {name_key(family_name), *name_tokens(family_name)}
+            scores = []
+            for key in self._family_keys:
+                scores.append(2 if key in keys else self._scores((key,), keys - {""} if "" in keys else keys)[0])
+            family = self._family[family_name] = tuple(scores)
+        given = self._given.get(given_names)
+        if given is None:
+            # given_name_keys(given_names, preferred_name) is these keys and the preferred name's
+            keys = {name_key(given_names), *(name_key(part) for part in (given_names or "").split())}
+            given = self._given[given_names] = self._scores(self._given_keys, keys)
+        if preferred_name in self._preferred:
+            preferred = self._preferred[preferred_name]
+        else:
+            preferred = self._preferred[preferred_name] = self._scores(self._given_keys, {name_key(preferred_name)})
+        if preferred is not None:
+            given = tuple(map(max, given, preferred))
+        scores = (family, given)
+        fraction = self._combined.get(scores, -1)
+        if fraction == -1:
+            fraction = self._combined[scores] = self._combine(family, given)
+        self._memo[names] = fraction
+        return fraction
+
+    def _combine(self, family: tuple, given: tuple) -> float | None:
+        if self._fielded:
+            points = most = 0
+            for score in family + given:
+                if not score:
+                    return None
+                points, most = points + score, most + 2
+            return points / most if most else None
+        if not given:
+            return None  # no tokens
+        best = None
+        for span_score, rest in zip(family, self._spans):
+            if not span_score:
+                continue
+            scores = [given[k] for k in rest]
+            if all(scores):
+                fraction = (span_score + sum(scores)) / (2 * (1 + len(rest)))
+                best = max(best or 0, fraction)
+        if best is None and self._lone and given[0]:
+            best = given[0] / 4  # a lone given name fits, but weakly
+        return best
+
+
+def _name_lookup(db, query: SearchQuery):
+    """Where the persons whose names could fit the query are, through the name index:
+    ("probes", [(family keys, given keys, tests), …]) for `persons.name_rows_in_rank_order`,
+    or ("rows", name rows) already read.
+
+    A family and a given name together are one probe of the name index; a
+    lone name (one word, or only one of the two fields) reads at most
+    BROAD_CAP candidates for ranking.
     """
     if query.family_name or query.given_name:
-        family = registry.near_keys(db, name_key(query.family_name)) if query.family_name else set()
-        given = registry.near_keys(db, name_key(query.given_name)) if query.given_name else set()
-        if query.given_name:
-            given |= set().union(*(registry.near_keys(db, t) for t in name_tokens(query.given_name)))
+        family_key = name_key(query.family_name) if query.family_name else ""
+        given_keys = [name_key(query.given_name), *name_tokens(query.given_name)] if query.given_name else []
+        near = registry.near_keys_of(db, [family_key, *given_keys])
+        family = near[family_key] if query.family_name else set()
+        given = set().union(*(near[k] for k in given_keys))
         if family and given:
-            return registry.ids_by_names(db, family, given)
+            # the given name must be near one of the person's given-name keys (name_fraction)
+            return "probes", [(family, given, [(near[given_keys[0]], len(given_keys[0]))])]
         if family:
-            return registry.ids_by_family(db, family, BROAD_CAP)
-        return registry.ids_by_given(db, given, BROAD_CAP)
+            return "rows", registry.name_rows_by_family(db, family, BROAD_CAP)
+        return "rows", registry.name_rows_by_given(db, given, BROAD_CAP)
     tokens = name_tokens(query.name)
-    near = {t: registry.near_keys(db, t) for t in tokens}
-    found: set[str] = set()
-    for span_key, rest in _spans(tokens):
-        family = near.get(span_key) or registry.near_keys(db, span_key)
-        if rest:
-            found |= registry.ids_by_names(db, family, set().union(*(near[t] for t in rest)))
-        elif len(tokens) == 1:
-            found |= registry.ids_by_family(db, family, BROAD_CAP)
-    if len(tokens) == 1:
-        found |= registry.ids_by_given(db, near[tokens[0]], BROAD_CAP)
-    return found
+    spans = list(_spans(tokens))
+    # (a span taking every token finds nothing unless it is the only token)
+    near = registry.near_keys_of(db, tokens + [span_key for span_key, rest in spans if rest])
+    if len(tokens) != 1:
+        probes = []
+        for span_key, rest in spans:
+            if not rest:
+                continue
+            # every token left must be near one of the person's given-name keys (name_fraction)
+            probes.append((near[span_key], set().union(*(near[t] for t in rest)), [(near[t], len(t)) for t in rest]))
+        return "probes", probes
+    return "rows", (registry.name_rows_by_family(db, near[tokens[0]], BROAD_CAP)
+                    + registry.name_rows_by_given(db, near[tokens[0]], BROAD_CAP))
+
+
+def _name_candidates(db, query: SearchQuery) -> set[str]:
+    """Persons whose names could fit the query, through the name index."""
+    kind, found = _name_lookup(db, query)
+    if kind == "probes":
+        found = registry.name_rows_in_rank_order(db, found)
+    return {row[0] for row in found}
+
+
+def _rank(rows, query: SearchQuery, fit, exact, in_rank_order: bool):
+    """Score rows (person_id, family_name, given_names, preferred_name,
+    born, …); in rank order (born that day first, then by names), stop once
+    no later row can reach the first `limit`. Returns {person_id: (-score,
+    family_name, given_names, person_id, row)}."""
+    dob, limit = query.dob, query.limit
+    in_rank_order = in_rank_order and limit > 0
+    ranked = {}
+    above = 0  # results no later row can outrank
+    top = 1.0 if dob else 0.5  # the best score a later row can have
+    # a score is 0.5 for the date of birth plus half the name fraction
+    for row in rows:
+        person_id = row[0]
+        if person_id in ranked:
+            continue  # the same person through another name row
+        dob_match = bool(dob) and bool(row[4])
+        if in_rank_order and top == 1.0 and not dob_match:
+            # past those born that day, who all score above 0.5 and so above everyone else
+            top, above = 0.5, len(ranked)
+            if above >= limit:
+                break
+        fraction = fit(row[1], row[2], row[3]) if fit else 1.0
+        if fraction is None:
+            continue
+        if dob and not dob_match and not fit and not exact:
+            continue
+        score = round(0.5 * dob_match + 0.5 * fraction, 4)
+        ranked[person_id] = (-score, row[1], row[2], person_id, row)
+        if in_rank_order and score == top:
+            # every later row has a later name or a lower score
+            above += 1
+            if above >= limit:
+                break
+    if hasattr(rows, "close"):
+        rows.close()
+    return ranked
 
 
 def search_register(db, query: SearchQuery) -> list[dict]:
@@ -122,32 +282,45 @@ def search_register(db, query: SearchQuery) -> list[dict]:
         exact.append(registry.ids_by_phone(db, query.phone))
     if query.email:
         exact.append(registry.ids_by_email(db, email_key(query.email)) if email_key(query.email) else set())
+    dob, limit = query.dob, query.limit
+    fit = _Fit(query) if query.has_name else None
+    probes = None
     if exact:
-        candidates = set.intersection(*exact)
+        rows = registry.name_rows(db, set.intersection(*exact))
+    elif query.has_name:
+        # with a name, the date of birth only ranks
+        kind, rows = _name_lookup(db, query)
+        if kind == "probes":
+            probes = rows
     else:
-        # with a name, the date of birth only ranks; alone, it finds
-        candidates = _name_candidates(db, query) if query.has_name else registry.ids_born_on(db, query.dob)
-    results = []
-    for row in registry.person_rows(db, candidates):
-        fraction = name_fraction(query, row) if query.has_name else 1.0
-        if fraction is None:
-            continue
-        dob_match = bool(query.dob) and row["date_of_birth"] == query.dob
-        if query.dob and not dob_match and not query.has_name and not exact:
-            continue
-        score = round(0.5 * dob_match + 0.5 * fraction, 4)
-        results.append((score, row))
-    results.sort(key=lambda item: (-item[0], item[1]["family_name"], item[1]["given_names"], item[1]["person_id"]))
+        # alone, it finds
+        rows = registry.name_rows(db, registry.ids_born_on(db, dob))
+    if probes is not None:
+        # (person_id, family_name, given_names, preferred_name, born, …), born
+        # that day first, then by names: ranking stops once no later row can
+        # reach the first `limit`, which is mostly within the first few dozen
+        ranked = _rank(registry.name_rows_in_rank_order(db, probes, dob), query, fit, exact, True)
+    else:
+        rows = [row[:4] + (bool(dob) and row[4] == dob, row) for row in rows]
+        ranked = _rank(rows, query, fit, exact, False)
+    if 0 < limit < len(ranked):
+        best = heapq.nsmallest(limit, ranked.values())
+    else:
+        best = sorted(ranked.values())[:limit]
+    if probes is not None:
+        best = [(score, row[:4] + row[5:]) for score, _, _, _, row in best]
+    else:
+        best = [(score, row[5]) for score, _, _, _, row in best]
     return [
         {
-            "person_id": row["person_id"],
-            "family_name": row["family_name"],
-            "given_names": row["given_names"],
-            "preferred_name": row["preferred_name"],
-            "date_of_birth": row["date_of_birth"],
-            "suburb": row["suburb"],
-            "city": row["city"],
-            "score": score,
+            "person_id": row[0],
+            "family_name": row[1],
+            "given_names": row[2],
+            "preferred_name": row[3],
+            "date_of_birth": row[4],
+            "suburb": row[5],
+            "city": row[6],
+            "score": -score,
         }
-        for score, row in results[: query.limit]
+        for score, row in best
     ]
