@@ -27,6 +27,12 @@ def name_tokens(text: str | None) -> list[str]:
     return list(_tokens(text)) if text else []
 
 
+def words(text: str | None) -> list[str]:
+    """Keys of the space-separated words a person typed: "Dong-hyun Jang" →
+    donghyun, jang (a hyphenated name stays one word, as the policy keys it)."""
+    return [k for k in (name_key(w) for w in (text or "").split()) if k]
+
+
 @lru_cache(maxsize=200_000)
 def _tokens(text: str) -> tuple[str, ...]:
     return tuple(k for k in (name_key(p) for p in text.replace("-", " ").split()) if k)

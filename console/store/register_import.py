@@ -452,9 +452,10 @@ class _Worker:
                 name_keys.update(extra)
                 # given_name_keys() of a row beyond these: the whole given names as
                 # one key; its length lets a search rule rows out (given_len)
-                # and those of them given_name_keys() has, which can make a name fit
+                # and those that can make a name fit: given_name_keys() and, as
+                # search is kinder than the policy, the parts of a hyphenated name
                 giv = (keys[0], extra, whole, len(whole) if whole and whole not in extra else None,
-                       frozenset(keys))
+                       frozenset(extra))
                 if len(givens) < MEMO:  # the common given names come early and often
                     givens[given] = giv
             given_key, extra_given, whole, given_len, scorable = giv

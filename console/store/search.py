@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from itertools import combinations
 
 from console.core.contact import email_key
-from console.core.names import given_name_keys, keys_near, name_key, name_tokens
+from console.core.names import given_name_keys, keys_near, name_key, name_tokens, words
 from console.core.nhi import normalise_nhi
 from console.store import persons as registry
 
@@ -54,7 +54,8 @@ def _spans(tokens: list[str]):
 def name_fraction(query: SearchQuery, row: dict) -> float | None:
     """How well the row's names fit the query, 0–1; None when they do not."""
     family_keys = {row["family_key"], *name_tokens(row["family_name"])}
-    given_keys = given_name_keys(row["given_names"], row["preferred_name"])
+    # search is kinder than the policy: a part of a hyphenated given name fits too
+    given_keys = given_name_keys(row["given_names"], row["preferred_name"]) | set(name_tokens(row["given_names"]))
     if query.family_name or query.given_name:
         points, most = 0, 0
         for text, keys in ((query.family_name, family_keys), (query.given_name, given_keys)):
@@ -64,7 +65,7 @@ def name_fraction(query: SearchQuery, row: dict) -> float | None:
                     return None
                 points, most = points + score, most + 2
         return points / most
-    tokens = name_tokens(query.name)
+    tokens = words(query.name)
     if not tokens:
         return None
     best = None
@@ -106,7 +107,7 @@ class _Fit:
             self._spans = ()
         else:
             self._fielded = False
-            tokens = name_tokens(query.name)
+            tokens = words(query.name)
             self._family_keys = tuple(key for key, _ in _spans(tokens))
             self._given_keys = tuple(tokens)
             # per span (in _spans order): the positions of the tokens left for the given names
@@ -152,7 +153,8 @@ class _Fit:
         given = self._given.get(given_names)
         if given is None:
             # given_name_keys(given_names, preferred_name) is these keys and the preferred name's
-            keys = {name_key(given_names), *(name_key(part) for part in (given_names or "").split())}
+            keys = {name_key(given_names), *(name_key(part) for part in (given_names or "").split()),
+                    *name_tokens(given_names)}
             given = self._given[given_names] = self._scores(self._given_keys, keys)
         if preferred_name in self._preferred:
             preferred = self._preferred[preferred_name]
@@ -211,7 +213,7 @@ def _name_lookup(db, query: SearchQuery):
         if family:
             return "rows", registry.name_rows_by_family(db, family, BROAD_CAP)
         return "rows", registry.name_rows_by_given(db, given, BROAD_CAP)
-    tokens = name_tokens(query.name)
+    tokens = words(query.name)
     spans = list(_spans(tokens))
     # (a span taking every token finds nothing unless it is the only token)
     near = registry.near_keys_of(db, tokens + [span_key for span_key, rest in spans if rest])

@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self._activity)
         self._set_call_actions(False)
         worker.run(lambda cache: (cache.setup_mode, cache.meta("setting.idle_lock_minutes")), self._opened)
+        QTimer.singleShot(0, worker.start)
 
     # sign-in, lock
 

@@ -6,6 +6,7 @@ queued signal, so widgets are only ever touched there.
 """
 
 import queue
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, Signal
@@ -26,9 +27,16 @@ class CacheWorker(QObject):
         self.pending = 0
         self.cache = None
         self.refusal = None  # once the cache is found damaged, nothing more touches it
+        self._go = threading.Event()
         self._opened = self._executor.submit(self._open, open_cache)
 
+    def start(self):
+        """Let the cache thread begin: the window calls this once it is on
+        screen, so opening the cache does not compete with building it."""
+        self._go.set()
+
     def _open(self, open_cache):
+        self._go.wait()
         self.cache = open_cache()
         return self.cache
 
@@ -76,6 +84,8 @@ class CacheWorker(QObject):
             logging.getLogger("console.ui").error("operation failed: %s", type(error).__name__)
 
     def shutdown(self):
+        self._go.set()
+
         def close():
             if self.cache is not None:
                 self.cache.close()

@@ -65,3 +65,18 @@ def test_every_search_is_audited_without_what_was_typed(sample_cache):
 
 def test_limit(sample_cache):
     assert len(ids(sample_cache, name="Smith", limit=1)) == 1
+
+
+def test_hyphenated_given_names_are_found_whole_or_in_parts(cache, sample_register, tmp_path):
+    from test_register_import import copy_register, edit_csv
+
+    folder = copy_register(sample_register, tmp_path / "hyphen")
+    edit_csv(folder, "persons.csv", lambda rows: rows + [
+        ["S0100", "", "Jang", "Dong-hyun", "", "1942-07-11", "", "", "", "", "", "", "", "", ""],
+        ["S0101", "", "Wilson", "Mary-Jane Aroha", "", "1980-01-01", "", "", "", "", "", "", "", "", ""],
+    ])
+    cache.import_register(folder)
+    assert ids(cache, name="Dong-hyun Jang", dob="1942-07-11") == ["S0100"]
+    assert ids(cache, name="Jang Dong-hyun") == ["S0100"]
+    assert ids(cache, name="Mary Jane Wilson") == ["S0101"]
+    assert ids(cache, name="Aroha Wilson") == ["S0101"]
