@@ -14,13 +14,17 @@ def setup_logging(level: int = logging.INFO) -> None:
 
     folder = user_log_path("helpline-console", appauthor=False)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    handler = logging.handlers.RotatingFileHandler(folder / "console.log", maxBytes=2_000_000, backupCount=5,
-                                                   encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    path = folder / "console.log"
     root = logging.getLogger("console")
     root.setLevel(level)
-    if not any(isinstance(h, logging.handlers.RotatingFileHandler) for h in root.handlers):
-        root.addHandler(handler)
+    for old in [h for h in root.handlers if isinstance(h, logging.handlers.RotatingFileHandler)]:
+        if old.baseFilename == str(path):
+            return
+        root.removeHandler(old)  # the user's folders moved (a test's, or a new profile)
+        old.close()
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=5, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
 
 
 def crash_summary(exc: BaseException) -> str:

@@ -4,6 +4,7 @@ Every operation that reveals or changes data goes through here, so each is
 audited in the same transaction as what it does.
 """
 
+import logging
 from dataclasses import dataclass
 
 from console.core.policy import CallerClaim, Decision, decide
@@ -14,6 +15,9 @@ from console.store.audit import append_audit
 from console.store.connection import open_cache, write_transaction
 from console.store.register_import import import_register, register_version
 from console.store.search import SearchQuery, search_register
+
+
+log = logging.getLogger("console.store")  # ids, counts and reasons only: never what a caller said
 
 
 @dataclass
@@ -97,6 +101,8 @@ class Cache:
     def import_register(self, path, *, skip_invalid=False, rejects=None, progress=None):
         self.require("import_register")
         result = import_register(self.db, path, skip_invalid=skip_invalid, rejects=rejects, progress=progress)
+        log.info("register %s imported: %d persons, %d documents, %d rows left out", result.register_version,
+                 result.persons, result.documents, len(result.rejected))
         with write_transaction(self.db):
             self.audit(
                 "register_import", register_version=result.register_version, persons=result.persons,
@@ -152,6 +158,7 @@ class Cache:
                     documents_disclosed=len(documents) if documents is not None else 0,
                     register_version=version,
                 )
+        log.info("verification by %s: %s (%s)", self.operator, decision.outcome, decision.reason)
         return Verification(decision, version)
 
     def record_export(self, what: str, rows: int, **detail) -> None:
@@ -164,10 +171,12 @@ class Cache:
     def log_calls(self, records: list[dict], fault=None) -> list[bool]:
         """Store validated call records durably; per record, whether it was new."""
         self.require("log_calls")
-        return calls.save_calls(
+        stored = calls.save_calls(
             self.db, records, operator=self.operator, workstation=self.workstation,
             register_version=self.register_version, fault=fault,
         )
+        log.info("calls saved by %s: %s", self.operator, ", ".join(r["call_id"] for r, new in zip(records, stored) if new))
+        return stored
 
     def unlock(self, person_id: str, reason: str | None = None) -> dict:
         self.require("unlock")

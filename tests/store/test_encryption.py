@@ -104,6 +104,11 @@ def temp_folder(tmp_path, monkeypatch):
 
 
 def test_canaries_are_nowhere_on_disk_and_sqlite3_cannot_open_the_cache(tmp_path, user_folders, temp_folder):
+    import logging
+
+    from console.logs import setup_logging
+
+    setup_logging(logging.DEBUG)  # a log file in this test's folders
     register = canary_register(tmp_path / "register")
     db_path = user_folders / ".local/share/helpline-console/cache.db"
     cache = Cache.open(db_path, operator="op-canary")
@@ -123,6 +128,9 @@ def test_canaries_are_nowhere_on_disk_and_sqlite3_cannot_open_the_cache(tmp_path
         assert not any(leaks.values()), {p: hit for p, hit in leaks.items() if hit}
         return checked
 
+    for handler in logging.getLogger("console").handlers:
+        handler.flush()
+    assert [p for p in files_under(user_folders) if p.suffix == ".log" and p.stat().st_size], "the log was written"
     checked = check_disk()  # while open: the WAL holds the latest writes
     assert Path(f"{db_path}-wal").stat().st_size > 0
     cache.close()

@@ -272,3 +272,18 @@ def test_a_damaged_cache_is_refused_and_left_for_inspection(qtbot, tmp_path, sam
     window.call_screen.save_call()
     window.worker.shutdown()
     assert db_path.read_bytes() == damaged
+
+
+def test_caller_details_cannot_be_copied_to_the_clipboard(qtbot, window, screen):
+    from PySide6.QtWidgets import QApplication
+
+    clipboard = QApplication.clipboard()
+    clipboard.setText("nothing copied")
+    screen.new_call()
+    screen.family_name.setText("Pōtae")
+    screen.family_name.selectAll()
+    qtbot.keyClick(screen.family_name, Qt.Key_C, Qt.ControlModifier)
+    qtbot.keyClick(screen.family_name, Qt.Key_X, Qt.ControlModifier)
+    assert clipboard.text() == "nothing copied"
+    assert screen.family_name.text() == "Pōtae"
+    assert screen.family_name.contextMenuPolicy() == Qt.NoContextMenu
