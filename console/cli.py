@@ -351,11 +351,20 @@ def cmd_audit(args, out: Output) -> int:
     return EXIT_OK
 
 
+def _window_runner():
+    """The window's entry point, loaded only when the window is wanted: no
+    sub-command ever imports Qt."""
+    import importlib
+
+    return importlib.import_module("console.ui.app").run_window
+
+
 def run_demo(args, out: Output) -> int:
     """The window on a freshly generated demo register in a temporary cache,
     which is deleted (with its key) when the window closes."""
     from console.demo import prepare_demo
-    from console.ui.app import run_window
+
+    run_window = _window_runner()
 
     demo = prepare_demo(args.demo_persons, progress=TerminalProgress(enabled=True))
     print(demo.instructions())
@@ -437,9 +446,7 @@ def main(argv=None) -> int:
         if args.command is None:
             if args.demo:
                 return run_demo(args, out)
-            from console.ui.app import run_window
-
-            return run_window(args.db or default_db_path(), operator=args.operator)
+            return _window_runner()(args.db or default_db_path(), operator=args.operator)
         return handlers[args.command](args, out)
     except Refused as exc:
         return out.fail(exc.problems, EXIT_REFUSED)

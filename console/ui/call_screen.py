@@ -153,19 +153,15 @@ class CallScreen(QWidget):
         self.next_prompt = self._named(QLabel(), "What to ask next")
         self.next_prompt.setWordWrap(True)
         self.next_prompt.setProperty("role", "prompt")
-        form.addRow("Caller &type", self.caller_type)
-        form.addRow("&Relationship", self.relationship)
-        form.addRow("&Family name", self.family_name)
-        form.addRow("&Given name", self.given_name)
-        form.addRow("Date of &birth", self.dob)
-        form.addRow("", self.dob_echo)
-        form.addRow("Notification c&ode", self.code)
-        form.addRow("&NHI", self.nhi)
-        form.addRow("", self.nhi_hint)
-        form.addRow("P&hone", self.phone)
-        form.addRow("", self.phone_hint)
-        form.addRow("Emai&l", self.email)
-        form.addRow("", self.email_hint)
+        # the order operators ask in, which is also the tab order
+        for label, widget in (
+            ("Caller &type", self.caller_type), ("&Relationship", self.relationship),
+            ("&Family name", self.family_name), ("&Given name", self.given_name),
+            ("Date of &birth", self.dob), ("", self.dob_echo), ("Notification c&ode", self.code),
+            ("&NHI", self.nhi), ("", self.nhi_hint), ("P&hone", self.phone), ("", self.phone_hint),
+            ("Emai&l", self.email), ("", self.email_hint),
+        ):
+            form.addRow(label, widget)
         form.addRow(self.next_prompt)
         form.addRow(self.check_button)
         flags = QHBoxLayout()

@@ -250,7 +250,7 @@ def main():
     sample = search_queries(register, 1)["name+dob"][0]
     given, family = sample["name"].split(" ", 1)
     cli = [sys.executable, "-m", "console", "--db", str(db_path), "--json", "check-caller",
-           "--family-name", family, "--given-name", given, "--dob", sample["dob"], "--code", "XXXX-XXXX"]
+           "--family-name", family, "--given-name", given, "--dob", sample["dob"], "--code", "WRNG-CODE"]
     baseline = [sys.executable, "-c", "import sqlite_utils, keyring, phonenumbers, rapidfuzz"]
     base_t, cli_t = process_time(baseline), process_time(cli)
     print(f"python -c 'import sqlite_utils, keyring, phonenumbers, rapidfuzz': {ms(base_t)}")
