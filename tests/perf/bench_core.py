@@ -100,10 +100,14 @@ def bare_executemany(register: Path, db_path: Path, connection=None) -> float:
 
 
 def reformat_phone(text: str) -> str:
-    digits = "".join(c for c in text if c.isdigit())
-    if text.strip().startswith("+"):
-        return "0" + digits[2:]  # +64 21 … written nationally
-    return "+64 " + digits[1:]  # 021 … written internationally
+    """The same number as a caller might say it, written the other way round
+    from the register: international if it was national, national if not."""
+    from console.core.contact import phone_e164
+
+    e164 = phone_e164(text)  # a valid NZ number: +64 and its national digits
+    if text.strip().startswith(("+", "00")):
+        return "0" + e164[3:]
+    return "+64 " + e164[3:]
 
 
 def typo(word: str, rng: random.Random) -> str:
