@@ -70,13 +70,6 @@ def person_rows(db, person_ids) -> list[dict]:
     return _persons(db, f"person_id IN ({_in(person_ids)})", person_ids)
 
 
-def person(db, person_id: str) -> RegisteredPerson | None:
-    rows = person_rows(db, [person_id])
-    if not rows:
-        return None
-    return as_registered(rows, documents_of(db, [person_id]))[0]
-
-
 def ids_by_nhi(db, nhi: str) -> set[str]:
     return {r[0] for r in db.execute("SELECT person_id FROM persons WHERE nhi = ?", [nhi])}
 
@@ -97,14 +90,10 @@ def ids_by_phone(db, text: str) -> set[str]:
             if any(phone_e164(p) == wanted for p in split_phones(phones))}
 
 
-def near_keys(db, key: str) -> set[str]:
-    """Registered name keys near `key`, found through the deletion index."""
-    return near_keys_of(db, [key])[key] if key else set()
-
-
 def near_keys_of(db, keys) -> dict[str, set[str]]:
-    """`near_keys` of several keys: a key on file has its near keys in
-    name_near (one probe); the others (typos) go through the deletion index."""
+    """Registered name keys near each of these keys: a key on file has its
+    near keys in name_near (one probe); the others (typos) go through the
+    deletion index."""
     found: dict[str, set[str]] = {}
     long = []
     for key in keys:
@@ -141,21 +130,6 @@ NAME_ROW = "person_id, family_name, given_names, preferred_name, date_of_birth, 
 LATER_GIVEN, FAMILY_PART = 1, 2
 
 
-def _name_selects(family, given, columns: str = NAME_ROW) -> str:
-    return (f"SELECT {columns} FROM persons WHERE family_key IN ({_in(family)}) AND given_key IN ({_in(given)}) "
-            f"UNION ALL SELECT {columns} FROM name_parts WHERE key IN ({_in(family)}) AND given_key IN ({_in(given)})")
-
-
-def name_rows_by_names(db, family_keys, given_keys) -> list[tuple]:
-    """NAME_ROW of persons whose family name (or a part of it) has one of
-    `family_keys` and whose given names (first, later or preferred) have one
-    of `given_keys`; a person may come more than once."""
-    family, given = list(family_keys), list(given_keys)
-    if not family or not given:
-        return []
-    return db.execute(_name_selects(family, given), (family + given) * 2).fetchall()
-
-
 RANK_ROW = "person_id, family_name, given_names, preferred_name, date_of_birth IS ? AS born, date_of_birth, suburb, city"
 # A list of keys is one parameter (a JSON array), so that the SQL of a lookup
 # depends only on its shape and SQLite's compiled statements are reused.
@@ -171,7 +145,7 @@ def name_rows_in_rank_order(db, probes, date_of_birth: str | None = None):
 
     A probe is (family keys, given keys, tests): the persons whose family name
     (or a part of it) has one of the family keys and whose given names have
-    one of the given keys, as `name_rows_by_names`, and who pass every test
+    one of the given keys, and who pass every test
     (near keys, length): one of their given-name keys that can make a name fit
     (names.given_name_keys) is among the near keys, or their given names
     written together, a key the index does not hold, have about that length.
@@ -258,29 +232,6 @@ def name_rows_by_given(db, given_keys, limit: int) -> list[tuple]:
     return name_rows(db, ids_by_given(db, given_keys, limit))
 
 
-def ids_by_names(db, family_keys: set[str], given_keys: set[str]) -> set[str]:
-    """Persons whose family name (or a part of it) has one of `family_keys` and
-    whose given names (first, later or preferred) have one of `given_keys`:
-    one probe of each name index, however common the names."""
-    family, given = list(family_keys), list(given_keys)
-    if not family or not given:
-        return set()
-    return {r[0] for r in db.execute(_name_selects(family, given, "person_id"), (family + given) * 2)}
-
-
-def ids_by_family(db, family_keys: set[str], limit: int) -> set[str]:
-    """Persons whose family name, or a part of it, has one of these keys (at most `limit` of each)."""
-    keys = list(family_keys)
-    if not keys:
-        return set()
-    found = {r[0] for r in db.execute(
-        f"SELECT person_id FROM persons WHERE family_key IN ({_in(keys)}) LIMIT ?", keys + [limit])}
-    found |= {r[0] for r in db.execute(
-        f"SELECT DISTINCT person_id FROM name_parts WHERE key IN ({_in(keys)}) AND part = {FAMILY_PART} LIMIT ?",
-        keys + [limit])}
-    return found
-
-
 def ids_by_given(db, given_keys: set[str], limit: int) -> set[str]:
     """Persons with one of these given-name keys, first or later (at most `limit` of each)."""
     keys = list(given_keys)
@@ -301,7 +252,3 @@ def name_rows(db, person_ids) -> list[tuple]:
     if not person_ids:
         return []
     return db.execute(f"SELECT {NAME_ROW} FROM persons WHERE person_id IN ({_in(person_ids)})", person_ids).fetchall()
-
-
-def is_affected(db, person_id: str) -> bool:
-    return db.execute("SELECT 1 FROM documents WHERE person_id = ? LIMIT 1", [person_id]).fetchone() is not None
