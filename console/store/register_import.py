@@ -79,19 +79,29 @@ class ImportResult:
 
 
 class RegisterSource:
-    """The four files of a register, from a folder or a .zip of that folder."""
+    """The four files of a register, from a folder, a .zip of that folder, or
+    the bytes of such a .zip (a snapshot from the hub, never written to disk)."""
 
     def __init__(self, path):
-        self.path = Path(path)
         self._zip = None
         self._prefix = ""
+        if isinstance(path, (bytes, bytearray)):
+            self.path = path
+            if not zipfile.is_zipfile(io.BytesIO(path)):
+                raise RegisterRefused(["The register snapshot is not a .zip of a register folder."])
+            self._open_zip(zipfile.ZipFile(io.BytesIO(path)))
+            return
+        self.path = Path(path)
         if self.path.is_dir():
             return
         if not self.path.exists():
             raise RegisterRefused([f"{self.path}: no such folder or file."])
         if not zipfile.is_zipfile(self.path):
             raise RegisterRefused([f"{self.path}: not a register folder or a .zip of one."])
-        self._zip = zipfile.ZipFile(self.path)
+        self._open_zip(zipfile.ZipFile(self.path))
+
+    def _open_zip(self, archive):
+        self._zip = archive
         manifests = [n for n in self._zip.namelist() if PurePosixPath(n).name == "manifest.json"]
         manifests.sort(key=lambda n: n.count("/"))
         if manifests:
@@ -661,7 +671,7 @@ def _start_worker(path, manifest, skip_invalid):
     worker = subprocess.Popen([sys.executable, "-c", _WORKER_COMMAND, json.dumps(sys.path)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
-        pickle.dump((str(path), manifest, skip_invalid), worker.stdin)
+        pickle.dump((path if isinstance(path, (bytes, bytearray)) else str(path), manifest, skip_invalid), worker.stdin)
         worker.stdin.close()
     except BaseException:
         worker.kill()
@@ -674,8 +684,9 @@ def _start_worker(path, manifest, skip_invalid):
 
 
 class _Importer:
-    def __init__(self, db, source, manifest, skip_invalid, progress):
+    def __init__(self, db, source, manifest, skip_invalid, progress, on_swap=None):
         self.db = db
+        self.on_swap = on_swap
         self.source = source
         self.manifest = manifest
         self.skip_invalid = skip_invalid
@@ -790,10 +801,12 @@ class _Importer:
                 ("register_generated_at", str(self.manifest.get("generated_at") or "")),
             ):
                 self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+            if self.on_swap:
+                self.on_swap(self.db)  # e.g. sync's register cursor, committed with the swap
 
 
-def import_register(db, path, *, skip_invalid: bool = False, rejects=None, progress=None) -> ImportResult:
-    """Import the register at `path` (folder or .zip), replacing the one in service.
+def import_register(db, path, *, skip_invalid: bool = False, rejects=None, progress=None, on_swap=None) -> ImportResult:
+    """Import the register at `path` (folder, .zip, or a .zip's bytes), replacing the one in service.
 
     Raises RegisterRefused, changing nothing, when the register is refused.
     With skip_invalid the valid rows are imported and the invalid ones are
@@ -802,7 +815,7 @@ def import_register(db, path, *, skip_invalid: bool = False, rejects=None, progr
     source = RegisterSource(path)
     try:
         manifest = read_manifest(source)
-        importer = _Importer(db, source, manifest, skip_invalid, progress)
+        importer = _Importer(db, source, manifest, skip_invalid, progress, on_swap)
         result = importer.run()
     finally:
         source.close()

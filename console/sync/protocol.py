@@ -1,0 +1,117 @@
+"""The contract between a workstation and the hub (HTTP, JSON, version 1).
+
+Shared by the hub (`console.hub`) and the sync client (`console.sync`), so the
+two cannot drift apart. Qt-free and dependency-free.
+
+Every request but sign-in carries `Authorization: Bearer <token>`. Every
+error is JSON `{"error": "one sentence saying what is wrong and where"}` with
+a 4xx status; bad input is never a 500.
+
+Sign-in
+    POST /v1/sessions        {"operator_id", "password", "workstation"}
+        200 {"token", "operator_id", "role", "expires_at"}
+        401 wrong id or password (the same sentence for both), 403 disabled,
+        429 too many failed sign-ins (Retry-After header).
+        The token is bound to that operator and workstation; the hub stores
+        only its SHA-256.
+    DELETE /v1/sessions      ends the token's session (204).
+
+Push (any role; items of the token's own workstation only)
+    POST /v1/push  {"workstation", "items": [{"kind", "id", "body"}, ...],
+                    "audit_head": {"seq": int, "hash": str} | null}
+        200 {"results": [{"kind", "id", "status", "message"?}, ...],
+             "audit_alert": null | "sentence"}
+        status, per item:
+          "stored"    new, now on the hub;
+          "duplicate" already on the hub with the same body (a re-send);
+          "stale"     a callback revision older than the hub's (the hub keeps the newer);
+          "conflict"  the same id with a different body: kept as it was on the
+                      hub, reported with a sentence, never overwritten.
+        Every item of the batch gets a result. Kinds (ITEM_KINDS):
+          call      id = call_id; body = the stored call record (cli.md) plus
+                    register_version and workstation.
+          callback  id = "<callback_id>@<revision>"; body = the callbacks row
+                    (person_ids a list) with an integer "revision". A higher
+                    revision replaces a lower one on the hub.
+          attempt   id = attempt_id; body = failed_attempts row (without cleared_by).
+          unlock    id = unlock_id; body = unlocks row. On the hub and on every
+                    workstation an unlock clears the person's attempts made at or
+                    before its `at`.
+          audit     id = entry_id; body = the audit row (seq, entry_id, at,
+                    operator, workstation, kind, person_id, detail, prev_hash, hash).
+                    Audit items of a workstation arrive in seq order; the hub
+                    checks each links to the last one it holds of that workstation
+                    (hash recomputed, prev_hash equal) and keeps the head.
+        audit_head is the workstation's own head after its last entry; if it is
+        behind the head the hub holds, or differs from it at the same seq, the
+        hub records an alert (a truncated or rewritten chain) and returns it.
+        At most MAX_PUSH_ITEMS items and MAX_BODY_BYTES bytes (413 beyond).
+
+Pull (any role)
+    GET /v1/changes?after=<cursor>&limit=<n>
+        200 {"changes": [{"seq", "kind", "id", "body"}, ...], "cursor": int, "more": bool}
+        The hub's change feed, in seq order, seq > after. Kinds (CHANGE_KINDS):
+          account   id = operator_id; body {"operator_id", "role", "password_hash",
+                    "disabled"} (an argon2 verifier, for offline sign-in).
+          attempt   as pushed (from every workstation).
+          unlock    as pushed.
+          callback  id = callback_id; body = the newest revision.
+          content   id = content version (str); body {"version", "scripts":
+                    {name: text}, "services": {...}} (guidance scripts and the
+                    services data file).
+          register  id = register seq (str); body = the register's entry as in
+                    GET /v1/register (a new register to fetch).
+        A workstation applies a page of changes and stores `cursor` in one
+        transaction, so a kill at any point resumes from the last page applied.
+
+Register
+    GET /v1/register
+        200 {"seq", "register_version", "sha256", "size", "digest", "persons",
+             "documents", "imported_at"}, or 404 when none is imported yet.
+        sha256/size: of the snapshot (a zip of the register folder);
+        digest: console.store.register_digest of its contents.
+    GET /v1/register/<seq>/snapshot?offset=<bytes>&length=<bytes>
+        200 application/octet-stream, that slice of the snapshot (length at
+        most MAX_CHUNK_BYTES), so a download resumes where it stopped.
+
+Supervisors (role supervisor or admin; 403 otherwise)
+    GET /v1/stats?since=&until=       cli.md's stats object over every workstation's calls
+    GET /v1/audit?operator=&person=&kind=&workstation=&since=&until=&limit=
+    GET /v1/audit/chains              per workstation: head seq and hash, alerts
+    GET /v1/dashboard?day=YYYY-MM-DD  the supervisor's figures (issue 7)
+    GET /v1/callbacks?which=open|overdue|all
+    GET /v1/locked                    persons locked now, with attempt counts
+
+Health (no token)
+    GET /v1/health  {"ok": true, "version"}
+"""
+
+API = "/v1"
+PROTOCOL_VERSION = 1
+
+ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit")
+CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register")
+ITEM_STATUSES = ("stored", "duplicate", "stale", "conflict")
+
+MAX_PUSH_ITEMS = 500
+MAX_BODY_BYTES = 8 * 1024 * 1024
+MAX_CHUNK_BYTES = 4 * 1024 * 1024
+DEFAULT_CHANGES_LIMIT = 1000
+MAX_CHANGES_LIMIT = 5000
+
+SIGN_IN_FAILURES = 5  # failed sign-ins from one address for one operator id ...
+SIGN_IN_WINDOW_SECONDS = 15 * 60  # ... within this window, then 429 until it passes
+TOKEN_HOURS = 12  # a session token lasts one shift
+
+DEFAULT_PORT = 8765
+
+
+def callback_item_id(callback_id: str, revision: int) -> str:
+    return f"{callback_id}@{revision}"
+
+
+def canonical(body) -> str:
+    """The one JSON text of a body, compared byte for byte for conflicts."""
+    import json
+
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
