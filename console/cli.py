@@ -107,12 +107,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(a, suppress=True)
 
     p = command("settings", "Change a workstation setting (admin only).")
-    p.add_argument("key", choices=("idle_lock_minutes",))
+    p.add_argument("key", choices=("idle_lock_minutes", "hub_url"))
     p.add_argument("value")
 
     from console.cli_calls import add_call_commands
 
     add_call_commands(command)
+    from console.cli_sync import add_sync_commands
+
+    add_sync_commands(command)
     return parser
 
 
@@ -411,6 +414,9 @@ def cmd_settings(args, out: Output) -> int:
         if not args.value.isdigit() or not IDLE_LOCK_RANGE[0] <= int(args.value) <= IDLE_LOCK_RANGE[1]:
             raise Refused(f"idle_lock_minutes must be a whole number from {IDLE_LOCK_RANGE[0]} to "
                           f"{IDLE_LOCK_RANGE[1]}; the lock can be shortened or lengthened, never turned off.")
+    if args.key == "hub_url" and not args.value.startswith(("https://", "http://")):
+        raise Refused(f"hub_url must be the hub's address starting with https:// (or http:// on the hub's own "
+                      f"machine), not {args.value!r}.")
     cache = open_for(args)
     try:
         cache.set_setting(args.key, args.value)
@@ -437,11 +443,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     out = Output(args.json)
     from console.cli_calls import CALL_COMMANDS
+    from console.cli_sync import SYNC_COMMANDS
     from console.core.roles import NotPermitted
     from console.store.connection import CacheError
     from console.store.operators import AccountError
 
-    handlers = COMMANDS | CALL_COMMANDS
+    handlers = COMMANDS | CALL_COMMANDS | SYNC_COMMANDS
     try:
         if args.command is None:
             if args.demo:

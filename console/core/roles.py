@@ -15,6 +15,7 @@ PERMISSIONS = {
     "complete_callback": "operator",
     "list_callbacks": "operator",
     "call_history": "operator",
+    "sync": "operator",
     "search": "supervisor",
     "read_audit": "supervisor",
     "unlock": "supervisor",

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from console.core.policy import LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW_HOURS
 from console.core.timeutil import now, utc_text
+from console.store.outbox import queue_outbox
 
 
 def record_failed_attempts(db, person_ids, at, *, operator, workstation) -> list[dict]:
@@ -24,6 +25,7 @@ def record_failed_attempts(db, person_ids, at, *, operator, workstation) -> list
             "VALUES (:attempt_id, :person_id, :at, :operator, :workstation, :cleared_by)",
             row,
         )
+        queue_outbox(db, "attempt", row["attempt_id"], {k: v for k, v in row.items() if k != "cleared_by"})
     return rows
 
 
@@ -63,9 +65,43 @@ def clear_failed_attempts(db, person_id: str, *, operator, workstation, reason=N
         "VALUES (:unlock_id, :person_id, :at, :operator, :workstation, :reason)",
         unlock,
     )
-    cleared = db.execute(
-        "UPDATE failed_attempts SET cleared_by = ? WHERE person_id = ? AND cleared_by IS NULL",
-        [unlock["unlock_id"], person_id],
-    ).rowcount
-    unlock["cleared_attempts"] = cleared
+    queue_outbox(db, "unlock", unlock["unlock_id"], unlock)
+    unlock["cleared_attempts"] = apply_unlock(db, unlock)
     return unlock
+
+
+def apply_unlock(db, unlock: dict) -> int:
+    """Clear the person's attempts made at or before the unlock; how many it cleared.
+
+    The same rule on every workstation and on the hub, whatever order attempts
+    and unlocks arrive in by sync."""
+    return db.execute(
+        "UPDATE failed_attempts SET cleared_by = ? WHERE person_id = ? AND cleared_by IS NULL AND at <= ?",
+        [unlock["unlock_id"], unlock["person_id"], unlock["at"]],
+    ).rowcount
+
+
+def apply_attempt(db, attempt: dict) -> None:
+    """Store an attempt made on another workstation (once), cleared if an
+    unlock on file came after it."""
+    db.execute(
+        "INSERT OR IGNORE INTO failed_attempts (attempt_id, person_id, at, operator, workstation, cleared_by) "
+        "VALUES (:attempt_id, :person_id, :at, :operator, :workstation, NULL)",
+        attempt,
+    )
+    db.execute(
+        "UPDATE failed_attempts SET cleared_by = (SELECT unlock_id FROM unlocks WHERE unlocks.person_id = "
+        "failed_attempts.person_id AND unlocks.at >= failed_attempts.at ORDER BY unlocks.at LIMIT 1) "
+        "WHERE attempt_id = ? AND cleared_by IS NULL",
+        [attempt["attempt_id"]],
+    )
+
+
+def store_unlock(db, unlock: dict) -> int:
+    """Store an unlock made on another workstation (once) and apply it."""
+    db.execute(
+        "INSERT OR IGNORE INTO unlocks (unlock_id, person_id, at, operator, workstation, reason) "
+        "VALUES (:unlock_id, :person_id, :at, :operator, :workstation, :reason)",
+        {"reason": None, **unlock},
+    )
+    return apply_unlock(db, unlock)

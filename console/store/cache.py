@@ -251,7 +251,15 @@ class Cache:
 
     # accounts
 
+    def _accounts_are_local(self) -> None:
+        hub = self.hub_url
+        if hub:
+            raise operators.AccountError(
+                f"This workstation takes its accounts from the hub at {hub}: manage them there "
+                "(helpline-console hub operators …); they arrive here with the next sync.")
+
     def add_operator(self, operator_id: str, role: str, password: str) -> dict:
+        self._accounts_are_local()
         if self.setup_mode:
             if role != "admin":
                 raise operators.AccountError("The first account must be an admin: add it with --role admin.")
@@ -267,6 +275,7 @@ class Cache:
 
     def disable_operator(self, operator_id: str) -> None:
         self.require("manage_operators")
+        self._accounts_are_local()
         with write_transaction(self.db):
             operators.disable_operator(self.db, operator_id)
             self.audit("operator_disabled", operator_id=operator_id)
@@ -280,6 +289,41 @@ class Cache:
         with write_transaction(self.db):
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"setting.{key}", value])
             self.audit("setting_changed", setting=key, value=value)
+
+
+    # sync with the hub
+
+    @property
+    def hub_url(self) -> str | None:
+        return self.meta("setting.hub_url") or None
+
+    def sync_with(self, client, *, progress=None, should_stop=None, chunk_bytes=None):
+        """One sync with the hub through `client` (console.sync.client.HubClient)."""
+        from console.sync.engine import Sync
+
+        self.require("sync")
+        options = {"chunk_bytes": chunk_bytes} if chunk_bytes else {}
+        report = Sync(self.db, client, self.workstation, self.operator, progress=progress,
+                      should_stop=should_stop, **options).run()
+        self.setup_mode = not operators.accounts_exist(self.db)
+        return report
+
+    def sync_status(self) -> dict:
+        """What is waiting for the hub, and how the last sync went (no network)."""
+        from console.store import sync_state
+        from console.store.outbox import outbox_count, unpushed_audit
+
+        self.require("sync")
+        return {
+            "hub": self.hub_url,
+            "last_success": sync_state.last_sync(self.db),
+            "outbox": outbox_count(self.db),
+            "outbox_by_kind": dict(self.db.execute("SELECT kind, count(*) FROM outbox GROUP BY kind").fetchall()),
+            "unpushed_audit": unpushed_audit(self.db),
+            "change_cursor": sync_state.change_cursor(self.db),
+            "register_seq": sync_state.register_seq(self.db),
+            "conflicts": sync_state.conflicts(self.db),
+        }
 
 
 def _factors_given(claim: CallerClaim) -> list[str]:

@@ -17,14 +17,15 @@ from console.core.policy import CallerClaim, is_name_match
 from console.core.timeutil import now, utc_text
 from console.store import persons
 from console.store.audit import append_audit
-from console.store.calls import queue_outbox
+from console.store.outbox import queue_outbox
+from console.sync.protocol import callback_item_id
 from console.store.connection import write_transaction
 
 OUTCOMES = ("answered", "no_answer", "wrong_number", "declined", "no_number_on_file")
 OVERDUE_AFTER = timedelta(minutes=30)
 COLUMNS = (
     "callback_id, booked_at, due_at, booked_by, assigned_to, workstation, call_id, person_ids, reason, status, "
-    "completed_at, completed_by, outcome, notes"
+    "completed_at, completed_by, outcome, notes, revision"
 )
 
 
@@ -72,13 +73,14 @@ def book_callback(db, claim: CallerClaim, *, operator, workstation, due_at=None,
         "status": "open" if has_number else "closed",
         "completed_at": None if has_number else utc_text(booked),
         "completed_by": None, "outcome": None if has_number else "no_number_on_file", "notes": None,
+        "revision": 1,
     }
     with write_transaction(db):
         db.execute(f"INSERT INTO callbacks ({COLUMNS}) VALUES ({', '.join(':' + c.strip() for c in COLUMNS.split(','))})", row)
         append_audit(db, "callback_booked", operator=operator, workstation=workstation,
                      detail={"callback_id": callback_id, "name_matches": len(matches), "reason": reason,
                              "closed_no_number": not has_number})
-        queue_outbox(db, "callback", callback_id, dict(row, person_ids=matches))
+        queue_outbox(db, "callback", callback_item_id(callback_id, 1), dict(row, person_ids=matches))
     # identical whatever matched: the id and when it is due
     return {"callback_id": callback_id, "due_at": row["due_at"], "status": "booked"}
 
@@ -121,12 +123,13 @@ def _update(db, callback_id: str, operator, workstation, kind: str, changes: dic
             raise CallbackError(f"There is no callback {callback_id}.")
         if must_be_open and current["status"] != "open":
             raise CallbackError(f"Callback {callback_id} is already closed ({current['outcome']}).")
+        changes = dict(changes, revision=current["revision"] + 1)
         sets = ", ".join(f"{k} = :{k}" for k in changes)
         db.execute(f"UPDATE callbacks SET {sets} WHERE callback_id = :callback_id", dict(changes, callback_id=callback_id))
         append_audit(db, kind, operator=operator, workstation=workstation, detail=dict(detail, callback_id=callback_id))
         updated = get_callback(db, callback_id)
-        db.execute("DELETE FROM outbox WHERE kind = 'callback' AND entity_id = ?", [callback_id])
-        queue_outbox(db, "callback", callback_id, updated)
+        # each revision travels: a supervisor elsewhere may already hold the one before
+        queue_outbox(db, "callback", callback_item_id(callback_id, updated["revision"]), updated)
     return updated
 
 
@@ -162,3 +165,14 @@ def open_callbacks_for_person(db, person_id: str) -> list[dict]:
         [person_id],
     )
     return [_row(r, cursor.description) for r in cursor]
+
+
+def store_callback(db, body: dict) -> bool:
+    """Take a callback revision from the hub if it is newer than ours; whether it was."""
+    current = db.execute("SELECT revision FROM callbacks WHERE callback_id = ?", [body["callback_id"]]).fetchone()
+    if current is not None and current[0] >= body["revision"]:
+        return False
+    row = {column.strip(): body.get(column.strip()) for column in COLUMNS.split(",")}
+    row["person_ids"] = json.dumps(row["person_ids"] or [])
+    db.execute(f"INSERT OR REPLACE INTO callbacks ({COLUMNS}) VALUES ({', '.join(':' + c.strip() for c in COLUMNS.split(','))})", row)
+    return True

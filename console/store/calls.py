@@ -15,23 +15,14 @@ from console.core.stats import call_tallies, stats_from_tallies
 from console.core.timeutil import now, parse_instant, utc_text
 from console.store.audit import append_audit
 from console.store.connection import write_transaction
+from console.store.outbox import outbox_count, queue_outbox  # noqa: F401 (outbox_count: the store's callers)
+from console.sync.protocol import canonical
 
 EXPORT_FIELDS = (
     "call_id", "started_at", "ended_at", "operator", "caller_type", "person_id", "verification", "assurance",
     "disclosed_status", "guidance_delivered", "topics", "flags", "outcome", "region", "notes", "scam_report",
     "register_version", "workstation",
 )
-
-
-def _canonical(obj) -> str:
-    return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
-def queue_outbox(db, kind: str, entity_id: str, body: dict) -> None:
-    db.execute(
-        "INSERT OR IGNORE INTO outbox (kind, entity_id, body, queued_at) VALUES (?, ?, ?, ?)",
-        [kind, entity_id, _canonical(body), utc_text(now())],
-    )
 
 
 def _insert_call(db, record: dict, workstation: str, register_version: str | None, fault=None) -> bool:
@@ -48,7 +39,7 @@ def _insert_call(db, record: dict, workstation: str, register_version: str | Non
         [record["call_id"], record["started_at"], utc_text(started), record["ended_at"], seconds, record["operator"],
          workstation, record["caller_type"], record["person_id"], record["verification"], record["assurance"],
          record["disclosed_status"], record["outcome"], record["region"], register_version, utc_text(now()),
-         _canonical(stored)],
+         canonical(stored)],
     )
     if fault:
         fault("after_call_insert")
@@ -82,12 +73,6 @@ def save_calls(db, records: list[dict], *, operator, workstation: str, register_
                                      "disclosed_status": record["disclosed_status"]})
             stored.append(is_new)
     return stored
-
-
-def outbox_count(db, kind: str | None = None) -> int:
-    if kind:
-        return db.execute("SELECT count(*) FROM outbox WHERE kind = ?", [kind]).fetchone()[0]
-    return db.execute("SELECT count(*) FROM outbox").fetchone()[0]
 
 
 def calls_of_person(db, person_id: str, limit: int = 20) -> list[dict]:

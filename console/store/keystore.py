@@ -136,6 +136,14 @@ class Keystore(ABC):
     def forget(self, entry: str) -> None:
         """Remove the key stored for `entry`, if any (for a cache that has been deleted)."""
 
+    @abstractmethod
+    def get_secret(self, entry: str) -> str | None:
+        """A secret other than a cache key (a hub session token), or None."""
+
+    @abstractmethod
+    def put_secret(self, entry: str, secret: str) -> None:
+        """Store a secret other than a cache key under `entry`."""
+
 
 class KeyringKeystore(Keystore):
     """A platform keystore reached through one allowed keyring backend."""
@@ -144,7 +152,7 @@ class KeyringKeystore(Keystore):
         self.backend = backend
         self.name = describe(backend)
 
-    def _failed(self, doing: str, exc: Exception) -> KeystoreError:
+    def _failed(self, doing: str, exc: Exception, what: str = "the cache key") -> KeystoreError:
         from keyring.errors import KeyringLocked
 
         if isinstance(exc, KeyringLocked) or "lock" in str(exc).lower():
@@ -152,7 +160,7 @@ class KeyringKeystore(Keystore):
                                  "without one, see \"Security model\" in the README), then try again.")
         # what went wrong reading is told; writing, only its kind (a backend's text could echo the key)
         detail = f"{type(exc).__name__}: {exc}" if doing == "read" else type(exc).__name__
-        return KeystoreError(f"The keystore ({self.name}) could not {doing} the cache key ({detail}): "
+        return KeystoreError(f"The keystore ({self.name}) could not {doing} {what} ({detail}): "
                              "make sure it is running and unlocked, then try again.")
 
     def get(self, entry: str) -> bytes | None:
@@ -189,6 +197,18 @@ class KeyringKeystore(Keystore):
             self.backend.delete_password(SERVICE, entry)
         except PasswordDeleteError:
             pass
+
+    def get_secret(self, entry: str) -> str | None:
+        try:
+            return self.backend.get_password(SERVICE, entry)
+        except Exception as exc:
+            raise self._failed("read", exc, "a hub session token") from None
+
+    def put_secret(self, entry: str, secret: str) -> None:
+        try:
+            self.backend.set_password(SERVICE, entry, secret)
+        except Exception as exc:
+            raise self._failed("save", exc, "a hub session token") from None
 
 
 _PLATFORM_CANDIDATES = {

@@ -177,5 +177,47 @@ def m005_hour_tallies(db):
         )
 
 
+@migrations()
+def m006_sync(db):
+    # What sync needs beside the outbox: callback revisions (a later revision
+    # replaces an earlier one on the hub; the same revision with another body
+    # is a conflict), entries the hub refused as conflicts (kept, never
+    # overwritten), and a register snapshot being downloaded, chunk by chunk,
+    # inside the encrypted file so a download resumes after a kill.
+    db.execute("ALTER TABLE callbacks ADD COLUMN revision INTEGER NOT NULL DEFAULT 1")
+    db.execute(
+        "UPDATE outbox SET entity_id = entity_id || '@1', "
+        "body = json_set(body, '$.revision', 1) WHERE kind = 'callback'"
+    )
+    db.execute(
+        """CREATE TABLE sync_conflicts (
+            kind TEXT NOT NULL, entity_id TEXT NOT NULL, body TEXT NOT NULL,
+            message TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (kind, entity_id)
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE register_download (
+            seq INTEGER NOT NULL, offset INTEGER NOT NULL, data BLOB NOT NULL,
+            PRIMARY KEY (seq, offset)
+        )"""
+    )
+    # attempts and unlocks now travel to the hub, so the lockout holds across
+    # workstations: queue the ones already on file
+    db.execute(
+        "INSERT OR IGNORE INTO outbox (kind, entity_id, body, queued_at) "
+        "SELECT 'attempt', attempt_id, json_object('attempt_id', attempt_id, 'person_id', person_id, 'at', at, "
+        "'operator', operator, 'workstation', workstation), strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now') FROM failed_attempts"
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO outbox (kind, entity_id, body, queued_at) "
+        "SELECT 'unlock', unlock_id, json_object('unlock_id', unlock_id, 'person_id', person_id, 'at', at, "
+        "'operator', operator, 'workstation', workstation, 'reason', reason), "
+        "strftime('%Y-%m-%dT%H:%M:%S.000000+00:00', 'now') FROM unlocks"
+    )
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('sync.audit_pushed_seq', '0')")
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('sync.change_cursor', '0')")
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('sync.register_seq', '0')")
+
+
 def migrate(db) -> None:
     migrations.apply(db)

@@ -34,7 +34,8 @@ def build_window(db_path, operator: str | None = None, demo=None, clock=None):
     # appears; every database operation queues behind them, and a cache that
     # cannot be opened or is damaged is refused before anything touches it.
     worker = CacheWorker(lambda: open_checked(db_path, operator))
-    window = MainWindow(worker, scripts, services, operator, demo=demo, **({"clock": clock} if clock else {}))
+    window = MainWindow(worker, scripts, services, operator, demo=demo, db_path=db_path,
+                        **({"clock": clock} if clock else {}))
     worker.run(lambda cache: None, None, window.refuse_damaged_cache)
     return window
 

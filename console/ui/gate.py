@@ -55,7 +55,7 @@ class Gate(QWidget):
         self._ready()
 
     def ask_unlock(self, operator: str, why: str):
-        reason = "after 12 hours" if why == "session_age" else "after a spell with no activity"
+        reason = {"session_age": "after 12 hours", "operator": "by the operator"}.get(why, "after a spell with no activity")
         self.title.setText(f"Locked {reason}. {operator}, enter your password to carry on.")
         self.operator_id.setText(operator)
         self.operator_id.setReadOnly(True)

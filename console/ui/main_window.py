@@ -16,12 +16,20 @@ from console.ui.theme import apply_theme
 
 STATUS_REFRESH_MS = 5_000
 SESSION_CHECK_MS = 5_000
+# the window's own shortcuts, beside the call screen's
+WINDOW_SHORTCUTS = (
+    ("F5", "Sync with the hub now"),
+    ("Ctrl+L", "Lock the console (sign in again to unlock)"),
+)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, worker, scripts, services, operator: str, demo=None, clock=time.monotonic):
+    def __init__(self, worker, scripts, services, operator: str, demo=None, clock=time.monotonic, db_path=None):
         super().__init__()
         self.worker = worker
+        self.db_path = db_path
+        self.sync = None  # a SyncController once a hub is set and someone is signed in
+        self._hub_password = None
         self.operator = operator
         self.clock = clock
         self.session: Session | None = None
@@ -51,14 +59,22 @@ class MainWindow(QMainWindow):
         self._activity = _Activity(self)
         QApplication.instance().installEventFilter(self._activity)
         self._set_call_actions(False)
-        worker.run(lambda cache: (cache.setup_mode, cache.meta("setting.idle_lock_minutes")), self._opened)
+        worker.run(lambda cache: (cache.setup_mode, cache.meta("setting.idle_lock_minutes"), cache.hub_url,
+                                  cache.workstation), self._opened)
         QTimer.singleShot(0, worker.start)
 
     # sign-in, lock
 
     def _opened(self, result):
-        setup_mode, idle_setting = result
+        setup_mode, idle_setting, hub_url, workstation = result
         self.idle_minutes = idle_lock_minutes(idle_setting)
+        if hub_url and self.db_path is not None:
+            from console.ui.sync_status import SyncController
+
+            self.sync = SyncController(self.db_path, hub_url, workstation, self)
+            self.sync.changed.connect(self.connection_label.setText)
+            self.sync.synced.connect(self.refresh_status)
+            self.connection_label.setText("Hub: waiting for sign-in")
         if setup_mode:
             # no accounts yet (a new or demo workstation): the named operator acts
             self._start_session(self.operator)
@@ -75,8 +91,9 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.session.locked:
             if operator_id != self.session.operator:
                 return self.gate.refused("Only the operator who locked this console can unlock it.")
-            self.worker.run(sign_in, lambda _: self._unlocked(), refused)
+            self.worker.run(sign_in, lambda _: self._unlocked(password), refused)
         else:
+            self._hub_password = password
             self.worker.run(sign_in, lambda role: self._start_session(operator_id), refused)
 
     def _start_session(self, operator_id: str):
@@ -87,6 +104,21 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.call_screen)
         self._set_call_actions(True)
         self.refresh_status()
+        if self.sync is not None:
+            # the password goes to the hub once, for a token kept in the keystore, and is then dropped
+            self.sync.start(operator_id, self._hub_password)
+        self._hub_password = None
+
+    def lock_now(self):
+        if self.session is not None and self.stack.currentWidget() is not self.gate:
+            self.session.locked = "operator"
+            self.check_session()
+
+    def sync_now(self):
+        if self.sync is None:
+            self.statusBar().showMessage("No hub is set for this workstation: it works standalone.", 8000)
+        else:
+            self.sync.sync_now()
 
     def check_session(self):
         """Lock when the session says so; the call's form stays as it was, hidden."""
@@ -98,8 +130,10 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.gate)
             self.gate.ask_unlock(self.session.operator, why)
 
-    def _unlocked(self):
+    def _unlocked(self, password=None):
         self.session.unlocked()
+        if self.sync is not None and password:
+            self.sync.start(self.session.operator, password)  # a hub sign-in that lapsed resumes
         self.stack.setCurrentWidget(self.call_screen)
         self._set_call_actions(True)
 
@@ -138,6 +172,17 @@ class MainWindow(QMainWindow):
         self.high_contrast.setShortcut(QKeySequence("Ctrl+Shift+H"))
         self.high_contrast.toggled.connect(lambda on: apply_theme(on))
         view_menu.addAction(self.high_contrast)
+        hub_menu = self.menuBar().addMenu("&Hub")
+        self.sync_action = QAction("&Sync now", self)
+        self.sync_action.setShortcut(QKeySequence("F5"))
+        self.sync_action.triggered.connect(self.sync_now)
+        hub_menu.addAction(self.sync_action)
+        self.lock_action = QAction("&Lock the console", self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock_now)
+        hub_menu.addAction(self.lock_action)
+        for action in (self.sync_action, self.lock_action):
+            self.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         self.shortcuts_action = QAction("&Shortcuts", self, checkable=True)
         self.shortcuts_action.setShortcut(QKeySequence("F1"))
@@ -149,14 +194,15 @@ class MainWindow(QMainWindow):
         return next((description for shortcut, description in SHORTCUTS if shortcut == text), text)
 
     def _build_shortcuts_panel(self):
-        table = QTableWidget(len(SHORTCUTS), 2)
+        shortcuts = SHORTCUTS + WINDOW_SHORTCUTS
+        table = QTableWidget(len(shortcuts), 2)
         table.setAccessibleName("Keyboard shortcuts")
         table.setHorizontalHeaderLabels(["Keys", "Does"])
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         table.setEditTriggers(QTableWidget.NoEditTriggers)
-        for row, (keys, description) in enumerate(SHORTCUTS):
+        for row, (keys, description) in enumerate(shortcuts):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(description))
         self.shortcuts_panel = QDockWidget("Shortcuts", self)
@@ -202,6 +248,8 @@ class MainWindow(QMainWindow):
             return
         QApplication.instance().removeEventFilter(self._activity)
         self._status_timer.stop()
+        if self.sync is not None:
+            self.sync.stop()
         super().closeEvent(event)
 
 

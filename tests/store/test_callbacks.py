@@ -34,7 +34,7 @@ def test_booking_with_a_name_match_is_open_with_numbers(sample_cache):
     stored = callbacks.get_callback(sample_cache.db, booked["callback_id"])
     assert stored["person_ids"] == ["S0008"] and stored["outcome"] is None
     outbox = json.loads(sample_cache.db.execute(
-        "SELECT body FROM outbox WHERE kind='callback' AND entity_id=?", [booked["callback_id"]]).fetchone()[0])
+        "SELECT body FROM outbox WHERE kind='callback' AND entity_id=?", [booked["callback_id"] + "@1"]).fetchone()[0])
     assert outbox["person_ids"] == ["S0008"]
 
 
@@ -93,12 +93,14 @@ def test_assign_and_list_by_operator(sample_cache):
     assert [r["callback_id"] for r in mine] == [a["callback_id"]]
     assert callbacks.list_callbacks(sample_cache.db, operator="op-10") == []
     assert {r["callback_id"] for r in callbacks.list_callbacks(sample_cache.db)} == {a["callback_id"], b["callback_id"]}
-    # reassigning replaces; the outbox keeps one (latest) row for the callback
+    # reassigning replaces; every revision is queued for the hub, which keeps the newest
     callbacks.assign_callback(sample_cache.db, a["callback_id"], "op-10", **actor(sample_cache))
     assert callbacks.list_callbacks(sample_cache.db, operator="op-9") == []
-    bodies = sample_cache.db.execute("SELECT body FROM outbox WHERE kind='callback' AND entity_id=?",
-                                     [a["callback_id"]]).fetchall()
-    assert len(bodies) == 1 and json.loads(bodies[0][0])["assigned_to"] == "op-10"
+    bodies = sample_cache.db.execute("SELECT entity_id, body FROM outbox WHERE kind='callback' AND entity_id LIKE ? "
+                                     "ORDER BY seq", [a["callback_id"] + "@%"]).fetchall()
+    assert [entity for entity, _ in bodies] == [f"{a['callback_id']}@{n}" for n in (1, 2, 3)]
+    assert [json.loads(body)["revision"] for _, body in bodies] == [1, 2, 3]
+    assert json.loads(bodies[-1][1])["assigned_to"] == "op-10"
     with pytest.raises(CallbackError, match="no callback"):
         callbacks.assign_callback(sample_cache.db, "nope", "op-9", **actor(sample_cache))
 

@@ -21,6 +21,7 @@ CALLS = {
     "complete_callback": lambda c: c.complete_callback("no-such-callback", "answered"),
     "list_callbacks": lambda c: c.list_callbacks(),
     "call_history": lambda c: c.call_history("S0008"),
+    "sync": lambda c: c.sync_status(),
     "search": lambda c: c.search(SearchQuery(name="Wiremu Potae")),
     "read_audit": lambda c: c.verify_audit(),
     "unlock": lambda c: c.unlock("S0008"),

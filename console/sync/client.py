@@ -1,0 +1,110 @@
+"""The hub's HTTP API as the workstation calls it (httpx, no Qt).
+
+Every failure becomes one of two exceptions with a sentence: `HubUnreachable`
+(try again later: refused, dropped, timed out, or the hub said 5xx/429) and
+`HubRefused` (the hub understood and said no: retrying the same request will
+not help). `HubRefused.status == 401` means the token is no longer good.
+"""
+
+import httpx
+
+from console import __version__
+from console.sync.protocol import API, DEFAULT_CHANGES_LIMIT, MAX_CHUNK_BYTES
+
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 30.0
+
+
+class HubUnreachable(Exception):
+    """The hub could not be reached or did not answer in time; nothing is lost, sync retries."""
+
+
+class HubRefused(Exception):
+    """The hub answered with a 4xx: `status` and the hub's sentence."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def _sentence(response: httpx.Response) -> str:
+    try:
+        return response.json()["error"]
+    except Exception:
+        return f"The hub answered {response.status_code} {response.reason_phrase}."
+
+
+class HubClient:
+    def __init__(self, url: str, token: str | None = None, *, timeout: float = READ_TIMEOUT, transport=None):
+        self.url = url.rstrip("/")
+        self.token = token
+        self._http = httpx.Client(
+            base_url=self.url + API,
+            timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
+            headers={"User-Agent": f"helpline-console/{__version__}"},
+            transport=transport,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        headers = kwargs.pop("headers", {})
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            response = self._http.request(method, path, headers=headers, **kwargs)
+        except httpx.TimeoutException:
+            raise HubUnreachable(f"The hub at {self.url} did not answer in time.") from None
+        except httpx.TransportError as exc:
+            raise HubUnreachable(f"The hub at {self.url} cannot be reached ({type(exc).__name__}).") from None
+        if response.status_code >= 500 or response.status_code == 429:
+            raise HubUnreachable(f"The hub is not able to answer now: {_sentence(response)}")
+        if response.status_code >= 400:
+            raise HubRefused(response.status_code, _sentence(response))
+        return response
+
+    # the API
+
+    def health(self) -> dict:
+        return self._request("GET", "/health").json()
+
+    def sign_in(self, operator_id: str, password: str, workstation: str) -> dict:
+        answer = self._request("POST", "/sessions", json={
+            "operator_id": operator_id, "password": password, "workstation": workstation}).json()
+        self.token = answer["token"]
+        return answer
+
+    def sign_out(self) -> None:
+        self._request("DELETE", "/sessions")
+
+    def push(self, workstation: str, items: list[dict], audit_head: dict | None) -> dict:
+        return self._request("POST", "/push", json={
+            "workstation": workstation,
+            "items": [{"kind": i["kind"], "id": i["id"], "body": i["body"]} for i in items],
+            "audit_head": audit_head,
+        }).json()
+
+    def changes(self, after: int, limit: int = DEFAULT_CHANGES_LIMIT) -> dict:
+        return self._request("GET", "/changes", params={"after": after, "limit": limit}).json()
+
+    def register(self) -> dict | None:
+        try:
+            return self._request("GET", "/register").json()
+        except HubRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def snapshot_chunk(self, seq: int, offset: int, length: int = MAX_CHUNK_BYTES) -> bytes:
+        return self._request("GET", f"/register/{seq}/snapshot", params={"offset": offset, "length": length}).content
+
+    def get(self, path: str, **params) -> dict | list:
+        """A supervisor's read (stats, audit, dashboard…), by its path under /v1."""
+        return self._request("GET", path, params={k: v for k, v in params.items() if v is not None}).json()

@@ -1,0 +1,157 @@
+"""One sync with the hub: push the outbox and the audit chain, pull the change
+feed, fetch a newer register. No Qt, no threads: console.sync.loop runs it in
+the background, `helpline-console sync` runs it once.
+
+Every step commits what the hub acknowledged (or what was pulled) together
+with the cursor that records it, so a sync killed at any point, or cut off by
+the network, resumes where it stopped and never sends or applies anything
+twice in effect (the hub answers a re-sent item as a duplicate).
+"""
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+from console.core.timeutil import now
+from console.store import sync_state
+from console.store.audit import append_audit
+from console.store.connection import write_transaction
+from console.store.outbox import outbox_count
+from console.store.register_import import import_register
+from console.sync.client import HubClient, HubRefused, HubUnreachable
+from console.sync.protocol import MAX_CHUNK_BYTES, MAX_PUSH_ITEMS
+
+log = logging.getLogger("console.sync")  # counts, ids and statuses only
+
+
+class Interrupted(Exception):
+    """Stopped on request between two steps; everything done so far is kept."""
+
+
+class SyncFailed(Exception):
+    """The hub's answers make no sense to continue with (a sentence)."""
+
+
+@dataclass
+class SyncReport:
+    pushed: dict = field(default_factory=dict)  # status → items
+    pulled: dict = field(default_factory=dict)  # change kind → changes applied
+    register: str = "none on the hub"
+    outbox: int = 0
+    unpushed_audit: int = 0
+    conflicts: int = 0
+    at: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "pushed": self.pushed, "pulled": self.pulled, "register": self.register, "outbox": self.outbox,
+            "unpushed_audit": self.unpushed_audit, "conflicts": self.conflicts, "at": self.at,
+        }
+
+
+def _add(total: dict, counts: dict) -> None:
+    for key, n in counts.items():
+        total[key] = total.get(key, 0) + n
+
+
+class Sync:
+    """A sync of one cache with one hub, as one operator (for the audit)."""
+
+    def __init__(self, db, client: HubClient, workstation: str, operator: str | None = None, *,
+                 progress=None, should_stop=None, chunk_bytes: int = MAX_CHUNK_BYTES, fault=None):
+        self.db = db
+        self.client = client
+        self.workstation = workstation
+        self.operator = operator
+        self.progress = progress or (lambda stage, done, total: None)
+        self.should_stop = should_stop or (lambda: False)
+        self.chunk_bytes = chunk_bytes
+        self.fault = fault or (lambda point: None)
+
+    def run(self) -> SyncReport:
+        report = SyncReport()
+        self.push(report)
+        self.pull(report)
+        self.fetch_register(report)
+        at = now()
+        sync_state.record_sync(self.db, at)
+        report.at = at.isoformat()
+        report.outbox = outbox_count(self.db)
+        from console.store.outbox import unpushed_audit
+
+        report.unpushed_audit = unpushed_audit(self.db)
+        report.conflicts = len(sync_state.conflicts(self.db))
+        log.info("sync: pushed %s, pulled %s, register %s", report.pushed, report.pulled, report.register)
+        return report
+
+    def _check_stop(self) -> None:
+        if self.should_stop():
+            raise Interrupted("Sync was stopped; what was done is kept and the rest follows next time.")
+
+    # push
+
+    def push(self, report: SyncReport) -> None:
+        for batch_of in (sync_state.outbox_batch, sync_state.audit_batch):
+            while True:
+                self._check_stop()
+                batch = batch_of(self.db, MAX_PUSH_ITEMS)
+                if not batch:
+                    break
+                head = sync_state.audit_head(self.db) if batch_of is sync_state.audit_batch else None
+                answer = self.client.push(self.workstation, batch, head)
+                self.fault("push_answered")
+                if answer.get("audit_alert"):
+                    log.warning("the hub reports an audit chain alert for this workstation")
+                counts = sync_state.acknowledge(self.db, batch, answer.get("results", []))
+                if not counts:
+                    raise SyncFailed("The hub acknowledged none of the items sent; they stay queued.")
+                _add(report.pushed, counts)
+
+    # pull
+
+    def pull(self, report: SyncReport) -> None:
+        while True:
+            self._check_stop()
+            page = self.client.changes(sync_state.change_cursor(self.db))
+            self.fault("changes_received")
+            _add(report.pulled, sync_state.apply_changes(self.db, page["changes"], int(page["cursor"])))
+            if not page.get("more"):
+                return
+
+    # the register
+
+    def fetch_register(self, report: SyncReport) -> None:
+        offer = self.client.register()
+        if offer is None:
+            report.register = "none on the hub"
+            return
+        seq, size = int(offer["seq"]), int(offer["size"])
+        if seq <= sync_state.register_seq(self.db):
+            report.register = f"up to date ({offer['register_version']})"
+            return
+        have = sync_state.downloaded(self.db, seq)
+        self.progress("download", have, size)
+        while have < size:
+            self._check_stop()
+            data = self.client.snapshot_chunk(seq, have, min(self.chunk_bytes, size - have))
+            if not data:
+                raise SyncFailed(f"The hub sent no data for register {seq} at byte {have} of {size}.")
+            sync_state.store_chunk(self.db, seq, have, data)
+            have += len(data)
+            self.progress("download", have, size)
+            self.fault("chunk_stored")
+        snapshot = sync_state.snapshot_bytes(self.db, seq)
+        if len(snapshot) != size or hashlib.sha256(snapshot).hexdigest() != offer["sha256"]:
+            sync_state.drop_download(self.db)
+            raise SyncFailed(f"Register {seq} arrived damaged (its SHA-256 differs); it will be fetched again.")
+        result = import_register(self.db, snapshot, progress=self.progress,
+                                 on_swap=lambda db: sync_state.finish_register(db, seq))
+        with write_transaction(self.db):
+            append_audit(self.db, "register_import", operator=self.operator, workstation=self.workstation,
+                         detail={"register_version": result.register_version, "persons": result.persons,
+                                 "documents": result.documents, "practices": result.practices,
+                                 "rejected": len(result.rejected), "source": "hub", "hub_seq": seq})
+        report.register = f"imported {result.register_version}"
+
+
+__all__ = ["Sync", "SyncReport", "SyncFailed", "Interrupted", "HubUnreachable", "HubRefused", "HubClient"]
