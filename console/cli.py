@@ -116,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     from console.cli_sync import add_sync_commands
 
     add_sync_commands(command)
+    from console.hub.cli import add_hub_commands
+
+    add_hub_commands(sub)
     return parser
 
 
@@ -448,7 +451,9 @@ def main(argv=None) -> int:
     from console.store.connection import CacheError
     from console.store.operators import AccountError
 
-    handlers = COMMANDS | CALL_COMMANDS | SYNC_COMMANDS
+    from console.hub.cli import run_hub
+
+    handlers = COMMANDS | CALL_COMMANDS | SYNC_COMMANDS | {"hub": lambda args, out: run_hub(args)}
     try:
         if args.command is None:
             if args.demo:
