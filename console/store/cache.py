@@ -305,7 +305,11 @@ class Cache:
         options = {"chunk_bytes": chunk_bytes} if chunk_bytes else {}
         report = Sync(self.db, client, self.workstation, self.operator, progress=progress,
                       should_stop=should_stop, **options).run()
-        self.setup_mode = not operators.accounts_exist(self.db)
+        if self.setup_mode and operators.accounts_exist(self.db):
+            # a new workstation's first sync brought the accounts; the hub has
+            # just checked this operator's password, so they carry on in their role
+            self.role = operators.active_role(self.db, self.operator)
+            self.setup_mode = False
         return report
 
     def sync_status(self) -> dict:

@@ -51,6 +51,11 @@ def list_operators(db) -> list[dict]:
                 "SELECT operator_id, role, disabled, created_at FROM operators ORDER BY operator_id")]
 
 
+def active_role(db, operator_id: str | None) -> str | None:
+    row = db.execute("SELECT role FROM operators WHERE operator_id = ? AND disabled = 0", [operator_id or ""]).fetchone()
+    return row[0] if row else None
+
+
 def check_password(db, operator_id: str, password: str) -> str:
     """The operator's role if the password is theirs and the account is active."""
     from argon2.exceptions import VerificationError

@@ -1,0 +1,231 @@
+"""Workstations and a real hub process on 127.0.0.1: offline work arrives
+once, faults lose and double nothing, the lockout holds across workstations,
+and every register equals the hub's."""
+
+import random
+import threading
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from console.core.calls import validate_call_record
+from console.core.policy import CallerClaim
+from console.store import attempts
+from console.store.register_digest import register_digest
+from console.sync.client import HubRefused, HubUnreachable
+from console.sync.engine import Interrupted, SyncFailed
+from tests.sync.faultproxy import FaultProxy
+
+NZ = timezone(timedelta(hours=13))
+
+
+def call_record(operator: str, rng: random.Random, call_id: str | None = None) -> dict:
+    start = datetime(2026, 11, 20, 8, 0, tzinfo=NZ) + timedelta(minutes=rng.randrange(0, 600))
+    verified = rng.random() < 0.5
+    return validate_call_record({
+        "call_id": call_id or str(uuid.uuid4()),
+        "started_at": start.isoformat(),
+        "ended_at": (start + timedelta(seconds=rng.randrange(60, 900))).isoformat(),
+        "operator": operator,
+        "caller_type": rng.choice(["patient", "representative", "other"]),
+        "person_id": None,
+        "verification": "not_verified" if not verified else "not_attempted",
+        "assurance": None,
+        "disclosed_status": None,
+        "guidance_delivered": [{"id": "opening", "version": "1"}],
+        "topics": ["am-i-affected"],
+        "outcome": rng.choice(["resolved", "callback", "escalated", "referred", "abandoned"]),
+        "region": rng.choice(["Northland", "Auckland", "Waikato", None]),
+    })
+
+
+def test_calls_logged_during_an_outage_arrive_once_when_the_hub_returns(hub, workstations):
+    ws = workstations("ws-a", "op-1", hub.url, timeout=2)
+    first = ws.sync()
+    assert first.register.startswith("imported") and ws.cache.role == "operator"
+    hub.kill()
+    rng = random.Random(1)
+    records = [call_record("op-1", rng) for _ in range(20)]
+    for record in records:
+        ws.cache.log_calls([record])  # saved at once: nothing waits for the network
+        with pytest.raises(HubUnreachable):
+            ws.sync()
+    assert ws.cache.sync_status()["outbox_by_kind"]["call"] == 20
+    hub.start()
+    report = ws.sync()
+    assert report.outbox == 0 and report.unpushed_audit == 0
+    assert sorted(hub.call_ids()) == sorted(r["call_id"] for r in records)
+    ws.sync()  # nothing is sent twice
+    assert len(hub.call_ids()) == 20
+
+
+def test_two_failed_attempts_on_one_workstation_and_one_on_another_lock_the_person_on_both(hub, workstations):
+    a = workstations("ws-a", "op-1", hub.url)
+    b = workstations("ws-b", "op-2", hub.url)
+    a.sync(), b.sync()
+    person = dict(zip(("person_id", "family_name", "given_names", "date_of_birth", "code"), a.cache.db.execute(
+        "SELECT person_id, family_name, given_names, date_of_birth, notification_code FROM persons "
+        "WHERE date_of_birth IS NOT NULL AND notification_code IS NOT NULL ORDER BY person_id LIMIT 1").fetchone()))
+    claim = CallerClaim(person["family_name"], person["given_names"].split()[0],
+                        date.fromisoformat(person["date_of_birth"]))  # name and birth date only: insufficient
+    for ws in (a, a, b):
+        assert ws.cache.verify_caller(claim).decision.reason == "insufficient"
+    at = datetime.now(timezone.utc)
+    assert not attempts.is_locked(a.cache.db, person["person_id"], at)
+    assert not attempts.is_locked(b.cache.db, person["person_id"], at)
+    a.sync(), b.sync(), a.sync()
+    genuine = CallerClaim(claim.family_name, claim.given_name, claim.date_of_birth, code=person["code"])
+    for ws in (a, b):
+        assert attempts.is_locked(ws.cache.db, person["person_id"], datetime.now(timezone.utc))
+        assert ws.cache.verify_caller(genuine).decision.reason == "locked"
+
+
+def test_the_same_call_id_with_a_different_body_is_a_conflict_never_an_overwrite(hub, workstations):
+    a = workstations("ws-a", "op-1", hub.url)
+    b = workstations("ws-b", "op-2", hub.url)
+    a.sync(), b.sync()
+    rng = random.Random(2)
+    call_id = str(uuid.uuid4())
+    a.cache.log_calls([call_record("op-1", rng, call_id)])
+    b.cache.log_calls([call_record("op-2", rng, call_id)])
+    a.sync()
+    report = b.sync()
+    assert report.pushed.get("conflict") == 1 and report.conflicts == 1
+    conflict = b.cache.sync_status()["conflicts"][0]
+    assert conflict["id"] == call_id and conflict["message"].endswith(".")
+    assert hub.call_ids() == [call_id]
+    db = hub.database()
+    try:
+        with db.read() as tx:
+            assert tx.value("SELECT operator FROM calls WHERE call_id = ?", [call_id]) == "op-1"
+    finally:
+        db.close()
+
+
+def test_a_new_register_on_the_hub_reaches_every_workstation(hub, workstations, second_register):
+    a = workstations("ws-a", "op-1", hub.url)
+    a.sync()
+    assert register_digest(a.cache.db) == hub.register()["digest"]
+    hub.cli("import-register", str(second_register))
+    report = a.sync()
+    assert report.register.startswith("imported")
+    assert register_digest(a.cache.db) == hub.register()["digest"]
+    assert a.cache.db.execute("SELECT count(*) FROM persons").fetchone()[0] == 1600
+
+
+def test_an_interrupted_first_pull_resumes_where_it_stopped(hub, workstations):
+    a = workstations("ws-a", "op-1", hub.url, chunk_bytes=8192)
+    chunks = []
+
+    def progress(stage, done, total):
+        if stage == "download":
+            chunks.append(done)
+
+    stop_after = 5
+    with pytest.raises(Interrupted):
+        a.sync(progress=progress, should_stop=lambda: len(chunks) > stop_after)
+    held = a.cache.db.execute("SELECT coalesce(sum(length(data)), 0) FROM register_download").fetchone()[0]
+    assert held == chunks[-1] > 0
+    resumed = []
+    a.sync(progress=lambda stage, done, total: resumed.append(done) if stage == "download" else None)
+    assert resumed[0] == held  # it did not start again from byte 0
+    assert register_digest(a.cache.db) == hub.register()["digest"]
+    assert a.cache.db.execute("SELECT count(*) FROM register_download").fetchone()[0] == 0
+
+
+FAULTS = ("kill_mid_push", "kill_mid_pull", "refuse", "drop_after_processing", "slow")
+
+
+def test_fault_injection_every_call_on_the_hub_exactly_once(hub, workstations, second_register):
+    """50 runs, each with one fault while two workstations sync; after each,
+    every call logged so far is on the hub once and every register equals
+    the hub's."""
+    proxy = FaultProxy(hub.port, slow_seconds=1.5)
+    rng = random.Random(20261125)
+    a = workstations("ws-a", "op-1", proxy.url, timeout=0.8, chunk_bytes=8192)
+    b = workstations("ws-b", "op-2", proxy.url, timeout=0.8, chunk_bytes=8192)
+    logged: list[str] = []
+    seen = {fault: 0 for fault in FAULTS}
+    try:
+        for run in range(50):
+            fault = FAULTS[run % len(FAULTS)]
+            seen[fault] += 1
+            for ws in (a, b):
+                records = [call_record(ws.operator, rng) for _ in range(rng.randrange(1, 4))]
+                ws.cache.log_calls(records)
+                logged.extend(r["call_id"] for r in records)
+            if fault == "kill_mid_pull":  # a new register, so the hub dies during its download
+                hub.cli("import-register", str(second_register if seen[fault] % 2 else hub.first_register))
+            _sync_under_fault(hub, proxy, rng, fault, a if run % 2 else b)
+            proxy.set_mode("pass")
+            if hub.process.poll() is not None:
+                hub.start()
+            for ws in (a, b):
+                _sync_until_done(ws, f"run {run} ({fault}), hub alive: {hub.process.poll() is None}")
+            on_hub = hub.call_ids()
+            assert len(on_hub) == len(set(on_hub)) == len(logged), f"run {run} ({fault})"
+            assert set(on_hub) == set(logged), f"run {run} ({fault})"
+            digest = hub.register()["digest"]
+            for ws in (a, b):
+                assert register_digest(ws.cache.db) == digest, f"run {run} ({fault})"
+    finally:
+        proxy.close()
+    assert all(n >= 10 for n in seen.values())
+    assert hub.starts > 10, "the hub was hardly ever killed: the kills came too late"
+    assert proxy.faults >= 30, "the proxy hardly ever misbehaved"
+
+
+def _sync_under_fault(hub, proxy, rng, fault, ws):
+    if fault in ("refuse", "drop_after_processing", "slow"):
+        proxy.set_mode(fault)
+        try:
+            ws.sync()
+        except (HubUnreachable, SyncFailed):
+            pass
+        return
+    # kill the hub while this workstation is pushing (or pulling): at a random
+    # moment, or just after the hub answered a push, before it is acknowledged
+    point = "push_answered" if fault == "kill_mid_push" else "chunk_stored"
+    timer = threading.Timer(rng.uniform(0, 0.05), hub.kill)
+    if rng.random() < 0.5:
+        timer.start()
+        hook = None
+    else:
+        def hook(where):
+            if where == point:
+                hub.kill()
+    try:
+        _sync_with_fault(ws, hook)
+    except (HubUnreachable, SyncFailed):
+        pass
+    finally:
+        timer.cancel()
+        if timer.is_alive():
+            timer.join()  # a kill under way finishes before anyone asks whether the hub is up
+
+
+def _sync_with_fault(ws, hook):
+    from console.sync.engine import Sync
+    from console.sync.tokens import hub_client
+
+    from tests.sync.conftest import PASSWORD
+
+    with hub_client(ws.url, ws.operator, ws.cache.workstation, PASSWORD, timeout=ws.timeout) as client:
+        Sync(ws.cache.db, client, ws.cache.workstation, ws.operator, chunk_bytes=ws.chunk_bytes, fault=hook).run()
+
+
+def _sync_until_done(ws, where: str, tries: int = 20):
+    problems = []
+    for _ in range(tries):
+        try:
+            report = ws.sync()
+        except (HubUnreachable, SyncFailed, HubRefused) as exc:
+            problems.append(f"{type(exc).__name__}: {exc}")
+            time.sleep(0.1)
+            continue
+        if report.outbox == 0 and report.unpushed_audit == 0:
+            return report
+        problems.append(f"left: {report.as_json()}")
+    raise AssertionError(f"{where}: the workstation could not finish a sync after the fault: {problems[-3:]}")
