@@ -11,6 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.hub.postgres import postgres_database_url, postgres_server  # noqa: F401 (fixtures)
+
 REPO = Path(__file__).resolve().parents[2]
 
 PASSWORD = "a long hub password"
@@ -98,20 +100,12 @@ class HubProcess:
         return {"Authorization": f"Bearer {self._token}"}
 
 
-def _postgres_url(request) -> str | None:
-    """A fresh database on the test PostgreSQL server (tests/hub/conftest.py starts one)."""
-    try:
-        return request.getfixturevalue("postgres_database_url")
-    except pytest.FixtureLookupError:
-        pytest.skip("no PostgreSQL test server fixture")
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def hub(request, tmp_path, demo_register):
     if request.param == "sqlite":
         location = ["--data", str(tmp_path / "hub-data")]
     else:
-        location = ["--database-url", _postgres_url(request)]
+        location = ["--database-url", request.getfixturevalue("postgres_database_url")]
     hub = HubProcess(location, tmp_path)
     hub.first_register = demo_register
     for operator, role in (("op-1", "operator"), ("op-2", "operator"), ("sup-1", "supervisor")):
