@@ -60,26 +60,52 @@ class MainWindow(QMainWindow):
         QApplication.instance().installEventFilter(self._activity)
         self._set_call_actions(False)
         worker.run(lambda cache: (cache.setup_mode, cache.meta("setting.idle_lock_minutes"), cache.hub_url,
-                                  cache.workstation), self._opened)
+                                  cache.workstation, cache.register_version), self._opened)
         QTimer.singleShot(0, worker.start)
 
     # sign-in, lock
 
     def _opened(self, result):
-        setup_mode, idle_setting, hub_url, workstation = result
+        setup_mode, idle_setting, hub_url, workstation, register = result
         self.idle_minutes = idle_lock_minutes(idle_setting)
-        if hub_url and self.db_path is not None:
-            from console.ui.sync_status import SyncController
-
-            self.sync = SyncController(self.db_path, hub_url, workstation, self)
-            self.sync.changed.connect(self.connection_label.setText)
-            self.sync.synced.connect(self.refresh_status)
-            self.connection_label.setText("Hub: waiting for sign-in")
-        if setup_mode:
+        self.workstation = workstation
+        if hub_url:
+            self._attach_hub(hub_url)
+        if setup_mode and register is None:
+            self._show_setup(hub_url)
+        elif setup_mode:
             # no accounts yet (a new or demo workstation): the named operator acts
             self._start_session(self.operator)
         else:
             self.gate.ask_sign_in(None)
+
+    def _attach_hub(self, hub_url: str):
+        if self.db_path is None or self.sync is not None:
+            return
+        from console.ui.sync_status import SyncController
+
+        self.sync = SyncController(self.db_path, hub_url, self.workstation, self)
+        self.sync.changed.connect(self.connection_label.setText)
+        self.sync.synced.connect(self.refresh_status)
+        self.connection_label.setText("Hub: waiting for sign-in")
+
+    def _show_setup(self, hub_url: str | None):
+        """A new workstation: nothing to sign in to yet, so the setup assistant."""
+        from console.ui.setup_assistant import SetupAssistant
+
+        self.setup_assistant = SetupAssistant(self.worker, self)
+        if hub_url:
+            self.setup_assistant.hub_url.setText(hub_url)
+        self.setup_assistant.finished.connect(self._set_up)
+        self.stack.addWidget(self.setup_assistant)
+        self.stack.setCurrentWidget(self.setup_assistant)
+
+    def _set_up(self, operator_id: str, password: str, hub_url: str):
+        if hub_url:
+            self._attach_hub(hub_url)
+        self._hub_password = password
+        self.stack.removeWidget(self.setup_assistant)
+        self._start_session(operator_id)
 
     def _sign_in(self, operator_id: str, password: str):
         def sign_in(cache):
