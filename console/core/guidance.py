@@ -14,7 +14,7 @@ against that file.
 import json
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from console.paths import resource_path
 
@@ -133,6 +133,22 @@ def load_services(path: Path | str | None = None) -> Services:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except json.JSONDecodeError as error:
         raise ValueError(f"Services file {path} is not valid JSON: {error}.") from None
+    return _parse_services(data, path)
+
+
+def content_guidance(content: dict) -> tuple[dict[str, Script], Services]:
+    """The scripts and services of a content version published by the hub
+    ({"scripts": {file name: text}, "services": {...}}), checked as a whole."""
+    scripts = {}
+    for name, text in sorted(content["scripts"].items()):
+        script = _parse_script(text, PurePosixPath(name))
+        scripts[script.id] = script
+    services = _parse_services(content["services"], f"services.json (hub content {content.get('version')})")
+    check_guidance(scripts, services)
+    return scripts, services
+
+
+def _parse_services(data, path) -> Services:
     if not isinstance(data, dict):
         raise ValueError(f"Services file {path} must hold a JSON object.")
 
@@ -232,10 +248,14 @@ def check_guidance(scripts: dict[str, Script], services: Services) -> None:
 
 
 def _read_script(path: Path) -> Script:
+    return _parse_script(path.read_text(encoding="utf-8-sig"), path)
+
+
+def _parse_script(text: str, path) -> Script:
     def problem(message: str) -> ValueError:
         return ValueError(f"Guidance script {path}: {message}.")
 
-    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines = text.lstrip("\ufeff").splitlines()
     if not lines or lines[0].strip() != "---":
         raise problem("it must start with a front-matter block, opened by a line '---'")
     closing = next((i for i, line in enumerate(lines[1:], start=1) if line.strip() == "---"), None)

@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.workstation = workstation
         if hub_url:
             self._attach_hub(hub_url)
+            self.load_hub_content()
         if setup_mode and register is None:
             self._show_setup(hub_url)
         elif setup_mode:
@@ -87,7 +88,30 @@ class MainWindow(QMainWindow):
         self.sync = SyncController(self.db_path, hub_url, self.workstation, self)
         self.sync.changed.connect(self.connection_label.setText)
         self.sync.synced.connect(self.refresh_status)
+        self.sync.synced.connect(self.load_hub_content)
         self.connection_label.setText("Hub: waiting for sign-in")
+
+    def load_hub_content(self):
+        """Guidance scripts and services as the hub last published them, in
+        place of the ones shipped with the console (between calls)."""
+        from console.store.sync_state import synced_content
+
+        def use(content):
+            if not content or content.get("version") == getattr(self, "content_version", None):
+                return
+            from console.core.guidance import content_guidance
+
+            try:
+                scripts, services = content_guidance(content)
+            except (ValueError, KeyError) as exc:
+                self.statusBar().showMessage(f"The hub's guidance version {content.get('version')} was not used: {exc}",
+                                             15000)
+                return
+            self.content_version = content.get("version")
+            self.call_screen.scripts, self.call_screen.services = scripts, services
+            self.call_screen.guidance.set_scripts(scripts)
+
+        self.worker.run(lambda cache: synced_content(cache.db), use)
 
     def _show_setup(self, hub_url: str | None):
         """A new workstation: nothing to sign in to yet, so the setup assistant."""

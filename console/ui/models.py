@@ -23,6 +23,12 @@ class GuidanceModel(QAbstractListModel):
         self._ids: list[str] = []
         self._delivered: set[str] = set()
 
+    def set_scripts(self, scripts: dict) -> None:
+        """Newer scripts (a content version from the hub); the rows stay."""
+        self.beginResetModel()
+        self._scripts = scripts
+        self.endResetModel()
+
     def rowCount(self, parent=QModelIndex()):
         return 0 if parent.isValid() else len(self._ids)
 

@@ -228,3 +228,22 @@ def test_a_frozen_build_reads_resources_from_its_bundle(tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     assert resource_path("guidance") == tmp_path / "resources" / "guidance"
+
+
+def test_hub_content_gives_the_same_scripts_and_services_as_the_files():
+    from console.core.guidance import content_guidance, load_scripts, load_services
+    from console.hub.content import read_content
+
+    scripts, services = content_guidance(read_content())
+    assert scripts == load_scripts()
+    assert services == load_services()
+
+
+def test_hub_content_with_a_broken_script_is_refused_with_its_name():
+    from console.core.guidance import content_guidance
+    from console.hub.content import read_content
+
+    content = read_content()
+    content["scripts"]["opening.md"] = content["scripts"]["opening.md"].replace("id: opening", "id: other")
+    with pytest.raises(ValueError, match="opening.md"):
+        content_guidance(content)

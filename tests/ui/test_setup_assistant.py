@@ -83,6 +83,9 @@ def test_setup_from_the_hub_signs_in_fetches_and_starts_syncing(new_window, qtbo
     assert new_window.operator == "op-1"
     qtbot.waitUntil(lambda: "sample-2026-01-05.1" in new_window.version_label.text(), timeout=10_000)
     qtbot.waitUntil(lambda: "online" in new_window.connection_label.text(), timeout=30_000)
+    # the guidance in use is the hub's published version
+    qtbot.waitUntil(lambda: getattr(new_window, "content_version", None) is not None, timeout=10_000)
+    assert set(new_window.call_screen.scripts) >= {"opening", "closing"}
     # the hub goes away: the status bar says so and the console carries on
     running_hub.kill()
     new_window.sync_action.trigger()
