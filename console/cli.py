@@ -106,8 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = op_sub.add_parser("list", help="list accounts")
     _add_common(a, suppress=True)
 
+    from console.settings import SETTINGS
+
     p = command("settings", "Change a workstation setting (admin only).")
-    p.add_argument("key", choices=("idle_lock_minutes",))
+    p.add_argument("key", choices=[setting.name for setting in SETTINGS])
     p.add_argument("value")
 
     from console.cli_calls import add_call_commands
@@ -405,18 +407,18 @@ def cmd_operators(args, out: Output) -> int:
 
 
 def cmd_settings(args, out: Output) -> int:
-    if args.key == "idle_lock_minutes":
-        from console.core.session import IDLE_LOCK_RANGE
+    from console.settings import SettingRefused, declared
 
-        if not args.value.isdigit() or not IDLE_LOCK_RANGE[0] <= int(args.value) <= IDLE_LOCK_RANGE[1]:
-            raise Refused(f"idle_lock_minutes must be a whole number from {IDLE_LOCK_RANGE[0]} to "
-                          f"{IDLE_LOCK_RANGE[1]}; the lock can be shortened or lengthened, never turned off.")
+    try:
+        declared(args.key).parse(args.value)  # refused before the cache is opened
+    except SettingRefused as exc:
+        raise Refused(str(exc)) from None
     cache = open_for(args)
     try:
-        cache.set_setting(args.key, args.value)
+        stored = cache.set_setting(args.key, args.value)
     finally:
         cache.close()
-    out.emit({args.key: args.value}, f"{args.key} is now {args.value}.")
+    out.emit({args.key: stored}, f"{args.key} is now {stored or '(empty)'}.")
     return EXIT_OK
 
 

@@ -275,11 +275,15 @@ class Cache:
         self.require("manage_operators")
         return operators.list_operators(self.db)
 
-    def set_setting(self, key: str, value: str) -> None:
+    def set_setting(self, key: str, value) -> str:
+        """Store a setting (console/settings.py); SettingRefused changes nothing. Returns the text stored."""
+        from console import settings
+
         self.require("change_settings")
         with write_transaction(self.db):
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"setting.{key}", value])
-            self.audit("setting_changed", setting=key, value=value)
+            stored = settings.put(self.db, key, value)
+            self.audit("setting_changed", setting=key, value=stored)
+        return stored
 
 
 def _factors_given(claim: CallerClaim) -> list[str]:

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import (
 )
 
 from console import __version__
-from console.core.session import Session, idle_lock_minutes
+from console import settings
+from console.core.session import Session
 from console.ui.call_screen import SHORTCUTS, CallScreen
 from console.ui.gate import Gate
 from console.ui.theme import apply_theme
@@ -51,14 +52,13 @@ class MainWindow(QMainWindow):
         self._activity = _Activity(self)
         QApplication.instance().installEventFilter(self._activity)
         self._set_call_actions(False)
-        worker.run(lambda cache: (cache.setup_mode, cache.meta("setting.idle_lock_minutes")), self._opened)
+        worker.run(lambda cache: (cache.setup_mode, settings.get(cache.db, "idle_lock_minutes")), self._opened)
         QTimer.singleShot(0, worker.start)
 
     # sign-in, lock
 
     def _opened(self, result):
-        setup_mode, idle_setting = result
-        self.idle_minutes = idle_lock_minutes(idle_setting)
+        setup_mode, self.idle_minutes = result
         if setup_mode:
             # no accounts yet (a new or demo workstation): the named operator acts
             self._start_session(self.operator)
