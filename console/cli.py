@@ -112,6 +112,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("key", choices=[setting.name for setting in SETTINGS])
     p.add_argument("value")
 
+    p = command("self-test", "Check this installation end to end in a throwaway cache (never the workstation's): "
+                             "keystore, sample register import, a verification, a call, the audit chain.")
+    p.add_argument("--gui", action="store_true", help="also open the window offscreen on that cache, then close it")
+
     from console.cli_calls import add_call_commands
 
     add_call_commands(command)
@@ -422,7 +426,14 @@ def cmd_settings(args, out: Output) -> int:
     return EXIT_OK
 
 
+def cmd_self_test(args, out: Output) -> int:
+    from console.selftest import run_self_test
+
+    return run_self_test(gui=args.gui, as_json=args.json)
+
+
 COMMANDS = {
+    "self-test": cmd_self_test,
     "operators": cmd_operators,
     "settings": cmd_settings,
     "import-register": cmd_import_register,
