@@ -3,9 +3,14 @@
 import getpass
 import sys
 
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from console import APP_ID, __version__
+from console.paths import resource_path
+
+ICON_SIZES = (16, 32, 48, 64, 128, 256)  # resources/icons/hicolor, made by packaging/make-icons.py
 
 
 def make_app() -> QApplication:
@@ -14,7 +19,15 @@ def make_app() -> QApplication:
     app.setApplicationVersion(__version__)
     app.setOrganizationDomain("helpline.nz")
     app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(resource_path("icons", "hicolor", f"{size}x{size}", "apps", f"{APP_ID}.png")), QSize(size, size))
+    return icon
 
 
 def build_window(db_path, operator: str | None = None, demo=None, clock=None):
