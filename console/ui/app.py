@@ -36,16 +36,18 @@ def app_icon() -> QIcon:
 
 def install_translations(app: QApplication, locale: QLocale | None = None) -> list[str]:
     """Install the console's translation for `locale` (default: the
-    system's), and Qt's own for its dialogs and context menus, where there is
-    one; English, the source language, needs none. Returns the files loaded."""
+    system's) where there is one, and then Qt's own for its context menus and
+    dialogs: never Qt's alone, which would mix two languages in one window.
+    English, the source language, needs none. Returns the files loaded."""
     locale = locale or QLocale()
     loaded = []
     for name, folder in ((TRANSLATIONS, str(resource_path("i18n"))),
                          ("qtbase", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))):
         translator = QTranslator(app)
-        if translator.load(locale, name, "_", folder):
-            app.installTranslator(translator)
-            loaded.append(translator.filePath())
+        if not translator.load(locale, name, "_", folder):
+            break
+        app.installTranslator(translator)
+        loaded.append(translator.filePath())
     return loaded
 
 
