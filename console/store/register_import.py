@@ -678,7 +678,9 @@ def _start_worker(path, manifest, skip_invalid):
 
     # A fresh interpreter, not multiprocessing: nothing of this process (its
     # threads, its open cache, its __main__ module) is copied or re-run.
-    worker = subprocess.Popen(_worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    # a windowed program (the bundle's window on Windows) has no standard error to hand on
+    stderr = subprocess.DEVNULL if sys.stderr is None else None
+    worker = subprocess.Popen(_worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
     try:
         pickle.dump((path if isinstance(path, (bytes, bytearray)) else str(path), manifest, skip_invalid), worker.stdin)
         worker.stdin.close()
