@@ -106,10 +106,10 @@ def build_parser() -> argparse.ArgumentParser:
     a = op_sub.add_parser("list", help="list accounts")
     _add_common(a, suppress=True)
 
-    from console.settings import SETTINGS
-
     p = command("settings", "Change a workstation setting (admin only).")
-    p.add_argument("key", choices=[setting.name for setting in SETTINGS])
+    # checked by cmd_settings (an unknown name is answered with the list): the
+    # parser is built for every command, and loading the declarations is not free
+    p.add_argument("key", metavar="SETTING", help="a setting's name, as declared in console/settings.py")
     p.add_argument("value")
 
     p = command("self-test", "Check this installation end to end in a throwaway cache (never the workstation's): "

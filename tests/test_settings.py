@@ -129,3 +129,16 @@ def test_a_failed_upgrade_changes_nothing(tmp_path, monkeypatch):
     db = open_cache(path)
     assert settings.settings_version(db) == 1 and _meta(db, "setting.language") is None
     db.close()
+
+
+def test_the_command_refuses_before_opening_the_cache(tmp_path, capsys):
+    from console.cli import main
+
+    db = tmp_path / "c.db"
+    assert main(["--db", str(db), "settings", "font_size", "3"]) == 2
+    assert main(["--db", str(db), "settings", "sync_interval_seconds", "2"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "There is no setting 'font_size'; the settings are idle_lock_minutes, hub_url, sync_interval_seconds, "
+        "high_contrast, language.",
+        "sync_interval_seconds must be a whole number from 5 to 3600."]
+    assert not db.exists()
