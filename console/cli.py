@@ -107,8 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(a, suppress=True)
 
     p = command("settings", "Change a workstation setting (admin only).")
-    p.add_argument("key", choices=("idle_lock_minutes", "hub_url"))
+    # checked by cmd_settings (an unknown name is answered with the list): the
+    # parser is built for every command, and loading the declarations is not free
+    p.add_argument("key", metavar="SETTING", help="a setting's name, as declared in console/settings.py")
     p.add_argument("value")
+
+    p = command("self-test", "Check this installation end to end in a throwaway cache (never the workstation's): "
+                             "keystore, sample register import, a verification, a call, the audit chain.")
+    p.add_argument("--gui", action="store_true", help="also open the window offscreen on that cache, then close it")
 
     from console.cli_calls import add_call_commands
 
@@ -411,25 +417,29 @@ def cmd_operators(args, out: Output) -> int:
 
 
 def cmd_settings(args, out: Output) -> int:
-    if args.key == "idle_lock_minutes":
-        from console.core.session import IDLE_LOCK_RANGE
+    from console.settings import SettingRefused, declared
 
-        if not args.value.isdigit() or not IDLE_LOCK_RANGE[0] <= int(args.value) <= IDLE_LOCK_RANGE[1]:
-            raise Refused(f"idle_lock_minutes must be a whole number from {IDLE_LOCK_RANGE[0]} to "
-                          f"{IDLE_LOCK_RANGE[1]}; the lock can be shortened or lengthened, never turned off.")
-    if args.key == "hub_url" and not args.value.startswith(("https://", "http://")):
-        raise Refused(f"hub_url must be the hub's address starting with https:// (or http:// on the hub's own "
-                      f"machine), not {args.value!r}.")
+    try:
+        declared(args.key).parse(args.value)  # refused before the cache is opened
+    except SettingRefused as exc:
+        raise Refused(str(exc)) from None
     cache = open_for(args)
     try:
-        cache.set_setting(args.key, args.value)
+        stored = cache.set_setting(args.key, args.value)
     finally:
         cache.close()
-    out.emit({args.key: args.value}, f"{args.key} is now {args.value}.")
+    out.emit({args.key: stored}, f"{args.key} is now {stored or '(empty)'}.")
     return EXIT_OK
 
 
+def cmd_self_test(args, out: Output) -> int:
+    from console.selftest import run_self_test
+
+    return run_self_test(gui=args.gui, as_json=args.json)
+
+
 COMMANDS = {
+    "self-test": cmd_self_test,
     "operators": cmd_operators,
     "settings": cmd_settings,
     "import-register": cmd_import_register,

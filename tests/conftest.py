@@ -11,8 +11,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_REGISTER = REPO.parent / "shared" / "samples" / "register-sample"
-if not SAMPLE_REGISTER.exists():  # a checkout without shared/ beside it: the copy kept in tests
-    SAMPLE_REGISTER = REPO / "tests" / "data" / "register-sample"
+if not SAMPLE_REGISTER.exists():  # a checkout without shared/ beside it: the copy the console ships for its self-test
+    SAMPLE_REGISTER = REPO / "resources" / "sample-register"
 
 
 @pytest.fixture(autouse=True)
@@ -148,6 +148,17 @@ def system_keyring(memory_keyring):
     backend = choose_backend(keyring.get_keyring())
     keyring.set_keyring(backend)
     return backend
+
+
+@pytest.fixture
+def child_keystore(request):
+    """system_keyring, or a skip saying why when this session has no keystore a child process could use."""
+    from console.store.keystore import KeystoreError
+
+    try:
+        return request.getfixturevalue("system_keyring")
+    except KeystoreError as exc:
+        pytest.skip(f"no keystore for child processes here: {exc} packaging/dev test runs the tests inside one.")
 
 
 # the window

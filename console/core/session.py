@@ -1,6 +1,7 @@
 """The window's session: it locks after a spell of idleness (10 minutes by
 default; an admin may change it, never turn it off) and after 12 hours
-regardless. Pure logic over a clock, so it is tested with a fake one."""
+regardless. Pure logic over a clock, so it is tested with a fake one. The
+minutes are a setting (console/settings.py), declared with these bounds."""
 
 import time
 from dataclasses import dataclass, field
@@ -8,15 +9,6 @@ from dataclasses import dataclass, field
 IDLE_LOCK_DEFAULT_MINUTES = 10
 IDLE_LOCK_RANGE = (1, 60)
 SESSION_MAX_SECONDS = 12 * 3600
-
-
-def idle_lock_minutes(setting: str | None) -> int:
-    """The configured minutes, clamped into the allowed range; never off."""
-    try:
-        minutes = int(setting) if setting is not None else IDLE_LOCK_DEFAULT_MINUTES
-    except ValueError:
-        minutes = IDLE_LOCK_DEFAULT_MINUTES
-    return min(max(minutes, IDLE_LOCK_RANGE[0]), IDLE_LOCK_RANGE[1])
 
 
 @dataclass

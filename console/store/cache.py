@@ -284,18 +284,24 @@ class Cache:
         self.require("manage_operators")
         return operators.list_operators(self.db)
 
-    def set_setting(self, key: str, value: str) -> None:
+    def set_setting(self, key: str, value) -> str:
+        """Store a setting (console/settings.py); SettingRefused changes nothing. Returns the text stored."""
+        from console import settings
+
         self.require("change_settings")
         with write_transaction(self.db):
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [f"setting.{key}", value])
-            self.audit("setting_changed", setting=key, value=value)
+            stored = settings.put(self.db, key, value)
+            self.audit("setting_changed", setting=key, value=stored)
+        return stored
 
 
     # sync with the hub
 
     @property
     def hub_url(self) -> str | None:
-        return self.meta("setting.hub_url") or None
+        from console import settings
+
+        return settings.get(self.db, "hub_url") or None
 
     def sync_with(self, client, *, progress=None, should_stop=None, chunk_bytes=None):
         """One sync with the hub through `client` (console.sync.client.HubClient)."""

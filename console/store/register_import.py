@@ -660,6 +660,16 @@ _WORKER_COMMAND = (
     "import sys, json; sys.path[:0] = json.loads(sys.argv[1]); "
     "from console.store.register_import import _worker_main; _worker_main()"
 )
+# what the console's entry point (console/__main__.py) takes as "be the worker"
+WORKER_ARGUMENT = "--register-worker"
+
+
+def _worker_command() -> list[str]:
+    if getattr(sys, "frozen", False):
+        # in a PyInstaller bundle sys.executable is the console itself, which
+        # has no `-c`: it runs the worker when given WORKER_ARGUMENT
+        return [sys.executable, WORKER_ARGUMENT]
+    return [sys.executable, "-c", _WORKER_COMMAND, json.dumps(sys.path)]
 
 
 def _start_worker(path, manifest, skip_invalid):
@@ -668,8 +678,9 @@ def _start_worker(path, manifest, skip_invalid):
 
     # A fresh interpreter, not multiprocessing: nothing of this process (its
     # threads, its open cache, its __main__ module) is copied or re-run.
-    worker = subprocess.Popen([sys.executable, "-c", _WORKER_COMMAND, json.dumps(sys.path)],
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    # a windowed program (the bundle's window on Windows) has no standard error to hand on
+    stderr = subprocess.DEVNULL if sys.stderr is None else None
+    worker = subprocess.Popen(_worker_command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr)
     try:
         pickle.dump((path if isinstance(path, (bytes, bytearray)) else str(path), manifest, skip_invalid), worker.stdin)
         worker.stdin.close()

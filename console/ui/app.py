@@ -3,18 +3,52 @@
 import getpass
 import sys
 
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSize, QTranslator
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from console import APP_ID, __version__
+from console.paths import resource_path
+
+ICON_SIZES = (16, 32, 48, 64, 128, 256)  # resources/icons/hicolor, made by packaging/make-icons.py
+TRANSLATIONS = "helpline-console"  # resources/i18n/helpline-console_<language>.qm, made by packaging/i18n
 
 
 def make_app() -> QApplication:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        install_translations(app)
     app.setApplicationName("Helpline Console")
     app.setApplicationVersion(__version__)
     app.setOrganizationDomain("helpline.nz")
     app.setDesktopFileName(APP_ID)
+    app.setWindowIcon(app_icon())
     return app
+
+
+def app_icon() -> QIcon:
+    icon = QIcon()
+    for size in ICON_SIZES:
+        icon.addFile(str(resource_path("icons", "hicolor", f"{size}x{size}", "apps", f"{APP_ID}.png")), QSize(size, size))
+    return icon
+
+
+def install_translations(app: QApplication, locale: QLocale | None = None) -> list[str]:
+    """Install the console's translation for `locale` (default: the
+    system's) where there is one, and then Qt's own for its context menus and
+    dialogs: never Qt's alone, which would mix two languages in one window.
+    English, the source language, needs none. Returns the files loaded."""
+    locale = locale or QLocale()
+    loaded = []
+    for name, folder in ((TRANSLATIONS, str(resource_path("i18n"))),
+                         ("qtbase", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath))):
+        translator = QTranslator(app)
+        if not translator.load(locale, name, "_", folder):
+            break
+        app.installTranslator(translator)
+        loaded.append(translator.filePath())
+    return loaded
 
 
 def build_window(db_path, operator: str | None = None, demo=None, clock=None):
@@ -62,10 +96,10 @@ def check_integrity(db) -> None:
     except sqlite3.DatabaseError as exc:  # the cache is encrypted: a page failing its MAC cannot be read at all
         verdict = str(exc)
     if verdict != "ok":
-        raise CacheError(
-            f"The cache is damaged ({verdict}). It has been left as it is for inspection; "
-            "close the console, move the cache aside and start with a new one, then re-import the register."
-        )
+        raise CacheError(QCoreApplication.translate(
+            "App", "The cache is damaged ({verdict}). It has been left as it is for inspection; "
+                   "close the console, move the cache aside and start with a new one, then re-import the register."
+        ).format(verdict=verdict))
 
 
 def run_window(db_path, operator: str | None = None, demo=None) -> int:

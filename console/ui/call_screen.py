@@ -4,13 +4,17 @@ Ctrl+N starts a call and its clock; the caller's details are typed as said;
 Enter checks them in the background; the guidance due appears in order and
 Space ticks each as delivered; Ctrl+S saves the record and clears the form.
 Nothing on this screen ever says why a caller was not verified.
+
+Every text a person reads goes through Qt's translation (context
+"CallScreen"); the constants below are marked with QT_TRANSLATE_NOOP and
+translated where they are shown.
 """
 
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from PySide6.QtCore import QDateTime, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, QDateTime, QEvent, QLocale, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QGridLayout, QGroupBox,
@@ -25,33 +29,54 @@ from console.core.nhi import nhi_problem
 from console.core.timeutil import HELPLINE_ZONE, now, parse_spoken_date
 from console.ui.models import DocumentsModel, EarlierCallsModel, GuidanceModel
 
-CALLER_TYPES = (("patient", "Patient"), ("representative", "Representative of the patient"),
-                ("practice", "GP practice"), ("media", "Media"), ("other", "Other"))
-RELATIONSHIPS = (("parent", "Parent"), ("guardian", "Guardian"),
-                 ("attorney", "Enduring power of attorney / welfare guardian"), ("other", "Other"))
-FLAGS = (("distress", "&Distressed"), ("extortion", "E&xtortion contact"), ("media", "&Media"),
-         ("complaint", "Com&plaint"))
-TOPICS = (("am-i-affected", "Am I affected?"), ("which-files", "Which files"), ("scam-contact", "Scam contact"),
-          ("passwords", "Passwords / 2FA"), ("identity", "Identity protection"), ("sensitive", "Sensitive records"),
-          ("complaint", "Complaint"), ("other", "Other"))
-NOT_VERIFIED_MESSAGE = (
+CALLER_TYPES = (("patient", QT_TRANSLATE_NOOP("CallScreen", "Patient")),
+                ("representative", QT_TRANSLATE_NOOP("CallScreen", "Representative of the patient")),
+                ("practice", QT_TRANSLATE_NOOP("CallScreen", "GP practice")),
+                ("media", QT_TRANSLATE_NOOP("CallScreen", "Media")),
+                ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
+RELATIONSHIPS = (("parent", QT_TRANSLATE_NOOP("CallScreen", "Parent")),
+                 ("guardian", QT_TRANSLATE_NOOP("CallScreen", "Guardian")),
+                 ("attorney", QT_TRANSLATE_NOOP("CallScreen", "Enduring power of attorney / welfare guardian")),
+                 ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
+FLAGS = (("distress", QT_TRANSLATE_NOOP("CallScreen", "&Distressed")),
+         ("extortion", QT_TRANSLATE_NOOP("CallScreen", "E&xtortion contact")),
+         ("media", QT_TRANSLATE_NOOP("CallScreen", "&Media")),
+         ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Com&plaint")))
+TOPICS = (("am-i-affected", QT_TRANSLATE_NOOP("CallScreen", "Am I affected?")),
+          ("which-files", QT_TRANSLATE_NOOP("CallScreen", "Which files")),
+          ("scam-contact", QT_TRANSLATE_NOOP("CallScreen", "Scam contact")),
+          ("passwords", QT_TRANSLATE_NOOP("CallScreen", "Passwords / 2FA")),
+          ("identity", QT_TRANSLATE_NOOP("CallScreen", "Identity protection")),
+          ("sensitive", QT_TRANSLATE_NOOP("CallScreen", "Sensitive records")),
+          ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Complaint")),
+          ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
+# the words for core.calls' OUTCOMES and SCAM_CHANNELS
+OUTCOME_WORDS = {"resolved": QT_TRANSLATE_NOOP("CallScreen", "Resolved"),
+                 "callback": QT_TRANSLATE_NOOP("CallScreen", "Callback"),
+                 "escalated": QT_TRANSLATE_NOOP("CallScreen", "Escalated"),
+                 "referred": QT_TRANSLATE_NOOP("CallScreen", "Referred"),
+                 "abandoned": QT_TRANSLATE_NOOP("CallScreen", "Abandoned")}
+SCAM_CHANNEL_WORDS = {"call": QT_TRANSLATE_NOOP("CallScreen", "Call"), "text": QT_TRANSLATE_NOOP("CallScreen", "Text"),
+                      "email": QT_TRANSLATE_NOOP("CallScreen", "Email"), "other": QT_TRANSLATE_NOOP("CallScreen", "Other")}
+NOT_VERIFIED_MESSAGE = QT_TRANSLATE_NOOP(
+    "CallScreen",
     "We could not confirm this caller's identity.\n"
-    "Give no information about any record. Offer a callback to the numbers on file (Ctrl+B)."
-)
+    "Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).")
 
 SHORTCUTS = (
-    ("Ctrl+N", "New call (starts the handle-time clock)"),
-    ("Enter", "Check the caller's details"),
-    ("Space", "Tick the selected guidance script as delivered and go to the next"),
-    ("Ctrl+G", "Go to the guidance list"),
-    ("Alt+D / Alt+X / Alt+M / Alt+P", "Flags: distressed, extortion contact, media, complaint"),
-    ("Ctrl+B", "Book a callback to the numbers on file"),
-    ("Ctrl+E", "Escalate this call"),
-    ("Ctrl+R", "Scam report: open its fields"),
-    ("Ctrl+W", "Go to the wrap-up (outcome, topics, notes)"),
-    ("Ctrl+S", "Save the call and clear the form"),
-    ("Ctrl+Shift+H", "High-contrast theme on or off"),
-    ("F1", "This list of shortcuts"),
+    ("Ctrl+N", QT_TRANSLATE_NOOP("CallScreen", "New call (starts the handle-time clock)")),
+    ("Enter", QT_TRANSLATE_NOOP("CallScreen", "Check the caller's details")),
+    ("Space", QT_TRANSLATE_NOOP("CallScreen", "Tick the selected guidance script as delivered and go to the next")),
+    ("Ctrl+G", QT_TRANSLATE_NOOP("CallScreen", "Go to the guidance list")),
+    ("Alt+D / Alt+X / Alt+M / Alt+P",
+     QT_TRANSLATE_NOOP("CallScreen", "Flags: distressed, extortion contact, media, complaint")),
+    ("Ctrl+B", QT_TRANSLATE_NOOP("CallScreen", "Book a callback to the numbers on file")),
+    ("Ctrl+E", QT_TRANSLATE_NOOP("CallScreen", "Escalate this call")),
+    ("Ctrl+R", QT_TRANSLATE_NOOP("CallScreen", "Scam report: open its fields")),
+    ("Ctrl+W", QT_TRANSLATE_NOOP("CallScreen", "Go to the wrap-up (outcome, topics, notes)")),
+    ("Ctrl+S", QT_TRANSLATE_NOOP("CallScreen", "Save the call and clear the form")),
+    ("Ctrl+Shift+H", QT_TRANSLATE_NOOP("CallScreen", "High-contrast theme on or off")),
+    ("F1", QT_TRANSLATE_NOOP("CallScreen", "This list of shortcuts")),
 )
 
 
@@ -99,9 +124,9 @@ class CallScreen(QWidget):
     def _build(self):
         outer = QVBoxLayout(self)
         header = QHBoxLayout()
-        self.clock_label = self._named(QLabel(), "Handle time")
-        self.register_label = self._named(QLabel(), "Register version")
-        self.call_state_label = self._named(QLabel(), "Call state")
+        self.clock_label = self._named(QLabel(), self.tr("Handle time"))
+        self.register_label = self._named(QLabel(), self.tr("Register version"))
+        self.call_state_label = self._named(QLabel(), self.tr("Call state"))
         header.addWidget(self.call_state_label)
         header.addStretch(1)
         header.addWidget(self.clock_label)
@@ -118,26 +143,28 @@ class CallScreen(QWidget):
         outer.addWidget(self._build_wrap_up(), 1)
 
     def _build_caller(self):
-        box = QGroupBox("Caller")
+        box = QGroupBox(self.tr("Caller"))
         form = QFormLayout(box)
-        self.caller_type = self._named(QComboBox(), "Caller type")
+        self.caller_type = self._named(QComboBox(), self.tr("Caller type"))
         for value, text in CALLER_TYPES:
-            self.caller_type.addItem(text, value)
-        self.relationship = self._named(QComboBox(), "Relationship to the patient")
-        self.relationship.addItem("(choose)", None)
+            self.caller_type.addItem(self.tr(text), value)
+        self.relationship = self._named(QComboBox(), self.tr("Relationship to the patient"))
+        self.relationship.addItem(self.tr("(choose)"), None)
         for value, text in RELATIONSHIPS:
-            self.relationship.addItem(text, value)
-        self.family_name = self._named(QLineEdit(), "Family name")
-        self.given_name = self._named(QLineEdit(), "Given name")
-        self.dob = self._named(QLineEdit(), "Date of birth", "Type it as the caller says it, e.g. 12/4/1975 or 12 April 1975")
-        self.dob_echo = self._named(QLabel(), "Date of birth as understood")
-        self.code = self._named(QLineEdit(), "Notification code", "The code printed on the breach letter, e.g. K7QF-2M9D")
-        self.nhi = self._named(QLineEdit(), "NHI number")
-        self.nhi_hint = self._named(QLabel(), "NHI hint")
-        self.phone = self._named(QLineEdit(), "Phone number")
-        self.phone_hint = self._named(QLabel(), "Phone hint")
-        self.email = self._named(QLineEdit(), "Email address")
-        self.email_hint = self._named(QLabel(), "Email hint")
+            self.relationship.addItem(self.tr(text), value)
+        self.family_name = self._named(QLineEdit(), self.tr("Family name"))
+        self.given_name = self._named(QLineEdit(), self.tr("Given name"))
+        self.dob = self._named(QLineEdit(), self.tr("Date of birth"),
+                               self.tr("Type it as the caller says it, e.g. 12/4/1975 or 12 April 1975"))
+        self.dob_echo = self._named(QLabel(), self.tr("Date of birth as understood"))
+        self.code = self._named(QLineEdit(), self.tr("Notification code"),
+                                self.tr("The code printed on the breach letter, e.g. K7QF-2M9D"))
+        self.nhi = self._named(QLineEdit(), self.tr("NHI number"))
+        self.nhi_hint = self._named(QLabel(), self.tr("NHI hint"))
+        self.phone = self._named(QLineEdit(), self.tr("Phone number"))
+        self.phone_hint = self._named(QLabel(), self.tr("Phone hint"))
+        self.email = self._named(QLineEdit(), self.tr("Email address"))
+        self.email_hint = self._named(QLabel(), self.tr("Email hint"))
         for hint in (self.dob_echo, self.nhi_hint, self.phone_hint, self.email_hint):
             hint.setWordWrap(True)
             hint.setProperty("role", "hint")
@@ -148,18 +175,19 @@ class CallScreen(QWidget):
             edit.setContextMenuPolicy(Qt.NoContextMenu)
             edit.installEventFilter(_NoCopy(edit))
         self.caller_type.currentIndexChanged.connect(self._caller_type_changed)
-        self.check_button = self._named(QPushButton("&Check"), "Check caller", "Check the caller's details (Enter)")
+        self.check_button = self._named(QPushButton(self.tr("&Check")), self.tr("Check caller"),
+                                        self.tr("Check the caller's details (Enter)"))
         self.check_button.clicked.connect(self.check_caller)
-        self.next_prompt = self._named(QLabel(), "What to ask next")
+        self.next_prompt = self._named(QLabel(), self.tr("What to ask next"))
         self.next_prompt.setWordWrap(True)
         self.next_prompt.setProperty("role", "prompt")
         # the order operators ask in, which is also the tab order
         for label, widget in (
-            ("Caller &type", self.caller_type), ("&Relationship", self.relationship),
-            ("&Family name", self.family_name), ("&Given name", self.given_name),
-            ("Date of &birth", self.dob), ("", self.dob_echo), ("Notification c&ode", self.code),
-            ("&NHI", self.nhi), ("", self.nhi_hint), ("P&hone", self.phone), ("", self.phone_hint),
-            ("Emai&l", self.email), ("", self.email_hint),
+            (self.tr("Caller &type"), self.caller_type), (self.tr("&Relationship"), self.relationship),
+            (self.tr("&Family name"), self.family_name), (self.tr("&Given name"), self.given_name),
+            (self.tr("Date of &birth"), self.dob), ("", self.dob_echo), (self.tr("Notification c&ode"), self.code),
+            (self.tr("&NHI"), self.nhi), ("", self.nhi_hint), (self.tr("P&hone"), self.phone), ("", self.phone_hint),
+            (self.tr("Emai&l"), self.email), ("", self.email_hint),
         ):
             form.addRow(label, widget)
         form.addRow(self.next_prompt)
@@ -167,7 +195,8 @@ class CallScreen(QWidget):
         flags = QHBoxLayout()
         self.flag_boxes = {}
         for value, text in FLAGS:
-            box_ = self._named(QCheckBox(text), f"Flag: {text.replace('&', '')}")
+            text = self.tr(text)
+            box_ = self._named(QCheckBox(text), self.tr("Flag: {flag}").format(flag=text.replace("&", "")))
             box_.toggled.connect(self._refresh_guidance)
             self.flag_boxes[value] = box_
             flags.addWidget(box_)
@@ -175,17 +204,17 @@ class CallScreen(QWidget):
         return box
 
     def _build_result(self):
-        box = QGroupBox("Result")
+        box = QGroupBox(self.tr("Result"))
         layout = QVBoxLayout(box)
-        self.result_title = self._named(QLabel(), "Check result")
+        self.result_title = self._named(QLabel(), self.tr("Check result"))
         self.result_title.setProperty("role", "result")
         self.result_title.setWordWrap(True)
-        self.result_detail = self._named(QLabel(), "Result details")
+        self.result_detail = self._named(QLabel(), self.tr("Result details"))
         self.result_detail.setWordWrap(True)
-        self.documents_view = self._named(QTableView(), "Stolen files")
+        self.documents_view = self._named(QTableView(), self.tr("Stolen files"))
         self.documents = DocumentsModel(self)
         self.documents_view.setModel(self.documents)
-        self.earlier_view = self._named(QTableView(), "Earlier calls and open callbacks")
+        self.earlier_view = self._named(QTableView(), self.tr("Earlier calls and open callbacks"))
         self.earlier = EarlierCallsModel(self)
         self.earlier_view.setModel(self.earlier)
         for view in (self.documents_view, self.earlier_view):
@@ -193,10 +222,10 @@ class CallScreen(QWidget):
             view.verticalHeader().hide()
             view.setSelectionBehavior(QAbstractItemView.SelectRows)
             view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.documents_label = QLabel("Stolen files (category, date, sensitive; never contents)")
-        self.earlier_label = QLabel("Earlier calls")
-        self.callback_button = self._named(QPushButton("Book a call&back"), "Book a callback",
-                                           "Book a callback to the numbers on file (Ctrl+B)")
+        self.documents_label = QLabel(self.tr("Stolen files (category, date, sensitive; never contents)"))
+        self.earlier_label = QLabel(self.tr("Earlier calls"))
+        self.callback_button = self._named(QPushButton(self.tr("Book a call&back")), self.tr("Book a callback"),
+                                           self.tr("Book a callback to the numbers on file (Ctrl+B)"))
         self.callback_button.clicked.connect(self.book_callback)
         layout.setAlignment(Qt.AlignTop)
         layout.addWidget(self.result_title)
@@ -210,75 +239,79 @@ class CallScreen(QWidget):
         return box
 
     def _build_guidance(self):
-        box = QGroupBox("Guidance, in order")
+        box = QGroupBox(self.tr("Guidance, in order"))
         layout = QVBoxLayout(box)
         self.guidance = GuidanceModel(self.scripts, self)
-        self.guidance_view = self._named(QListView(), "Guidance scripts due",
-                                         "Space ticks the selected script as delivered and moves to the next")
+        self.guidance_view = self._named(QListView(), self.tr("Guidance scripts due"),
+                                         self.tr("Space ticks the selected script as delivered and moves to the next"))
         self.guidance_view.setModel(self.guidance)
         self.guidance_view.installEventFilter(_SpaceTicks(self))
         self.guidance_view.selectionModel().currentChanged.connect(self._show_script)
         self.guidance.modelReset.connect(self._guidance_reset)
-        self.script_text = self._named(QTextBrowser(), "Script to read")
+        self.script_text = self._named(QTextBrowser(), self.tr("Script to read"))
         self.script_text.setOpenExternalLinks(False)
         layout.addWidget(self.guidance_view, 1)
         layout.addWidget(self.script_text, 3)
         return box
 
     def _build_wrap_up(self):
-        box = QGroupBox("Wrap-up")
+        box = QGroupBox(self.tr("Wrap-up"))
         grid = QGridLayout(box)
-        self.topics = self._named(QListWidget(), "Topics discussed")
+        self.topics = self._named(QListWidget(), self.tr("Topics discussed"))
         for value, text in TOPICS:
-            item = QListWidgetItem(text)
+            item = QListWidgetItem(self.tr(text))
             item.setData(Qt.UserRole, value)
             item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
             item.setCheckState(Qt.Unchecked)
             self.topics.addItem(item)
         self.topics.installEventFilter(_SpaceTicks(self, self.topics))
-        self.outcome = self._named(QComboBox(), "Outcome")
+        self.outcome = self._named(QComboBox(), self.tr("Outcome"))
         for value in OUTCOMES:
-            self.outcome.addItem(value.capitalize(), value)
-        self.escalate = self._named(QCheckBox("&Escalate to a supervisor"), "Escalate")
+            self.outcome.addItem(self.tr(OUTCOME_WORDS[value]), value)
+        self.escalate = self._named(QCheckBox(self.tr("&Escalate to a supervisor")), self.tr("Escalate"))
         self.escalate.toggled.connect(lambda on: self.outcome.setCurrentIndex(self.outcome.findData("escalated" if on else "resolved")))
-        self.callback_wanted = self._named(QCheckBox("Callback booked"), "Callback booked")
+        self.callback_wanted = self._named(QCheckBox(self.tr("Callback booked")), self.tr("Callback booked"))
         self.callback_wanted.setEnabled(False)
-        self.callback_due = self._named(QDateTimeEdit(), "Callback due")
+        self.callback_due = self._named(QDateTimeEdit(), self.tr("Callback due"))
         self.callback_due.setCalendarPopup(True)
-        self.callback_due.setDisplayFormat("d MMM yyyy h:mm ap")
-        self.notes = self._named(QPlainTextEdit(), "Notes", f"Up to {NOTES_MAX:,} characters; never copy in record contents")
+        self.callback_due.setDisplayFormat(self.tr("d MMM yyyy h:mm ap"))
+        self.notes = self._named(QPlainTextEdit(), self.tr("Notes"),
+                                 self.tr("Up to {limit} characters; never copy in record contents").format(
+                                     limit=f"{NOTES_MAX:,}"))
         self.notes.setTabChangesFocus(True)
-        self.notes_count = self._named(QLabel(), "Notes length")
+        self.notes_count = self._named(QLabel(), self.tr("Notes length"))
         self.notes.textChanged.connect(self._notes_changed)
-        self.scam = self._named(QGroupBox("Sca&m report (someone exploiting the breach contacted the caller)"), "Scam report")
+        self.scam = self._named(QGroupBox(self.tr("Sca&m report (someone exploiting the breach contacted the caller)")),
+                                self.tr("Scam report"))
         self.scam.setCheckable(True)
         scam_form = QFormLayout(self.scam)
-        self.scam_channel = self._named(QComboBox(), "Scam contact channel")
+        self.scam_channel = self._named(QComboBox(), self.tr("Scam contact channel"))
         for value in SCAM_CHANNELS:
-            self.scam_channel.addItem(value.capitalize(), value)
-        self.scam_contact = self._named(QLineEdit(), "Number or address the scammer used")
-        self.scam_claimed = self._named(QLineEdit(), "Who the scammer claimed to be")
-        self.scam_asked = self._named(QLineEdit(), "What the scammer asked for")
-        scam_form.addRow("How", self.scam_channel)
-        scam_form.addRow("From (number/address)", self.scam_contact)
-        scam_form.addRow("Claimed to be", self.scam_claimed)
-        scam_form.addRow("Asked for", self.scam_asked)
+            self.scam_channel.addItem(self.tr(SCAM_CHANNEL_WORDS[value]), value)
+        self.scam_contact = self._named(QLineEdit(), self.tr("Number or address the scammer used"))
+        self.scam_claimed = self._named(QLineEdit(), self.tr("Who the scammer claimed to be"))
+        self.scam_asked = self._named(QLineEdit(), self.tr("What the scammer asked for"))
+        scam_form.addRow(self.tr("How"), self.scam_channel)
+        scam_form.addRow(self.tr("From (number/address)"), self.scam_contact)
+        scam_form.addRow(self.tr("Claimed to be"), self.scam_claimed)
+        scam_form.addRow(self.tr("Asked for"), self.scam_asked)
         self.scam.toggled.connect(self._scam_toggled)
-        self.skip_reason = self._named(QLineEdit(), "Reason scripts were not delivered")
+        self.skip_reason = self._named(QLineEdit(), self.tr("Reason scripts were not delivered"))
         self.skip_reason_label = QLabel()
         self.skip_reason_label.setWordWrap(True)
-        self.save_message = self._named(QLabel(), "Save status")
+        self.save_message = self._named(QLabel(), self.tr("Save status"))
         self.save_message.setWordWrap(True)
-        self.save_button = self._named(QPushButton("&Save call"), "Save call", "Save the call record (Ctrl+S)")
+        self.save_button = self._named(QPushButton(self.tr("&Save call")), self.tr("Save call"),
+                                       self.tr("Save the call record (Ctrl+S)"))
         self.save_button.clicked.connect(self.save_call)
-        grid.addWidget(QLabel("Topics"), 0, 0)
+        grid.addWidget(QLabel(self.tr("Topics")), 0, 0)
         grid.addWidget(self.topics, 1, 0, 4, 1)
-        grid.addWidget(QLabel("Outcome"), 0, 1)
+        grid.addWidget(QLabel(self.tr("Outcome")), 0, 1)
         grid.addWidget(self.outcome, 1, 1)
         grid.addWidget(self.escalate, 2, 1)
         grid.addWidget(self.callback_wanted, 3, 1)
         grid.addWidget(self.callback_due, 4, 1)
-        grid.addWidget(QLabel("Notes"), 0, 2)
+        grid.addWidget(QLabel(self.tr("Notes")), 0, 2)
         grid.addWidget(self.notes, 1, 2, 3, 1)
         grid.addWidget(self.notes_count, 4, 2)
         grid.addWidget(self.scam, 0, 3, 5, 1)
@@ -296,20 +329,21 @@ class CallScreen(QWidget):
 
     def set_register_version(self, version: str | None):
         self.register_version = version
-        self.register_label.setText(f"Register as of {version}" if version else "No register imported")
+        self.register_label.setText(self.tr("Register as of {version}").format(version=version) if version
+                                    else self.tr("No register imported"))
 
     def _tick(self):
         if self.call is None:
-            self.clock_label.setText("No call in progress")
+            self.clock_label.setText(self.tr("No call in progress"))
             return
         seconds = int((now() - self.call.started_at).total_seconds())
-        self.clock_label.setText(f"Call time {seconds // 60:02d}:{seconds % 60:02d}")
+        self.clock_label.setText(self.tr("Call time {time}").format(time=f"{seconds // 60:02d}:{seconds % 60:02d}"))
 
     def new_call(self):
         """Ctrl+N: clear the form and start the clock."""
         self._clear_form()
         self.call = CallState(started_at=now())
-        self.call_state_label.setText("Call in progress")
+        self.call_state_label.setText(self.tr("Call in progress"))
         self._tick()
         self._refresh_guidance()
         self.family_name.setFocus()
@@ -337,7 +371,7 @@ class CallScreen(QWidget):
         self._show_result(None)
         self.guidance.clear()
         self.script_text.clear()
-        self.call_state_label.setText("Ready: Ctrl+N starts a call")
+        self.call_state_label.setText(self.tr("Ready: Ctrl+N starts a call"))
         self._caller_type_changed()
         self._details_changed()
         self._tick()
@@ -351,33 +385,35 @@ class CallScreen(QWidget):
     def _details_changed(self, *_):
         spoken = parse_spoken_date(self.dob.text())
         if spoken:
-            self.dob_echo.setText(spoken.strftime("%-d %B %Y (%A)"))
+            # in the window's language, and without strftime's "%-d", which Windows lacks
+            self.dob_echo.setText(QLocale().toString(QDate(spoken.year, spoken.month, spoken.day),
+                                                     self.tr("d MMMM yyyy (dddd)")))
         elif self.dob.text().strip():
-            self.dob_echo.setText("Not a date yet: type it as said, e.g. 12/4/1975 or 12 April 1975")
+            self.dob_echo.setText(self.tr("Not a date yet: type it as said, e.g. 12/4/1975 or 12 April 1975"))
         else:
             self.dob_echo.clear()
         self.nhi_hint.setText(nhi_problem(self.nhi.text()) or "")
         phone = self.phone.text().strip()
         self.phone_hint.setText("" if not phone or contact.phone_e164(phone) else
-                                "This does not look like a valid phone number; check it with the caller")
+                                self.tr("This does not look like a valid phone number; check it with the caller"))
         email = self.email.text().strip()
         self.email_hint.setText("" if not email or ("@" in email and "." in email.rsplit("@", 1)[-1]) else
-                                "An email address has an @ and a domain")
+                                self.tr("An email address has an @ and a domain"))
         self.next_prompt.setText(self._what_to_ask())
 
     def _what_to_ask(self) -> str:
         if self.call is None:
-            return "Press Ctrl+N when a call starts."
-        missing = [label for label, edit in (("family name", self.family_name), ("given name", self.given_name))
-                   if not edit.text().strip()]
+            return self.tr("Press Ctrl+N when a call starts.")
+        missing = [label for label, edit in ((self.tr("family name"), self.family_name),
+                                             (self.tr("given name"), self.given_name)) if not edit.text().strip()]
         if not parse_spoken_date(self.dob.text()):
-            missing.append("date of birth")
+            missing.append(self.tr("date of birth"))
         if missing:
-            return "Ask for their " + ", ".join(missing) + "."
+            return self.tr("Ask for their {details}.").format(details=", ".join(missing))
         strong = sum(bool(e.text().strip()) for e in (self.nhi, self.phone, self.email))
         if not self.code.text().strip() and strong < 2:
-            return "Ask for the notification code, or two of NHI / phone / email. Then press Enter."
-        return "Press Enter to check."
+            return self.tr("Ask for the notification code, or two of NHI / phone / email. Then press Enter.")
+        return self.tr("Press Enter to check.")
 
     def claim(self) -> policy.CallerClaim:
         return policy.CallerClaim(
@@ -408,7 +444,7 @@ class CallScreen(QWidget):
         request = self.check_requests
         at = now()
         self.check_button.setEnabled(False)
-        self.result_title.setText("Checking…")
+        self.result_title.setText(self.tr("Checking…"))
 
         def verify(cache):
             from console.store import callbacks, persons
@@ -420,13 +456,16 @@ class CallScreen(QWidget):
                 person_id = verification.decision.person.person_id
                 rows = persons.person_rows(cache.db, [person_id])
                 region = rows[0]["region"] if rows else None
+                # (Qt's translation is thread-safe: these are worded here, on the cache thread)
                 for record in cache.call_history(person_id):
-                    history.append({"when": record["started_at"][:16].replace("T", " "),
-                                    "what": "Call" + (f" ({', '.join(record['topics'])})" if record["topics"] else ""),
-                                    "outcome": record["outcome"]})
+                    what = (self.tr("Call ({topics})").format(topics=", ".join(record["topics"])) if record["topics"]
+                            else self.tr("Call"))
+                    outcome = OUTCOME_WORDS.get(record["outcome"])
+                    history.append({"when": record["started_at"][:16].replace("T", " "), "what": what,
+                                    "outcome": self.tr(outcome) if outcome else record["outcome"]})
                 for row in callbacks.open_callbacks_for_person(cache.db, person_id):
-                    history.append({"when": row["due_at"][:16].replace("T", " "), "what": "Open callback",
-                                    "outcome": "due"})
+                    history.append({"when": row["due_at"][:16].replace("T", " "), "what": self.tr("Open callback"),
+                                    "outcome": self.tr("due")})
             return shown, region, history, verification.register_version
 
         def done(result):
@@ -444,8 +483,8 @@ class CallScreen(QWidget):
 
         def failed(error):
             self.check_button.setEnabled(True)
-            self.result_title.setText("The check could not be completed; try again.")
-            self.status_message.emit("The check could not be completed.")
+            self.result_title.setText(self.tr("The check could not be completed; try again."))
+            self.status_message.emit(self.tr("The check could not be completed."))
 
         self.worker.run(verify, done, failed)
 
@@ -457,25 +496,26 @@ class CallScreen(QWidget):
         self.earlier_view.setVisible(verified)
         self.callback_button.setVisible(bool(shown) and not verified)
         if shown is None:
-            self.result_title.setText("Not checked yet")
+            self.result_title.setText(self.tr("Not checked yet"))
             self.result_detail.clear()
             self.documents.set_rows([])
             self.earlier.set_rows([])
             return
         if not verified:
             # identical whatever the reason: the reason is in the audit trail only
-            self.result_title.setText("Not verified")
-            self.result_detail.setText(NOT_VERIFIED_MESSAGE)
+            self.result_title.setText(self.tr("Not verified"))
+            self.result_detail.setText(self.tr(NOT_VERIFIED_MESSAGE))
             self.documents.set_rows([])
             self.earlier.set_rows([])
             return
         affected = shown["affected_status"] == "affected"
-        self.result_title.setText("Verified: AFFECTED. Their files were taken." if affected
-                                  else "Verified: NOT AFFECTED. None of their files were taken.")
-        assurance = ("by the notification code (possession): you may give the list of files"
-                     if shown["assurance"] == "possession"
-                     else "by knowledge (two details): give the status only; the file list needs the code or a callback")
-        self.result_detail.setText(f"Verified {assurance}.")
+        self.result_title.setText(self.tr("Verified: AFFECTED. Their files were taken.") if affected
+                                  else self.tr("Verified: NOT AFFECTED. None of their files were taken."))
+        self.result_detail.setText(
+            self.tr("Verified by the notification code (possession): you may give the list of files.")
+            if shown["assurance"] == "possession" else
+            self.tr("Verified by knowledge (two details): give the status only; "
+                    "the file list needs the code or a callback."))
         self.documents.set_rows(shown.get("documents", []))
         self.earlier.set_rows(list(history))
 
@@ -537,7 +577,9 @@ class CallScreen(QWidget):
 
     def _notes_changed(self):
         length = len(self.notes.toPlainText())
-        self.notes_count.setText(f"{length:,} / {NOTES_MAX:,} characters" + (" — too long" if length > NOTES_MAX else ""))
+        counts = {"length": f"{length:,}", "limit": f"{NOTES_MAX:,}"}
+        self.notes_count.setText(self.tr("{length} / {limit} characters — too long").format(**counts)
+                                 if length > NOTES_MAX else self.tr("{length} / {limit} characters").format(**counts))
 
     def _scam_toggled(self, on: bool):
         for widget in (self.scam_channel, self.scam_contact, self.scam_claimed, self.scam_asked):
@@ -550,13 +592,14 @@ class CallScreen(QWidget):
         self.skip_reason_label.setVisible(bool(missing))
         if missing:
             titles = ", ".join(self.scripts[i].title if i in self.scripts else i for i in missing)
-            self.skip_reason_label.setText(f"Not ticked as delivered: {titles}. Say why, then save again:")
+            self.skip_reason_label.setText(
+                self.tr("Not ticked as delivered: {titles}. Say why, then save again:").format(titles=titles))
 
     def book_callback(self):
         """Ctrl+B: book a callback to the numbers on file of whoever matched,
         without learning who or whether anyone did."""
         if self.call is None:
-            self.status_message.emit("Start a call first (Ctrl+N).")
+            self.status_message.emit(self.tr("Start a call first (Ctrl+N)."))
             return
         claim = self.claim()
         due = self.callback_due.dateTime().toPython().replace(tzinfo=HELPLINE_ZONE)
@@ -570,7 +613,8 @@ class CallScreen(QWidget):
             self.callback_wanted.setChecked(True)
             if self.outcome.currentData() == "resolved":
                 self.outcome.setCurrentIndex(self.outcome.findData("callback"))
-            self.status_message.emit(f"Callback booked for {self.callback_due.dateTime().toString('d MMM h:mm ap')}.")
+            self.status_message.emit(self.tr("Callback booked for {due}.").format(
+                due=self.callback_due.dateTime().toString(self.tr("d MMM h:mm ap"))))
 
         self.worker.run(book, booked)
 
@@ -611,7 +655,7 @@ class CallScreen(QWidget):
     def save_call(self):
         """Ctrl+S: save durably, then clear the form for the next call."""
         if self.call is None:
-            self.save_message.setText("No call in progress: Ctrl+N starts one.")
+            self.save_message.setText(self.tr("No call in progress: Ctrl+N starts one."))
             return
         missing = self.guidance.undelivered
         if missing and not self.skip_reason.text().strip():
@@ -621,10 +665,10 @@ class CallScreen(QWidget):
         try:
             record = validate_call_record(self.call_record())
         except CallRecordInvalid as exc:
-            self.save_message.setText("Not saved: " + " ".join(exc.problems))
+            self.save_message.setText(self.tr("Not saved: {problems}").format(problems=" ".join(exc.problems)))
             return
         self.save_button.setEnabled(False)
-        self.save_message.setText("Saving…")
+        self.save_message.setText(self.tr("Saving…"))
 
         def save(cache):
             return cache.log_calls([record])
@@ -632,13 +676,14 @@ class CallScreen(QWidget):
         def done(_):
             self.save_button.setEnabled(True)
             self._clear_form()
-            self.save_message.setText(f"Saved call {record['call_id'][:8]} at {now():%H:%M}.")
+            self.save_message.setText(self.tr("Saved call {call} at {time}.").format(
+                call=record["call_id"][:8], time=f"{now():%H:%M}"))
             self.saved.emit(record["call_id"])
 
         def failed(error):
             self.save_button.setEnabled(True)
-            self.save_message.setText("NOT SAVED: the cache could not store this call. Try Ctrl+S again; "
-                                      "if it fails again, write the call on paper and tell your supervisor.")
+            self.save_message.setText(self.tr("NOT SAVED: the cache could not store this call. Try Ctrl+S again; "
+                                              "if it fails again, write the call on paper and tell your supervisor."))
 
         self.worker.run(save, done, failed)
 

@@ -9,7 +9,8 @@ from PySide6.QtWidgets import (
 )
 
 from console import __version__
-from console.core.session import Session, idle_lock_minutes
+from console import settings
+from console.core.session import Session
 from console.ui.call_screen import SHORTCUTS, CallScreen
 from console.ui.gate import Gate
 from console.ui.theme import apply_theme
@@ -59,15 +60,15 @@ class MainWindow(QMainWindow):
         self._activity = _Activity(self)
         QApplication.instance().installEventFilter(self._activity)
         self._set_call_actions(False)
-        worker.run(lambda cache: (cache.setup_mode, cache.meta("setting.idle_lock_minutes"), cache.hub_url,
-                                  cache.workstation, cache.register_version), self._opened)
+        worker.run(lambda cache: (cache.setup_mode, settings.get(cache.db, "idle_lock_minutes"), cache.hub_url,
+                                  cache.workstation, cache.register_version,
+                                  settings.get(cache.db, "sync_interval_seconds")), self._opened)
         QTimer.singleShot(0, worker.start)
 
     # sign-in, lock
 
     def _opened(self, result):
-        setup_mode, idle_setting, hub_url, workstation, register = result
-        self.idle_minutes = idle_lock_minutes(idle_setting)
+        setup_mode, self.idle_minutes, hub_url, workstation, register, self.sync_interval = result
         self.workstation = workstation
         if hub_url:
             self._attach_hub(hub_url)
@@ -85,7 +86,8 @@ class MainWindow(QMainWindow):
             return
         from console.ui.sync_status import SyncController
 
-        self.sync = SyncController(self.db_path, hub_url, self.workstation, self)
+        self.sync = SyncController(self.db_path, hub_url, self.workstation, self,
+                                   interval=getattr(self, "sync_interval", None))
         self.sync.changed.connect(self.connection_label.setText)
         self.sync.synced.connect(self.refresh_status)
         self.sync.synced.connect(self.load_hub_content)

@@ -2,15 +2,16 @@
 
 Models are told what changed (rows replaced, one item ticked) instead of
 being reset wholesale, and carry no widgets, so they are tested on their own.
+Words are translated in the context of the model's own class name.
 """
 
-from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractListModel, QAbstractTableModel, QCoreApplication, QModelIndex, Qt
 from PySide6.QtGui import QFont
 
 CATEGORY_WORDS = {
-    "user_upload": "File the patient uploaded",
-    "referral_letter": "Specialist referral letter",
-    "discharge_summary": "Hospital discharge summary",
+    "user_upload": QT_TRANSLATE_NOOP("DocumentsModel", "File the patient uploaded"),
+    "referral_letter": QT_TRANSLATE_NOOP("DocumentsModel", "Specialist referral letter"),
+    "discharge_summary": QT_TRANSLATE_NOOP("DocumentsModel", "Hospital discharge summary"),
 }
 
 
@@ -42,8 +43,9 @@ class GuidanceModel(QAbstractListModel):
         if role == Qt.CheckStateRole:
             return Qt.Checked if script_id in self._delivered else Qt.Unchecked
         if role == Qt.AccessibleTextRole:
-            state = "delivered" if script_id in self._delivered else "not yet delivered"
-            return f"{script.title if script else script_id}, {state}"
+            title = script.title if script else script_id
+            return (self.tr("{title}, delivered") if script_id in self._delivered
+                    else self.tr("{title}, not yet delivered")).format(title=title)
         if role == Qt.UserRole:
             return script_id
         if role == Qt.FontRole and script_id in self._delivered:
@@ -102,7 +104,8 @@ class GuidanceModel(QAbstractListModel):
 
 
 class RowsModel(QAbstractTableModel):
-    """A small read-only table of dicts with fixed columns."""
+    """A small read-only table of dicts with fixed columns; each subclass
+    marks its column titles for translation in its own class name's context."""
 
     columns: tuple[tuple[str, str], ...] = ()
 
@@ -118,7 +121,7 @@ class RowsModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):
         if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return self.columns[section][1]
+            return QCoreApplication.translate(type(self).__name__, self.columns[section][1])
         return None
 
     def data(self, index, role=Qt.DisplayRole):
@@ -148,19 +151,24 @@ class RowsModel(QAbstractTableModel):
 class DocumentsModel(RowsModel):
     """The stolen files: category, date and a sensitive marker, never contents."""
 
-    columns = (("category", "File"), ("document_date", "Date"), ("sensitive", "Sensitive"))
+    columns = (("category", QT_TRANSLATE_NOOP("DocumentsModel", "File")),
+               ("document_date", QT_TRANSLATE_NOOP("DocumentsModel", "Date")),
+               ("sensitive", QT_TRANSLATE_NOOP("DocumentsModel", "Sensitive")))
 
     def cell(self, row, key):
         if key == "category":
-            return CATEGORY_WORDS.get(row["category"], row["category"])
+            words = CATEGORY_WORDS.get(row["category"])
+            return self.tr(words) if words else row["category"]
         if key == "document_date":
-            return row["document_date"] or "date unknown"
+            return row["document_date"] or self.tr("date unknown")
         if key == "sensitive":
-            return "SENSITIVE" if row["sensitive"] else ""
+            return self.tr("SENSITIVE") if row["sensitive"] else ""
         return super().cell(row, key)
 
 
 class EarlierCallsModel(RowsModel):
     """Earlier calls and open callbacks about a verified caller."""
 
-    columns = (("when", "When"), ("what", "What"), ("outcome", "Outcome"))
+    columns = (("when", QT_TRANSLATE_NOOP("EarlierCallsModel", "When")),
+               ("what", QT_TRANSLATE_NOOP("EarlierCallsModel", "What")),
+               ("outcome", QT_TRANSLATE_NOOP("EarlierCallsModel", "Outcome")))

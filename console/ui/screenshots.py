@@ -13,6 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from console.paths import resource_path
+
 
 def settle(ms: int = 300):
     loop = QEventLoop()
@@ -41,7 +43,7 @@ def main(out: str, register: str | None = None) -> int:
 
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
-    register = register or str(Path(__file__).resolve().parents[2] / "tests" / "data" / "register-sample")
+    register = register or str(resource_path("sample-register"))
     db = Path(tempfile.mkdtemp(prefix="helpline-shots-")) / "cache.db"
     cache = Cache.open(db, operator="setup")
     cache.import_register(register)

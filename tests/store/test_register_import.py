@@ -295,3 +295,22 @@ print(sorted(seen))
                (manifest["register_version"], manifest["counts"]["persons"], manifest["counts"]["documents"])}
     assert set(seen) <= allowed and ("sample-2026-01-05.1", 8, 7) in seen
     writer.close()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in for the bundle is a shell script")
+def test_in_a_bundle_the_worker_is_the_console_itself(cache, sample_register, tmp_path, monkeypatch):
+    """A PyInstaller bundle has no interpreter to run `-c` with: the importer
+    starts the bundle's own program, whose entry point runs the worker."""
+    from pathlib import Path
+
+    from console.store.register_import import WORKER_ARGUMENT, _worker_command
+
+    bundle = tmp_path / "helpline-console"  # what sys.executable is in a bundle: the console itself
+    bundle.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m console "$@"\n')
+    bundle.chmod(0o755)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(bundle))
+    monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
+    assert _worker_command() == [str(bundle), WORKER_ARGUMENT]
+    result = cache.import_register(sample_register)
+    assert (result.persons, result.documents, result.practices) == (8, 7, 3)

@@ -39,7 +39,7 @@ def accounts(tmp_path_factory, module_keystore):
     """One cache for the module, as argon2 is slow on purpose."""
     from pathlib import Path
 
-    sample = Path(__file__).resolve().parents[1] / "data" / "register-sample"
+    sample = Path(__file__).resolve().parents[2] / "resources" / "sample-register"
     path = tmp_path_factory.mktemp("roles") / "c.db"
     cache = Cache.open(path)
     cache.import_register(sample)  # setup mode: no accounts yet

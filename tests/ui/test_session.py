@@ -2,7 +2,7 @@
 
 import pytest
 
-from console.core.session import Session, idle_lock_minutes
+from console.core.session import Session
 
 PASSWORD = "correct horse battery"
 
@@ -39,11 +39,6 @@ def test_session_rules_on_a_fake_clock():
     assert session.locked == "session_age"
     session.unlocked()
     assert session.check() is None
-
-
-@pytest.mark.parametrize("setting, minutes", [(None, 10), ("5", 5), ("0", 1), ("-3", 1), ("999", 60), ("off", 10)])
-def test_idle_lock_is_never_off(setting, minutes):
-    assert idle_lock_minutes(setting) == minutes
 
 
 @pytest.fixture
