@@ -122,9 +122,12 @@ def build_parser() -> argparse.ArgumentParser:
     from console.cli_sync import add_sync_commands
 
     add_sync_commands(command)
-    from console.hub.cli import add_hub_commands
-
-    add_hub_commands(sub)
+    try:
+        from console.hub.cli import add_hub_commands
+    except ImportError:  # the workstation bundle leaves the hub's server stack out
+        pass
+    else:
+        add_hub_commands(sub)
     return parser
 
 
@@ -461,9 +464,7 @@ def main(argv=None) -> int:
     from console.store.connection import CacheError
     from console.store.operators import AccountError
 
-    from console.hub.cli import run_hub
-
-    handlers = COMMANDS | CALL_COMMANDS | SYNC_COMMANDS | {"hub": lambda args, out: run_hub(args)}
+    handlers = COMMANDS | CALL_COMMANDS | SYNC_COMMANDS | {"hub": _run_hub}
     try:
         if args.command is None:
             if args.demo:

@@ -1,0 +1,63 @@
+"""Operator accounts on the hub, their source of truth.
+
+Accounts are made and disabled here (by the hub's command line) and reach the
+workstations through the change feed as `account` changes carrying the argon2
+verifier, so an operator can sign in on a workstation that is offline. The
+hash is made exactly as the workstation makes its own
+(console/store/operators.py: argon2-cffi's PasswordHasher with its defaults),
+and the same id and password rules apply, so an account is valid on both.
+"""
+
+from console.core.roles import ROLES
+from console.core.timeutil import now, utc_text
+from console.hub.changes import append_change
+from console.store.operators import _ID as OPERATOR_ID  # the workstation's rule, so an id made here is valid there
+from console.store.operators import MIN_PASSWORD, AccountError
+
+__all__ = ["AccountError", "add_operator", "disable_operator", "list_operators", "password_hasher"]
+
+
+def password_hasher():
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
+def _account_change(tx, operator_id: str) -> None:
+    role, password_hash, disabled = tx.one(
+        "SELECT role, password_hash, disabled FROM operators WHERE operator_id = ?", [operator_id])
+    append_change(tx, "account", operator_id, {"operator_id": operator_id, "role": role,
+                                               "password_hash": password_hash, "disabled": bool(disabled)})
+
+
+def add_operator(db, operator_id: str, role: str, password: str, *, created_by: str | None) -> dict:
+    if not OPERATOR_ID.fullmatch(operator_id or ""):
+        raise AccountError(f"{operator_id!r} is not a usable operator id: letters, digits, . _ - (up to 64).")
+    if role not in ROLES:
+        raise AccountError(f"{role!r} is not a role; choose one of {', '.join(ROLES)}.")
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD} characters.")
+    password_hash = password_hasher().hash(password)  # slow on purpose: outside the write lock
+    with db.write() as tx:
+        if tx.one("SELECT 1 FROM operators WHERE operator_id = ?", [operator_id]):
+            raise AccountError(f"There is already an operator {operator_id}.")
+        tx.execute("INSERT INTO operators (operator_id, role, password_hash, disabled, created_at, created_by) "
+                   "VALUES (?, ?, ?, 0, ?, ?)", [operator_id, role, password_hash, utc_text(now()), created_by])
+        _account_change(tx, operator_id)
+    return {"operator_id": operator_id, "role": role}
+
+
+def disable_operator(db, operator_id: str) -> int:
+    """Disable the account and end every session it has; returns the sessions ended."""
+    with db.write() as tx:
+        if tx.execute("UPDATE operators SET disabled = 1 WHERE operator_id = ?", [operator_id]).rowcount == 0:
+            raise AccountError(f"There is no operator {operator_id}.")
+        revoked = tx.execute("DELETE FROM tokens WHERE operator_id = ?", [operator_id]).rowcount
+        _account_change(tx, operator_id)
+    return revoked
+
+
+def list_operators(db) -> list[dict]:
+    with db.read() as tx:
+        rows = tx.all("SELECT operator_id, role, disabled, created_at FROM operators ORDER BY operator_id")
+    return [{"operator_id": i, "role": r, "disabled": bool(d), "created_at": c} for i, r, d, c in rows]

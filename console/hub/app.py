@@ -1,0 +1,548 @@
+"""The hub's HTTP API (console/sync/protocol.py), as a FastAPI application.
+
+`create_app` is the factory uvicorn calls in every worker process: it reads
+where the database is from the environment (`HELPLINE_HUB_DATA` or
+`HELPLINE_HUB_DATABASE_URL`, set by `helpline-console hub serve`), so any
+number of workers, on any number of machines, serve the same state.
+
+Every refusal is JSON `{"error": "one sentence"}` with a 4xx status: FastAPI's
+own validation and HTTP errors are rewritten into a sentence naming the field,
+bodies over MAX_BODY_BYTES get 413 whether or not they declare their length,
+and an unexpected failure is logged as its type and place only (never a
+request's contents) and answered with a 500 that says nothing more.
+"""
+
+import logging
+import os
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from console import __version__
+from console.core.roles import ROLES
+from console.core.timeutil import TimeFormatError, parse_instant
+from console.hub import changes, push, registers, reports, sessions
+from console.hub.storage import DatabaseUnavailable, open_database
+from console.logs import crash_summary
+from console.sync.protocol import (
+    API,
+    DEFAULT_CHANGES_LIMIT,
+    ITEM_KINDS,
+    MAX_BODY_BYTES,
+    MAX_CHANGES_LIMIT,
+    MAX_CHUNK_BYTES,
+    PROTOCOL_VERSION,
+)
+
+log = logging.getLogger("console.hub")
+
+DATA_ENV = "HELPLINE_HUB_DATA"
+DATABASE_URL_ENV = "HELPLINE_HUB_DATABASE_URL"
+LARGEST = push.LARGEST_INTEGER
+AUDIT_LIMIT, MAX_AUDIT_LIMIT = 1000, 10_000
+WORKSTATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class Refusal(Exception):
+    """A request refused with a status and one sentence."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _refusal_response(status: int, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status, headers=headers)
+
+
+# text the databases cannot hold
+
+MAX_NESTING = 16  # a push nests six levels deep at most; deeper is refused before anything recurses into it
+
+
+def _printable(text: str) -> str:
+    """Text safe to quote back in a JSON error (a lone surrogate shown as its escape)."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _unstorable(text: str) -> bool:
+    """PostgreSQL text holds no NUL character, and no database a lone surrogate
+    (a "\\ud800" escape): neither is anything a workstation sends."""
+    return "\x00" in text or _printable(text) != text
+
+
+def _refuse_unstorable(value, where: str = "", depth: int = 0) -> None:
+    """ValueError with a sentence when decoded JSON holds unstorable text or nests too deeply."""
+    name = f"The field {where}" if where else "The request body"
+    if depth > MAX_NESTING:
+        raise ValueError(f"{name} nests more than {MAX_NESTING} levels deep.")
+    if isinstance(value, str):
+        if _unstorable(value):
+            raise ValueError(f"{name} holds text that is not storable (a NUL character or a lone surrogate "
+                             "escape such as \\ud800).")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{where}.{_printable(str(key))}" if where else _printable(str(key))
+            _refuse_unstorable(key, path, depth + 1)
+            _refuse_unstorable(item, path, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _refuse_unstorable(item, f"{where}[{index}]", depth + 1)
+
+
+def _storable(value):
+    if value is not None and _unstorable(value):
+        raise ValueError("it holds a NUL character or a lone surrogate, which are not accepted")
+    return value
+
+
+QueryText = Annotated[str | None, AfterValidator(_storable)]
+
+
+class RequestBody(BaseModel):
+    """Unknown fields and loosely typed values ("5" for 5) are refused."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_unstorable_text(cls, data):
+        _refuse_unstorable(data)
+        return data
+
+
+class SignIn(RequestBody):
+    operator_id: Annotated[str, Field(min_length=1, max_length=64)]
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+    workstation: Annotated[str, Field(pattern=WORKSTATION_ID)]
+
+
+class SignedIn(BaseModel):
+    token: str
+    operator_id: str
+    role: str
+    expires_at: str
+
+
+class PushItem(RequestBody):
+    kind: Literal[ITEM_KINDS]
+    id: Annotated[str, Field(min_length=1, max_length=200)]
+    body: dict[str, Any]
+
+
+class AuditHead(RequestBody):
+    seq: Annotated[int, Field(ge=0, le=LARGEST)]
+    hash: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class PushRequest(RequestBody):
+    workstation: Annotated[str, Field(pattern=WORKSTATION_ID)]
+    items: list[PushItem]
+    audit_head: AuditHead | None = None
+
+
+class ItemResult(BaseModel):
+    kind: str
+    id: str
+    status: Literal["stored", "duplicate", "stale", "conflict"]
+    message: str | None = None
+
+
+class PushReply(BaseModel):
+    results: list[ItemResult]
+    audit_alert: str | None
+
+
+class Change(BaseModel):
+    seq: int
+    kind: str
+    id: str
+    body: dict[str, Any]
+
+
+class ChangesPage(BaseModel):
+    changes: list[Change]
+    cursor: int
+    more: bool
+
+
+class RegisterEntry(BaseModel):
+    seq: int
+    register_version: str
+    sha256: str
+    size: int
+    digest: str
+    persons: int
+    documents: int
+    imported_at: str
+
+
+class Error(BaseModel):
+    error: str
+
+
+def _errors(*codes: int) -> dict:
+    return {code: {"model": Error} for code in codes}
+
+
+# dependencies
+
+
+def database(request: Request):
+    return request.app.state.db
+
+
+Database = Annotated[Any, Depends(database)]
+
+
+bearer = HTTPBearer(auto_error=False, description="The token POST /v1/sessions returned.")
+
+
+def signed_in(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+              db: Database) -> sessions.Session:
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise Refusal(401, f"This needs a session: sign in with POST {API}/sessions and send the token as "
+                           "Authorization: Bearer <token>.", challenge)
+    found = sessions.session_for(db, credentials.credentials)
+    if isinstance(found, str):
+        raise Refusal(401, found, challenge)
+    return found
+
+
+def supervisor(session: Annotated[sessions.Session, Depends(signed_in)]) -> sessions.Session:
+    if ROLES.index(session.role) < ROLES.index("supervisor"):
+        raise Refusal(403, f"Only a supervisor or an admin may read this; {session.operator_id} is an {session.role}.")
+    return session
+
+
+Session = Annotated[sessions.Session, Depends(signed_in)]
+Supervisor = Annotated[sessions.Session, Depends(supervisor)]
+
+
+def _instant(text: str | None, name: str):
+    if text is None:
+        return None
+    try:
+        moment = parse_instant(text, name)
+        moment.astimezone()  # an offset that pushes it past the calendar's ends fails here, not in a query
+        return moment
+    except TimeFormatError as exc:
+        raise Refusal(400, f"{exc}.") from None
+    except OverflowError:
+        raise Refusal(400, f"{name} {text!r} is outside the calendar.") from None
+
+
+# routes
+
+router = APIRouter(prefix=API)
+
+
+@router.get("/health", summary="Whether the hub and its database answer (no token needed).")
+def health(db: Database) -> dict:
+    with db.read() as tx:
+        tx.value("SELECT 1")
+    return {"ok": True, "version": __version__, "protocol": PROTOCOL_VERSION}
+
+
+@router.post("/sessions", summary="Sign in: a token for this operator on this workstation.",
+             responses=_errors(400, 401, 403, 429))
+def sign_in(request: Request, form: SignIn, db: Database) -> SignedIn:
+    address = request.client.host if request.client else "unknown"
+    try:
+        signed = sessions.sign_in(db, form.operator_id, form.password, form.workstation, address)
+    except sessions.SignInRefused as refused:
+        # a refused id is not logged unless the account is certain: people type passwords into id fields
+        who = f" for {form.operator_id}" if refused.status == 403 else ""
+        log.info("sign-in refused (%s)%s on %s", refused.status, who, form.workstation)
+        headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+        raise Refusal(refused.status, str(refused), headers) from None
+    log.info("signed in: %s (%s) on %s", signed["operator_id"], signed["role"], form.workstation)
+    return SignedIn(**signed)
+
+
+@router.delete("/sessions", status_code=204, summary="Sign out: end this token's session.",
+               responses=_errors(401))
+def sign_out(session: Session, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+             db: Database) -> Response:
+    sessions.end_session(db, credentials.credentials)
+    log.info("signed out: %s on %s", session.operator_id, session.workstation)
+    return Response(status_code=204)
+
+
+@router.post("/push", summary="Store a workstation's calls, callbacks, attempts, unlocks and audit entries.",
+             responses=_errors(400, 401, 403, 413), response_model_exclude_unset=True)
+def push_items(form: PushRequest, session: Session, db: Database) -> PushReply:
+    try:
+        reply = push.push(db, session, form.workstation, [item.model_dump() for item in form.items],
+                          form.audit_head.model_dump() if form.audit_head else None)
+    except push.PushRefused as refused:
+        raise Refusal(refused.status, str(refused)) from None
+    return PushReply(**reply)
+
+
+@router.get("/changes", summary="The change feed after a cursor.", responses=_errors(400, 401))
+def list_changes(session: Session, db: Database,
+                 after: Annotated[int, Query(ge=0, le=LARGEST)] = 0,
+                 limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_LIMIT)] = DEFAULT_CHANGES_LIMIT) -> ChangesPage:
+    return ChangesPage(**changes.changes_after(db, after, limit))
+
+
+@router.get("/register", summary="The register in service.", responses=_errors(401, 404))
+def register_in_service(session: Session, db: Database) -> RegisterEntry:
+    entry = registers.latest_register(db)
+    if entry is None:
+        raise Refusal(404, "No register has been imported on this hub yet; an administrator imports one with "
+                           "helpline-console hub import-register.")
+    return RegisterEntry(**entry)
+
+
+@router.get("/register/{seq}/snapshot", summary="A slice of a register's snapshot (a .zip).",
+            response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}, **_errors(400, 401, 404, 416)})
+def register_snapshot(seq: Annotated[int, Path(ge=1, le=LARGEST)], session: Session, db: Database,
+                      offset: Annotated[int, Query(ge=0, le=LARGEST)] = 0,
+                      length: Annotated[int, Query(ge=1, le=MAX_CHUNK_BYTES)] = MAX_CHUNK_BYTES) -> Response:
+    entry = registers.register_entry(db, seq)
+    if entry is None:
+        raise Refusal(404, f"There is no register {seq} on this hub; GET {API}/register names the one in service.")
+    if offset >= entry["size"]:
+        raise Refusal(416, f"offset {offset} is at or past the end of register {seq}'s snapshot, which has "
+                           f"{entry['size']} bytes.", {"Content-Range": f"bytes */{entry['size']}"})
+    data = db.snapshot_slice(seq, offset, length)
+    return Response(data, media_type="application/octet-stream")
+
+
+@router.get("/stats", summary="cli.md's stats over every workstation's calls (supervisors).",
+            responses=_errors(400, 401, 403))
+def stats(session: Supervisor, db: Database, since: QueryText = None, until: QueryText = None) -> dict:
+    return reports.call_stats(db, _instant(since, "since"), _instant(until, "until"))
+
+
+@router.get("/audit", summary="Audit entries of every workstation, oldest first (supervisors).",
+            responses=_errors(400, 401, 403))
+def audit(session: Supervisor, db: Database, operator: QueryText = None, person: QueryText = None,
+          kind: QueryText = None, workstation: QueryText = None, since: QueryText = None,
+          until: QueryText = None, limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_LIMIT)] = AUDIT_LIMIT) -> dict:
+    return {"entries": reports.audit_entries(
+        db, operator=operator, person_id=person, kind=kind, workstation=workstation,
+        since=_instant(since, "since"), until=_instant(until, "until"), limit=limit)}
+
+
+@router.get("/audit/chains", summary="Per workstation: the audit chain's head on the hub, and alerts (supervisors).",
+            responses=_errors(401, 403))
+def audit_chains(session: Supervisor, db: Database) -> dict:
+    return {"chains": reports.audit_chains(db)}
+
+
+@router.get("/callbacks", summary="Callbacks from every workstation (supervisors).", responses=_errors(400, 401, 403))
+def callbacks(session: Supervisor, db: Database,
+              which: Literal[reports.CALLBACK_LISTS] = "open") -> dict:
+    return {"callbacks": reports.list_callbacks(db, which)}
+
+
+@router.get("/locked", summary="Persons locked now, with their failed attempts (supervisors).",
+            responses=_errors(401, 403))
+def locked(session: Supervisor, db: Database) -> dict:
+    return {"locked": reports.locked_persons(db)}
+
+
+# errors as sentences
+
+
+def _field_name(loc) -> str:
+    parts = list(loc)
+    source = parts.pop(0) if parts and parts[0] in ("body", "query", "path", "header", "cookie") else "body"
+    name = ""
+    for part in parts:
+        part = part if isinstance(part, int) else _printable(str(part))
+        name += f"[{part}]" if isinstance(part, int) else (f".{part}" if name else part)
+    if not name:
+        return "The request body"
+    return {"query": f"The query parameter {name}", "path": f"The path parameter {name}",
+            "header": f"The header {name}"}.get(source, f"The field {name}")
+
+
+def validation_sentence(errors: list[dict]) -> str:
+    """One sentence for FastAPI's validation errors, naming the field of the first."""
+    error = errors[0]
+    kind, loc, message = error.get("type", ""), error.get("loc", ()), error.get("msg", "is invalid")
+    field = _field_name(loc)
+    if kind == "json_invalid":
+        sentence = f"The request body is not valid JSON ({error.get('ctx', {}).get('error', 'cannot be parsed')})."
+    elif kind == "missing":
+        sentence = "The request needs a JSON body." if field == "The request body" else f"{field} is missing."
+    elif kind == "extra_forbidden":
+        sentence = f"{field} is not part of this request; remove it."
+    elif field == "The request body" and kind in ("model_type", "model_attributes_type", "dict_type"):
+        sentence = "The request body must be a JSON object (sent as Content-Type: application/json)."
+    elif kind == "value_error":
+        sentence = message.removeprefix("Value error, ")
+        if field != "The request body" and not sentence.startswith(field):
+            sentence = f"{field}: {sentence}"
+    else:
+        sentence = f"{field}: {message[:1].lower()}{message[1:]}"
+    sentence = sentence.removesuffix(".")
+    if len(errors) > 1:
+        sentence += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in this request)"
+    return f"{sentence}."
+
+
+async def _on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    return _refusal_response(400, validation_sentence(list(exc.errors())))
+
+
+async def _on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 404:
+        message = f"There is no {request.url.path} on this hub; the API is under {API}/ (see /openapi.json)."
+    elif exc.status_code == 405:
+        message = f"{request.method} is not allowed on {request.url.path}."
+    elif exc.status_code == 400:
+        message = "The request body could not be read as JSON."
+    else:
+        message = str(exc.detail)
+    message = message if message.endswith(".") else f"{message}."
+    return _refusal_response(exc.status_code, message, getattr(exc, "headers", None))
+
+
+async def _on_refusal(request: Request, exc: Refusal) -> JSONResponse:
+    return _refusal_response(exc.status, exc.message, exc.headers)
+
+
+async def _on_database_unavailable(request: Request, exc: DatabaseUnavailable) -> JSONResponse:
+    log.warning("database unavailable: %s", exc)
+    return _refusal_response(503, str(exc), {"Retry-After": "5"})
+
+
+class LimitBody:
+    """413 for a body over MAX_BODY_BYTES: declared by Content-Length, or
+    counted as it arrives when it is sent without one (chunked). The body is
+    buffered (the routes read all of it anyway) and replayed to the app."""
+
+    def __init__(self, app, limit: int = MAX_BODY_BYTES):
+        self.app = app
+        self.limit = limit
+
+    def _too_large(self) -> JSONResponse:
+        return _refusal_response(413, f"The request body is larger than the hub accepts ({self.limit:,} bytes); "
+                                      "send fewer items at a time.")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                return await _refusal_response(400, "The Content-Length header is not a number of bytes.")(
+                    scope, receive, send)
+            if int(declared) > self.limit:
+                return await self._too_large()(scope, receive, send)
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                return await self._too_large()(scope, receive, send)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": b"".join(chunks), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class ContainFailures:
+    """An unexpected exception becomes a bare 500, logged as type and place
+    only: its message could quote a request's contents."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        started = False
+
+        async def tracking(message):
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            log.error("request %s %s failed: %s", scope.get("method"), scope.get("path"), crash_summary(exc))
+            if not started:
+                await _refusal_response(500, "The hub failed while handling this request; the failure is in its "
+                                             "log. Try again, and tell the hub's administrator if it goes on.")(
+                    scope, receive, send)
+
+
+def _openapi_with_400s(app: FastAPI, generate) -> dict:
+    """FastAPI's document, without the 422 responses it adds for validation
+    errors: this hub answers those 400, with the Error body."""
+    if app.openapi_schema is None:
+        document = generate()
+        for operations in document["paths"].values():
+            for operation in operations.values():
+                operation["responses"].pop("422", None)
+        for name in ("HTTPValidationError", "ValidationError"):
+            document.get("components", {}).get("schemas", {}).pop(name, None)
+    return app.openapi_schema
+
+
+def make_app(db, lifespan=None) -> FastAPI:
+    """The API over an open hub database (console.hub.storage)."""
+    app = FastAPI(
+        title="Helpline Console hub", version=__version__, lifespan=lifespan,
+        description="The central service Helpline Console workstations sync with. The contract, in words, is "
+                    "console/sync/protocol.py; every error is {\"error\": \"a sentence\"}.",
+        docs_url=None, redoc_url=None,
+    )
+    app.state.db = db
+    app.include_router(router)
+    generate = app.openapi
+    app.openapi = lambda: _openapi_with_400s(app, generate)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Refusal, _on_refusal)
+    app.add_exception_handler(DatabaseUnavailable, _on_database_unavailable)
+    app.add_middleware(LimitBody)
+    app.add_middleware(ContainFailures)  # added last: outermost
+    return app
+
+
+def create_app() -> FastAPI:
+    """The factory `hub serve` hands uvicorn: the database comes from the environment."""
+    url, data = os.environ.get(DATABASE_URL_ENV), os.environ.get(DATA_ENV)
+    if not (url or data):
+        raise RuntimeError(f"Set {DATA_ENV} (a folder) or {DATABASE_URL_ENV} (postgresql://…) to say where the "
+                           "hub's database is; `helpline-console hub serve` does this for you.")
+    db = open_database(database_url=url) if url else open_database(data=data)
+    log.info("hub serving %s", db.describe())
+
+    @asynccontextmanager
+    async def lifespan(app):
+        yield
+        db.close()
+
+    return make_app(db, lifespan)

@@ -1,0 +1,382 @@
+"""What a workstation pushes: calls, callbacks, attempts, unlocks, audit entries.
+
+Each item is checked first (its shape, and that it belongs to the pushing
+workstation), all of them before anything is written: a bad item refuses the
+whole request with a sentence naming it, and nothing is stored. Then one
+write transaction stores the batch, giving every item a status
+(console/sync/protocol.py): "stored", "duplicate" (already here, same body,
+compared as protocol.canonical text), "stale" (an older callback revision) or
+"conflict" (the same id with another body: the hub's copy is kept, never
+overwritten).
+
+Audit entries are chained per workstation. The hub recomputes each entry's
+hash with the workstation's own function and checks it links to the last
+entry it holds of that workstation, so an entry altered, removed or inserted
+on the workstation after it reached the hub is found here, and the
+workstation's reported head shows when its chain was cut short.
+"""
+
+import hashlib
+import json
+import logging
+from collections import Counter
+from dataclasses import dataclass
+
+from console.core.calls import CallRecordInvalid, handle_seconds, validate_call_record
+from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
+from console.hub.changes import append_change
+from console.store.audit import GENESIS, _entry_hash
+from console.sync.protocol import MAX_PUSH_ITEMS, callback_item_id, canonical
+
+log = logging.getLogger("console.hub.push")
+
+LARGEST_INTEGER = 2**62  # seqs and revisions beyond this are mistakes (and would not fit BIGINT arithmetic)
+
+
+class PushRefused(Exception):
+    """The whole push is refused (nothing stored); status 400, 403 or 413."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass
+class Item:
+    index: int
+    kind: str
+    id: str
+    body: dict
+    text: str  # protocol.canonical(body): what duplicates and conflicts are judged by
+    pusher: str  # the workstation of the session that pushed it
+    record: dict | None = None  # a call: its validated record
+    at_utc: str | None = None  # an attempt, unlock or audit entry: its time as sortable UTC text
+    due_utc: str | None = None  # a callback: when it is due, as sortable UTC text
+
+    @property
+    def where(self) -> str:
+        return f"items[{self.index}] ({self.kind} {self.id})"
+
+
+# checking items
+
+
+def _bad(item: Item, problem: str) -> PushRefused:
+    return PushRefused(400, f"In {item.where}: {problem}")
+
+
+def _keys(item: Item, required: tuple, optional: tuple = ()) -> None:
+    missing = [k for k in required if k not in item.body]
+    if missing:
+        raise _bad(item, f"the body lacks {', '.join(missing)}.")
+    unknown = sorted(set(item.body) - set(required) - set(optional))
+    if unknown:
+        raise _bad(item, f"the body has unknown keys {', '.join(unknown)}; "
+                         f"a {item.kind} has {', '.join(required + optional)}.")
+
+
+def _text(item: Item, key: str, *, nullable: bool = False) -> None:
+    value = item.body.get(key)
+    if value is None and nullable:
+        return
+    if not isinstance(value, str) or not value:
+        raise _bad(item, f"{key} must be {'text or null' if nullable else 'non-empty text'}.")
+
+
+def _instant(item: Item, key: str, *, nullable: bool = False) -> str | None:
+    """The value as sortable UTC text (how range queries compare it)."""
+    value = item.body.get(key)
+    if value is None and nullable:
+        return None
+    try:
+        return utc_text(parse_instant(value, key))
+    except TimeFormatError as exc:
+        raise _bad(item, f"{exc}.") from None
+    except OverflowError:
+        raise _bad(item, f"{key} {value!r} is outside the calendar.") from None
+
+
+def _integer(item: Item, key: str, least: int) -> int:
+    value = item.body.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or not least <= value <= LARGEST_INTEGER:
+        raise _bad(item, f"{key} must be a whole number from {least}.")
+    return value
+
+
+def _check_call(item: Item) -> None:
+    record = {k: v for k, v in item.body.items() if k not in ("register_version", "workstation")}
+    if record.get("call_id") != item.id:
+        raise _bad(item, "the body's call_id must equal the item's id.")
+    _text(item, "register_version", nullable=True)
+    try:
+        item.record = validate_call_record(record)
+    except CallRecordInvalid as exc:
+        raise _bad(item, " ".join(exc.problems)) from None
+
+
+CALLBACK_REQUIRED = ("callback_id", "revision", "booked_at", "due_at", "workstation", "person_ids", "reason", "status")
+CALLBACK_OPTIONAL = ("booked_by", "assigned_to", "call_id", "completed_at", "completed_by", "outcome", "notes")
+
+
+def _check_callback(item: Item) -> None:
+    _keys(item, CALLBACK_REQUIRED, CALLBACK_OPTIONAL)
+    for key in ("callback_id", "workstation", "reason"):
+        _text(item, key)
+    revision = _integer(item, "revision", 1)
+    if item.id != callback_item_id(item.body["callback_id"], revision):
+        raise _bad(item, f"the id of a callback item is <callback_id>@<revision>, here "
+                         f"{callback_item_id(item.body['callback_id'], revision)!r}.")
+    if item.body["status"] not in ("open", "closed"):
+        raise _bad(item, "status must be open or closed.")
+    persons = item.body["person_ids"]
+    if not isinstance(persons, list) or not all(isinstance(p, str) and p for p in persons):
+        raise _bad(item, "person_ids must be a list of person ids.")
+    for key in CALLBACK_OPTIONAL:
+        _text(item, key, nullable=True)
+    _instant(item, "booked_at")
+    _instant(item, "completed_at", nullable=True)
+    item.due_utc = _instant(item, "due_at")
+
+
+def _check_attempt(item: Item) -> None:
+    _keys(item, ("attempt_id", "person_id", "at", "operator", "workstation"))
+    if item.body["attempt_id"] != item.id:
+        raise _bad(item, "the body's attempt_id must equal the item's id.")
+    for key in ("person_id", "workstation"):
+        _text(item, key)
+    _text(item, "operator", nullable=True)
+    item.at_utc = _instant(item, "at")
+
+
+def _check_unlock(item: Item) -> None:
+    _keys(item, ("unlock_id", "person_id", "at", "operator", "workstation", "reason"))
+    if item.body["unlock_id"] != item.id:
+        raise _bad(item, "the body's unlock_id must equal the item's id.")
+    for key in ("person_id", "workstation"):
+        _text(item, key)
+    for key in ("operator", "reason"):
+        _text(item, key, nullable=True)
+    item.at_utc = _instant(item, "at")
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")  # NaN and Infinity could not be served back as JSON
+
+
+AUDIT_FIELDS = ("seq", "entry_id", "at", "operator", "workstation", "kind", "person_id", "detail", "prev_hash", "hash")
+
+
+def _check_audit(item: Item) -> None:
+    _keys(item, AUDIT_FIELDS)
+    if item.body["entry_id"] != item.id:
+        raise _bad(item, "the body's entry_id must equal the item's id.")
+    _integer(item, "seq", 1)
+    for key in ("at", "workstation", "kind", "prev_hash", "hash"):
+        _text(item, key)
+    for key in ("operator", "person_id"):
+        _text(item, key, nullable=True)
+    try:
+        detail = json.loads(item.body["detail"], parse_constant=_no_constant)
+    except (TypeError, ValueError):
+        detail = None
+    if not isinstance(detail, dict):
+        raise _bad(item, "detail must be the entry's details as the text of a JSON object.")
+    item.at_utc = _instant(item, "at")
+
+
+CHECKS = {"call": _check_call, "callback": _check_callback, "attempt": _check_attempt,
+          "unlock": _check_unlock, "audit": _check_audit}
+
+
+def check_items(raw_items: list, workstation: str) -> list[Item]:
+    if len(raw_items) > MAX_PUSH_ITEMS:
+        raise PushRefused(413, f"A push carries at most {MAX_PUSH_ITEMS} items; this one has {len(raw_items)}. "
+                               "Send them in smaller batches.")
+    items = []
+    for index, raw in enumerate(raw_items):
+        item = Item(index, raw["kind"], raw["id"], raw["body"], canonical(raw["body"]), workstation)
+        CHECKS[item.kind](item)
+        # a callback may be revised on any workstation (completed by whoever calls back),
+        # so its workstation field names where it was booked, not who pushes it
+        owner = item.body.get("workstation")
+        if item.kind != "callback" and owner is not None and owner != workstation:
+            raise PushRefused(403, f"The item {item.where} belongs to workstation {owner}, but this session is for "
+                                   f"{workstation}: a workstation pushes only its own items.")
+        items.append(item)
+    return items
+
+
+# storing items
+
+
+def _result(item: Item, status: str, message: str | None = None) -> dict:
+    result = {"kind": item.kind, "id": item.id, "status": status}
+    if message:
+        result["message"] = message
+    return result
+
+
+def _same_or_conflict(item: Item, stored_text: str) -> dict:
+    if stored_text == item.text:
+        return _result(item, "duplicate")
+    return _result(item, "conflict", f"The hub already holds {item.kind} {item.id} with different contents; "
+                                     "the hub's copy was kept.")
+
+
+def _store_call(tx, item: Item, at: str, alerts: list) -> dict:
+    found = tx.one("SELECT record FROM calls WHERE call_id = ?", [item.id])
+    if found:
+        return _same_or_conflict(item, found[0])
+    record = item.record
+    tx.execute(
+        "INSERT INTO calls (call_id, started_at, started_utc, ended_at, handle_seconds, operator, workstation, "
+        "caller_type, person_id, verification, assurance, disclosed_status, outcome, region, register_version, "
+        "saved_at, record, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [item.id, record["started_at"], utc_text(parse_instant(record["started_at"])), record["ended_at"],
+         handle_seconds(record), record["operator"], item.pusher,
+         record["caller_type"], record["person_id"], record["verification"], record["assurance"],
+         record["disclosed_status"], record["outcome"], record["region"], item.body.get("register_version"),
+         at, item.text, hashlib.sha256(item.text.encode("utf-8")).hexdigest()],
+    )
+    return _result(item, "stored")
+
+
+def _store_callback(tx, item: Item, at: str, alerts: list) -> dict:
+    body = item.body
+    found = tx.one("SELECT revision, body FROM callbacks WHERE callback_id = ?", [body["callback_id"]])
+    if found and found[0] > body["revision"]:
+        return _result(item, "stale", f"The hub holds revision {found[0]} of callback {body['callback_id']}, "
+                                      f"newer than {body['revision']}; it keeps the newer.")
+    if found and found[0] == body["revision"]:
+        return _same_or_conflict(item, found[1])
+    values = [body["revision"], body["workstation"], body["status"], item.due_utc, body.get("assigned_to"),
+              item.text, at, body["callback_id"]]
+    if found:
+        tx.execute("UPDATE callbacks SET revision = ?, workstation = ?, status = ?, due_at = ?, assigned_to = ?, "
+                   "body = ?, received_at = ? WHERE callback_id = ?", values)
+    else:
+        tx.execute("INSERT INTO callbacks (revision, workstation, status, due_at, assigned_to, body, received_at, "
+                   "callback_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", values)
+    append_change(tx, "callback", body["callback_id"], body)
+    return _result(item, "stored")
+
+
+def _store_attempt(tx, item: Item, at: str, alerts: list) -> dict:
+    found = tx.one("SELECT body FROM attempts WHERE attempt_id = ?", [item.id])
+    if found:
+        return _same_or_conflict(item, found[0])
+    body = item.body
+    # an unlock already here, made at or after this attempt, has cleared it
+    cleared_by = tx.value("SELECT unlock_id FROM unlocks WHERE person_id = ? AND at >= ? "
+                          "ORDER BY at, unlock_id LIMIT 1", [body["person_id"], item.at_utc])
+    tx.execute("INSERT INTO attempts (attempt_id, person_id, at, operator, workstation, cleared_by, body, received_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               [item.id, body["person_id"], item.at_utc, body["operator"], body["workstation"], cleared_by,
+                item.text, at])
+    append_change(tx, "attempt", item.id, body)
+    return _result(item, "stored")
+
+
+def _store_unlock(tx, item: Item, at: str, alerts: list) -> dict:
+    found = tx.one("SELECT body FROM unlocks WHERE unlock_id = ?", [item.id])
+    if found:
+        return _same_or_conflict(item, found[0])
+    body = item.body
+    tx.execute("INSERT INTO unlocks (unlock_id, person_id, at, operator, workstation, reason, body, received_at) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+               [item.id, body["person_id"], item.at_utc, body["operator"], body["workstation"], body["reason"],
+                item.text, at])
+    tx.execute("UPDATE attempts SET cleared_by = ? WHERE person_id = ? AND cleared_by IS NULL AND at <= ?",
+               [item.id, body["person_id"], item.at_utc])
+    append_change(tx, "unlock", item.id, body)
+    return _result(item, "stored")
+
+
+def audit_head(tx, workstation: str) -> tuple[int, str]:
+    row = tx.one("SELECT seq, hash FROM audit_heads WHERE workstation = ?", [workstation])
+    return (row[0], row[1]) if row else (0, GENESIS)
+
+
+def _store_audit(tx, item: Item, at: str, alerts: list) -> dict:
+    body = item.body
+    workstation, seq = body["workstation"], body["seq"]
+
+    def broken(problem: str) -> dict:
+        message = f"Audit chain of workstation {workstation}: entry {seq} {problem}."
+        alerts.append(message)
+        return _result(item, "conflict", message)
+
+    found = tx.one("SELECT body FROM audit WHERE entry_id = ?", [item.id])
+    if found:
+        if found[0] == item.text:
+            return _result(item, "duplicate")
+        return broken(f"({item.id}) reached the hub before with different contents: it was altered afterwards")
+    head_seq, head_hash = audit_head(tx, workstation)
+    if seq <= head_seq:
+        return broken(f"is already on the hub as another entry: the chain was rewritten from entry {seq} on")
+    if seq > head_seq + 1:
+        return broken(f"arrived, but the hub's copy ends at entry {head_seq}: "
+                      f"entries {head_seq + 1} to {seq - 1} are missing")
+    if body["prev_hash"] != head_hash:
+        return broken(f"does not link to entry {head_seq} as the hub holds it: the chain was altered")
+    recomputed = _entry_hash(body["prev_hash"], item.id, body["at"], body["operator"], workstation, body["kind"],
+                             body["person_id"], body["detail"])
+    if recomputed != body["hash"]:
+        return broken("does not match its own hash: it was altered after it was written")
+    tx.execute("INSERT INTO audit (workstation, seq, entry_id, at, operator, kind, person_id, detail, prev_hash, hash, "
+               "body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               [workstation, seq, item.id, item.at_utc, body["operator"], body["kind"], body["person_id"],
+                body["detail"], body["prev_hash"], body["hash"], item.text, at])
+    tx.execute("INSERT INTO audit_heads (workstation, seq, hash, updated_at) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT (workstation) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
+               "updated_at = excluded.updated_at", [workstation, seq, body["hash"], at])
+    return _result(item, "stored")
+
+
+STORES = {"call": _store_call, "callback": _store_callback, "attempt": _store_attempt,
+          "unlock": _store_unlock, "audit": _store_audit}
+
+
+def _head_alert(tx, workstation: str, reported: dict) -> str | None:
+    """Compare the workstation's own head with the hub's copy of its chain."""
+    hub_seq, hub_hash = audit_head(tx, workstation)
+    seq, digest = reported["seq"], reported["hash"]
+    if seq < hub_seq:
+        return (f"Audit chain of workstation {workstation}: it now ends at entry {seq}, but the hub holds entries "
+                f"up to {hub_seq}: entries were cut off the end, or the chain was replaced.")
+    if seq == hub_seq and digest != hub_hash:
+        return (f"Audit chain of workstation {workstation}: its entry {seq} is not the entry {seq} the hub holds: "
+                "the chain was rewritten.")
+    return None
+
+
+def record_alert(tx, workstation: str, message: str, at: str) -> None:
+    """Keep an alert for supervisors; the same alert again is kept once, with its first time."""
+    tx.execute("INSERT INTO audit_alerts (workstation, at, message) VALUES (?, ?, ?) "
+               "ON CONFLICT (workstation, message) DO NOTHING", [workstation, at, message])
+
+
+def push(db, session, workstation: str, raw_items: list, reported_head: dict | None) -> dict:
+    """Store a workstation's batch in one transaction; the reply of POST /v1/push."""
+    if workstation != session.workstation:
+        raise PushRefused(403, f"This session is for workstation {session.workstation}, not {workstation}: "
+                               "sign in on the workstation that pushes.")
+    items = check_items(raw_items, workstation)
+    alerts: list[str] = []
+    at = utc_text(now())
+    with db.write() as tx:
+        results = []
+        for item in items:
+            results.append(STORES[item.kind](tx, item, at, alerts))
+        if reported_head is not None:
+            alert = _head_alert(tx, workstation, reported_head)
+            if alert:
+                alerts.append(alert)
+        alerts = list(dict.fromkeys(alerts))
+        for message in alerts:
+            record_alert(tx, workstation, message, at)
+    counts = Counter(f"{r['kind']}:{r['status']}" for r in results)
+    log.info("push from %s by %s: %s%s", workstation, session.operator_id,
+             ", ".join(f"{n} {k}" for k, n in sorted(counts.items())) or "nothing",
+             f"; {len(alerts)} audit alert(s)" if alerts else "")
+    return {"results": results, "audit_alert": " ".join(alerts) if alerts else None}

@@ -1,0 +1,119 @@
+"""What supervisors read on the hub: statistics over every workstation's
+calls, the audit trail and its chains, callbacks, and locked persons.
+
+Statistics use cli.md's definitions through console.core.stats, the same
+code the workstation's `stats` uses: the database only counts (GROUP BY),
+and the median and p90 come from a histogram of handle times exactly as
+`statistics.median` and `statistics.quantiles(n=10, method="inclusive")`
+would give them from the raw values.
+"""
+
+import json
+from collections import Counter
+from datetime import datetime, timedelta
+
+from console.core.policy import LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW_HOURS
+from console.core.stats import stats_from_tallies
+from console.core.timeutil import now, utc_text
+
+# (tally dimension, calls column): the pairs console.core.stats.call_tallies makes
+TALLIED = (("outcome", "outcome"), ("caller_type", "caller_type"), ("verification", "verification"),
+           ("region", "region"), ("operator", "operator"), ("disclosed", "disclosed_status"))
+OVERDUE_AFTER = timedelta(minutes=30)  # as on the workstation (console/store/callbacks.py)
+CALLBACK_LISTS = ("open", "overdue", "all")
+
+
+def _window(column: str, since: datetime | None, until: datetime | None) -> tuple[str, list]:
+    clauses, params = ["1 = 1"], []
+    if since is not None:
+        clauses.append(f"{column} >= ?")
+        params.append(utc_text(since))
+    if until is not None:
+        clauses.append(f"{column} < ?")
+        params.append(utc_text(until))
+    return " AND ".join(clauses), params
+
+
+def call_stats(db, since: datetime | None = None, until: datetime | None = None) -> dict:
+    """cli.md's stats object over calls with started_at in [since, until)."""
+    where, params = _window("started_utc", since, until)
+    tally_query = " UNION ALL ".join(
+        f"SELECT '{dimension}', {column}, count(*) FROM calls WHERE {where} "
+        f"AND {column} IS NOT NULL AND {column} <> '' GROUP BY {column}"
+        for dimension, column in TALLIED
+    )
+    with db.read() as tx:
+        total = tx.value(f"SELECT count(*) FROM calls WHERE {where}", params, 0)
+        tallies = Counter({(dimension, value): n for dimension, value, n in tx.all(tally_query, params * len(TALLIED))})
+        histogram = dict(tx.all(f"SELECT handle_seconds, count(*) FROM calls WHERE {where} GROUP BY handle_seconds",
+                                params))
+    return stats_from_tallies(tallies, total, histogram)
+
+
+def audit_entries(db, *, operator=None, person_id=None, kind=None, workstation=None, since=None, until=None,
+                  limit: int = 1000) -> list[dict]:
+    """Entries of every workstation, oldest first."""
+    where, params = _window("at", since, until)
+    for column, value in (("operator", operator), ("person_id", person_id), ("kind", kind),
+                          ("workstation", workstation)):
+        if value is not None:
+            where += f" AND {column} = ?"
+            params.append(value)
+    with db.read() as tx:
+        rows = tx.all("SELECT workstation, seq, entry_id, at, operator, kind, person_id, detail, hash, body "
+                      f"FROM audit WHERE {where} ORDER BY at, workstation, seq LIMIT ?", [*params, limit])
+    return [
+        {"workstation": ws, "seq": seq, "entry_id": entry_id, "at": json.loads(body)["at"], "operator": op,
+         "kind": k, "person_id": pid, "detail": json.loads(detail), "hash": digest}
+        for ws, seq, entry_id, at, op, k, pid, detail, digest, body in rows
+    ]
+
+
+def audit_chains(db) -> list[dict]:
+    """Per workstation: the head of its chain on the hub, and the alerts raised about it."""
+    with db.read() as tx:
+        heads = {ws: (seq, digest, updated) for ws, seq, digest, updated in
+                 tx.all("SELECT workstation, seq, hash, updated_at FROM audit_heads")}
+        alerts = tx.all("SELECT workstation, at, message FROM audit_alerts ORDER BY at, alert_id")
+    chains = {ws: {"workstation": ws, "head_seq": seq, "head_hash": digest, "updated_at": updated, "alerts": []}
+              for ws, (seq, digest, updated) in heads.items()}
+    for ws, at, message in alerts:
+        chain = chains.setdefault(ws, {"workstation": ws, "head_seq": 0, "head_hash": None, "updated_at": None,
+                                       "alerts": []})
+        chain["alerts"].append({"at": at, "message": message})
+    return [chains[ws] for ws in sorted(chains)]
+
+
+def list_callbacks(db, which: str = "open", at: datetime | None = None) -> list[dict]:
+    """The newest revision of each callback, soonest due first. As on the
+    workstation, who the name match found (person_ids) is never listed."""
+    if which not in CALLBACK_LISTS:
+        raise ValueError(f"{which!r} is not one of {', '.join(CALLBACK_LISTS)}.")
+    at = at or now()
+    overdue_before = utc_text(at - OVERDUE_AFTER)
+    where, params = "1 = 1", []
+    if which in ("open", "overdue"):
+        where = "status = 'open'"
+    if which == "overdue":
+        where += " AND due_at < ?"
+        params.append(overdue_before)
+    with db.read() as tx:
+        rows = tx.all(f"SELECT body, status, due_at FROM callbacks WHERE {where} ORDER BY due_at, callback_id", params)
+    listed = []
+    for body, status, due_utc in rows:
+        callback = json.loads(body)
+        callback.pop("person_ids", None)
+        callback["overdue"] = status == "open" and due_utc < overdue_before
+        listed.append(callback)
+    return listed
+
+
+def locked_persons(db, at: datetime | None = None) -> list[dict]:
+    """Persons locked at `at` (default now) by attempts from every workstation, with their counts."""
+    at = at or now()
+    with db.read() as tx:
+        rows = tx.all(
+            "SELECT person_id, count(*), max(at) FROM attempts WHERE cleared_by IS NULL AND at >= ? AND at <= ? "
+            "GROUP BY person_id HAVING count(*) >= ? ORDER BY max(at) DESC, person_id",
+            [utc_text(at - timedelta(hours=LOCKOUT_WINDOW_HOURS)), utc_text(at), LOCKOUT_ATTEMPTS])
+    return [{"person_id": pid, "failed_attempts": n, "last_attempt": last} for pid, n, last in rows]

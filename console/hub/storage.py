@@ -1,0 +1,464 @@
+"""The hub's database: an embedded SQLite file, or PostgreSQL for bigger helplines.
+
+Both backends run the same query text, written with `?` placeholders (turned
+into psycopg's `%s` for PostgreSQL). Only the table definitions differ, by a
+handful of column types (`TYPES`). Everything the hub knows lives in the
+database, tokens and sign-in failures included, so several hub processes can
+serve one PostgreSQL database behind a load balancer.
+
+Writes are serialised on both backends. SQLite has one writer by design
+(`BEGIN IMMEDIATE` takes it up front); on PostgreSQL every write transaction
+first takes one advisory lock (`WRITE_LOCK`), held until COMMIT. That lock is
+what keeps the change feed gap-free: a transaction that draws a change's seq
+from the sequence commits before any transaction that draws a later seq can
+even start writing, so a workstation that has read up to seq N never misses a
+row committed later with a smaller seq. It also makes the "insert unless
+already there" checks of a push race-free, and leaves no lock order to
+deadlock on. Reads take no lock.
+
+The SQLite file is `DIR/hub.db`, created owner-only (0600) in a folder that is
+owner-only (0700), in WAL mode with synchronous=FULL: an acknowledged push
+survives a power cut.
+"""
+
+import logging
+import os
+import sqlite3
+import threading
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+log = logging.getLogger("console.hub.storage")
+
+DATABASE_FILE = "hub.db"
+WRITE_LOCK = 0x48_45_4C_50  # "HELP": the one advisory lock every PostgreSQL write takes
+BUSY_SECONDS = 30
+
+# The column types that differ between the backends. Every other word of the
+# table definitions is shared. Text that is compared by range or sorted (UTC
+# times) is collated byte-wise on PostgreSQL, as SQLite always does, so the
+# same comparison gives the same answer whatever the database's locale.
+TYPES = {
+    "sqlite": {
+        "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "bytes": "BLOB",
+        "real": "REAL",
+        "sorted_text": "TEXT",
+    },
+    "postgresql": {
+        "serial": "BIGSERIAL PRIMARY KEY",
+        "bytes": "BYTEA",
+        "real": "DOUBLE PRECISION",
+        "sorted_text": 'TEXT COLLATE "C"',
+    },
+}
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or is busy beyond the wait; the message
+    is a sentence for the person running the hub. Requests answer 503."""
+
+
+# schema, as named migrations: never edit one once shipped; add the next
+
+
+def m001_initial(tx, types: dict) -> None:
+    statements = [
+        """CREATE TABLE operators (
+            operator_id TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('operator', 'supervisor', 'admin')),
+            password_hash TEXT NOT NULL,
+            disabled INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            created_by TEXT
+        )""",
+        """CREATE TABLE tokens (
+            token_sha256 TEXT PRIMARY KEY,
+            operator_id TEXT NOT NULL,
+            workstation TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at {sorted_text} NOT NULL
+        )""",
+        "CREATE INDEX idx_tokens_operator ON tokens(operator_id)",
+        "CREATE INDEX idx_tokens_expires ON tokens(expires_at)",
+        """CREATE TABLE sign_in_failures (
+            failure_id {serial},
+            address TEXT NOT NULL,
+            operator_id TEXT NOT NULL,
+            at {real} NOT NULL
+        )""",
+        "CREATE INDEX idx_sign_in_failures_pair ON sign_in_failures(address, operator_id, at)",
+        "CREATE INDEX idx_sign_in_failures_at ON sign_in_failures(at)",
+        # the workstation cache's calls table (console/store/schema.py m003), plus the body's digest
+        """CREATE TABLE calls (
+            call_id TEXT PRIMARY KEY,
+            started_at TEXT NOT NULL,
+            started_utc {sorted_text} NOT NULL,
+            ended_at TEXT NOT NULL,
+            handle_seconds {real} NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            caller_type TEXT NOT NULL,
+            person_id TEXT,
+            verification TEXT NOT NULL,
+            assurance TEXT,
+            disclosed_status TEXT,
+            outcome TEXT NOT NULL,
+            region TEXT,
+            register_version TEXT,
+            saved_at TEXT NOT NULL,
+            record TEXT NOT NULL,
+            body_sha256 TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_calls_started ON calls(started_utc)",
+        "CREATE INDEX idx_calls_person ON calls(person_id)",
+        # the newest revision of each callback; its columns are copied out of the body for listing
+        """CREATE TABLE callbacks (
+            callback_id TEXT PRIMARY KEY,
+            revision BIGINT NOT NULL,
+            workstation TEXT NOT NULL,
+            status TEXT NOT NULL,
+            due_at {sorted_text} NOT NULL,
+            assigned_to TEXT,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_callbacks_due ON callbacks(status, due_at)",
+        """CREATE TABLE attempts (
+            attempt_id TEXT PRIMARY KEY,
+            person_id TEXT NOT NULL,
+            at {sorted_text} NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            cleared_by TEXT,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_attempts_person ON attempts(person_id, at)",
+        "CREATE INDEX idx_attempts_at ON attempts(at)",
+        """CREATE TABLE unlocks (
+            unlock_id TEXT PRIMARY KEY,
+            person_id TEXT NOT NULL,
+            at {sorted_text} NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            reason TEXT,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_unlocks_person ON unlocks(person_id, at)",
+        """CREATE TABLE audit (
+            workstation TEXT NOT NULL,
+            seq BIGINT NOT NULL,
+            entry_id TEXT NOT NULL UNIQUE,
+            at {sorted_text} NOT NULL,
+            operator TEXT,
+            kind TEXT NOT NULL,
+            person_id TEXT,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            PRIMARY KEY (workstation, seq)
+        )""",
+        "CREATE INDEX idx_audit_at ON audit(at)",
+        "CREATE INDEX idx_audit_person ON audit(person_id)",
+        "CREATE INDEX idx_audit_operator ON audit(operator)",
+        """CREATE TABLE audit_heads (
+            workstation TEXT PRIMARY KEY,
+            seq BIGINT NOT NULL,
+            hash TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE audit_alerts (
+            alert_id {serial},
+            workstation TEXT NOT NULL,
+            at {sorted_text} NOT NULL,
+            message TEXT NOT NULL,
+            UNIQUE (workstation, message)
+        )""",
+        """CREATE TABLE content (
+            version {serial},
+            sha256 TEXT NOT NULL,
+            body TEXT NOT NULL,
+            published_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE registers (
+            seq {serial},
+            register_version TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size BIGINT NOT NULL,
+            digest TEXT NOT NULL,
+            persons BIGINT NOT NULL,
+            documents BIGINT NOT NULL,
+            imported_at TEXT NOT NULL,
+            snapshot {bytes} NOT NULL
+        )""",
+        """CREATE TABLE changes (
+            seq {serial},
+            kind TEXT NOT NULL,
+            entity_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+    ]
+    for statement in statements:
+        tx.execute(statement.format(**types))
+    if tx.backend == "postgresql":
+        # a zip does not compress: keep it out of line and uncompressed, so a
+        # chunk is read with substr() without detoasting the whole snapshot
+        tx.execute("ALTER TABLE registers ALTER COLUMN snapshot SET STORAGE EXTERNAL")
+
+
+MIGRATIONS = (m001_initial,)
+
+
+def _migrate(tx) -> None:
+    tx.execute("CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    row = tx.one("SELECT value FROM hub_meta WHERE key = 'schema_version'")
+    version = int(row[0]) if row else 0
+    if version > len(MIGRATIONS):
+        raise DatabaseUnavailable(
+            f"The hub database is at schema version {version}, newer than this hub understands "
+            f"({len(MIGRATIONS)}): run the newer hub, or point this one at another database.")
+    for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+        migration(tx, TYPES[tx.backend])
+        log.info("hub database migrated: %s", migration.__name__)
+        tx.execute("INSERT INTO hub_meta (key, value) VALUES ('schema_version', ?) "
+                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(number)])
+
+
+# transactions
+
+
+@lru_cache(maxsize=512)
+def _psycopg_sql(sql: str) -> str:
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class Transaction:
+    """One open transaction. SQL is written with `?` placeholders for either backend."""
+
+    def __init__(self, conn, backend: str):
+        self.conn = conn
+        self.backend = backend
+
+    def execute(self, sql: str, params=()):
+        if self.backend == "postgresql":
+            return self.conn.execute(_psycopg_sql(sql), list(params))
+        return self.conn.execute(sql, list(params))
+
+    def one(self, sql: str, params=()):
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params=()) -> list:
+        return self.execute(sql, params).fetchall()
+
+    def value(self, sql: str, params=(), default=None):
+        row = self.one(sql, params)
+        return default if row is None or row[0] is None else row[0]
+
+
+class SQLiteDatabase:
+    """The embedded hub database: `DIR/hub.db`, one connection per thread."""
+
+    backend = "sqlite"
+
+    def __init__(self, folder):
+        self.folder = Path(folder)
+        self.path = self.folder / DATABASE_FILE
+        self._local = threading.local()
+        self._opened: list[sqlite3.Connection] = []
+        self._opened_lock = threading.Lock()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
+            os.close(fd)
+        except OSError as exc:
+            raise DatabaseUnavailable(f"The hub's data folder {self.folder} cannot be used ({exc.strerror}).") from None
+        conn = self._connection()
+        try:
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                raise DatabaseUnavailable(f"{self.path} cannot be put in WAL mode; is the folder on a network share?")
+        except sqlite3.DatabaseError as exc:
+            raise DatabaseUnavailable(f"{self.path} is not a hub database, or is damaged ({exc}).") from None
+        with self.write() as tx:
+            _migrate(tx)
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_SECONDS, check_same_thread=False)
+            # every acknowledged write must survive power loss, not only a crash
+            conn.execute("PRAGMA synchronous = FULL")
+            self._local.conn = conn
+            with self._opened_lock:
+                self._opened.append(conn)
+        return conn
+
+    @contextmanager
+    def _transaction(self, begin: str):
+        conn = self._connection()
+        try:
+            conn.execute(begin)
+        except sqlite3.OperationalError as exc:  # busy beyond the timeout
+            raise DatabaseUnavailable(f"The hub database is busy ({exc}); try again shortly.") from None
+        try:
+            yield Transaction(conn, self.backend)
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            # a failed COMMIT (disk full, I/O error) leaves the transaction open
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def write(self):
+        """BEGIN IMMEDIATE … COMMIT: the writer lock up front, saved when COMMIT returns."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def read(self):
+        """A read transaction: every query in it sees the same committed state."""
+        return self._transaction("BEGIN")
+
+    def snapshot_slice(self, seq: int, offset: int, length: int) -> bytes:
+        """Bytes of a register snapshot, read incrementally: a chunk request
+        does not load the whole (possibly hundreds of megabytes) blob."""
+        conn = self._connection()
+        with conn.blobopen("registers", "snapshot", seq, readonly=True) as blob:
+            blob.seek(offset)
+            return blob.read(length)
+
+    def close(self) -> None:
+        with self._opened_lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        self._local = threading.local()
+
+
+class PostgresDatabase:
+    """PostgreSQL through psycopg 3: each transaction on a connection of its own.
+
+    A few idle connections are kept for the next transactions (connecting
+    costs a PostgreSQL process start, several milliseconds); each is checked
+    with one round trip before it is used again, so a connection the server
+    dropped while idle (a restart, a failover) is replaced instead of failing
+    a request. Nothing else is kept between transactions.
+    """
+
+    backend = "postgresql"
+    IDLE_CONNECTIONS = 4
+
+    def __init__(self, url: str):
+        import psycopg
+
+        self._psycopg = psycopg
+        self.url = url
+        self._idle: list = []
+        self._idle_lock = threading.Lock()
+        with self.write() as tx:
+            _migrate(tx)
+
+    def describe(self) -> str:
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            info = conninfo_to_dict(self.url)
+        except self._psycopg.Error:
+            return "PostgreSQL"
+        return f"PostgreSQL database {info.get('dbname', '?')} on {info.get('host', 'localhost')}"
+
+    def _connect(self):
+        try:
+            return self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except self._psycopg.Error as exc:
+            # the message names host and database, never the password
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DatabaseUnavailable(f"The hub database cannot be reached ({first_line}).") from None
+
+    def _checkout(self):
+        while True:
+            with self._idle_lock:
+                conn = self._idle.pop() if self._idle else None
+            if conn is None:
+                return self._connect()
+            try:
+                conn.execute("SELECT 1")
+                return conn
+            except self._psycopg.Error:
+                conn.close()
+
+    def _checkin(self, conn) -> None:
+        idle = (not conn.closed and not conn.broken
+                and conn.info.transaction_status == self._psycopg.pq.TransactionStatus.IDLE)
+        if idle:
+            conn.read_only = None
+            conn.isolation_level = None
+            with self._idle_lock:
+                if len(self._idle) < self.IDLE_CONNECTIONS:
+                    self._idle.append(conn)
+                    return
+        conn.close()
+
+    @contextmanager
+    def _transaction(self, *, writing: bool):
+        conn = self._checkout()
+        try:
+            try:
+                if not writing:
+                    conn.read_only = True
+                    conn.isolation_level = self._psycopg.IsolationLevel.REPEATABLE_READ
+                with conn.transaction():
+                    tx = Transaction(conn, self.backend)
+                    if writing:
+                        tx.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
+                    yield tx
+            except self._psycopg.OperationalError as exc:
+                raise DatabaseUnavailable(f"The hub database failed during a request ({type(exc).__name__}); "
+                                          "try again shortly.") from None
+        finally:
+            self._checkin(conn)
+
+    def write(self):
+        """A write transaction, serialised with every other by WRITE_LOCK (see the module's docstring)."""
+        return self._transaction(writing=True)
+
+    def read(self):
+        """A read-only transaction on one snapshot of the database."""
+        return self._transaction(writing=False)
+
+    def snapshot_slice(self, seq: int, offset: int, length: int) -> bytes:
+        with self.read() as tx:
+            row = tx.one("SELECT substr(snapshot, CAST(? AS INTEGER), CAST(? AS INTEGER)) FROM registers WHERE seq = ?",
+                         [offset + 1, length, seq])
+        return bytes(row[0]) if row else b""
+
+    def close(self) -> None:
+        with self._idle_lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
+
+
+def open_database(*, data: str | os.PathLike | None = None, database_url: str | None = None):
+    """The hub database named by exactly one of `data` (a folder for the
+    embedded SQLite file) or `database_url` (PostgreSQL), its schema brought
+    up to date."""
+    if bool(data) == bool(database_url):
+        raise ValueError("give exactly one of data and database_url")
+    if database_url:
+        if not database_url.startswith(("postgresql://", "postgres://")):
+            raise DatabaseUnavailable("The database URL must start with postgresql:// "
+                                      "(for example postgresql://hub@db.example/helpline).")
+        return PostgresDatabase(database_url)
+    return SQLiteDatabase(data)

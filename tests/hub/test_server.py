@@ -1,0 +1,121 @@
+"""The hub as it runs: `python -m console.hub serve` in its own process, and
+its command line, on both backends."""
+
+import socket
+
+import httpx
+import pytest
+
+from console.sync.protocol import MAX_BODY_BYTES, SIGN_IN_FAILURES
+
+from tests.hub.bodies import attempt_item, call_item
+from tests.hub.conftest import PASSWORD, WORKSTATION, HubProcess, location_args, run_hub_cli
+
+
+def add_operator_by_cli(location: dict, operator_id: str, role: str) -> None:
+    done = run_hub_cli("operators", "add", operator_id, "--role", role, *location_args(location),
+                       env={"HELPLINE_CONSOLE_PASSWORD": PASSWORD})
+    assert done.returncode == 0, done.stderr
+    assert f"Added {operator_id} as {role}." in done.stdout
+
+
+def sign_in(url: str, operator_id: str, password: str = PASSWORD, workstation: str = WORKSTATION) -> httpx.Response:
+    return httpx.post(f"{url}/v1/sessions", json={"operator_id": operator_id, "password": password,
+                                                  "workstation": workstation}, timeout=10)
+
+
+def test_a_workstation_session_against_a_running_hub(hub_process, database_location):
+    add_operator_by_cli(database_location, "op-1", "operator")
+    url = hub_process.url
+    assert httpx.get(f"{url}/v1/health").json()["ok"] is True
+    assert httpx.get(f"{url}/openapi.json").json()["info"]["title"] == "Helpline Console hub"
+    reply = sign_in(url, "op-1")
+    assert reply.status_code == 200, reply.text
+    headers = {"Authorization": f"Bearer {reply.json()['token']}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+        pushed = client.post("/v1/push", json={"workstation": WORKSTATION, "audit_head": None,
+                                               "items": [call_item("c-1"), attempt_item("a-1")]})
+        assert [r["status"] for r in pushed.json()["results"]] == ["stored", "stored"]
+        feed = client.get("/v1/changes").json()
+        assert [c["kind"] for c in feed["changes"]] == ["account", "attempt"]
+
+        def chunks():  # no Content-Length: counted as it arrives
+            for _ in range(MAX_BODY_BYTES // 65536 + 2):
+                yield b" " * 65536
+
+        for content in (chunks(), b" " * (MAX_BODY_BYTES + 1)):  # without and with a Content-Length
+            too_big = client.post("/v1/push", content=content, headers={"Content-Type": "application/json"})
+            assert too_big.status_code == 413
+            assert "larger than the hub accepts" in too_big.json()["error"]
+        assert client.get("/v1/stats").status_code == 403
+        assert client.delete("/v1/sessions").status_code == 204
+        assert client.get("/v1/changes").status_code == 401
+    log = hub_process.output()
+    assert "signed in: op-1 (operator)" in log
+    assert "push from ws-north-1 by op-1: 1 attempt:stored, 1 call:stored" in log
+    assert PASSWORD not in log and "Northland" not in log  # ids and counts only, never bodies
+
+
+def test_hub_processes_share_everything_through_the_database(hub_process, database_location):
+    """Two hubs behind one load balancer (the second with two worker
+    processes): a token from one works on the other, and failed sign-ins on
+    both count toward one limit."""
+    add_operator_by_cli(database_location, "sup-1", "supervisor")
+    other = HubProcess(database_location, workers=2)
+    try:
+        token = sign_in(hub_process.url, "sup-1").json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert httpx.get(f"{other.url}/v1/locked", headers=headers).status_code == 200
+        for attempt in range(SIGN_IN_FAILURES):
+            hub = (hub_process, other)[attempt % 2]
+            assert sign_in(hub.url, "sup-1", "wrong password").status_code == 401
+        for hub in (hub_process, other):
+            limited = sign_in(hub.url, "sup-1")
+            assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+    finally:
+        other.stop()
+        other.log.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])  # the commands' work is the library's, tested on both
+def test_operators_on_the_command_line(database_location):
+    where = location_args(database_location)
+    add_operator_by_cli(database_location, "op-1", "operator")
+    assert run_hub_cli("operators", "add", "op-1", "--role", "operator", *where,
+                       env={"HELPLINE_CONSOLE_PASSWORD": PASSWORD}).returncode == 2
+    short = run_hub_cli("operators", "add", "op-2", "--role", "operator", *where,
+                        env={"HELPLINE_CONSOLE_PASSWORD": "short"})
+    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    no_password = run_hub_cli("operators", "add", "op-3", "--role", "operator", *where,
+                              env={"HELPLINE_CONSOLE_PASSWORD": ""})
+    assert no_password.returncode == 2 and "HELPLINE_CONSOLE_PASSWORD" in no_password.stderr
+    disabled = run_hub_cli("operators", "disable", "op-1", *where)
+    assert disabled.returncode == 0 and "Disabled op-1" in disabled.stdout
+    assert run_hub_cli("operators", "disable", "nobody", *where).returncode == 2
+    listed = run_hub_cli("operators", "list", *where)
+    assert listed.returncode == 0 and listed.stdout.split() == ["op-1", "operator", "disabled"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_content_on_the_command_line(database_location, tmp_path):
+    where = location_args(database_location)
+    first = run_hub_cli("publish-content", *where)
+    assert first.returncode == 0 and "Published content version 1" in first.stdout
+    again = run_hub_cli("publish-content", *where)
+    assert again.returncode == 0 and "already published as version 1" in again.stdout
+    refused = run_hub_cli("publish-content", "--from", tmp_path, *where)
+    assert refused.returncode == 2 and "Nothing was published." in refused.stderr
+
+
+def test_serve_refuses_bad_options_and_reports_an_unreachable_database(tmp_path):
+    bad_port = run_hub_cli("serve", "--data", tmp_path / "hub", "--port", "70000")
+    assert bad_port.returncode == 2 and "--port 70000" in bad_port.stderr
+    nowhere = run_hub_cli("serve", "--database-url", "postgresql://hub@127.0.0.1:1/hub?connect_timeout=2")
+    assert nowhere.returncode == 1 and "cannot be reached" in nowhere.stderr
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = run_hub_cli("serve", "--data", tmp_path / "hub", "--port", taken.getsockname()[1])
+    assert busy.returncode == 1 and "could not serve on 127.0.0.1" in busy.stderr
+    unsaid = run_hub_cli("stats", env={"HELPLINE_HUB_DATABASE_URL": ""})
+    assert unsaid.returncode == 2 and "--data DIR" in unsaid.stderr
