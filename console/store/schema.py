@@ -177,5 +177,21 @@ def m005_hour_tallies(db):
         )
 
 
+@migrations()
+def m007_dashboard(db):
+    # A supervisor taking up an escalated call; the queue is the escalated
+    # calls with no row here, found through a partial index of escalated calls.
+    db.execute(
+        """CREATE TABLE escalation_acks (
+            call_id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            note TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX idx_calls_escalated ON calls(started_utc) WHERE outcome = 'escalated'")
+
+
 def migrate(db) -> None:
     migrations.apply(db)
