@@ -51,6 +51,7 @@ SHORTCUTS = (
     ("Ctrl+W", "Go to the wrap-up (outcome, topics, notes)"),
     ("Ctrl+S", "Save the call and clear the form"),
     ("Ctrl+Shift+H", "High-contrast theme on or off"),
+    ("Ctrl+Shift+D", "Supervisor dashboard on or off (supervisors and admins)"),
     ("F1", "This list of shortcuts"),
 )
 
