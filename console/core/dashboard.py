@@ -32,8 +32,8 @@ from console.core.timeutil import HELPLINE_ZONE
 NORTHLAND = "Northland"
 ESCALATION_DAYS = 7
 # handle-time bars: (lower bound in seconds, label); each bar runs to the next bound
-HANDLE_BUCKETS = ((0, "under 1 min"), (60, "1–2 min"), (120, "2–5 min"), (300, "5–10 min"),
-                  (600, "10–15 min"), (900, "15–30 min"), (1800, "30 min and over"))
+HANDLE_BUCKETS = ((0, "0–1 min"), (60, "1–2 min"), (120, "2–5 min"), (300, "5–10 min"),
+                  (600, "10–15 min"), (900, "15–30 min"), (1800, "30+ min"))
 
 
 def day_bounds(day: date) -> tuple[datetime, datetime]:

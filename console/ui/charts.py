@@ -12,7 +12,7 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QEvent, QMargins, QObject, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 
-from console.core.dashboard import region_order
+from console.core.dashboard import busiest_first, region_order
 
 LIGHT = {"background": "#ffffff", "text": "#000000", "grid": "#d0d0d0", "series": ("#0072B2", "#E69F00", "#009E73")}
 HIGH_CONTRAST = {"background": "#000000", "text": "#ffffff", "grid": "#808080", "series": ("#ffff00", "#00ffff", "#ffffff")}
@@ -114,7 +114,7 @@ class DashboardCharts(QObject):
             self.tr("Calls per hour. Today {today}, busiest {busy}; yesterday {yesterday}, busiest {busy_y}.").format(
                 today=sum(today), busy=self._busiest(today), yesterday=sum(yesterday), busy_y=self._busiest(yesterday)),
         )
-        outcomes = figures["by_outcome"]
+        outcomes = busiest_first(figures["by_outcome"])
         # horizontal bars are drawn bottom up: reversed, so the first reads at the top
         self.outcomes.show_bars(list(outcomes)[::-1], [(self.tr("Calls"), list(outcomes.values())[::-1])],
                                 self.tr("Outcomes: {}.").format(self._listing(outcomes)))

@@ -1,7 +1,7 @@
 """The daily incident report: a PDF written by Qt's own PDF writer.
 
-One rich-text document (figures, breakdowns, the four charts, the
-supervisor's notes for the incident lead), paginated by QTextDocument onto
+One rich-text document (the supervisor's notes for the incident lead,
+figures, breakdowns, the four charts), paginated by QTextDocument onto
 an A4 QPdfWriter. The text stays text in the PDF, so it can be searched and
 read aloud.
 """
@@ -12,6 +12,7 @@ from html import escape
 from PySide6.QtCore import QMarginsF, QObject, QSize, QUrl
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
+from console.core.dashboard import busiest_first
 from console.ui.charts import DashboardCharts
 
 CHART_SIZE = QSize(1000, 430)
@@ -63,7 +64,8 @@ class IncidentReport(QObject):
         f = self.figures
         names = f.get("practice_names", {})
         practices = {f"{code} {names[code]}" if code in names else code: n for code, n in f["by_practice"].items()}
-        return [(self.tr("By outcome"), f["by_outcome"]), (self.tr("By caller type"), f["by_caller_type"]),
+        return [(self.tr("By outcome"), busiest_first(f["by_outcome"])),
+                (self.tr("By caller type"), busiest_first(f["by_caller_type"])),
                 (self.tr("By region (Northland first)"), f["by_region"]),
                 (self.tr("By practice (verified callers' enrolled practice)"), practices),
                 (self.tr("By operator"), f["by_operator"])]
@@ -73,6 +75,8 @@ class IncidentReport(QObject):
         parts = [
             f"<h1>{escape(self.tr('Helpline daily incident report'))}</h1>",
             f"<p><b>{escape(day.strftime('%A %-d %B %Y'))}</b><br>{escape(self.source)}</p>",
+            f"<h2>{escape(self.tr('Notes for the incident lead'))}</h2>",
+            "".join(f"<p>{escape(line)}</p>" for line in (self.notes.strip() or self.tr("(none)")).splitlines()),
             f"<h2>{escape(self.tr('Key figures'))}</h2>",
             _table([(name, value) for name, value in self.key_figures()]),
         ]
@@ -82,9 +86,6 @@ class IncidentReport(QObject):
                          else f"<p>{escape(self.tr('No calls.'))}</p>")
         parts.append(f"<h2>{escape(self.tr('Charts'))}</h2>")
         parts += [f'<p><img src="{url}" width="{CHART_WIDTH}"></p>' for url in chart_urls]
-        parts.append(f"<h2>{escape(self.tr('Notes for the incident lead'))}</h2>")
-        notes = self.notes.strip() or self.tr("(none)")
-        parts.append("".join(f"<p>{escape(line)}</p>" for line in notes.splitlines()))
         return "\n".join(parts)
 
     def write(self, path) -> None:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from console.core.dashboard import day_bounds, helpline_day
+from console.core.dashboard import busiest_first, day_bounds, helpline_day
 from console.core.timeutil import HELPLINE_ZONE, now
 from console.store.audit import KINDS
 from console.ui.charts import DashboardCharts
@@ -196,7 +196,10 @@ class SupervisorView(QWidget):
         self.tile_captions: dict[str, QLabel] = {}
         for index, (key, caption) in enumerate(self._tiles()):
             value, label = QLabel("—"), QLabel(caption)
-            value.setProperty("role", "figure")
+            font = value.font()
+            font.setPointSizeF(font.pointSizeF() * 1.6)
+            font.setBold(True)
+            value.setFont(font)
             label.setWordWrap(True)
             value.setAccessibleName(caption)
             label.setBuddy(value)
@@ -429,7 +432,8 @@ class SupervisorView(QWidget):
         self._show_tiles(figures)
         self.charts.show(figures)
         for key, model in self.breakdowns.items():
-            model.show_counts(figures[key], self._practice_labels(figures) if key == "by_practice" else None)
+            counts = figures[key] if key == "by_region" else busiest_first(figures[key])
+            model.show_counts(counts, self._practice_labels(figures) if key == "by_practice" else None)
         if queues is not None:
             self._show_queues(queues)
         self._refreshing = False
