@@ -52,10 +52,11 @@ def random_record(rng: random.Random, started: datetime) -> dict:
 
 def seed_calls(rng: random.Random, day: date = DAY, n: int = 400) -> list[dict]:
     """Calls from a week before `day` to the day after it, and some exactly at its midnights."""
-    midnight = datetime(day.year, day.month, day.day, tzinfo=NZ)
+    midnight = datetime(day.year, day.month, day.day, tzinfo=NZ).astimezone(timezone.utc)  # UTC: no clock gaps
     moments = [midnight + timedelta(seconds=rng.randrange(-8 * 86400, 2 * 86400)) for _ in range(n)]
+    this_hour = AT.replace(minute=0).astimezone(timezone.utc)
     moments += [midnight, midnight - timedelta(microseconds=1), midnight + timedelta(days=1),
-                AT.replace(minute=0), AT.replace(minute=0) - timedelta(seconds=1)]
+                this_hour, this_hour - timedelta(seconds=1)]
     moments += [midnight + timedelta(seconds=rng.randrange(86400)) for _ in range(n)]  # a busy day
     return [random_record(rng, moment) for moment in moments]
 

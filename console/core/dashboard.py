@@ -1,24 +1,30 @@
-"""The supervisor's figures for one helpline day, from plain rows.
+"""The supervisor's figures for one helpline day, from hourly tallies.
 
-The store (and the hub, over every workstation's calls) fetches the rows;
-this computes every figure the same way wherever they came from. The day is
-the helpline's local day (Pacific/Auckland), midnight to midnight, so a day
-with a daylight-saving change has 23 or 25 hours; hours are clock hours, and
-the repeated hour of the 25-hour day is counted in one bar.
+The store keeps, beside every call and in the same transaction, per-hour
+tallies of what the dashboard counts (console.core.stats.call_tallies, and the
+practice); `hour_tallies` makes the same tallies from plain call rows, which
+is how the hub (or a test) gets them. Either way this module turns them into
+the figures, so they are computed the same way everywhere, and a million
+stored calls are never read one by one.
+
+The day is the helpline's local day (Pacific/Auckland), midnight to midnight,
+so a day with a daylight-saving change has 23 or 25 hours; New Zealand's
+offsets are whole hours, so every UTC hour is one clock hour, and the
+repeated hour of the 25-hour day is counted in one bar.
 
 Definitions are cli.md's `stats` for what it defines (outcome, caller type,
 region, operator, verification, disclosed, handle time, escalations), plus:
 - verified_by: verified calls by assurance (possession, knowledge);
 - by_practice: calls about a verified person, by the GP practice that person
-  is enrolled with in the register (persons.practice_code); calls with no
-  person, or a person with no practice, are left out, as cli.md leaves out a
-  call with no region;
+  was enrolled with in the register when the call was saved
+  (persons.practice_code); calls with no person, or a person with no
+  practice, are left out, as cli.md leaves out a call with no region;
 - extortion_reports: calls flagged "extortion"; scam_reports: calls with a
   scam report;
 - callbacks: open callbacks now, and those overdue (the store's rule);
 - lockouts: persons locked now;
 - escalations_awaiting: escalated calls of the last ESCALATION_DAYS days
-  (this one included) that no supervisor has acknowledged;
+  (this one included) that no supervisor has taken up;
 - in_progress: calls open now, where the source knows them (a workstation
   knows only its own open call screen), else None.
 """
@@ -47,11 +53,9 @@ def helpline_day(moment: datetime) -> date:
     return moment.astimezone(HELPLINE_ZONE).date()
 
 
-def hour_bounds(moment: datetime) -> tuple[datetime, datetime]:
-    """The clock hour holding `moment`, as a half-open UTC interval."""
-    local = moment.astimezone(HELPLINE_ZONE)
-    start = local.replace(minute=0, second=0, microsecond=0).astimezone(timezone.utc)
-    return start, start + timedelta(hours=1)
+def hour_start(moment: datetime) -> datetime:
+    """The start (UTC) of the hour holding `moment`: a clock hour, offsets being whole hours."""
+    return moment.astimezone(timezone.utc).replace(minute=0, second=0, microsecond=0)
 
 
 def clock_hour(moment: datetime) -> int:
@@ -67,55 +71,76 @@ def busiest_first(counts: dict) -> dict:
     return {k: counts[k] for k in sorted(counts, key=lambda k: (-counts[k], k))}
 
 
-def handle_histogram(seconds) -> list[dict]:
-    counts = [0] * len(HANDLE_BUCKETS)
-    for value in seconds:
-        counts[max(i for i, (lower, _) in enumerate(HANDLE_BUCKETS) if value >= lower)] += 1
+def dashboard_tallies(call: dict) -> list[tuple[str, str]]:
+    """The (dimension, value) pairs one call adds to: cli.md's, and its person's practice."""
+    pairs = call_tallies(call)
+    if call.get("practice"):
+        pairs.append(("practice", call["practice"]))
+    return pairs
+
+
+def hour_tallies(calls, day: date) -> tuple[list[tuple[datetime, Counter]], Counter]:
+    """The tallies of each hour of `day` that holds calls, and the day's
+    handle-time histogram, from plain call rows: dicts as cli.md's call record
+    (started_at an aware datetime), plus handle_seconds, and practice (the
+    person's practice, or None). Calls outside the day are left out."""
+    start, end = day_bounds(day)
+    hours: dict[datetime, Counter] = {}
+    handle = Counter()
+    for call in calls:
+        if start <= call["started_at"].astimezone(timezone.utc) < end:
+            hours.setdefault(hour_start(call["started_at"]), Counter()).update(dashboard_tallies(call))
+            handle[call["handle_seconds"]] += 1
+    return sorted(hours.items()), handle
+
+
+def handle_histogram(handle: Counter) -> list[dict]:
+    bounds = [lower for lower, _ in HANDLE_BUCKETS]
+    counts = [0] * len(bounds)
+    for seconds, n in handle.items():
+        counts[sum(1 for lower in bounds if seconds >= lower) - 1] += n
     return [{"from_seconds": lower, "label": label, "calls": n} for (lower, label), n in zip(HANDLE_BUCKETS, counts)]
 
 
-def dashboard_figures(calls, yesterday_hours, callbacks, locked, escalations_awaiting, *, day: date, now: datetime,
-                      in_progress: int | None = None) -> dict:
+def dashboard_figures(hours, handle, yesterday_hours, *, day: date, now: datetime, callbacks: dict, lockouts: int,
+                      escalations_awaiting: int, in_progress: int | None = None) -> dict:
     """Every figure of the dashboard for `day`, as of `now`.
 
-    calls: the day's calls, dicts with started_at (an aware datetime),
-        handle_seconds, operator, caller_type, verification, assurance,
-        disclosed_status, outcome, region, flags (a list), scam_report (truthy
-        when there is one) and practice (the person's practice, or None);
-    yesterday_hours: (hour start, calls) pairs covering the day before;
-    callbacks: the open callbacks, dicts with an `overdue` truth value;
-    locked: the persons locked now; escalations_awaiting: the unacknowledged
-        escalated calls (ESCALATION_DAYS).
+    hours, handle: the tallies of each hour of the day and the day's
+        handle-time histogram, as `hour_tallies` makes them;
+    yesterday_hours: (hour start, calls) of the day before;
+    callbacks: {"open", "overdue"} now; lockouts: persons locked now;
+    escalations_awaiting: escalated calls nobody has taken up.
     """
-    start, end = day_bounds(day)
-    today = [c for c in calls if start <= c["started_at"].astimezone(timezone.utc) < end]
-    tallies = Counter(pair for c in today for pair in call_tallies(c))
-    figures = stats_from_tallies(tallies, len(today), Counter(c["handle_seconds"] for c in today))
+    tallies = Counter()
+    for _, hour in hours:
+        tallies.update(hour)
+    total = sum(n for (dimension, _), n in tallies.items() if dimension == "outcome")
+    figures = stats_from_tallies(tallies, total, handle)
     figures["by_region"] = {r: figures["by_region"][r] for r in region_order(figures["by_region"])}
     figures["by_operator"] = busiest_first(figures["by_operator"])
-    figures["by_practice"] = busiest_first(Counter(c["practice"] for c in today if c.get("practice")))
-    figures["verified_by"] = {
-        assurance: sum(1 for c in today if c["verification"] == "verified" and c["assurance"] == assurance)
-        for assurance in ("possession", "knowledge")
-    }
-    figures["extortion_reports"] = sum(1 for c in today if "extortion" in (c.get("flags") or ()))
-    figures["scam_reports"] = sum(1 for c in today if c.get("scam_report"))
-    figures["escalations_awaiting"] = len(escalations_awaiting)
-    figures["callbacks"] = {"open": len(callbacks), "overdue": sum(1 for c in callbacks if c["overdue"])}
-    figures["lockouts"] = len(locked)
+    figures["by_practice"] = busiest_first({v: n for (d, v), n in tallies.items() if d == "practice" and n})
+    figures["verified_by"] = {a: tallies.get(("assurance", a), 0) for a in ("possession", "knowledge")}
+    figures["extortion_reports"] = tallies.get(("flag", "extortion"), 0)
+    figures["scam_reports"] = tallies.get(("scam", "reported"), 0)
+    figures["escalations_awaiting"] = escalations_awaiting
+    figures["callbacks"] = {"open": callbacks["open"], "overdue": callbacks["overdue"]}
+    figures["lockouts"] = lockouts
     figures["in_progress"] = in_progress
-    if helpline_day(now) == day:
-        hour_start, hour_end = hour_bounds(now)
-        figures["calls_this_hour"] = sum(1 for c in today if hour_start <= c["started_at"] < hour_end)
-    else:
-        figures["calls_this_hour"] = None
+
+    def calls_in(hour: Counter) -> int:
+        return sum(n for (dimension, _), n in hour.items() if dimension == "outcome")
+
+    this_hour = hour_start(now)
+    figures["calls_this_hour"] = (sum(calls_in(hour) for begins, hour in hours if begins == this_hour)
+                                  if helpline_day(now) == day else None)
     per_hour = {"today": [0] * 24, "yesterday": [0] * 24}
-    for c in today:
-        per_hour["today"][clock_hour(c["started_at"])] += 1
-    for hour_start, n in yesterday_hours:
-        per_hour["yesterday"][clock_hour(hour_start)] += n
+    for begins, hour in hours:
+        per_hour["today"][clock_hour(begins)] += calls_in(hour)
+    for begins, n in yesterday_hours:
+        per_hour["yesterday"][clock_hour(begins)] += n
     figures["calls_per_hour"] = per_hour
-    figures["handle_time_histogram"] = handle_histogram(c["handle_seconds"] for c in today)
+    figures["handle_time_histogram"] = handle_histogram(handle)
     figures["day"] = day.isoformat()
     figures["as_of"] = now.astimezone(HELPLINE_ZONE).isoformat(timespec="seconds")
     return figures

@@ -150,7 +150,7 @@ class MainWindow(QMainWindow):
         self.high_contrast.setShortcut(QKeySequence("Ctrl+Shift+H"))
         self.high_contrast.toggled.connect(lambda on: apply_theme(on))
         view_menu.addAction(self.high_contrast)
-        self.dashboard_action = QAction("Supervisor &dashboard", self, checkable=True)
+        self.dashboard_action = QAction(self.tr("Supervisor &dashboard"), self, checkable=True)
         self.dashboard_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
         self.dashboard_action.setShortcutContext(Qt.ApplicationShortcut)
         self.dashboard_action.setEnabled(False)
@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
         call is kept as it is); only for a supervisor or an admin."""
         if not self.may_supervise() or self.stack.currentWidget() is self.gate:
             self.dashboard_action.setChecked(False)
-            self.statusBar().showMessage("The supervisor dashboard is for supervisors and admins.", 8000)
+            self.statusBar().showMessage(self.tr("The supervisor dashboard is for supervisors and admins."), 8000)
             return
         if self.supervisor is None:
             from console.ui.supervisor import SupervisorView

@@ -242,29 +242,32 @@ class SupervisorView(QWidget):
         self.assignee.setEditable(True)
         self.assign_button = QPushButton(self.tr("A&ssign"))
         self.assign_button.clicked.connect(self.assign_callback)
-        layout.addWidget(self._queue_box(
+        self.callbacks_box = self._queue_box(
             self.tr("Overdue callbacks"), self.callbacks_view, self.assignee,
             self.tr("Operator to assign the callback to"), None, self.assign_button,
-            self.tr("Assign the selected callback to")), 0, 0)
+            self.tr("Assign the selected callback to"))
+        layout.addWidget(self.callbacks_box, 0, 0)
 
         self.locked_model = LockedModel(self)
         self.locked_view = _table(self.locked_model, self.tr("Locked persons"))
         self.unlock_reason = QLineEdit()
         self.unlock_button = QPushButton(self.tr("&Unlock"))
         self.unlock_button.clicked.connect(self.unlock_person)
-        layout.addWidget(self._queue_box(
+        self.locked_box = self._queue_box(
             self.tr("Locked persons"), self.locked_view, self.unlock_reason, self.tr("Reason for unlocking"),
-            self.tr("Why this person may be checked again (required)"), self.unlock_button), 0, 1)
+            self.tr("Why this person may be checked again (required)"), self.unlock_button)
+        layout.addWidget(self.locked_box, 0, 1)
 
         self.escalations_model = EscalationsModel(self)
         self.escalations_view = _table(self.escalations_model, self.tr("Escalations awaiting action"))
         self.take_up_note = QLineEdit()
         self.take_up_button = QPushButton(self.tr("Ta&ke up"))
         self.take_up_button.clicked.connect(self.take_up_escalation)
-        layout.addWidget(self._queue_box(
+        self.escalations_box = self._queue_box(
             self.tr("Escalations awaiting action (last 7 days)"), self.escalations_view, self.take_up_note,
             self.tr("Note on taking up the escalation"), self.tr("What you will do (optional)"),
-            self.take_up_button), 1, 0, 1, 2)
+            self.take_up_button)
+        layout.addWidget(self.escalations_box, 1, 0, 1, 2)
         self.queue_message = QLabel()
         self.queue_message.setAccessibleName(self.tr("Queue action result"))
         self.queue_message.setWordWrap(True)
@@ -481,10 +484,24 @@ class SupervisorView(QWidget):
             self.tile_captions[key].setText(caption)
             self.tile_values[key].setAccessibleName(f"{caption}: {numbers[key]}")
 
+    def _queue_title(self, title: str, shown: int, total: int) -> str:
+        if shown < total:
+            return self.tr("{title}: {total:,} (the {shown:,} oldest shown)").format(title=title, total=total,
+                                                                                    shown=shown)
+        return self.tr("{title}: {total:,}").format(title=title, total=total)
+
     def _show_queues(self, queues: dict):
         self.callbacks_model.set_rows(queues["overdue_callbacks"])
         self.locked_model.set_rows(queues["locked"])
         self.escalations_model.set_rows(queues["escalations"])
+        for box, title, shown, total in (
+            (self.callbacks_box, self.tr("Overdue callbacks"), len(queues["overdue_callbacks"]),
+             queues["overdue_callbacks_total"]),
+            (self.locked_box, self.tr("Locked persons"), len(queues["locked"]), len(queues["locked"])),
+            (self.escalations_box, self.tr("Escalations awaiting action (last 7 days)"), len(queues["escalations"]),
+             queues["escalations_total"]),
+        ):
+            box.setTitle(self._queue_title(title, shown, total))
         known = {self.assignee.itemText(i) for i in range(self.assignee.count())}
         operators = set((self.figures or {}).get("by_operator", {})) | {
             c["assigned_to"] for c in queues["overdue_callbacks"] if c["assigned_to"]}

@@ -1,8 +1,9 @@
 """dashboard_figures against a direct reading of its definitions.
 
-Every expected value is computed here from the rows, by the plainest means
-(statistics.median, a date comparison in the helpline's zone), never by the
-module's own helpers.
+The function is fed plain call rows through hour_tallies, as the hub feeds
+it; every expected value is computed here from the rows, by the plainest
+means (statistics.median, a date comparison in the helpline's zone), never
+by the module's own helpers.
 """
 
 import random
@@ -12,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from console.core.dashboard import HANDLE_BUCKETS, dashboard_figures, day_bounds
+from console.core.dashboard import HANDLE_BUCKETS, dashboard_figures, day_bounds, hour_tallies
 
 NZ = ZoneInfo("Pacific/Auckland")
 REGIONS = ["Auckland", "Northland", "Waikato", "Otago", None]
@@ -21,7 +22,8 @@ CALLER_TYPES = ["patient", "representative", "practice", "media", "other"]
 
 
 def random_call(rng, around: datetime) -> dict:
-    started = around + timedelta(seconds=rng.randrange(-30 * 3600, 30 * 3600))
+    # arithmetic on UTC instants: on local times it would make clock times that never happen
+    started = around.astimezone(timezone.utc) + timedelta(seconds=rng.randrange(-30 * 3600, 30 * 3600))
     verification = rng.choice(["verified", "not_verified", "not_attempted"])
     zone = rng.choice([NZ, timezone.utc, timezone(timedelta(hours=-5))])
     return {
@@ -40,7 +42,14 @@ def random_call(rng, around: datetime) -> dict:
     }
 
 
-def expected(calls, yesterday_hours, callbacks, locked, awaiting, day, now):
+def figures_of(calls, yesterday_hours=(), *, day, now, callbacks=None, lockouts=0, awaiting=0, in_progress=None):
+    """The function under test, fed as the hub feeds it: tallies made from plain rows."""
+    return dashboard_figures(*hour_tallies(calls, day), yesterday_hours, day=day, now=now,
+                             callbacks=callbacks or {"open": 0, "overdue": 0}, lockouts=lockouts,
+                             escalations_awaiting=awaiting, in_progress=in_progress)
+
+
+def expected(calls, yesterday_hours, callbacks, lockouts, awaiting, day, now):
     mine = [c for c in calls if c["started_at"].astimezone(NZ).date() == day]
     seconds = [c["handle_seconds"] for c in mine]
 
@@ -67,11 +76,11 @@ def expected(calls, yesterday_hours, callbacks, locked, awaiting, day, now):
             "p90": statistics.quantiles(seconds, n=10, method="inclusive")[8] if len(seconds) >= 2 else None,
         },
         "escalations": sum(c["outcome"] == "escalated" for c in mine),
-        "escalations_awaiting": len(awaiting),
+        "escalations_awaiting": awaiting,
         "extortion_reports": sum("extortion" in c["flags"] for c in mine),
         "scam_reports": sum(bool(c["scam_report"]) for c in mine),
-        "callbacks": {"open": len(callbacks), "overdue": sum(c["overdue"] for c in callbacks)},
-        "lockouts": len(locked),
+        "callbacks": callbacks,
+        "lockouts": lockouts,
         "in_progress": 1,
         "calls_this_hour": len(same_hour) if now_nz.date() == day else None,
         "calls_per_hour": {
@@ -97,12 +106,12 @@ def test_every_figure_equals_its_definition(day, seed):
     calls = [random_call(rng, noon) for _ in range(rng.choice([0, 1, 2, 300]))]
     yesterday_hours = [(datetime(day.year, day.month, day.day, tzinfo=NZ).astimezone(timezone.utc) - timedelta(hours=h),
                         rng.randrange(50)) for h in range(1, 24)]
-    callbacks = [{"callback_id": str(i), "overdue": rng.random() < 0.4} for i in range(rng.randrange(6))]
-    locked = [{"person_id": f"P{i}"} for i in range(rng.randrange(4))]
-    awaiting = [{"call_id": str(i)} for i in range(rng.randrange(3))]
+    callbacks = {"open": rng.randrange(6, 9), "overdue": rng.randrange(6)}
+    lockouts, awaiting = rng.randrange(4), rng.randrange(3)
     now = noon + timedelta(minutes=rng.randrange(-600, 600))
-    figures = dashboard_figures(calls, yesterday_hours, callbacks, locked, awaiting, day=day, now=now, in_progress=1)
-    want = expected(calls, yesterday_hours, callbacks, locked, awaiting, day, now)
+    figures = figures_of(calls, yesterday_hours, day=day, now=now, callbacks=callbacks, lockouts=lockouts,
+                         awaiting=awaiting, in_progress=1)
+    want = expected(calls, yesterday_hours, callbacks, lockouts, awaiting, day, now)
     histogram = want.pop("handle_time_histogram")
     assert [bar["calls"] for bar in figures["handle_time_histogram"]] == histogram
     for key, value in want.items():
@@ -121,7 +130,7 @@ def test_this_hour_in_the_repeated_hour_is_the_second_one():
     first = datetime(2026, 4, 4, 13, 30, tzinfo=timezone.utc)  # 02:30 NZDT
     second = datetime(2026, 4, 4, 14, 30, tzinfo=timezone.utc)  # 02:30 NZST
     calls = [dict(random_call(random.Random(1), first), started_at=moment) for moment in (first, second, second)]
-    figures = dashboard_figures(calls, [], [], [], [], day=date(2026, 4, 5), now=second + timedelta(minutes=10))
+    figures = figures_of(calls, day=date(2026, 4, 5), now=second + timedelta(minutes=10))
     assert figures["calls_this_hour"] == 2
     assert figures["calls_per_hour"]["today"][2] == 3  # one bar for the clock hour that came twice
 
@@ -131,11 +140,11 @@ def test_northland_first_then_busiest():
     noon = datetime(2026, 1, 6, 12, tzinfo=NZ)
     calls = [dict(random_call(rng, noon), started_at=noon, region=region)
              for region in ["Auckland"] * 5 + ["Waikato"] * 3 + ["Northland"] + ["Otago"] * 3]
-    figures = dashboard_figures(calls, [], [], [], [], day=date(2026, 1, 6), now=noon)
+    figures = figures_of(calls, day=date(2026, 1, 6), now=noon)
     assert list(figures["by_region"]) == ["Northland", "Auckland", "Otago", "Waikato"]
 
 
 def test_another_day_has_no_this_hour():
-    figures = dashboard_figures([], [], [], [], [], day=date(2026, 1, 5), now=datetime(2026, 1, 6, 9, tzinfo=NZ))
+    figures = figures_of([], day=date(2026, 1, 5), now=datetime(2026, 1, 6, 9, tzinfo=NZ))
     assert figures["calls_this_hour"] is None and figures["calls"] == 0
     assert figures["handle_time_seconds"] == {"median": None, "p90": None}

@@ -2,7 +2,7 @@
 the work queues, taking up an escalation, and the role that may do it."""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -43,14 +43,34 @@ def test_yesterday_and_an_empty_day(sample_cache, seeded, sample_register):
     assert empty["calls"] == 0 and empty["handle_time_seconds"] == {"median": None, "p90": None}
 
 
+def test_calls_stored_before_the_dashboard_get_its_tallies(sample_cache, seeded, sample_register):
+    from console.store.connection import write_transaction
+    from console.store.schema import add_dashboard_tallies
+
+    dimensions = "('assurance', 'flag', 'scam', 'practice')"
+    with write_transaction(sample_cache.db):
+        for bucket in ("day", "hour"):
+            sample_cache.db.execute(f"DELETE FROM call_{bucket}_counts WHERE dimension IN {dimensions}")
+    assert sample_cache.dashboard(DAY, at=AT)["verified_by"] == {"possession": 0, "knowledge": 0}
+    with write_transaction(sample_cache.db):
+        add_dashboard_tallies(sample_cache.db)
+    figures = sample_cache.dashboard(DAY, at=AT)
+    want = expected_figures(seeded, sample_register)
+    for key in ("verified_by", "by_practice", "extortion_reports", "scam_reports"):
+        assert figures[key] == want[key], key
+
+
 def test_queues_hold_ids_only(sample_cache, seeded):
     queues = sample_cache.supervisor_queues(at=AT)
     overdue = queues["overdue_callbacks"]
     assert [c["callback_id"] for c in overdue] == [c["callback_id"] for c in seeded["callbacks"][:2]]
+    assert queues["overdue_callbacks_total"] == 2
     assert [p["person_id"] for p in queues["locked"]] == ["S0006"]
     awaiting = {r["call_id"] for r in seeded["records"] if r["outcome"] == "escalated"
                 and timedelta(0) <= AT.date() - local_day(r) < timedelta(days=7)} - seeded["acknowledged"]
-    assert {e["call_id"] for e in queues["escalations"]} == awaiting
+    assert {e["call_id"] for e in queues["escalations"]} == awaiting and queues["escalations_total"] == len(awaiting)
+    started = [e["started_at"] for e in queues["escalations"]]
+    assert started == sorted(started, key=lambda text: datetime.fromisoformat(text))
     shown = json.dumps(queues, ensure_ascii=False)
     for private in ("09 401 7777", "Pōtae", "Smith", "bank details"):
         assert private not in shown
@@ -93,8 +113,10 @@ def test_only_supervisors_see_the_dashboard(tmp_path, sample_register):
     cache.close()
 
 
-def test_the_escalation_queue_reads_its_index(sample_cache):
+def test_the_escalation_queue_reads_its_index_alone(sample_cache):
+    from console.store.dashboard import AWAITING
+
     plan = " ".join(row[-1] for row in sample_cache.db.execute(
-        "EXPLAIN QUERY PLAN SELECT call_id FROM calls WHERE outcome = 'escalated' AND started_utc >= ? "
-        "AND started_utc < ?", ["2026", "2027"]))
-    assert "idx_calls_escalated" in plan
+        f"EXPLAIN QUERY PLAN SELECT call_id, started_at, operator, caller_type, verification, region, workstation "
+        f"{AWAITING} ORDER BY started_utc", ["2026", "2027"]))
+    assert "USING COVERING INDEX idx_calls_escalated" in plan

@@ -15,7 +15,7 @@ from PySide6.QtCore import QDateTime, Qt
 from PySide6.QtPdf import QPdfDocument
 
 from console.core.calls import handle_seconds
-from console.core.dashboard import dashboard_figures
+from console.core.dashboard import dashboard_figures, hour_tallies
 from console.core.roles import NotPermitted
 from console.ui.report import handle_time_text
 from seed_dashboard import AT, DAY, expected_figures, seed, seed_calls
@@ -130,8 +130,9 @@ def hub_figures(day, at):
     """A seeded hub: other workstations' calls, computed as the hub computes them."""
     records = seed_calls(random.Random(99), n=150)
     rows = [dict(r, started_at=datetime.fromisoformat(r["started_at"]), handle_seconds=handle_seconds(r),
-                 scam_report=bool(r["scam_report"]), practice=None) for r in records]
-    figures = dashboard_figures(rows, [], [{"overdue": True}] * 3, [{}] * 5, [{}] * 2, day=day, now=at)
+                 practice="NP01" if r["person_id"] else None) for r in records]
+    figures = dashboard_figures(*hour_tallies(rows, day), [], day=day, now=at, callbacks={"open": 4, "overdue": 3},
+                                lockouts=5, escalations_awaiting=2)
     return json.loads(json.dumps(figures))  # as it comes over HTTP
 
 
@@ -174,6 +175,7 @@ def test_queues_assign_unlock_and_take_up(qtbot, seeded_window):
     view.tabs.setCurrentIndex(2)
     overdue = [c["callback_id"] for c in window.seeded["callbacks"][:2]]
     assert [row["callback_id"] for row in view.callbacks_model.rows] == overdue
+    assert view.callbacks_box.title() == "Overdue callbacks: 2"
     view.callbacks_view.selectRow(1)
     view.assignee.setEditText("op-2")
     refreshed(qtbot, view, view.assign_button.click)
