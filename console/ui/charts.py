@@ -23,7 +23,10 @@ def colours_for(palette: QPalette) -> dict:
 
 
 class ChartView(QChartView):
-    """One bar chart: categories along an axis, one or more named sets of values."""
+    """One bar chart: categories along an axis, one or more named sets of values.
+
+    The series, its sets and its axes are made once and updated in place on
+    every refresh: a chart rebuilt every 30 seconds would grow slower all shift."""
 
     def __init__(self, name: str, horizontal: bool = False, printed: bool = False, parent=None):
         super().__init__(parent)
@@ -40,56 +43,76 @@ class ChartView(QChartView):
         chart.setBackgroundRoundness(0)
         chart.legend().setAlignment(Qt.AlignBottom)
         self.setChart(chart)
+        self.series = QHorizontalBarSeries() if horizontal else QBarSeries()
+        self.series.setLabelsPosition(QBarSeries.LabelsOutsideEnd)
+        chart.addSeries(self.series)
+        self.category_axis = QBarCategoryAxis()
+        self.value_axis = QValueAxis()
+        self.value_axis.setLabelFormat("%d")
+        for axis, side in ((self.category_axis, Qt.AlignLeft if horizontal else Qt.AlignBottom),
+                           (self.value_axis, Qt.AlignBottom if horizontal else Qt.AlignLeft)):
+            chart.addAxis(axis, side)
+            self.series.attachAxis(axis)
         self._data = ([], [])
+        if printed:  # drawn large and scaled down onto the page: text as large as the report's
+            self._enlarge_text(1.35)
+        self._colour()
+
+    def _enlarge_text(self, factor: float):
+        chart = self.chart()
+        for get, set_ in ((chart.titleFont, chart.setTitleFont), (chart.legend().font, chart.legend().setFont),
+                          (self.category_axis.labelsFont, self.category_axis.setLabelsFont),
+                          (self.value_axis.labelsFont, self.value_axis.setLabelsFont)):
+            font = get()
+            font.setPointSizeF(font.pointSizeF() * factor)
+            set_(font)
 
     def show_bars(self, categories: list[str], sets: list[tuple[str, list[float]]], summary: str):
-        """Replace the chart's data; `summary` is its text alternative."""
+        """Show these figures; `summary` is the chart's text alternative."""
         self._data = (list(categories), [(name, list(values)) for name, values in sets])
         self.setAccessibleDescription(summary)
         self.setToolTip(summary)
-        self._draw()
-
-    def _draw(self):
-        chart = self.chart()
-        chart.removeAllSeries()
-        for axis in chart.axes():
-            chart.removeAxis(axis)
-        categories, sets = self._data
-        colours = LIGHT if self.printed else colours_for(self.palette())
-        series = QHorizontalBarSeries() if self.horizontal else QBarSeries()
-        for (name, values), colour in zip(sets, colours["series"]):
-            bars = QBarSet(name)
-            bars.append([float(v) for v in values])
-            bars.setColor(QColor(colour))
-            bars.setBorderColor(QColor(colours["text"]))
-            bars.setLabelColor(QColor(colours["text"]))
-            series.append(bars)
-        series.setLabelsVisible(len(categories) * len(sets) <= 16)
-        series.setLabelsPosition(QBarSeries.LabelsOutsideEnd)
-        chart.addSeries(series)
-        category_axis = QBarCategoryAxis()
-        category_axis.append(categories or [""])
-        value_axis = QValueAxis()
-        value_axis.setLabelFormat("%d")
+        names = [name for name, _ in sets]
+        if [bars.label() for bars in self.series.barSets()] != names:
+            self.series.clear()
+            for name in names:
+                self.series.append(QBarSet(name))
+            self._colour()
+        for bars, (_, values) in zip(self.series.barSets(), sets):
+            if bars.count() == len(values):
+                for index, value in enumerate(values):
+                    bars.replace(index, float(value))
+            else:
+                bars.remove(0, bars.count())
+                bars.append([float(v) for v in values])
+        if self.category_axis.categories() != list(categories):
+            self.category_axis.setCategories(list(categories) or [""])
         top = max((v for _, values in sets for v in values), default=0)
-        value_axis.setRange(0, max(4, top * 1.1))
-        value_axis.applyNiceNumbers()
-        for axis, side in ((category_axis, Qt.AlignLeft if self.horizontal else Qt.AlignBottom),
-                           (value_axis, Qt.AlignBottom if self.horizontal else Qt.AlignLeft)):
-            axis.setLabelsColor(QColor(colours["text"]))
-            axis.setLinePenColor(QColor(colours["text"]))
-            axis.setGridLineColor(QColor(colours["grid"]))
-            chart.addAxis(axis, side)
-            series.attachAxis(axis)
-        chart.legend().setVisible(len(sets) > 1)
-        chart.legend().setLabelColor(QColor(colours["text"]))
+        self.value_axis.setRange(0, max(4, top * 1.1))
+        self.value_axis.applyNiceNumbers()
+        self.series.setLabelsVisible(len(categories) * len(sets) <= 16)
+        self.chart().legend().setVisible(len(sets) > 1)
+
+    def _colour(self):
+        colours = LIGHT if self.printed else colours_for(self.palette())
+        text, grid = QColor(colours["text"]), QColor(colours["grid"])
+        for bars, colour in zip(self.series.barSets(), colours["series"]):
+            bars.setColor(QColor(colour))
+            bars.setBorderColor(text)
+            bars.setLabelColor(text)
+        for axis in (self.category_axis, self.value_axis):
+            axis.setLabelsColor(text)
+            axis.setLinePenColor(text)
+            axis.setGridLineColor(grid)
+        chart = self.chart()
+        chart.legend().setLabelColor(text)
         chart.setBackgroundBrush(QColor(colours["background"]))
+        chart.setTitleBrush(text)
         self.setBackgroundBrush(QColor(colours["background"]))
-        chart.setTitleBrush(QColor(colours["text"]))
 
     def changeEvent(self, event):
         if event.type() == QEvent.PaletteChange and not self.printed:
-            self._draw()
+            self._colour()
         super().changeEvent(event)
 
 

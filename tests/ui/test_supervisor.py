@@ -122,6 +122,12 @@ def test_refreshes_every_30_seconds_only_while_shown(qtbot, seeded_window):
     view.refresh()  # while one is running: one more after it, not two at once
     assert view._again
     qtbot.waitUntil(lambda: not view._refreshing and not view._again, timeout=10_000)
+    # a chart is updated in place, not rebuilt: a shift of refreshes does not pile up series and axes
+    for _ in range(20):
+        view.charts.show(view.figures)
+    for chart in view.charts.views:
+        assert len(chart.chart().series()) == 1 and len(chart.chart().axes()) == 2
+    assert len(view.charts.hours.series.barSets()) == 2
     qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier | Qt.ShiftModifier)
     assert window.stack.currentWidget() is window.call_screen and not view._timer.isActive()
 
