@@ -31,6 +31,11 @@ from console.ui.report import IncidentReport, handle_time_text
 from console.ui.tasks import Background
 
 REFRESH_MS = 30_000
+# what the view shows of a figures object (console.core.dashboard.dashboard_figures)
+HUB_FIGURES = ("calls", "calls_this_hour", "in_progress", "by_outcome", "by_caller_type", "by_region", "by_practice",
+               "by_operator", "verification", "verified_by", "disclosed", "handle_time_seconds", "escalations",
+               "escalations_awaiting", "callbacks", "lockouts", "extortion_reports", "scam_reports", "calls_per_hour",
+               "handle_time_histogram", "day", "as_of")
 AUDIT_LIMIT = 1000
 
 
@@ -402,11 +407,17 @@ class SupervisorView(QWidget):
                             lambda result: self._show(result[0], result[1], self.tr("Local cache (offline)")),
                             self._failed)
             return
-        self.worker.run(lambda cache: cache.supervisor_queues(), self._show_queues, self._failed)
+        self.worker.run(lambda cache: cache.supervisor_queues(), self._show_queues, lambda error: (
+            self.queue_message.setText(self.tr("The queues could not be read ({error}); they will be tried again.")
+                                       .format(error=type(error).__name__))))
         fetch = self._hub_fetch
-        self._hub.submit(lambda: fetch(day), lambda figures: self._show(dict(figures, source="hub"), None,
-                                                                        self.tr("Hub")),
+        self._hub.submit(lambda: fetch(day), lambda figures: self._hub_answered(figures, day, in_progress),
                          lambda error: self._hub_failed(error, day, in_progress))
+
+    def _hub_answered(self, figures: dict, day: date, in_progress):
+        if not isinstance(figures, dict) or not set(HUB_FIGURES) <= set(figures):
+            return self._hub_failed(ValueError("the hub's figures are incomplete"), day, in_progress)
+        self._show(dict(figures, source="hub"), None, self.tr("Hub"))
 
     def _hub_failed(self, error, day, in_progress):
         import logging

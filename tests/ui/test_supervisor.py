@@ -164,9 +164,11 @@ def test_hub_figures_when_online_and_local_when_not(qtbot, seeded_window, sample
     def unreachable(day):
         raise ConnectionError("no route to the hub")
 
-    refreshed(qtbot, view, lambda: window.set_dashboard_hub_source(unreachable))
-    assert view.source_label.text() == "Local cache (hub unreachable) — this workstation's calls — as of 14:20:00"
-    assert shown_tiles(view) == expected_tiles(expected_figures(window.seeded, sample_register), in_progress=0)
+    for broken_hub in (unreachable, lambda day: {"error": "Only a supervisor or above may see the dashboard."}):
+        view.figures = None
+        refreshed(qtbot, view, lambda: window.set_dashboard_hub_source(broken_hub))
+        assert view.source_label.text() == "Local cache (hub unreachable) — this workstation's calls — as of 14:20:00"
+        assert shown_tiles(view) == expected_tiles(expected_figures(window.seeded, sample_register), in_progress=0)
 
 
 def audit_rows(window, kind):
