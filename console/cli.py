@@ -441,6 +441,12 @@ def cmd_self_test(args, out: Output) -> int:
     return run_self_test(gui=args.gui, as_json=args.json)
 
 
+def _run_hub(args, out) -> int:
+    from console.hub.cli import run_hub
+
+    return run_hub(args)
+
+
 COMMANDS = {
     "self-test": cmd_self_test,
     "operators": cmd_operators,

@@ -1,7 +1,8 @@
 """Roles and what each may do. Cumulative: admin ⊇ supervisor ⊇ operator.
 
 Operators verify callers and log calls; supervisors also search the
-register, read the audit, unlock persons, see statistics and export;
+register, read the audit, unlock persons, see statistics and the
+dashboard, take up escalations and export;
 admins also manage operators, settings and import registers.
 """
 
@@ -22,6 +23,8 @@ PERMISSIONS = {
     "stats": "supervisor",
     "export": "supervisor",
     "assign_callback": "supervisor",
+    "dashboard": "supervisor",
+    "acknowledge_escalation": "supervisor",
     "manage_operators": "admin",
     "import_register": "admin",
     "change_settings": "admin",

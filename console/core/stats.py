@@ -49,7 +49,7 @@ def handle_time_summary(histogram) -> dict:
 
 def stats_from_tallies(tallies: Counter, total: int, histogram) -> dict:
     """tallies: Counter keyed by (dimension, value) over outcome, caller_type,
-    region, operator, verification and disclosed."""
+    region, operator, verification and disclosed (other dimensions are not stats')."""
     result = {"calls": total}
     for dimension, key in DIMENSIONS.items():
         result[key] = {v: n for (d, v), n in sorted(tallies.items()) if d == dimension and n}
@@ -73,4 +73,10 @@ def call_tallies(record: dict) -> list[tuple[str, str]]:
         pairs.append(("operator", record["operator"]))
     if record.get("disclosed_status"):
         pairs.append(("disclosed", record["disclosed_status"]))
+    # for the supervisor's dashboard
+    if record.get("assurance"):
+        pairs.append(("assurance", record["assurance"]))
+    pairs += [("flag", flag) for flag in record.get("flags") or ()]
+    if record.get("scam_report"):
+        pairs.append(("scam", "reported"))
     return pairs

@@ -327,6 +327,23 @@ def stats(session: Supervisor, db: Database, since: QueryText = None, until: Que
     return reports.call_stats(db, _instant(since, "since"), _instant(until, "until"))
 
 
+@router.get("/dashboard", summary="The supervisor's figures for a helpline day over every workstation's calls "
+                                  "(supervisors).", responses=_errors(400, 401, 403))
+def dashboard(session: Supervisor, db: Database, day: QueryText = None) -> dict:
+    return reports.dashboard(db, _day(day))
+
+
+def _day(text: str | None):
+    from datetime import date
+
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Refusal(400, f"The query parameter day must be a date written YYYY-MM-DD, not {text[:40]!r}.") from None
+
+
 @router.get("/audit", summary="Audit entries of every workstation, oldest first (supervisors).",
             responses=_errors(400, 401, 403))
 def audit(session: Supervisor, db: Database, operator: QueryText = None, person: QueryText = None,

@@ -117,3 +117,83 @@ def locked_persons(db, at: datetime | None = None) -> list[dict]:
             "GROUP BY person_id HAVING count(*) >= ? ORDER BY max(at) DESC, person_id",
             [utc_text(at - timedelta(hours=LOCKOUT_WINDOW_HOURS)), utc_text(at), LOCKOUT_ATTEMPTS])
     return [{"person_id": pid, "failed_attempts": n, "last_attempt": last} for pid, n, last in rows]
+
+
+# the supervisor's dashboard, over every workstation's calls
+
+
+_register_practices: dict[int, tuple[dict, dict]] = {}  # register seq → (person → practice, practice → name)
+
+
+def _practices_of_register(db) -> tuple[dict, dict]:
+    """Each person's practice and each practice's name, read once per register
+    from its snapshot (the hub keeps the register as its snapshot only); a
+    cache of what the database holds, so any hub process can serve any request."""
+    import csv
+    import io
+    import zipfile
+
+    from console.hub import registers
+
+    entry = registers.latest_register(db)
+    if entry is None:
+        return {}, {}
+    seq = entry["seq"]
+    if seq not in _register_practices:
+        snapshot = db.snapshot_slice(seq, 0, entry["size"])
+        with zipfile.ZipFile(io.BytesIO(snapshot)) as archive:
+            def rows(name):
+                member = next(n for n in archive.namelist() if n.rsplit("/", 1)[-1] == name)
+                return csv.DictReader(io.TextIOWrapper(archive.open(member), encoding="utf-8-sig", newline=""))
+
+            persons = {row["person_id"]: row["practice_code"] for row in rows("persons.csv") if row["practice_code"]}
+            names = {row["practice_code"]: row["name"] for row in rows("practices.csv")}
+        _register_practices.clear()
+        _register_practices[seq] = (persons, names)
+    return _register_practices[seq]
+
+
+def _calls_between(tx, start: datetime, end: datetime) -> list[dict]:
+    from console.core.timeutil import parse_instant
+
+    calls = []
+    for record, handle_seconds in tx.all(
+            "SELECT record, handle_seconds FROM calls WHERE started_utc >= ? AND started_utc < ?",
+            [utc_text(start), utc_text(end)]):
+        call = json.loads(record)
+        call["started_at"] = parse_instant(call["started_at"])
+        call["handle_seconds"] = handle_seconds
+        calls.append(call)
+    return calls
+
+
+def dashboard(db, day=None, at: datetime | None = None) -> dict:
+    """console.core.dashboard's figures over every workstation's calls: the
+    same function the workstation uses over its own. Calls in progress are
+    not known centrally (None), and escalations taken up on a workstation
+    stay there, so every escalated call of the day counts as awaiting."""
+    from console.core.dashboard import day_bounds, dashboard_figures, helpline_day, hour_start, hour_tallies
+
+    at = at or now()
+    day = day or helpline_day(at)
+    start, end = day_bounds(day)
+    yesterday_start, _ = day_bounds(day - timedelta(days=1))
+    person_practice, practice_names = _practices_of_register(db)
+    with db.read() as tx:
+        today = _calls_between(tx, start, end)
+        yesterday = _calls_between(tx, yesterday_start, start)
+    for call in today:
+        call["practice"] = person_practice.get(call.get("person_id"))
+    hours, handle = hour_tallies(today, day)
+    per_hour = Counter(hour_start(call["started_at"]) for call in yesterday)
+    callbacks = list_callbacks(db, "open", at)
+    figures = dashboard_figures(
+        hours, handle, sorted(per_hour.items()), day=day, now=at,
+        callbacks={"open": len(callbacks), "overdue": sum(c["overdue"] for c in callbacks)},
+        lockouts=len(locked_persons(db, at)),
+        escalations_awaiting=sum(1 for call in today if call["outcome"] == "escalated"),
+        in_progress=None,
+    )
+    figures["practice_names"] = {code: practice_names.get(code, code) for code in figures["by_practice"]}
+    figures["source"] = "hub"
+    return figures

@@ -21,6 +21,7 @@ KINDS = (
     "search", "verification", "disclosure", "call_saved", "unlock", "export",
     "register_import", "callback_booked", "callback_completed", "callback_assigned",
     "operator_added", "operator_disabled", "setting_changed", "sign_in",
+    "escalation_acknowledged",
 )
 
 
@@ -109,7 +110,8 @@ def verify_chain(db) -> ChainReport:
     return ChainReport(True, count)
 
 
-def list_audit(db, *, since=None, until=None, operator=None, person_id=None, kind=None, limit=None) -> list[dict]:
+def list_audit(db, *, since=None, until=None, operator=None, person_id=None, kind=None, limit=None,
+               newest_first: bool = False) -> list[dict]:
     clauses, params = [], []
     for column, op, value in (
         ("at", ">=", utc_text(since) if since else None),
@@ -124,7 +126,7 @@ def list_audit(db, *, since=None, until=None, operator=None, person_id=None, kin
     sql = "SELECT seq, entry_id, at, operator, workstation, kind, person_id, detail, hash FROM audit"
     if clauses:
         sql += " WHERE " + " AND ".join(clauses)
-    sql += " ORDER BY seq"
+    sql += " ORDER BY seq DESC" if newest_first else " ORDER BY seq"
     if limit:
         sql += f" LIMIT {int(limit)}"
     return [

@@ -335,6 +335,27 @@ class Cache:
             "conflicts": sync_state.conflicts(self.db),
         }
 
+    # the supervisor's dashboard
+
+    def dashboard(self, day=None, at=None, in_progress: int | None = None) -> dict:
+        """The figures of a helpline day (default today) as of `at` (default now)."""
+        from console.store import dashboard
+
+        self.require("dashboard")
+        return dashboard.dashboard(self.db, day, at or now(), in_progress)
+
+    def supervisor_queues(self, at=None) -> dict:
+        from console.store import dashboard
+
+        self.require("dashboard")
+        return dashboard.queues(self.db, at or now())
+
+    def acknowledge_escalation(self, call_id: str, note: str | None = None) -> dict:
+        from console.store import dashboard
+
+        self.require("acknowledge_escalation")
+        return dashboard.acknowledge_escalation(self.db, call_id, note=note, **self._actor())
+
 
 def _factors_given(claim: CallerClaim) -> list[str]:
     return [

@@ -11,6 +11,7 @@ from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 from console.core.calls import handle_seconds
+from console.core.dashboard import dashboard_tallies
 from console.core.stats import call_tallies, stats_from_tallies
 from console.core.timeutil import now, parse_instant, utc_text
 from console.store.audit import append_audit
@@ -44,8 +45,12 @@ def _insert_call(db, record: dict, workstation: str, register_version: str | Non
     if fault:
         fault("after_call_insert")
     started_utc = utc_text(started)
+    # the practice as the register has it now, as the call's region is the register's at the time of the call
+    practice = db.execute("SELECT practice_code FROM persons WHERE person_id = ?",
+                          [record["person_id"]]).fetchone() if record["person_id"] else None
+    tallies = dashboard_tallies(dict(record, practice=practice[0] if practice else None))
     for bucket, key in (("day", started_utc[:10]), ("hour", started_utc[:13])):
-        for dimension, value in call_tallies(record):
+        for dimension, value in tallies:
             db.execute(
                 f"INSERT INTO call_{bucket}_counts VALUES (?, ?, ?, 1) "
                 f"ON CONFLICT DO UPDATE SET n = n + 1",

@@ -219,5 +219,43 @@ def m006_sync(db):
     db.execute("INSERT OR IGNORE INTO meta VALUES ('sync.register_seq', '0')")
 
 
+@migrations()
+def m007_dashboard(db):
+    # A supervisor taking up an escalated call; the queue is the escalated
+    # calls with no row here, read from a covering partial index of them.
+    db.execute(
+        """CREATE TABLE escalation_acks (
+            call_id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            note TEXT
+        )"""
+    )
+    db.execute(
+        "CREATE INDEX idx_calls_escalated ON calls(started_utc, call_id, started_at, operator, caller_type, "
+        "verification, region, workstation) WHERE outcome = 'escalated'"
+    )
+    add_dashboard_tallies(db)
+
+
+def add_dashboard_tallies(db):
+    """The dashboard's tallies (console.core.dashboard.dashboard_tallies) of
+    the calls stored before m007, which tallied only cli.md's dimensions."""
+    for bucket, length in (("day", 10), ("hour", 13)):
+        for select in (
+            f"SELECT substr(started_utc, 1, {length}), 'assurance', assurance, count(*) FROM calls "
+            "WHERE assurance IS NOT NULL AND assurance != '' GROUP BY 1, 3",
+            f"SELECT substr(c.started_utc, 1, {length}), 'flag', f.value, count(*) "
+            "FROM calls c, json_each(c.record, '$.flags') f GROUP BY 1, 3",
+            f"SELECT substr(started_utc, 1, {length}), 'scam', 'reported', count(*) FROM calls "
+            "WHERE json_extract(record, '$.scam_report') IS NOT NULL GROUP BY 1",
+            f"SELECT substr(c.started_utc, 1, {length}), 'practice', p.practice_code, count(*) "
+            "FROM calls c JOIN persons p ON p.person_id = c.person_id "
+            "WHERE p.practice_code IS NOT NULL AND p.practice_code != '' GROUP BY 1, 3",
+        ):
+            db.execute(f"INSERT INTO call_{bucket}_counts {select}")
+
+
 def migrate(db) -> None:
     migrations.apply(db)

@@ -76,6 +76,7 @@ SHORTCUTS = (
     ("Ctrl+W", QT_TRANSLATE_NOOP("CallScreen", "Go to the wrap-up (outcome, topics, notes)")),
     ("Ctrl+S", QT_TRANSLATE_NOOP("CallScreen", "Save the call and clear the form")),
     ("Ctrl+Shift+H", QT_TRANSLATE_NOOP("CallScreen", "High-contrast theme on or off")),
+    ("Ctrl+Shift+D", QT_TRANSLATE_NOOP("CallScreen", "Supervisor dashboard on or off (supervisors and admins)")),
     ("F1", QT_TRANSLATE_NOOP("CallScreen", "This list of shortcuts")),
 )
 

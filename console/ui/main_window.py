@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
 
 from console import __version__
 from console import settings
+from console.core import roles
 from console.core.session import Session
 from console.ui.call_screen import SHORTCUTS, CallScreen
 from console.ui.gate import Gate
@@ -34,6 +35,10 @@ class MainWindow(QMainWindow):
         self.operator = operator
         self.clock = clock
         self.session: Session | None = None
+        self.role: str | None = None
+        self.setup_mode = False
+        self.supervisor = None  # the Supervisor dashboard, built when first opened
+        self._hub_dashboard = None
         self.setWindowTitle(f"Helpline Console {__version__}" + (" — DEMO DATA" if demo else ""))
         self.setAccessibleName("Helpline Console")
         self.call_screen = CallScreen(worker, scripts, services, operator, self)
@@ -69,6 +74,7 @@ class MainWindow(QMainWindow):
 
     def _opened(self, result):
         setup_mode, self.idle_minutes, hub_url, workstation, register, self.sync_interval = result
+        self.setup_mode = setup_mode
         self.workstation = workstation
         if hub_url:
             self._attach_hub(hub_url)
@@ -91,6 +97,7 @@ class MainWindow(QMainWindow):
         self.sync.changed.connect(self.connection_label.setText)
         self.sync.synced.connect(self.refresh_status)
         self.sync.synced.connect(self.load_hub_content)
+        self.sync.synced.connect(self.refresh_dashboard)
         self.connection_label.setText("Hub: waiting for sign-in")
 
     def load_hub_content(self):
@@ -126,12 +133,13 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.setup_assistant)
         self.stack.setCurrentWidget(self.setup_assistant)
 
-    def _set_up(self, operator_id: str, password: str, hub_url: str):
+    def _set_up(self, operator_id: str, password: str, hub_url: str, role: str):
         if hub_url:
             self._attach_hub(hub_url)
         self._hub_password = password
+        self.setup_mode = False
         self.stack.removeWidget(self.setup_assistant)
-        self._start_session(operator_id)
+        self._start_session(operator_id, role)
 
     def _sign_in(self, operator_id: str, password: str):
         def sign_in(cache):
@@ -146,19 +154,23 @@ class MainWindow(QMainWindow):
             self.worker.run(sign_in, lambda _: self._unlocked(password), refused)
         else:
             self._hub_password = password
-            self.worker.run(sign_in, lambda role: self._start_session(operator_id), refused)
+            self.worker.run(sign_in, lambda role: self._start_session(operator_id, role), refused)
 
-    def _start_session(self, operator_id: str):
+    def _start_session(self, operator_id: str, role: str | None = None):
+        self.role = role
         self.operator = operator_id
         self.call_screen.operator = operator_id
         self.operator_label.setText(f"Operator: {operator_id}")
         self.session = Session(operator_id, self.idle_minutes, clock=self.clock)
         self.stack.setCurrentWidget(self.call_screen)
         self._set_call_actions(True)
+        self.dashboard_action.setEnabled(self.may_supervise())
         self.refresh_status()
         if self.sync is not None:
             # the password goes to the hub once, for a token kept in the keystore, and is then dropped
             self.sync.start(operator_id, self._hub_password)
+            if self.may_supervise():
+                self.set_dashboard_hub_source(self.sync.dashboard_fetcher(operator_id))
         self._hub_password = None
 
     def lock_now(self):
@@ -178,7 +190,9 @@ class MainWindow(QMainWindow):
             return
         why = self.session.check()
         if why:
+            self._page_before_lock = self.stack.currentWidget()
             self._set_call_actions(False)
+            self.dashboard_action.setEnabled(False)
             self.stack.setCurrentWidget(self.gate)
             self.gate.ask_unlock(self.session.operator, why)
 
@@ -186,8 +200,10 @@ class MainWindow(QMainWindow):
         self.session.unlocked()
         if self.sync is not None and password:
             self.sync.start(self.session.operator, password)  # a hub sign-in that lapsed resumes
-        self.stack.setCurrentWidget(self.call_screen)
-        self._set_call_actions(True)
+        self.dashboard_action.setEnabled(self.may_supervise())
+        page = getattr(self, "_page_before_lock", self.call_screen)
+        self.stack.setCurrentWidget(page)
+        self._set_call_actions(page is self.call_screen)
 
     def note_activity(self):
         if self.session is not None:
@@ -224,6 +240,13 @@ class MainWindow(QMainWindow):
         self.high_contrast.setShortcut(QKeySequence("Ctrl+Shift+H"))
         self.high_contrast.toggled.connect(lambda on: apply_theme(on))
         view_menu.addAction(self.high_contrast)
+        self.dashboard_action = QAction(self.tr("Supervisor &dashboard"), self, checkable=True)
+        self.dashboard_action.setShortcut(QKeySequence("Ctrl+Shift+D"))
+        self.dashboard_action.setShortcutContext(Qt.ApplicationShortcut)
+        self.dashboard_action.setEnabled(False)
+        self.dashboard_action.toggled.connect(lambda on: self.show_supervisor() if on else self.show_call_screen())
+        view_menu.addAction(self.dashboard_action)
+        self.addAction(self.dashboard_action)
         hub_menu = self.menuBar().addMenu("&Hub")
         self.sync_action = QAction("&Sync now", self)
         self.sync_action.setShortcut(QKeySequence("F5"))
@@ -265,6 +288,48 @@ class MainWindow(QMainWindow):
         self.shortcuts_action.toggled.connect(self.shortcuts_panel.setVisible)
         self.shortcuts_panel.visibilityChanged.connect(self.shortcuts_action.setChecked)
 
+    # the supervisor's dashboard
+
+    def may_supervise(self) -> bool:
+        return self.session is not None and (self.setup_mode or roles.role_allows(self.role, "dashboard"))
+
+    def show_supervisor(self):
+        """Ctrl+Shift+D: the dashboard in place of the call screen (whose open
+        call is kept as it is); only for a supervisor or an admin."""
+        if not self.may_supervise() or self.stack.currentWidget() is self.gate:
+            self.dashboard_action.setChecked(False)
+            self.statusBar().showMessage(self.tr("The supervisor dashboard is for supervisors and admins."), 8000)
+            return
+        if self.supervisor is None:
+            from console.ui.supervisor import SupervisorView
+
+            self.supervisor = SupervisorView(self.worker, lambda: 1 if self.call_screen.call is not None else 0, self)
+            self.supervisor.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            if self._hub_dashboard is not None:
+                self.supervisor.set_hub_source(self._hub_dashboard)
+            self.stack.addWidget(self.supervisor)
+        self._set_call_actions(False)
+        self.stack.setCurrentWidget(self.supervisor)
+        self.dashboard_action.setChecked(True)
+
+    def show_call_screen(self):
+        if self.stack.currentWidget() is self.supervisor:
+            self.stack.setCurrentWidget(self.call_screen)
+            self._set_call_actions(True)
+        self.dashboard_action.setChecked(False)
+
+    def set_dashboard_hub_source(self, fetch):
+        """For the sync: fetch(day) returns the hub's figures (GET /v1/dashboard);
+        None goes back to the local cache's."""
+        self._hub_dashboard = fetch
+        if self.supervisor is not None:
+            self.supervisor.set_hub_source(fetch)
+
+    def refresh_dashboard(self):
+        """For the sync, after each sync: the dashboard reads its figures again if it is open."""
+        if self.supervisor is not None and self.supervisor.isVisible():
+            self.supervisor.refresh()
+
     def refresh_status(self):
         def read(cache):
             from console.store.calls import outbox_count
@@ -302,6 +367,8 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         if self.sync is not None:
             self.sync.stop()
+        if self.supervisor is not None:
+            self.supervisor.close_down()
         super().closeEvent(event)
 
 

@@ -3,7 +3,9 @@
 Run under a virtual screen with the X11 platform, e.g.:
     xvfb-run -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb python -m console.ui.screenshots resources/screenshots
 It drives the window on the sample register: a new call, a verified-affected
-caller with guidance, and a caller who is not verified.
+caller with guidance, and a caller who is not verified; then, over a
+synthetic surge day, the Supervisor dashboard (its overview, its queues, the
+high-contrast theme) and the first pages of its daily report.
 """
 
 import sys
@@ -72,8 +74,56 @@ def main(out: str, register: str | None = None) -> int:
     wait_for(lambda: screen.call.verification is not None)
     shoot(window, out_dir / "not-verified.png")
     screen._clear_form()
+    shoot_dashboard(window, out_dir)
     window.worker.shutdown()
     return 0
+
+
+def seed_surge_day(cache):
+    """Yesterday's and today's calls (never about the callers shot above), two
+    overdue callbacks and a person locked out, for the dashboard."""
+    from datetime import date, timedelta
+
+    from console.core.policy import CallerClaim
+    from console.core.timeutil import now
+    from console.demo import demo_calls
+
+    at = now()
+    cache.log_calls(demo_calls(at, ["S0002", "S0003", "S0004", "S0005"]))
+    for hours in (2, 1):
+        cache.book_callback(CallerClaim("O'Connor", "Patrick", date(1952, 11, 3)), due_at=at - timedelta(hours=hours))
+    for minutes in (30, 20, 10):
+        cache.verify_caller(CallerClaim("Smith", "Jane", date(1979, 4, 1)), at=at - timedelta(minutes=minutes))
+
+
+def shoot_dashboard(window, out_dir: Path):
+    from PySide6.QtCore import QSize
+    from PySide6.QtPdf import QPdfDocument
+
+    window.worker.run(seed_surge_day).result()  # after the call screen's shots, which it would change
+    window.refresh_status()
+    window.show_supervisor()
+    view = window.supervisor
+    wait_for(lambda: view.figures is not None and not view._refreshing)
+    shoot(window, out_dir / "dashboard.png")
+    view.tabs.setCurrentIndex(2)  # the queues
+    shoot(window, out_dir / "dashboard-queues.png")
+    view.tabs.setCurrentIndex(0)
+    window.high_contrast.setChecked(True)
+    shoot(window, out_dir / "dashboard-high-contrast.png")
+    window.high_contrast.setChecked(False)
+    view.notes.setPlainText("Calls peaked at 10:00 after the morning news; Northland lines were doubled from 11:00.")
+    report = Path(tempfile.mkdtemp(prefix="helpline-report-")) / "report.pdf"
+    view.ask_save_path = lambda *_: str(report)
+    view.save_report()
+    wait_for(lambda: report.exists() and view.report_message.text().startswith("The report"))
+    document = QPdfDocument()
+    document.load(str(report))
+    for page in range(min(2, document.pageCount())):
+        path = out_dir / f"report-page-{page + 1}.png"
+        document.render(page, QSize(827, 1169)).save(str(path))
+        print(f"wrote {path}")
+    window.show_call_screen()
 
 
 if __name__ == "__main__":

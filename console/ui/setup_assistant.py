@@ -47,9 +47,9 @@ class _Progress:
 
 
 class SetupAssistant(QWidget):
-    """Emits `finished(operator_id, password, hub_url)` once the workstation is set up."""
+    """Emits `finished(operator_id, password, hub_url, role)` once the workstation is set up."""
 
-    finished = Signal(str, str, str)
+    finished = Signal(str, str, str, str)
 
     def __init__(self, worker, parent=None):
         super().__init__(parent)
@@ -183,7 +183,7 @@ class SetupAssistant(QWidget):
                 cache.sync_with(client, progress=progress, should_stop=progress.stop.is_set)
             return cache.sign_in(operator, password)
 
-        self.worker.run(set_up, lambda role: self._done(operator, password, url), self._failed)
+        self.worker.run(set_up, lambda role: self._done(operator, password, url, role), self._failed)
 
     def import_from_file(self):
         path, admin = self.register_path.text().strip(), self.admin_id.text().strip()
@@ -202,7 +202,7 @@ class SetupAssistant(QWidget):
             cache.import_register(path, progress=progress)
             return cache.sign_in(admin, password)
 
-        self.worker.run(set_up, lambda role: self._done(admin, password, ""), self._failed)
+        self.worker.run(set_up, lambda role: self._done(admin, password, "", role), self._failed)
 
     def _begin(self) -> _Progress:
         self.progress = _Progress()
@@ -247,10 +247,10 @@ class SetupAssistant(QWidget):
     def _refused(self, sentence: str):
         self.message.setText(sentence)
 
-    def _done(self, operator, password, hub_url):
+    def _done(self, operator, password, hub_url, role):
         self._finish_work()
         self.message.setText(self.tr("This workstation is ready."))
-        self.finished.emit(operator, password, hub_url)
+        self.finished.emit(operator, password, hub_url, role)
 
 
 def _row(*widgets) -> QWidget:

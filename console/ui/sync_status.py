@@ -67,6 +67,18 @@ class SyncController(QObject):
         self.loop.start()
         self._timer.start(POLL_MS)
 
+    def dashboard_fetcher(self, operator: str):
+        """fetch(day) → the hub's dashboard figures, with this operator's token
+        (for the supervisor view, which calls it on its own thread)."""
+        from console.sync.client import HubClient
+        from console.sync.tokens import load_token
+
+        def fetch(day):
+            with HubClient(self.hub_url, load_token(self.hub_url, operator), timeout=10) as client:
+                return client.get("/dashboard", day=day.isoformat() if day else None)
+
+        return fetch
+
     def sync_now(self) -> None:
         if self.loop is not None:
             self.loop.sync_now()

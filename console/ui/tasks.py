@@ -12,58 +12,33 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from PySide6.QtCore import QObject, Signal
 
 
-class CacheWorker(QObject):
+class Background(QObject):
+    """Runs functions one at a time on a thread of its own; each result comes
+    back to the main thread, to on_success or on_failure."""
+
     # Results wait in a queue and the signal carries nothing: Python objects
     # sent through a queued signal from a foreign thread have shown
     # reference-count faults in PySide6.
     _finished = Signal()
     failed = Signal(str)  # a sentence for the status bar when an operation has no failure handler
 
-    def __init__(self, open_cache, parent=None):
+    def __init__(self, name: str, parent=None):
         super().__init__(parent)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cache")
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._results = queue.SimpleQueue()
         self._finished.connect(self._deliver)
         self.pending = 0
-        self.cache = None
-        self.refusal = None  # once the cache is found damaged, nothing more touches it
-        self._go = threading.Event()
-        self._opened = self._executor.submit(self._open, open_cache)
 
-    def start(self):
-        """Let the cache thread begin: the window calls this once it is on
-        screen, so opening the cache does not compete with building it."""
-        self._go.set()
-
-    def _open(self, open_cache):
-        self._go.wait()
-        self.cache = open_cache()
-        return self.cache
-
-    def run(self, operation, on_success=None, on_failure=None) -> Future:
-        """Run operation(cache) on the worker; call on_success(result) or
-        on_failure(exception) on the main thread afterwards."""
+    def submit(self, function, on_success=None, on_failure=None) -> Future:
+        """Run function() on the thread; on_success(result) or on_failure(exception) on the main thread."""
         self.pending += 1
-        future = self._executor.submit(self._call, operation)
+        future = self._executor.submit(function)
         future.add_done_callback(lambda f: self._announce(f, on_success, on_failure))
         return future
 
     def _announce(self, future, on_success, on_failure):
         self._results.put((future, on_success, on_failure))
         self._finished.emit()
-
-    def _call(self, operation):
-        from console.store.connection import CacheError
-
-        if self._opened.exception() is not None:
-            raise self._opened.exception()
-        if self.refusal is not None:
-            raise self.refusal
-        try:
-            return operation(self.cache)
-        except CacheError as error:
-            self.refusal = error
-            raise
 
     def _deliver(self):
         try:
@@ -84,6 +59,48 @@ class CacheWorker(QObject):
             logging.getLogger("console.ui").error("operation failed: %s", type(error).__name__)
 
     def shutdown(self):
+        self._executor.shutdown(wait=True)
+
+
+class CacheWorker(Background):
+    """The cache's one thread: every operation on the cache runs there, in order."""
+
+    def __init__(self, open_cache, parent=None):
+        super().__init__("cache", parent)
+        self.cache = None
+        self.refusal = None  # once the cache is found damaged, nothing more touches it
+        self._go = threading.Event()
+        self._opened = self._executor.submit(self._open, open_cache)
+
+    def start(self):
+        """Let the cache thread begin: the window calls this once it is on
+        screen, so opening the cache does not compete with building it."""
+        self._go.set()
+
+    def _open(self, open_cache):
+        self._go.wait()
+        self.cache = open_cache()
+        return self.cache
+
+    def run(self, operation, on_success=None, on_failure=None) -> Future:
+        """Run operation(cache) on the worker; call on_success(result) or
+        on_failure(exception) on the main thread afterwards."""
+        return self.submit(lambda: self._call(operation), on_success, on_failure)
+
+    def _call(self, operation):
+        from console.store.connection import CacheError
+
+        if self._opened.exception() is not None:
+            raise self._opened.exception()
+        if self.refusal is not None:
+            raise self.refusal
+        try:
+            return operation(self.cache)
+        except CacheError as error:
+            self.refusal = error
+            raise
+
+    def shutdown(self):
         self._go.set()
 
         def close():
@@ -91,4 +108,4 @@ class CacheWorker(QObject):
                 self.cache.close()
 
         self._executor.submit(close)
-        self._executor.shutdown(wait=True)
+        super().shutdown()

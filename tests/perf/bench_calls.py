@@ -54,6 +54,23 @@ def make_call(rng: random.Random, i: int, days: int) -> dict:
     return validate_call_record(record)
 
 
+def store_history(cache, rng: random.Random, calls: int, days: int) -> None:
+    """Fill the cache up to `calls` calls over `days` days, in batches of 10,000."""
+    have = cache.db.execute("SELECT count(*) FROM calls").fetchone()[0]
+    if have >= calls:
+        return
+    t = time.perf_counter()
+    batch = []
+    for i in range(have, calls):
+        batch.append(make_call(rng, i, days))
+        if len(batch) == 10_000:
+            cache.log_calls(batch)
+            batch = []
+    if batch:
+        cache.log_calls(batch)
+    print(f"\nstored {calls - have:,} calls in batches of 10,000: {time.perf_counter() - t:.0f} s")
+
+
 def timed(fn, repeat=5):
     times = []
     for _ in range(repeat):
@@ -92,18 +109,7 @@ def main():
 
     db_path = work / "history.db"
     cache = Cache.open(db_path, operator="bench")
-    have = cache.db.execute("SELECT count(*) FROM calls").fetchone()[0]
-    if have < args.calls:
-        t = time.perf_counter()
-        batch = []
-        for i in range(have, args.calls):
-            batch.append(make_call(rng, i, args.days))
-            if len(batch) == 10_000:
-                cache.log_calls(batch)
-                batch = []
-        if batch:
-            cache.log_calls(batch)
-        print(f"\nstored {args.calls - have:,} calls in batches of 10,000: {time.perf_counter() - t:.0f} s")
+    store_history(cache, rng, args.calls, args.days)
     db = cache.db
     count_t, total = timed(lambda: db.execute("SELECT count(*) FROM calls").fetchone()[0])
     print(f"\n## stats over {total:,} calls beside SELECT count(*) ({count_t * 1000:.2f} ms)")

@@ -1,0 +1,56 @@
+"""The hub's dashboard over every workstation's calls: the same figures the
+workstations compute, and only for supervisors."""
+
+import random
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import httpx
+
+from console.core.dashboard import helpline_day
+from console.store.dashboard import dashboard as local_dashboard
+from tests.sync.test_sync_hub import call_record
+
+
+def test_the_hubs_figures_equal_the_workstations_and_an_independent_count(hub, workstations):
+    a = workstations("ws-a", "op-1", hub.url)
+    b = workstations("ws-b", "op-2", hub.url)
+    a.sync(), b.sync()
+    rng = random.Random(3)
+    person_ids = [row[0] for row in a.cache.db.execute("SELECT person_id FROM persons LIMIT 50")]
+    at = datetime.now(timezone.utc)
+    records = []
+    for ws in (a, b):
+        for n in range(40):
+            record = call_record(ws.operator, rng)
+            start = at - timedelta(minutes=rng.randrange(1, 300))
+            length = timedelta(seconds=rng.randrange(60, 1200))
+            record.update(started_at=start.isoformat(), ended_at=(start + length).isoformat())
+            if n % 3 == 0:
+                record.update(person_id=rng.choice(person_ids), verification="verified", assurance="possession",
+                              disclosed_status=rng.choice(["affected", "not_affected"]))
+            if n % 7 == 0:
+                record["flags"] = ["extortion"]
+            ws.cache.log_calls([record])
+            records.append(record)
+    a.sync(), b.sync()
+    day = helpline_day(at)
+    figures = httpx.get(hub.url + "/v1/dashboard", params={"day": day.isoformat()}, headers=hub.admin_headers(),
+                        timeout=30).json()
+    today = [r for r in records if helpline_day(datetime.fromisoformat(r["started_at"])) == day]
+    assert figures["calls"] == len(today)
+    assert figures["by_outcome"] == dict(Counter(r["outcome"] for r in today))
+    assert figures["by_operator"] == dict(Counter(r["operator"] for r in today))
+    # every workstation's calls: the sum of what each computes over its own
+    mine = [local_dashboard(ws.cache.db, day, datetime.now(timezone.utc)) for ws in (a, b)]
+    assert figures["calls"] == sum(f["calls"] for f in mine)
+    for key in ("by_region", "by_caller_type", "by_practice"):
+        assert figures[key] == dict(sum((Counter(f[key]) for f in mine), Counter())), key
+    assert figures["source"] == "hub"
+    # an operator is refused, with a sentence
+    token = httpx.post(hub.url + "/v1/sessions", json={"operator_id": "op-1", "password": "a long hub password",
+                                                       "workstation": "x"}, timeout=10).json()["token"]
+    refused = httpx.get(hub.url + "/v1/dashboard", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert refused.status_code == 403 and refused.json()["error"].endswith(".")
+    bad = httpx.get(hub.url + "/v1/dashboard", params={"day": "tuesday"}, headers=hub.admin_headers(), timeout=10)
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
