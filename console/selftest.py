@@ -195,7 +195,12 @@ class SelfTest:
                 raise StepFailed(f"the window refused the cache: {window.damaged}")
             if window.session is None or window.stack.currentWidget() is not window.call_screen or not version:
                 raise StepFailed(f"the window was not ready for a call within {WINDOW_SECONDS} s")
-            return f"window ready for a call on register {version} ({QApplication.platformName()}), closed"
+            window.show_supervisor()  # the dashboard and its charts (QtCharts) are there too
+            if window.stack.currentWidget() is not window.supervisor:
+                raise StepFailed("the supervisor dashboard did not open")
+            window.show_call_screen()
+            return (f"window ready for a call on register {version}, dashboard opened "
+                    f"({QApplication.platformName()}), closed")
         finally:
             window.close()
             window.worker.shutdown()
