@@ -2,7 +2,7 @@
 
 import time
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication, QDockWidget, QHeaderView, QLabel, QMainWindow, QStackedWidget, QTableWidget, QTableWidgetItem,
@@ -20,8 +20,8 @@ STATUS_REFRESH_MS = 5_000
 SESSION_CHECK_MS = 5_000
 # the window's own shortcuts, beside the call screen's
 WINDOW_SHORTCUTS = (
-    ("F5", "Sync with the hub now"),
-    ("Ctrl+L", "Lock the console (sign in again to unlock)"),
+    ("F5", QT_TRANSLATE_NOOP("MainWindow", "Sync with the hub now")),
+    ("Ctrl+L", QT_TRANSLATE_NOOP("MainWindow", "Lock the console (sign in again to unlock)")),
 )
 
 
@@ -39,7 +39,8 @@ class MainWindow(QMainWindow):
         self.setup_mode = False
         self.supervisor = None  # the Supervisor dashboard, built when first opened
         self._hub_dashboard = None
-        self.setWindowTitle(f"Helpline Console {__version__}" + (" — DEMO DATA" if demo else ""))
+        self.setWindowTitle(self.tr("Helpline Console {version}").format(version=__version__)
+                            + (self.tr(" — DEMO DATA") if demo else ""))
         self.setAccessibleName("Helpline Console")
         self.call_screen = CallScreen(worker, scripts, services, operator, self)
         self.gate = Gate(self)
@@ -49,7 +50,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.call_screen)
         self.setCentralWidget(self.stack)
         self.stack.setCurrentWidget(self.gate)
-        self.gate.title.setText("Opening the cache…")
+        self.gate.title.setText(self.tr("Opening the cache…"))
         self._build_status_bar()
         self._build_menus()
         self._build_shortcuts_panel()
@@ -98,7 +99,7 @@ class MainWindow(QMainWindow):
         self.sync.synced.connect(self.refresh_status)
         self.sync.synced.connect(self.load_hub_content)
         self.sync.synced.connect(self.refresh_dashboard)
-        self.connection_label.setText("Hub: waiting for sign-in")
+        self.connection_label.setText(self.tr("Hub: waiting for sign-in"))
 
     def load_hub_content(self):
         """Guidance scripts and services as the hub last published them, in
@@ -113,7 +114,8 @@ class MainWindow(QMainWindow):
             try:
                 scripts, services = content_guidance(content)
             except (ValueError, KeyError) as exc:
-                self.statusBar().showMessage(f"The hub's guidance version {content.get('version')} was not used: {exc}",
+                self.statusBar().showMessage(self.tr("The hub's guidance version {version} was not used: {problem}")
+                                             .format(version=content.get("version"), problem=exc),
                                              15000)
                 return
             self.content_version = content.get("version")
@@ -146,11 +148,11 @@ class MainWindow(QMainWindow):
             return cache.sign_in(operator_id, password)
 
         def refused(error):
-            self.gate.refused(str(error) if hasattr(error, "args") and error.args else "Sign-in failed.")
+            self.gate.refused(str(error) if hasattr(error, "args") and error.args else self.tr("Sign-in failed."))
 
         if self.session is not None and self.session.locked:
             if operator_id != self.session.operator:
-                return self.gate.refused("Only the operator who locked this console can unlock it.")
+                return self.gate.refused(self.tr("Only the operator who locked this console can unlock it."))
             self.worker.run(sign_in, lambda _: self._unlocked(password), refused)
         else:
             self._hub_password = password
@@ -160,7 +162,7 @@ class MainWindow(QMainWindow):
         self.role = role
         self.operator = operator_id
         self.call_screen.operator = operator_id
-        self.operator_label.setText(f"Operator: {operator_id}")
+        self.operator_label.setText(self.tr("Operator: {operator}").format(operator=operator_id))
         self.session = Session(operator_id, self.idle_minutes, clock=self.clock)
         self.stack.setCurrentWidget(self.call_screen)
         self._set_call_actions(True)
@@ -180,7 +182,7 @@ class MainWindow(QMainWindow):
 
     def sync_now(self):
         if self.sync is None:
-            self.statusBar().showMessage("No hub is set for this workstation: it works standalone.", 8000)
+            self.statusBar().showMessage(self.tr("No hub is set for this workstation: it works standalone."), 8000)
         else:
             self.sync.sync_now()
 
@@ -215,17 +217,17 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self):
         bar = self.statusBar()
-        self.operator_label = QLabel(f"Operator: {self.operator}")
-        self.version_label = QLabel("Register: …")
-        self.outbox_label = QLabel("Not yet synced: …")
-        self.connection_label = QLabel("Standalone: no hub configured")
+        self.operator_label = QLabel(self.tr("Operator: {operator}").format(operator=self.operator))
+        self.version_label = QLabel(self.tr("Register: …"))
+        self.outbox_label = QLabel(self.tr("Not yet synced: …"))
+        self.connection_label = QLabel(self.tr("Standalone: no hub configured"))
         for label, name in ((self.operator_label, "Operator"), (self.version_label, "Register version"),
                             (self.outbox_label, "Calls not yet synced"), (self.connection_label, "Connection")):
             label.setAccessibleName(name)
             bar.addPermanentWidget(label)
 
     def _build_menus(self):
-        call_menu = self.menuBar().addMenu("&Call")
+        call_menu = self.menuBar().addMenu(self.tr("&Call"))
         self.call_actions = []
         for keys, slot in self.call_screen.shortcut_actions():
             action = QAction(self._describe(keys), self)
@@ -235,8 +237,8 @@ class MainWindow(QMainWindow):
             call_menu.addAction(action)
             self.addAction(action)
             self.call_actions.append(action)
-        view_menu = self.menuBar().addMenu("&View")
-        self.high_contrast = QAction("&High contrast", self, checkable=True)
+        view_menu = self.menuBar().addMenu(self.tr("&View"))
+        self.high_contrast = QAction(self.tr("&High contrast"), self, checkable=True)
         self.high_contrast.setShortcut(QKeySequence("Ctrl+Shift+H"))
         self.high_contrast.toggled.connect(lambda on: apply_theme(on))
         view_menu.addAction(self.high_contrast)
@@ -247,19 +249,19 @@ class MainWindow(QMainWindow):
         self.dashboard_action.toggled.connect(lambda on: self.show_supervisor() if on else self.show_call_screen())
         view_menu.addAction(self.dashboard_action)
         self.addAction(self.dashboard_action)
-        hub_menu = self.menuBar().addMenu("&Hub")
-        self.sync_action = QAction("&Sync now", self)
+        hub_menu = self.menuBar().addMenu(self.tr("&Hub"))
+        self.sync_action = QAction(self.tr("&Sync now"), self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sync_now)
         hub_menu.addAction(self.sync_action)
-        self.lock_action = QAction("&Lock the console", self)
+        self.lock_action = QAction(self.tr("&Lock the console"), self)
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.lock_now)
         hub_menu.addAction(self.lock_action)
         for action in (self.sync_action, self.lock_action):
             self.addAction(action)
-        help_menu = self.menuBar().addMenu("&Help")
-        self.shortcuts_action = QAction("&Shortcuts", self, checkable=True)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.shortcuts_action = QAction(self.tr("&Shortcuts"), self, checkable=True)
         self.shortcuts_action.setShortcut(QKeySequence("F1"))
         help_menu.addAction(self.shortcuts_action)
 
@@ -269,10 +271,11 @@ class MainWindow(QMainWindow):
         return next((description for shortcut, description in SHORTCUTS if shortcut == text), text)
 
     def _build_shortcuts_panel(self):
-        shortcuts = SHORTCUTS + WINDOW_SHORTCUTS
+        shortcuts = ([(keys, QCoreApplication.translate("CallScreen", text)) for keys, text in SHORTCUTS]
+                     + [(keys, self.tr(text)) for keys, text in WINDOW_SHORTCUTS])
         table = QTableWidget(len(shortcuts), 2)
         table.setAccessibleName("Keyboard shortcuts")
-        table.setHorizontalHeaderLabels(["Keys", "Does"])
+        table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Does")])
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
@@ -280,7 +283,7 @@ class MainWindow(QMainWindow):
         for row, (keys, description) in enumerate(shortcuts):
             table.setItem(row, 0, QTableWidgetItem(keys))
             table.setItem(row, 1, QTableWidgetItem(description))
-        self.shortcuts_panel = QDockWidget("Shortcuts", self)
+        self.shortcuts_panel = QDockWidget(self.tr("Shortcuts"), self)
         self.shortcuts_panel.setAccessibleName("Shortcuts panel")
         self.shortcuts_panel.setWidget(table)
         self.addDockWidget(Qt.RightDockWidgetArea, self.shortcuts_panel)
@@ -338,8 +341,9 @@ class MainWindow(QMainWindow):
 
         def show(result):
             version, outbox = result
-            self.version_label.setText(f"Register: {version or 'none imported'}")
-            self.outbox_label.setText(f"Not yet synced: {outbox} call{'s' if outbox != 1 else ''}")
+            self.version_label.setText(self.tr("Register: {version}").format(version=version or self.tr("none imported")))
+            self.outbox_label.setText(self.tr("Not yet synced: 1 call") if outbox == 1 else
+                                      self.tr("Not yet synced: {count} calls").format(count=outbox))
             if self.call_screen.register_version is None:
                 self.call_screen.set_register_version(version)
 
@@ -360,7 +364,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event):
         if self.call_screen.call is not None and self.call_screen.family_name.text():
-            self.statusBar().showMessage("A call is in progress: save it (Ctrl+S) before closing.", 8000)
+            self.statusBar().showMessage(self.tr("A call is in progress: save it (Ctrl+S) before closing."), 8000)
             event.ignore()
             return
         QApplication.instance().removeEventFilter(self._activity)
