@@ -159,6 +159,16 @@ def _check_unlock(item: Item) -> None:
     item.at_utc = _instant(item, "at")
 
 
+def _check_escalation_ack(item: Item) -> None:
+    _keys(item, ("call_id", "at", "operator", "workstation", "note"))
+    if item.body["call_id"] != item.id:
+        raise _bad(item, "the body's call_id must equal the item's id.")
+    _text(item, "workstation")
+    for key in ("operator", "note"):
+        _text(item, key, nullable=True)
+    item.at_utc = _instant(item, "at")
+
+
 def _no_constant(name: str):
     raise ValueError(f"{name} is not a JSON number")  # NaN and Infinity could not be served back as JSON
 
@@ -185,7 +195,7 @@ def _check_audit(item: Item) -> None:
 
 
 CHECKS = {"call": _check_call, "callback": _check_callback, "attempt": _check_attempt,
-          "unlock": _check_unlock, "audit": _check_audit}
+          "unlock": _check_unlock, "audit": _check_audit, "escalation_ack": _check_escalation_ack}
 
 
 def check_items(raw_items: list, workstation: str) -> list[Item]:
@@ -292,6 +302,17 @@ def _store_unlock(tx, item: Item, at: str, alerts: list) -> dict:
     return _result(item, "stored")
 
 
+def _store_escalation_ack(tx, item: Item, at: str, alerts: list) -> dict:
+    found = tx.one("SELECT body FROM escalation_acks WHERE call_id = ?", [item.id])
+    if found:
+        return _same_or_conflict(item, found[0])
+    body = item.body
+    tx.execute("INSERT INTO escalation_acks (call_id, at, operator, workstation, body, received_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)", [item.id, item.at_utc, body["operator"], body["workstation"], item.text, at])
+    append_change(tx, "escalation_ack", item.id, body)
+    return _result(item, "stored")
+
+
 def audit_head(tx, workstation: str) -> tuple[int, str]:
     row = tx.one("SELECT seq, hash FROM audit_heads WHERE workstation = ?", [workstation])
     return (row[0], row[1]) if row else (0, GENESIS)
@@ -334,7 +355,7 @@ def _store_audit(tx, item: Item, at: str, alerts: list) -> dict:
 
 
 STORES = {"call": _store_call, "callback": _store_callback, "attempt": _store_attempt,
-          "unlock": _store_unlock, "audit": _store_audit}
+          "unlock": _store_unlock, "audit": _store_audit, "escalation_ack": _store_escalation_ack}
 
 
 def _head_alert(tx, workstation: str, reported: dict) -> str | None:

@@ -170,9 +170,11 @@ def _calls_between(tx, start: datetime, end: datetime) -> list[dict]:
 def dashboard(db, day=None, at: datetime | None = None) -> dict:
     """console.core.dashboard's figures over every workstation's calls: the
     same function the workstation uses over its own. Calls in progress are
-    not known centrally (None), and escalations taken up on a workstation
-    stay there, so every escalated call of the day counts as awaiting."""
-    from console.core.dashboard import day_bounds, dashboard_figures, helpline_day, hour_start, hour_tallies
+    not known centrally (None); an escalation of the last ESCALATION_DAYS
+    days awaits until a supervisor on any workstation has taken it up."""
+    from console.core.dashboard import (
+        ESCALATION_DAYS, dashboard_figures, day_bounds, helpline_day, hour_start, hour_tallies,
+    )
 
     at = at or now()
     day = day or helpline_day(at)
@@ -182,6 +184,11 @@ def dashboard(db, day=None, at: datetime | None = None) -> dict:
     with db.read() as tx:
         today = _calls_between(tx, start, end)
         yesterday = _calls_between(tx, yesterday_start, start)
+        window_start, _ = day_bounds(day - timedelta(days=ESCALATION_DAYS - 1))
+        escalations_awaiting = tx.value(
+            "SELECT count(*) FROM calls c WHERE c.outcome = 'escalated' AND c.started_utc >= ? AND c.started_utc < ? "
+            "AND NOT EXISTS (SELECT 1 FROM escalation_acks a WHERE a.call_id = c.call_id)",
+            [utc_text(window_start), utc_text(end)], 0)
     for call in today:
         call["practice"] = person_practice.get(call.get("person_id"))
     hours, handle = hour_tallies(today, day)
@@ -191,7 +198,7 @@ def dashboard(db, day=None, at: datetime | None = None) -> dict:
         hours, handle, sorted(per_hour.items()), day=day, now=at,
         callbacks={"open": len(callbacks), "overdue": sum(c["overdue"] for c in callbacks)},
         lockouts=len(locked_persons(db, at)),
-        escalations_awaiting=sum(1 for call in today if call["outcome"] == "escalated"),
+        escalations_awaiting=escalations_awaiting,
         in_progress=None,
     )
     figures["practice_names"] = {code: practice_names.get(code, code) for code in figures["by_practice"]}

@@ -212,7 +212,21 @@ def m001_initial(tx, types: dict) -> None:
         tx.execute("ALTER TABLE registers ALTER COLUMN snapshot SET STORAGE EXTERNAL")
 
 
-MIGRATIONS = (m001_initial,)
+def m002_escalation_acks(tx, types: dict) -> None:
+    # a supervisor taking up an escalated call, on any workstation: the hub's
+    # dashboard counts the escalations nobody has taken up
+    tx.execute(
+        """CREATE TABLE escalation_acks (
+            call_id TEXT PRIMARY KEY,
+            at TEXT NOT NULL,
+            operator TEXT,
+            workstation TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""")
+
+
+MIGRATIONS = (m001_initial, m002_escalation_acks)
 
 
 def _migrate(tx) -> None:

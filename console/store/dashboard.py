@@ -20,6 +20,7 @@ from console.store import attempts
 from console.store.audit import append_audit
 from console.store.callbacks import OVERDUE_AFTER
 from console.store.connection import write_transaction
+from console.store.outbox import queue_outbox
 
 QUEUE_LIMIT = 500  # rows of a queue shown at once, oldest first; the total is always given
 
@@ -161,6 +162,7 @@ def acknowledge_escalation(db, call_id: str, *, operator, workstation, note: str
         ack = {"call_id": call_id, "at": utc_text(at), "operator": operator, "workstation": workstation, "note": note}
         db.execute("INSERT INTO escalation_acks (call_id, at, operator, workstation, note) "
                    "VALUES (:call_id, :at, :operator, :workstation, :note)", ack)
+        queue_outbox(db, "escalation_ack", call_id, ack)  # so the hub's figures see it taken up
         append_audit(db, "escalation_acknowledged", operator=operator, workstation=workstation, person_id=found[1],
                      detail={"call_id": call_id, "note": note}, at=at)
     return ack

@@ -118,6 +118,11 @@ def _apply_content(db, body: dict) -> None:
     _set_meta(db, "sync.content", canonical(body))
 
 
+def _apply_escalation_ack(db, body: dict) -> None:
+    db.execute("INSERT OR IGNORE INTO escalation_acks (call_id, at, operator, workstation, note) "
+               "VALUES (:call_id, :at, :operator, :workstation, :note)", body)
+
+
 def _apply_register(db, body: dict) -> None:
     _set_meta(db, "sync.register_offer", canonical(body))
 
@@ -129,6 +134,7 @@ APPLY = {
     "callback": callbacks.store_callback,
     "content": _apply_content,
     "register": _apply_register,
+    "escalation_ack": _apply_escalation_ack,
 }
 
 

@@ -42,6 +42,8 @@ Push (any role; items of the token's own workstation only)
                     Audit items of a workstation arrive in seq order; the hub
                     checks each links to the last one it holds of that workstation
                     (hash recomputed, prev_hash equal) and keeps the head.
+          escalation_ack  id = call_id; body {"call_id", "at", "operator",
+                    "workstation", "note"}: a supervisor took up an escalated call.
         audit_head is the workstation's own head after its last entry; if it is
         behind the head the hub holds, or differs from it at the same seq, the
         hub records an alert (a truncated or rewritten chain) and returns it.
@@ -61,6 +63,7 @@ Pull (any role)
                     services data file).
           register  id = register seq (str); body = the register's entry as in
                     GET /v1/register (a new register to fetch).
+          escalation_ack  as pushed (an escalation taken up anywhere).
         A workstation applies a page of changes and stores `cursor` in one
         transaction, so a kill at any point resumes from the last page applied.
 
@@ -89,8 +92,8 @@ Health (no token)
 API = "/v1"
 PROTOCOL_VERSION = 1
 
-ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit")
-CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register")
+ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit", "escalation_ack")
+CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack")
 ITEM_STATUSES = ("stored", "duplicate", "stale", "conflict")
 
 MAX_PUSH_ITEMS = 500

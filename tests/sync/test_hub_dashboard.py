@@ -54,3 +54,34 @@ def test_the_hubs_figures_equal_the_workstations_and_an_independent_count(hub, w
     assert refused.status_code == 403 and refused.json()["error"].endswith(".")
     bad = httpx.get(hub.url + "/v1/dashboard", params={"day": "tuesday"}, headers=hub.admin_headers(), timeout=10)
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
+
+
+def test_an_escalation_taken_up_on_one_workstation_leaves_the_hubs_queue(hub, workstations):
+    from console.store.dashboard import acknowledge_escalation
+
+    a = workstations("ws-a", "op-1", hub.url)
+    b = workstations("ws-b", "op-2", hub.url)
+    a.sync(), b.sync()
+    rng = random.Random(4)
+    records = []
+    for _ in range(3):
+        record = call_record("op-1", rng)
+        start = datetime.now(timezone.utc) - timedelta(minutes=5)
+        record.update(started_at=start.isoformat(), ended_at=(start + timedelta(minutes=3)).isoformat(),
+                      outcome="escalated")
+        records.append(record)
+    a.cache.log_calls(records)
+    a.sync()
+
+    def awaiting():
+        return httpx.get(hub.url + "/v1/dashboard", headers=hub.admin_headers(), timeout=30).json()[
+            "escalations_awaiting"]
+
+    assert awaiting() == 3
+    acknowledge_escalation(a.cache.db, records[0]["call_id"], operator="sup-1", workstation=a.cache.workstation,
+                           note="rang the practice")
+    a.sync()
+    assert awaiting() == 2
+    b.sync()  # every workstation learns it was taken up
+    assert b.cache.db.execute("SELECT operator FROM escalation_acks WHERE call_id = ?",
+                              [records[0]["call_id"]]).fetchone()[0] == "sup-1"
