@@ -183,6 +183,9 @@ class RegisterEntry(BaseModel):
     persons: int
     documents: int
     imported_at: str
+    delta_from: int | None = None  # the register the delta below starts from
+    delta_sha256: str | None = None
+    delta_size: int | None = None
 
 
 class Error(BaseModel):
@@ -319,6 +322,21 @@ def register_snapshot(seq: Annotated[int, Path(ge=1, le=LARGEST)], session: Sess
                            f"{entry['size']} bytes.", {"Content-Range": f"bytes */{entry['size']}"})
     data = db.snapshot_slice(seq, offset, length)
     return Response(data, media_type="application/octet-stream")
+
+
+@router.get("/register/{seq}/delta", summary="A slice of a register's changes since the one before it (a .zip).",
+            response_class=Response,
+            responses={200: {"content": {"application/octet-stream": {}}}, **_errors(400, 401, 404, 416)})
+def register_delta(seq: Annotated[int, Path(ge=1, le=LARGEST)], session: Session, db: Database,
+                   offset: Annotated[int, Query(ge=0, le=LARGEST)] = 0,
+                   length: Annotated[int, Query(ge=1, le=MAX_CHUNK_BYTES)] = MAX_CHUNK_BYTES) -> Response:
+    entry = registers.register_entry(db, seq)
+    if entry is None or not entry["delta_size"]:
+        raise Refusal(404, f"There is no delta for register {seq} on this hub; fetch its snapshot instead.")
+    if offset >= entry["delta_size"]:
+        raise Refusal(416, f"offset {offset} is at or past the end of register {seq}'s delta, which has "
+                           f"{entry['delta_size']} bytes.", {"Content-Range": f"bytes */{entry['delta_size']}"})
+    return Response(db.snapshot_slice(seq, offset, length, "delta"), media_type="application/octet-stream")
 
 
 @router.get("/stats", summary="cli.md's stats over every workstation's calls (supervisors).",

@@ -21,7 +21,8 @@ from console.store.register_import import FILES, RegisterRefused
 
 log = logging.getLogger("console.hub.registers")
 
-ENTRY_COLUMNS = "seq, register_version, sha256, size, digest, persons, documents, imported_at"
+ENTRY_COLUMNS = ("seq, register_version, sha256, size, digest, persons, documents, imported_at, "
+                 "delta_from, delta_sha256, delta_size")
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the same folder always makes the same snapshot bytes
 
 
@@ -45,11 +46,13 @@ def snapshot_bytes(path) -> bytes:
     return path.read_bytes()
 
 
-def check_register(snapshot: bytes) -> tuple:
+def check_register(snapshot: bytes, rows: bool = False) -> tuple:
     """Import the snapshot into a scratch cache as a workstation would:
-    (ImportResult, digest), or RegisterRefused with the importer's sentences."""
+    (ImportResult, digest, its rows if asked for), or RegisterRefused with the
+    importer's sentences."""
     import sqlite_utils
 
+    from console.store.register_delta import register_rows
     from console.store.register_digest import register_digest
     from console.store.register_import import import_register
     from console.store.schema import migrate
@@ -58,15 +61,27 @@ def check_register(snapshot: bytes) -> tuple:
     try:
         migrate(scratch)
         result = import_register(scratch, snapshot)
-        return result, register_digest(scratch)
+        return result, register_digest(scratch), register_rows(scratch) if rows else None
     finally:
         scratch.close()
 
 
+def _delta(db, current: dict, new_rows: dict, result) -> bytes:
+    """The changes from the register in service to the new one, for the
+    workstations that hold the one in service."""
+    from console.store.register_delta import make_delta
+
+    previous = db.snapshot_slice(current["seq"], 0, current["size"])
+    _, _, old_rows = check_register(previous, rows=True)
+    return make_delta(old_rows, new_rows, from_seq=current["seq"], register_version=result.register_version,
+                      generated_at=utc_text(now()))
+
+
 def _entry(row) -> dict:
-    seq, version, sha256, size, digest, persons, documents, imported_at = row
+    seq, version, sha256, size, digest, persons, documents, imported_at, delta_from, delta_sha256, delta_size = row
     return {"seq": seq, "register_version": version, "sha256": sha256, "size": size, "digest": digest,
-            "persons": persons, "documents": documents, "imported_at": imported_at}
+            "persons": persons, "documents": documents, "imported_at": imported_at,
+            "delta_from": delta_from, "delta_sha256": delta_sha256, "delta_size": delta_size}
 
 
 def import_register(db, path) -> tuple[dict, bool]:
@@ -78,13 +93,15 @@ def import_register(db, path) -> tuple[dict, bool]:
     current = latest_register(db)
     if current and current["sha256"] == sha256:
         return current, False
-    result, digest = check_register(snapshot)
+    result, digest, rows = check_register(snapshot, rows=current is not None)
+    delta = _delta(db, current, rows, result) if current else None
     with db.write() as tx:
         seq = tx.value(
-            "INSERT INTO registers (register_version, sha256, size, digest, persons, documents, imported_at, snapshot) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+            "INSERT INTO registers (register_version, sha256, size, digest, persons, documents, imported_at, snapshot, "
+            "delta_from, delta_sha256, delta_size, delta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
             [result.register_version, sha256, len(snapshot), digest, result.persons, result.documents,
-             utc_text(now()), snapshot])
+             utc_text(now()), snapshot, current["seq"] if delta else None,
+             hashlib.sha256(delta).hexdigest() if delta else None, len(delta) if delta else None, delta])
         entry = _entry(tx.one(f"SELECT {ENTRY_COLUMNS} FROM registers WHERE seq = ?", [seq]))
         append_change(tx, "register", str(seq), entry)
     log.info("register %s imported as seq %s: %s persons, %s documents, %s bytes",

@@ -226,7 +226,15 @@ def m002_escalation_acks(tx, types: dict) -> None:
         )""")
 
 
-MIGRATIONS = (m001_initial, m002_escalation_acks)
+def m003_register_deltas(tx, types: dict) -> None:
+    # a register's changes since the one before it, so a workstation holding
+    # that one fetches only what changed (console.hub.registers)
+    for column in ("delta_from INTEGER", "delta_sha256 TEXT", "delta_size INTEGER", f"delta {types['bytes']}"):
+        tx.execute(f"ALTER TABLE registers ADD COLUMN {column}")
+
+
+MIGRATIONS = (m001_initial, m002_escalation_acks, m003_register_deltas)
+BLOB_COLUMNS = ("snapshot", "delta")
 
 
 def _migrate(tx) -> None:
@@ -344,11 +352,12 @@ class SQLiteDatabase:
         """A read transaction: every query in it sees the same committed state."""
         return self._transaction("BEGIN")
 
-    def snapshot_slice(self, seq: int, offset: int, length: int) -> bytes:
-        """Bytes of a register snapshot, read incrementally: a chunk request
-        does not load the whole (possibly hundreds of megabytes) blob."""
+    def snapshot_slice(self, seq: int, offset: int, length: int, column: str = "snapshot") -> bytes:
+        """Bytes of a register snapshot (or delta), read incrementally: a chunk
+        request does not load the whole (possibly hundreds of megabytes) blob."""
+        assert column in BLOB_COLUMNS
         conn = self._connection()
-        with conn.blobopen("registers", "snapshot", seq, readonly=True) as blob:
+        with conn.blobopen("registers", column, seq, readonly=True) as blob:
             blob.seek(offset)
             return blob.read(length)
 
@@ -451,9 +460,10 @@ class PostgresDatabase:
         """A read-only transaction on one snapshot of the database."""
         return self._transaction(writing=False)
 
-    def snapshot_slice(self, seq: int, offset: int, length: int) -> bytes:
+    def snapshot_slice(self, seq: int, offset: int, length: int, column: str = "snapshot") -> bytes:
+        assert column in BLOB_COLUMNS
         with self.read() as tx:
-            row = tx.one("SELECT substr(snapshot, CAST(? AS INTEGER), CAST(? AS INTEGER)) FROM registers WHERE seq = ?",
+            row = tx.one(f"SELECT substr({column}, CAST(? AS INTEGER), CAST(? AS INTEGER)) FROM registers WHERE seq = ?",
                          [offset + 1, length, seq])
         return bytes(row[0]) if row else b""
 

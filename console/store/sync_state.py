@@ -182,6 +182,12 @@ def snapshot_bytes(db, seq: int) -> bytes:
         "SELECT data FROM register_download WHERE seq = ? ORDER BY offset", [seq]))
 
 
+def no_delta_for(db) -> int | None:
+    """A register whose delta once failed its check here: fetched whole."""
+    value = _meta(db, "sync.register_no_delta", "")
+    return int(value) if value else None
+
+
 def finish_register(db, seq: int) -> None:
     """Inside the importer's swap transaction: the register and its cursor commit together."""
     _set_meta(db, "sync.register_seq", seq)

@@ -102,8 +102,9 @@ class HubClient:
                 return None
             raise
 
-    def snapshot_chunk(self, seq: int, offset: int, length: int = MAX_CHUNK_BYTES) -> bytes:
-        return self._request("GET", f"/register/{seq}/snapshot", params={"offset": offset, "length": length}).content
+    def snapshot_chunk(self, seq: int, offset: int, length: int = MAX_CHUNK_BYTES, what: str = "snapshot") -> bytes:
+        """A slice of register `seq`'s snapshot (or, with what="delta", of its delta)."""
+        return self._request("GET", f"/register/{seq}/{what}", params={"offset": offset, "length": length}).content
 
     def get(self, path: str, **params) -> dict | list:
         """A supervisor's read (stats, audit, dashboard…), by its path under /v1."""

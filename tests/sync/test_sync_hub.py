@@ -229,3 +229,61 @@ def _sync_until_done(ws, where: str, tries: int = 20):
             return report
         problems.append(f"left: {report.as_json()}")
     raise AssertionError(f"{where}: the workstation could not finish a sync after the fault: {problems[-3:]}")
+
+
+@pytest.fixture
+def changed_register(tmp_path, demo_register):
+    """The demo register with some persons changed, removed and added, and a file removed."""
+    import csv
+    import hashlib
+    import json
+    import shutil
+
+    folder = tmp_path / "changed-register"
+    shutil.copytree(demo_register, folder)
+    with open(folder / "persons.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f))
+    header, persons = rows[0], rows[1:]
+    with open(folder / "documents.csv", encoding="utf-8", newline="") as f:
+        documents = list(csv.reader(f))
+    in_documents = {row[1] for row in documents[1:]}
+    removable = [p for p in persons if p[0] not in in_documents][:5]
+    persons = [p for p in persons if p not in removable]
+    persons[10][header.index("suburb")] = "Kerikeri"
+    persons[11][header.index("email")] = "new.address@example.nz"
+    added = list(persons[12])
+    added[0] = "ZZ-NEW-0001"
+    added[header.index("nhi")] = ""
+    added[header.index("notification_code")] = "NEWC-0DE1"
+    persons.append(added)
+    documents = documents[:-1]
+    with open(folder / "persons.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *persons])
+    with open(folder / "documents.csv", "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(documents)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["register_version"] = "demo-changed"
+    manifest["counts"].update(persons=len(persons), documents=len(documents) - 1)
+    manifest["sha256"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+                          for name in ("persons.csv", "documents.csv", "practices.csv")}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_a_workstation_holding_the_register_before_fetches_only_the_changes(hub, workstations, changed_register):
+    a = workstations("ws-a", "op-1", hub.url)
+    a.sync()
+    hub.cli("import-register", str(changed_register))
+    offer = hub.register()
+    assert offer["delta_from"] == 1 and offer["delta_size"] < offer["size"] / 5
+    fetched = []
+    report = a.sync(progress=lambda stage, done, total: fetched.append(total) if stage == "download" else None)
+    assert report.register == "imported demo-changed (changes only)"
+    assert max(fetched) == offer["delta_size"]
+    assert register_digest(a.cache.db) == offer["digest"]
+    assert a.cache.db.execute("SELECT suburb FROM persons WHERE person_id = (SELECT person_id FROM persons "
+                              "WHERE notification_code = 'NEWC-0DE1')").fetchone()
+    # a new workstation takes the whole snapshot, and arrives at the same register
+    b = workstations("ws-b", "op-2", hub.url)
+    assert b.sync().register == "imported demo-changed"
+    assert register_digest(b.cache.db) == offer["digest"]
