@@ -98,13 +98,23 @@ def prepare_demo(persons: int = 20_000, progress=None, folder: Path | None = Non
                                    progress=(lambda d, t: progress("generating", d, t)) if progress else None)
     cache_path = folder / "cache.db"
     cache = Cache.open(cache_path, operator="demo-admin")
+    callers = _pick_callers(register)
     try:
         cache.import_register(register, progress=progress)
+        # a surge day so far, so the supervisor's dashboard has something to show
+        # (never about the callers offered to try, whose history stays empty)
+        from console.core.timeutil import now
+
+        offered = {(caller.family_name, caller.date_of_birth) for caller in callers}
+        others = [pid for pid, family, born in cache.db.execute(
+                      "SELECT person_id, family_name, date_of_birth FROM persons ORDER BY person_id LIMIT 200")
+                  if (family, born) not in offered][:40]
+        cache.log_calls(demo_calls(now(), others))
     finally:
         cache.close()
     if progress and hasattr(progress, "finish"):
         progress.finish()
-    return Demo(folder, cache_path, register, manifest["register_version"], _pick_callers(register))
+    return Demo(folder, cache_path, register, manifest["register_version"], callers)
 
 
 # the shape of a surge day: calls per clock hour, 07:00 to 22:00, busiest late morning
