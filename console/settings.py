@@ -14,7 +14,6 @@ later change of meaning gets a new function. They run in the transaction that
 brings the cache's schema up to date (`console.store.connection.open_cache`).
 """
 
-import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -35,10 +34,6 @@ def _hub_address(text: str) -> bool:
     if parts.scheme == "https":
         return bool(parts.hostname)
     return parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
-
-
-def _language_code(text: str) -> bool:
-    return re.fullmatch(r"[a-z]{2,3}(_[A-Z]{2})?", text) is not None
 
 
 @dataclass(frozen=True)
@@ -100,9 +95,6 @@ SETTINGS = (
     Setting("sync_interval_seconds", int, 30,
             "Seconds between syncs with the hub while the window is open.", bounds=(5, 3600)),
     Setting("high_contrast", bool, False, "Start the window in the high-contrast theme."),
-    Setting("language", str, "",
-            "The window's language as a code (en, mi); empty: the system's language.",
-            accepts=_language_code, rule="empty (the system's language) or a language code such as en or mi"),
 )
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 

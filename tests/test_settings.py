@@ -32,7 +32,6 @@ def test_idle_lock_reads_as_never_off(stored, minutes):
     ("hub_url", "http://hub.example.nz", "an https:// address"),
     ("hub_url", "hub.example.nz", "an https:// address"),
     ("high_contrast", "maybe", "high_contrast must be true or false."),
-    ("language", "Māori", "a language code such as en or mi"),
 ])
 def test_values_not_allowed_are_refused_with_a_sentence(name, text, sentence):
     with pytest.raises(SettingRefused, match=re.escape(sentence)):
@@ -46,20 +45,19 @@ def test_a_setting_not_declared_is_refused():
 
 def test_written_through_the_cache_typed_canonical_and_audited(cache):
     assert settings.get_all(cache.db) == {"idle_lock_minutes": 10, "hub_url": "", "sync_interval_seconds": 30,
-                                          "high_contrast": False, "language": ""}
+                                          "high_contrast": False}
     assert cache.set_setting("idle_lock_minutes", " 05 ") == "5"
     assert cache.set_setting("high_contrast", "Yes") == "true"
     assert cache.set_setting("hub_url", "https://hub.helpline.example/") == "https://hub.helpline.example/"
     assert cache.set_setting("hub_url", "http://localhost:8000") == "http://localhost:8000"
     assert cache.set_setting("sync_interval_seconds", 45) == "45"
-    assert cache.set_setting("language", "mi") == "mi"
     assert settings.get_all(cache.db) == {"idle_lock_minutes": 5, "hub_url": "http://localhost:8000",
-                                          "sync_interval_seconds": 45, "high_contrast": True, "language": "mi"}
+                                          "sync_interval_seconds": 45, "high_contrast": True}
     with pytest.raises(SettingRefused):
         cache.set_setting("idle_lock_minutes", "0")
     assert settings.get(cache.db, "idle_lock_minutes") == 5
     changes = [e["detail"] for e in cache.audit_entries(kind="setting_changed")]
-    assert changes[0] == {"setting": "idle_lock_minutes", "value": "5"} and len(changes) == 6
+    assert changes[0] == {"setting": "idle_lock_minutes", "value": "5"} and len(changes) == 5
 
 
 def _meta(db, key):
@@ -119,7 +117,7 @@ def test_a_failed_upgrade_changes_nothing(tmp_path, monkeypatch):
     open_cache(path).close()
 
     def upgrade_to_v2(db):
-        db.execute("INSERT OR REPLACE INTO meta VALUES ('setting.language', 'mi')")
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('setting.high_contrast', 'true')")
         raise RuntimeError("upgrade failed half-way")
 
     monkeypatch.setattr(settings, "UPGRADES", settings.UPGRADES + (upgrade_to_v2,))
@@ -127,7 +125,7 @@ def test_a_failed_upgrade_changes_nothing(tmp_path, monkeypatch):
         open_cache(path)
     monkeypatch.undo()
     db = open_cache(path)
-    assert settings.settings_version(db) == 1 and _meta(db, "setting.language") is None
+    assert settings.settings_version(db) == 1 and _meta(db, "setting.high_contrast") is None
     db.close()
 
 
@@ -139,6 +137,6 @@ def test_the_command_refuses_before_opening_the_cache(tmp_path, capsys):
     assert main(["--db", str(db), "settings", "sync_interval_seconds", "2"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "There is no setting 'font_size'; the settings are idle_lock_minutes, hub_url, sync_interval_seconds, "
-        "high_contrast, language.",
+        "high_contrast.",
         "sync_interval_seconds must be a whole number from 5 to 3600."]
     assert not db.exists()

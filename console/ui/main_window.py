@@ -68,13 +68,15 @@ class MainWindow(QMainWindow):
         self._set_call_actions(False)
         worker.run(lambda cache: (cache.setup_mode, settings.get(cache.db, "idle_lock_minutes"), cache.hub_url,
                                   cache.workstation, cache.register_version,
-                                  settings.get(cache.db, "sync_interval_seconds")), self._opened)
+                                  settings.get(cache.db, "sync_interval_seconds"),
+                                  settings.get(cache.db, "high_contrast")), self._opened)
         QTimer.singleShot(0, worker.start)
 
     # sign-in, lock
 
     def _opened(self, result):
-        setup_mode, self.idle_minutes, hub_url, workstation, register, self.sync_interval = result
+        setup_mode, self.idle_minutes, hub_url, workstation, register, self.sync_interval, contrast = result
+        self.high_contrast.setChecked(contrast)  # the workstation's setting; Ctrl+Shift+H for this session
         self.setup_mode = setup_mode
         self.workstation = workstation
         if hub_url:
