@@ -198,8 +198,14 @@ class SelfTest:
             window.show_supervisor()  # the dashboard and its charts (QtCharts) are there too
             if window.stack.currentWidget() is not window.supervisor:
                 raise StepFailed("the supervisor dashboard did not open")
+            deadline = time.monotonic() + WINDOW_SECONDS
+            while time.monotonic() < deadline and (window.supervisor.figures is None or window.supervisor._refreshing):
+                app.processEvents()
+                time.sleep(0.01)
+            if window.supervisor.figures is None:
+                raise StepFailed(f"the supervisor dashboard showed no figures within {WINDOW_SECONDS} s")
             window.show_call_screen()
-            return (f"window ready for a call on register {version}, dashboard opened "
+            return (f"window ready for a call on register {version}, dashboard showing its figures "
                     f"({QApplication.platformName()}), closed")
         finally:
             window.close()
