@@ -134,6 +134,8 @@ class MainWindow(QMainWindow):
         if hub_url:
             self.setup_assistant.hub_url.setText(hub_url)
         self.setup_assistant.finished.connect(self._set_up)
+        self.operator_label.setText(self.tr("Not signed in"))
+        self.refresh_status()
         self.stack.addWidget(self.setup_assistant)
         self.stack.setCurrentWidget(self.setup_assistant)
 

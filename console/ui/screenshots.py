@@ -5,7 +5,8 @@ Run under a virtual screen with the X11 platform, e.g.:
 It drives the window on the sample register: a new call, a verified-affected
 caller with guidance, and a caller who is not verified; then, over a
 synthetic surge day, the Supervisor dashboard (its overview, its queues, the
-high-contrast theme) and the first pages of its daily report.
+high-contrast theme) and the first pages of its daily report; and a new
+workstation's setup assistant.
 """
 
 import sys
@@ -76,7 +77,27 @@ def main(out: str, register: str | None = None) -> int:
     screen._clear_form()
     shoot_dashboard(window, out_dir)
     window.worker.shutdown()
+    shoot_setup(out_dir)
     return 0
+
+
+def shoot_setup(out_dir: Path):
+    """A new workstation's first start: the setup assistant, on its hub page."""
+    from console.ui.app import build_window
+
+    window = build_window(Path(tempfile.mkdtemp(prefix="helpline-new-")) / "cache.db", operator="new")
+    window.resize(1500, 940)
+    window.show()
+    wait_for(lambda: getattr(window, "setup_assistant", None) is not None)
+    assistant = window.setup_assistant
+    shoot(window, out_dir / "setup-choice.png")
+    assistant.next_button.click()
+    assistant.hub_url.setText("https://hub.helpline.example")
+    assistant.hub_operator.setText("op-17")
+    assistant.hub_password.setText("correct horse battery staple")
+    shoot(window, out_dir / "setup-hub.png")
+    window.close()
+    window.worker.shutdown()
 
 
 def seed_surge_day(cache):
