@@ -1167,7 +1167,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+49"/>
+        <location line="+51"/>
         <source>Hub: waiting for sign-in</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1177,7 +1177,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+18"/>
+        <source>Not signed in</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
