@@ -8,11 +8,9 @@ hash is made exactly as the workstation makes its own
 and the same id and password rules apply, so an account is valid on both.
 """
 
-from console.core.roles import ROLES
 from console.core.timeutil import now, utc_text
 from console.hub.changes import append_change
-from console.store.operators import _ID as OPERATOR_ID  # the workstation's rule, so an id made here is valid there
-from console.store.operators import MIN_PASSWORD, AccountError
+from console.store.operators import AccountError, check_new_account  # the workstation's rules: valid on both
 
 __all__ = ["AccountError", "add_operator", "disable_operator", "list_operators", "password_hasher"]
 
@@ -31,12 +29,7 @@ def _account_change(tx, operator_id: str) -> None:
 
 
 def add_operator(db, operator_id: str, role: str, password: str, *, created_by: str | None) -> dict:
-    if not OPERATOR_ID.fullmatch(operator_id or ""):
-        raise AccountError(f"{operator_id!r} is not a usable operator id: letters, digits, . _ - (up to 64).")
-    if role not in ROLES:
-        raise AccountError(f"{role!r} is not a role; choose one of {', '.join(ROLES)}.")
-    if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD} characters.")
+    check_new_account(operator_id, role, password)
     password_hash = password_hasher().hash(password)  # slow on purpose: outside the write lock
     with db.write() as tx:
         if tx.one("SELECT 1 FROM operators WHERE operator_id = ?", [operator_id]):

@@ -24,13 +24,18 @@ def accounts_exist(db) -> bool:
     return db.execute("SELECT 1 FROM operators LIMIT 1").fetchone() is not None
 
 
-def add_operator(db, operator_id: str, role: str, password: str, *, created_by: str | None) -> dict:
+def check_new_account(operator_id: str, role: str, password: str) -> None:
+    """AccountError unless the id, role and password are usable (on a workstation and on the hub alike)."""
     if not _ID.fullmatch(operator_id or ""):
         raise AccountError(f"{operator_id!r} is not a usable operator id: letters, digits, . _ - (up to 64).")
     if role not in ROLES:
         raise AccountError(f"{role!r} is not a role; choose one of {', '.join(ROLES)}.")
     if len(password or "") < MIN_PASSWORD:
         raise AccountError(f"The password must have at least {MIN_PASSWORD} characters.")
+
+
+def add_operator(db, operator_id: str, role: str, password: str, *, created_by: str | None) -> dict:
+    check_new_account(operator_id, role, password)
     if db.execute("SELECT 1 FROM operators WHERE operator_id = ?", [operator_id]).fetchone():
         raise AccountError(f"There is already an operator {operator_id}.")
     row = {"operator_id": operator_id, "role": role, "password_hash": _hasher().hash(password),
