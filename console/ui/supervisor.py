@@ -15,7 +15,7 @@ come from the local cache, where the actions on them are recorded and synced.
 
 from datetime import date, datetime
 
-from PySide6.QtCore import QDate, QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QDate, QDateTime, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QDateTimeEdit, QFileDialog, QFormLayout, QGridLayout, QGroupBox,
     QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit, QPushButton, QTableView, QTabWidget,
@@ -48,7 +48,11 @@ def local_time(text: str | None, with_day: bool = True) -> str:
 
 
 class CountsModel(RowsModel):
-    columns = (("key", "Value"), ("calls", "Calls"), ("share", "Share"))
+    columns = (
+        ("key", QT_TRANSLATE_NOOP("CountsModel", "Value")),
+        ("calls", QT_TRANSLATE_NOOP("CountsModel", "Calls")),
+        ("share", QT_TRANSLATE_NOOP("CountsModel", "Share")),
+    )
 
     def show_counts(self, counts: dict, labels: dict | None = None):
         total = sum(counts.values())
@@ -57,30 +61,52 @@ class CountsModel(RowsModel):
 
 
 class CallbacksModel(RowsModel):
-    columns = (("due_at", "Due"), ("assigned_to", "Assigned to"), ("booked_by", "Booked by"), ("reason", "Reason"))
+    columns = (
+        ("due_at", QT_TRANSLATE_NOOP("CallbacksModel", "Due")),
+        ("assigned_to", QT_TRANSLATE_NOOP("CallbacksModel", "Assigned to")),
+        ("booked_by", QT_TRANSLATE_NOOP("CallbacksModel", "Booked by")),
+        ("reason", QT_TRANSLATE_NOOP("CallbacksModel", "Reason")),
+    )
 
     def cell(self, row, key):
         return local_time(row["due_at"]) if key == "due_at" else super().cell(row, key)
 
 
 class LockedModel(RowsModel):
-    columns = (("person_id", "Person"), ("failed_attempts", "Failed checks"), ("last_attempt", "Last check"))
+    columns = (
+        ("person_id", QT_TRANSLATE_NOOP("LockedModel", "Person")),
+        ("failed_attempts", QT_TRANSLATE_NOOP("LockedModel", "Failed checks")),
+        ("last_attempt", QT_TRANSLATE_NOOP("LockedModel", "Last check")),
+    )
 
     def cell(self, row, key):
         return local_time(row["last_attempt"]) if key == "last_attempt" else super().cell(row, key)
 
 
 class EscalationsModel(RowsModel):
-    columns = (("started_at", "Call started"), ("operator", "Operator"), ("caller_type", "Caller type"),
-               ("verification", "Verification"), ("region", "Region"))
+    columns = (
+        ("started_at", QT_TRANSLATE_NOOP("EscalationsModel", "Call started")),
+        ("operator", QT_TRANSLATE_NOOP("EscalationsModel", "Operator")),
+        ("caller_type", QT_TRANSLATE_NOOP("EscalationsModel", "Caller type")),
+        ("verification", QT_TRANSLATE_NOOP("EscalationsModel", "Verification")),
+        ("region", QT_TRANSLATE_NOOP("EscalationsModel", "Region")),
+    )
 
     def cell(self, row, key):
         return local_time(row["started_at"]) if key == "started_at" else super().cell(row, key)
 
 
 class AuditModel(RowsModel):
-    columns = (("seq", "#"), ("at", "When"), ("operator", "Operator"), ("workstation", "Workstation"),
-               ("kind", "Kind"), ("person_id", "Person"), ("reason", "Outcome / reason"), ("detail", "Detail"))
+    columns = (
+        ("seq", QT_TRANSLATE_NOOP("AuditModel", "#")),
+        ("at", QT_TRANSLATE_NOOP("AuditModel", "When")),
+        ("operator", QT_TRANSLATE_NOOP("AuditModel", "Operator")),
+        ("workstation", QT_TRANSLATE_NOOP("AuditModel", "Workstation")),
+        ("kind", QT_TRANSLATE_NOOP("AuditModel", "Kind")),
+        ("person_id", QT_TRANSLATE_NOOP("AuditModel", "Person")),
+        ("reason", QT_TRANSLATE_NOOP("AuditModel", "Outcome / reason")),
+        ("detail", QT_TRANSLATE_NOOP("AuditModel", "Detail")),
+    )
 
     def cell(self, row, key):
         detail = row["detail"]
