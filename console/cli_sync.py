@@ -43,7 +43,7 @@ def _open(args, password: _Password):
 
 def cmd_sync(args, out) -> int:
     from console.sync.client import HubRefused, HubUnreachable
-    from console.sync.engine import SyncFailed
+    from console.sync.engine import SyncFailed, sync_cache
     from console.sync.tokens import forget_token, hub_client
 
     password = _Password(args.operator or os.environ.get("HELPLINE_CONSOLE_OPERATOR"))
@@ -65,7 +65,7 @@ def cmd_sync(args, out) -> int:
             try:
                 with hub_client(hub, cache.operator, cache.workstation, password()
                                 if _needs_password(hub, cache.operator) else None) as client:
-                    report = cache.sync_with(client, progress=progress)
+                    report = sync_cache(cache, client, progress=progress)
                 break
             except HubRefused as exc:
                 if exc.status != 401 or attempt == 2:

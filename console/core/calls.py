@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timezone
 
 from console.core.policy import CALLER_TYPES, FLAGS, GUIDANCE_IDS
-from console.core.timeutil import TimeFormatError, parse_instant
+from console.core.timeutil import OutsideCalendar, TimeFormatError, parse_instant, utc_text
 
 VERIFICATIONS = ("verified", "not_verified", "not_attempted")
 ASSURANCES = ("possession", "knowledge")
@@ -112,14 +112,12 @@ def validate_call_record(record, *, operator: str | None = None, where: str = ""
             continue
         try:
             instant = parse_instant(value, key)
+        except OutsideCalendar:  # an offset that takes it past year 1 or 9999
+            instant = None
         except TimeFormatError as exc:
             problems.append(f"{where}{exc}.")
             continue
-        try:
-            in_range = EARLIEST <= instant < LATEST
-        except OverflowError:  # an offset that takes it past year 1 or 9999
-            in_range = False
-        if not in_range:
+        if instant is None or not EARLIEST <= instant < LATEST:
             problems.append(f"{where}{key} {value!r} is not between the years {EARLIEST.year} and {LATEST.year - 1}.")
             continue
         times[key] = instant
@@ -216,3 +214,26 @@ def validate_call_record(record, *, operator: str | None = None, where: str = ""
 
 def handle_seconds(record: dict) -> float:
     return (parse_instant(record["ended_at"]) - parse_instant(record["started_at"])).total_seconds()
+
+
+# a stored call: the columns of the calls table a workstation and the hub keep alike
+CALL_COLUMNS = (
+    "call_id", "started_at", "started_utc", "ended_at", "handle_seconds", "operator", "workstation", "caller_type",
+    "person_id", "verification", "assurance", "disclosed_status", "outcome", "region", "register_version",
+    "saved_at", "record",
+)
+
+
+def call_row(record: dict, *, workstation: str, register_version: str | None, saved_at: str, text: str) -> dict:
+    """The values of CALL_COLUMNS for a validated record: `text` is the
+    canonical text of the stored body (the record with register_version and
+    workstation), saved_at sortable UTC text."""
+    return {
+        "call_id": record["call_id"], "started_at": record["started_at"],
+        "started_utc": utc_text(parse_instant(record["started_at"])), "ended_at": record["ended_at"],
+        "handle_seconds": handle_seconds(record), "operator": record["operator"], "workstation": workstation,
+        "caller_type": record["caller_type"], "person_id": record["person_id"],
+        "verification": record["verification"], "assurance": record["assurance"],
+        "disclosed_status": record["disclosed_status"], "outcome": record["outcome"], "region": record["region"],
+        "register_version": register_version, "saved_at": saved_at, "record": text,
+    }

@@ -33,7 +33,7 @@ from collections import Counter
 from datetime import date, datetime, time, timedelta, timezone
 
 from console.core.stats import call_tallies, stats_from_tallies
-from console.core.timeutil import HELPLINE_ZONE
+from console.core.timeutil import HELPLINE_ZONE, utc_text
 
 NORTHLAND = "Northland"
 ESCALATION_DAYS = 7
@@ -47,6 +47,15 @@ def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(0), HELPLINE_ZONE)
     end = datetime.combine(day + timedelta(days=1), time(0), HELPLINE_ZONE)
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def escalation_window(day: date) -> tuple[str, str]:
+    """An escalated call may await a supervisor on `day` if it started in
+    [start, end), the ESCALATION_DAYS helpline days up to and including
+    `day` (both ends as sortable UTC text)."""
+    start, _ = day_bounds(day - timedelta(days=ESCALATION_DAYS - 1))
+    _, end = day_bounds(day)
+    return utc_text(start), utc_text(end)
 
 
 def helpline_day(moment: datetime) -> date:

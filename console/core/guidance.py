@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from console.paths import resource_path
+from console.core.resources import resource_path
 
 FRONT_MATTER_FIELDS = ("id", "version", "title")
 CALL_PLACEHOLDERS = ("caller_name", "register_version")

@@ -9,6 +9,16 @@ have to be read one by one.
 
 from collections import Counter
 
+# the dimensions cli.md's stats count, each with the calls column it counts:
+# what call_tallies makes of a call, and what a database groups calls by
+STATS_COLUMNS = {
+    "outcome": "outcome",
+    "caller_type": "caller_type",
+    "verification": "verification",
+    "region": "region",
+    "operator": "operator",
+    "disclosed": "disclosed_status",
+}
 DIMENSIONS = {
     "outcome": "by_outcome",
     "caller_type": "by_caller_type",
@@ -62,17 +72,9 @@ def stats_from_tallies(tallies: Counter, total: int, histogram) -> dict:
 
 def call_tallies(record: dict) -> list[tuple[str, str]]:
     """The (dimension, value) pairs one call adds to."""
-    pairs = [
-        ("outcome", record["outcome"]),
-        ("caller_type", record["caller_type"]),
-        ("verification", record["verification"]),
-    ]
-    if record.get("region"):
-        pairs.append(("region", record["region"]))
-    if record.get("operator"):
-        pairs.append(("operator", record["operator"]))
-    if record.get("disclosed_status"):
-        pairs.append(("disclosed", record["disclosed_status"]))
+    # outcome, caller type and verification every call has; the others only when given
+    pairs = [(dimension, record[column]) for dimension, column in STATS_COLUMNS.items()
+             if dimension in ("outcome", "caller_type", "verification") or record.get(column)]
     # for the supervisor's dashboard
     if record.get("assurance"):
         pairs.append(("assurance", record["assurance"]))

@@ -3,22 +3,15 @@
 Accounts are made and disabled here (by the hub's command line) and reach the
 workstations through the change feed as `account` changes carrying the argon2
 verifier, so an operator can sign in on a workstation that is offline. The
-hash is made exactly as the workstation makes its own
-(console/store/operators.py: argon2-cffi's PasswordHasher with its defaults),
-and the same id and password rules apply, so an account is valid on both.
+hasher and the id and password rules are the workstation's own
+(console/core/accounts.py), so an account is valid on both.
 """
 
+from console.core.accounts import AccountError, check_new_account, password_hasher
 from console.core.timeutil import now, utc_text
 from console.hub.changes import append_change
-from console.store.operators import AccountError, check_new_account  # the workstation's rules: valid on both
 
 __all__ = ["AccountError", "add_operator", "disable_operator", "list_operators", "password_hasher"]
-
-
-def password_hasher():
-    from argon2 import PasswordHasher
-
-    return PasswordHasher()
 
 
 def _account_change(tx, operator_id: str) -> None:

@@ -10,7 +10,7 @@ console/hub/storage.py).
 import json
 
 from console.core.timeutil import now, utc_text
-from console.sync.protocol import CHANGE_KINDS, canonical
+from console.core.records import CHANGE_KINDS, canonical
 
 
 def append_change(tx, kind: str, entity_id: str, body: dict) -> None:

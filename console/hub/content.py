@@ -14,10 +14,10 @@ import logging
 from pathlib import Path
 
 from console.core.guidance import content_guidance
+from console.core.records import canonical
+from console.core.resources import resources_folder
 from console.core.timeutil import now, utc_text
 from console.hub.changes import append_change
-from console.paths import resources_folder
-from console.sync.protocol import canonical
 
 log = logging.getLogger("console.hub.content")
 

@@ -10,7 +10,7 @@ compared as protocol.canonical text), "stale" (an older callback revision) or
 overwritten).
 
 Audit entries are chained per workstation. The hub recomputes each entry's
-hash with the workstation's own function and checks it links to the last
+hash with the workstation's own function (console.core.audit_chain) and checks it links to the last
 entry it holds of that workstation, so an entry altered, removed or inserted
 on the workstation after it reached the hub is found here, and the
 workstation's reported head shows when its chain was cut short.
@@ -22,11 +22,12 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from console.core.calls import CallRecordInvalid, handle_seconds, validate_call_record
+from console.core.audit_chain import GENESIS, entry_hash
+from console.core.calls import CallRecordInvalid, call_row, validate_call_record
+from console.core.records import callback_item_id, canonical, unlock_clearing
 from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
 from console.hub.changes import append_change
-from console.store.audit import GENESIS, _entry_hash
-from console.sync.protocol import MAX_PUSH_ITEMS, callback_item_id, canonical
+from console.sync.protocol import MAX_PUSH_ITEMS
 
 log = logging.getLogger("console.hub.push")
 
@@ -92,8 +93,6 @@ def _instant(item: Item, key: str, *, nullable: bool = False) -> str | None:
         return utc_text(parse_instant(value, key))
     except TimeFormatError as exc:
         raise _bad(item, f"{exc}.") from None
-    except OverflowError:
-        raise _bad(item, f"{key} {value!r} is outside the calendar.") from None
 
 
 def _integer(item: Item, key: str, least: int) -> int:
@@ -237,17 +236,10 @@ def _store_call(tx, item: Item, at: str, alerts: list) -> dict:
     found = tx.one("SELECT record FROM calls WHERE call_id = ?", [item.id])
     if found:
         return _same_or_conflict(item, found[0])
-    record = item.record
-    tx.execute(
-        "INSERT INTO calls (call_id, started_at, started_utc, ended_at, handle_seconds, operator, workstation, "
-        "caller_type, person_id, verification, assurance, disclosed_status, outcome, region, register_version, "
-        "saved_at, record, body_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [item.id, record["started_at"], utc_text(parse_instant(record["started_at"])), record["ended_at"],
-         handle_seconds(record), record["operator"], item.pusher,
-         record["caller_type"], record["person_id"], record["verification"], record["assurance"],
-         record["disclosed_status"], record["outcome"], record["region"], item.body.get("register_version"),
-         at, item.text, hashlib.sha256(item.text.encode("utf-8")).hexdigest()],
-    )
+    row = call_row(item.record, workstation=item.pusher, register_version=item.body.get("register_version"),
+                   saved_at=at, text=item.text)
+    row["body_sha256"] = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
+    tx.execute(f"INSERT INTO calls ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     return _result(item, "stored")
 
 
@@ -277,8 +269,8 @@ def _store_attempt(tx, item: Item, at: str, alerts: list) -> dict:
         return _same_or_conflict(item, found[0])
     body = item.body
     # an unlock already here, made at or after this attempt, has cleared it
-    cleared_by = tx.value("SELECT unlock_id FROM unlocks WHERE person_id = ? AND at >= ? "
-                          "ORDER BY at, unlock_id LIMIT 1", [body["person_id"], item.at_utc])
+    cleared_by = unlock_clearing(item.at_utc, tx.all("SELECT at, unlock_id FROM unlocks WHERE person_id = ? AND at >= ?",
+                                                     [body["person_id"], item.at_utc]))
     tx.execute("INSERT INTO attempts (attempt_id, person_id, at, operator, workstation, cleared_by, body, received_at) "
                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                [item.id, body["person_id"], item.at_utc, body["operator"], body["workstation"], cleared_by,
@@ -340,7 +332,7 @@ def _store_audit(tx, item: Item, at: str, alerts: list) -> dict:
                       f"entries {head_seq + 1} to {seq - 1} are missing")
     if body["prev_hash"] != head_hash:
         return broken(f"does not link to entry {head_seq} as the hub holds it: the chain was altered")
-    recomputed = _entry_hash(body["prev_hash"], item.id, body["at"], body["operator"], workstation, body["kind"],
+    recomputed = entry_hash(body["prev_hash"], item.id, body["at"], body["operator"], workstation, body["kind"],
                              body["person_id"], body["detail"])
     if recomputed != body["hash"]:
         return broken("does not match its own hash: it was altered after it was written")

@@ -12,14 +12,11 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta
 
-from console.core.policy import LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW_HOURS
-from console.core.stats import stats_from_tallies
+from console.core.policy import LOCKOUT_ATTEMPTS
+from console.core.records import lockout_window, overdue_before
+from console.core.stats import STATS_COLUMNS, stats_from_tallies
 from console.core.timeutil import now, utc_text
 
-# (tally dimension, calls column): the pairs console.core.stats.call_tallies makes
-TALLIED = (("outcome", "outcome"), ("caller_type", "caller_type"), ("verification", "verification"),
-           ("region", "region"), ("operator", "operator"), ("disclosed", "disclosed_status"))
-OVERDUE_AFTER = timedelta(minutes=30)  # as on the workstation (console/store/callbacks.py)
 CALLBACK_LISTS = ("open", "overdue", "all")
 
 
@@ -40,11 +37,11 @@ def call_stats(db, since: datetime | None = None, until: datetime | None = None)
     tally_query = " UNION ALL ".join(
         f"SELECT '{dimension}', {column}, count(*) FROM calls WHERE {where} "
         f"AND {column} IS NOT NULL AND {column} <> '' GROUP BY {column}"
-        for dimension, column in TALLIED
+        for dimension, column in STATS_COLUMNS.items()
     )
     with db.read() as tx:
         total = tx.value(f"SELECT count(*) FROM calls WHERE {where}", params, 0)
-        tallies = Counter({(dimension, value): n for dimension, value, n in tx.all(tally_query, params * len(TALLIED))})
+        tallies = Counter({(dimension, value): n for dimension, value, n in tx.all(tally_query, params * len(STATS_COLUMNS))})
         histogram = dict(tx.all(f"SELECT handle_seconds, count(*) FROM calls WHERE {where} GROUP BY handle_seconds",
                                 params))
     return stats_from_tallies(tallies, total, histogram)
@@ -89,33 +86,31 @@ def list_callbacks(db, which: str = "open", at: datetime | None = None) -> list[
     workstation, who the name match found (person_ids) is never listed."""
     if which not in CALLBACK_LISTS:
         raise ValueError(f"{which!r} is not one of {', '.join(CALLBACK_LISTS)}.")
-    at = at or now()
-    overdue_before = utc_text(at - OVERDUE_AFTER)
+    overdue = overdue_before(at or now())
     where, params = "1 = 1", []
     if which in ("open", "overdue"):
         where = "status = 'open'"
     if which == "overdue":
         where += " AND due_at < ?"
-        params.append(overdue_before)
+        params.append(overdue)
     with db.read() as tx:
         rows = tx.all(f"SELECT body, status, due_at FROM callbacks WHERE {where} ORDER BY due_at, callback_id", params)
     listed = []
     for body, status, due_utc in rows:
         callback = json.loads(body)
         callback.pop("person_ids", None)
-        callback["overdue"] = status == "open" and due_utc < overdue_before
+        callback["overdue"] = status == "open" and due_utc < overdue
         listed.append(callback)
     return listed
 
 
 def locked_persons(db, at: datetime | None = None) -> list[dict]:
     """Persons locked at `at` (default now) by attempts from every workstation, with their counts."""
-    at = at or now()
     with db.read() as tx:
         rows = tx.all(
             "SELECT person_id, count(*), max(at) FROM attempts WHERE cleared_by IS NULL AND at >= ? AND at <= ? "
             "GROUP BY person_id HAVING count(*) >= ? ORDER BY max(at) DESC, person_id",
-            [utc_text(at - timedelta(hours=LOCKOUT_WINDOW_HOURS)), utc_text(at), LOCKOUT_ATTEMPTS])
+            [*lockout_window(at or now()), LOCKOUT_ATTEMPTS])
     return [{"person_id": pid, "failed_attempts": n, "last_attempt": last} for pid, n, last in rows]
 
 
@@ -173,7 +168,7 @@ def dashboard(db, day=None, at: datetime | None = None) -> dict:
     not known centrally (None); an escalation of the last ESCALATION_DAYS
     days awaits until a supervisor on any workstation has taken it up."""
     from console.core.dashboard import (
-        ESCALATION_DAYS, dashboard_figures, day_bounds, helpline_day, hour_start, hour_tallies,
+        dashboard_figures, day_bounds, escalation_window, helpline_day, hour_start, hour_tallies,
     )
 
     at = at or now()
@@ -184,11 +179,10 @@ def dashboard(db, day=None, at: datetime | None = None) -> dict:
     with db.read() as tx:
         today = _calls_between(tx, start, end)
         yesterday = _calls_between(tx, yesterday_start, start)
-        window_start, _ = day_bounds(day - timedelta(days=ESCALATION_DAYS - 1))
         escalations_awaiting = tx.value(
             "SELECT count(*) FROM calls c WHERE c.outcome = 'escalated' AND c.started_utc >= ? AND c.started_utc < ? "
             "AND NOT EXISTS (SELECT 1 FROM escalation_acks a WHERE a.call_id = c.call_id)",
-            [utc_text(window_start), utc_text(end)], 0)
+            list(escalation_window(day)), 0)
     for call in today:
         call["practice"] = person_practice.get(call.get("person_id"))
     hours, handle = hour_tallies(today, day)

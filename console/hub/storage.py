@@ -29,6 +29,8 @@ from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
+from console.core.transactions import transaction
+
 log = logging.getLogger("console.hub.storage")
 
 DATABASE_FILE = "hub.db"
@@ -326,23 +328,15 @@ class SQLiteDatabase:
     @contextmanager
     def _transaction(self, begin: str):
         conn = self._connection()
-        try:
-            conn.execute(begin)
-        except sqlite3.OperationalError as exc:  # busy beyond the timeout
-            raise DatabaseUnavailable(f"The hub database is busy ({exc}); try again shortly.") from None
-        try:
+
+        def start():
+            try:
+                conn.execute(begin)
+            except sqlite3.OperationalError as exc:  # busy beyond the timeout
+                raise DatabaseUnavailable(f"The hub database is busy ({exc}); try again shortly.") from None
+
+        with transaction(conn, start):  # a failed COMMIT is rolled back too
             yield Transaction(conn, self.backend)
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        try:
-            conn.execute("COMMIT")
-        except BaseException:
-            # a failed COMMIT (disk full, I/O error) leaves the transaction open
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
 
     def write(self):
         """BEGIN IMMEDIATE … COMMIT: the writer lock up front, saved when COMMIT returns."""

@@ -6,9 +6,9 @@ An unlock clears the person's attempts (they stay on file, marked cleared).
 """
 
 import uuid
-from datetime import timedelta
 
-from console.core.policy import LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW_HOURS
+from console.core.policy import LOCKOUT_ATTEMPTS
+from console.core.records import is_lockout, lockout_window, unlock_clearing
 from console.core.timeutil import now, utc_text
 from console.store.outbox import queue_outbox
 
@@ -31,27 +31,24 @@ def record_failed_attempts(db, person_ids, at, *, operator, workstation) -> list
 
 def failed_attempts_before(db, person_id: str, at) -> int:
     """Uncleared attempts in the 24 hours up to and including `at`."""
-    window_start = utc_text(at - timedelta(hours=LOCKOUT_WINDOW_HOURS))
     return db.execute(
         "SELECT count(*) FROM failed_attempts WHERE person_id = ? AND cleared_by IS NULL AND at >= ? AND at <= ?",
-        [person_id, window_start, utc_text(at)],
+        [person_id, *lockout_window(at)],
     ).fetchone()[0]
 
 
 def is_locked(db, person_id: str, at) -> bool:
-    return failed_attempts_before(db, person_id, at) >= LOCKOUT_ATTEMPTS
+    return is_lockout(failed_attempts_before(db, person_id, at))
 
 
 def locked_persons(db, at=None) -> list[dict]:
     """Persons locked at `at` (default now), with their attempt counts."""
-    at = at or now()
-    window_start = utc_text(at - timedelta(hours=LOCKOUT_WINDOW_HOURS))
     return [
         {"person_id": pid, "failed_attempts": n, "last_attempt": last}
         for pid, n, last in db.execute(
             "SELECT person_id, count(*), max(at) FROM failed_attempts WHERE cleared_by IS NULL AND at >= ? AND at <= ? "
-            "GROUP BY person_id HAVING count(*) >= ? ORDER BY max(at) DESC",
-            [window_start, utc_text(at), LOCKOUT_ATTEMPTS],
+            "GROUP BY person_id HAVING count(*) >= ? ORDER BY max(at) DESC, person_id",
+            [*lockout_window(at or now()), LOCKOUT_ATTEMPTS],
         )
     ]
 
@@ -71,10 +68,8 @@ def clear_failed_attempts(db, person_id: str, *, operator, workstation, reason=N
 
 
 def apply_unlock(db, unlock: dict) -> int:
-    """Clear the person's attempts made at or before the unlock; how many it cleared.
-
-    The same rule on every workstation and on the hub, whatever order attempts
-    and unlocks arrive in by sync."""
+    """Clear the person's attempts made at or before the unlock
+    (console.core.records.unlock_clears); how many it cleared."""
     return db.execute(
         "UPDATE failed_attempts SET cleared_by = ? WHERE person_id = ? AND cleared_by IS NULL AND at <= ?",
         [unlock["unlock_id"], unlock["person_id"], unlock["at"]],
@@ -82,19 +77,23 @@ def apply_unlock(db, unlock: dict) -> int:
 
 
 def apply_attempt(db, attempt: dict) -> None:
-    """Store an attempt made on another workstation (once), cleared if an
-    unlock on file came after it."""
+    """Store an attempt made on another workstation (once), cleared by the
+    unlock on file that came after it (console.core.records.unlock_clearing),
+    if there is one."""
     db.execute(
         "INSERT OR IGNORE INTO failed_attempts (attempt_id, person_id, at, operator, workstation, cleared_by) "
         "VALUES (:attempt_id, :person_id, :at, :operator, :workstation, NULL)",
         attempt,
     )
-    db.execute(
-        "UPDATE failed_attempts SET cleared_by = (SELECT unlock_id FROM unlocks WHERE unlocks.person_id = "
-        "failed_attempts.person_id AND unlocks.at >= failed_attempts.at ORDER BY unlocks.at LIMIT 1) "
-        "WHERE attempt_id = ? AND cleared_by IS NULL",
-        [attempt["attempt_id"]],
-    )
+    stored = db.execute("SELECT person_id, at FROM failed_attempts WHERE attempt_id = ? AND cleared_by IS NULL",
+                        [attempt["attempt_id"]]).fetchone()
+    if stored is None:
+        return
+    person_id, at = stored
+    unlocks = db.execute("SELECT at, unlock_id FROM unlocks WHERE person_id = ? AND at >= ?", [person_id, at])
+    cleared_by = unlock_clearing(at, unlocks)
+    if cleared_by is not None:
+        db.execute("UPDATE failed_attempts SET cleared_by = ? WHERE attempt_id = ?", [cleared_by, attempt["attempt_id"]])
 
 
 def store_unlock(db, unlock: dict) -> int:

@@ -1,7 +1,8 @@
 """The audit trail: append-only entries chained by SHA-256.
 
-Each entry's hash covers its own fields and the previous entry's hash, so an
-edit, a deletion or a reordering breaks the chain at that point. The head
+Each entry's hash covers its own fields and the previous entry's hash
+(console.core.audit_chain, which the hub applies too), so an edit, a
+deletion or a reordering breaks the chain at that point. The head
 (last sequence number and hash) is also kept in `meta`, written in the same
 transaction, so cutting entries off the end is detected too; the hub keeps
 each workstation's head as well.
@@ -9,28 +10,20 @@ each workstation's head as well.
 Entries carry ids and reasons, never what the caller said.
 """
 
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass
 
+from console.core.audit_chain import GENESIS, entry_hash
 from console.core.timeutil import now, utc_text
 
-GENESIS = "0" * 64
+__all__ = ["GENESIS", "KINDS", "ChainReport", "append_audit", "list_audit", "verify_chain"]
 KINDS = (
     "search", "verification", "disclosure", "call_saved", "unlock", "export",
     "register_import", "callback_booked", "callback_completed", "callback_assigned",
     "operator_added", "operator_disabled", "setting_changed", "sign_in",
     "escalation_acknowledged",
 )
-
-
-def _entry_hash(prev_hash: str, entry_id: str, at: str, operator, workstation: str, kind: str, person_id, detail: str) -> str:
-    body = json.dumps(
-        [prev_hash, entry_id, at, operator, workstation, kind, person_id, detail],
-        ensure_ascii=False, separators=(",", ":"),
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def _head(db) -> tuple[int, str]:
@@ -52,7 +45,7 @@ def append_audit(db, kind: str, *, operator=None, workstation: str, person_id=No
     entry_id = str(uuid.uuid4())
     at_text = utc_text(at or now())
     detail_text = json.dumps(detail or {}, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    digest = _entry_hash(prev_hash, entry_id, at_text, operator, workstation, kind, person_id, detail_text)
+    digest = entry_hash(prev_hash, entry_id, at_text, operator, workstation, kind, person_id, detail_text)
     db.execute(
         "INSERT INTO audit (seq, entry_id, at, operator, workstation, kind, person_id, detail, prev_hash, hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -85,7 +78,7 @@ def verify_chain(db) -> ChainReport:
             return ChainReport(False, count, expected_seq, f"entry {expected_seq} is missing (next is {seq})")
         if prev_hash != expected_prev:
             return ChainReport(False, count, seq, f"entry {seq} does not follow entry {seq - 1} (reordered or altered)")
-        if _entry_hash(prev_hash, entry_id, at, operator, workstation, kind, person_id, detail) != digest:
+        if entry_hash(prev_hash, entry_id, at, operator, workstation, kind, person_id, detail) != digest:
             return ChainReport(False, count, seq, f"entry {seq} was altered after it was written")
         expected_prev = digest
         expected_seq += 1

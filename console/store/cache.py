@@ -303,20 +303,13 @@ class Cache:
 
         return settings.get(self.db, "hub_url") or None
 
-    def sync_with(self, client, *, progress=None, should_stop=None, chunk_bytes=None):
-        """One sync with the hub through `client` (console.sync.client.HubClient)."""
-        from console.sync.engine import Sync
-
-        self.require("sync")
-        options = {"chunk_bytes": chunk_bytes} if chunk_bytes else {}
-        report = Sync(self.db, client, self.workstation, self.operator, progress=progress,
-                      should_stop=should_stop, **options).run()
+    def after_sync(self) -> None:
+        """Called by console.sync.engine.sync_cache when a sync has run: if it
+        was a new workstation's first and brought the accounts, the hub has
+        just checked this operator's password, so they carry on in their role."""
         if self.setup_mode and operators.accounts_exist(self.db):
-            # a new workstation's first sync brought the accounts; the hub has
-            # just checked this operator's password, so they carry on in their role
             self.role = operators.active_role(self.db, self.operator)
             self.setup_mode = False
-        return report
 
     def sync_status(self) -> dict:
         """What is waiting for the hub, and how the last sync went (no network)."""

@@ -10,19 +10,17 @@ match verifies with possession.
 
 import json
 import uuid
-from datetime import timedelta
 
 from console.core.contact import phone_display, split_phones
 from console.core.policy import CallerClaim, is_name_match
+from console.core.records import callback_item_id, overdue_before
 from console.core.timeutil import now, utc_text
 from console.store import persons
 from console.store.audit import append_audit
-from console.store.outbox import queue_outbox
-from console.sync.protocol import callback_item_id
 from console.store.connection import write_transaction
+from console.store.outbox import queue_outbox
 
 OUTCOMES = ("answered", "no_answer", "wrong_number", "declined", "no_number_on_file")
-OVERDUE_AFTER = timedelta(minutes=30)
 COLUMNS = (
     "callback_id, booked_at, due_at, booked_by, assigned_to, workstation, call_id, person_ids, reason, status, "
     "completed_at, completed_by, outcome, notes, revision"
@@ -100,7 +98,7 @@ def list_callbacks(db, *, which: str = "open", operator: str | None = None, at=N
         params.append(utc_text(at))
     if which == "overdue":
         clauses.append("due_at < ?")
-        params.append(utc_text(at - OVERDUE_AFTER))
+        params.append(overdue_before(at))
     if operator:
         clauses.append("assigned_to = ?")
         params.append(operator)
@@ -109,7 +107,7 @@ def list_callbacks(db, *, which: str = "open", operator: str | None = None, at=N
     rows = [_row(r, cursor.description) for r in cursor]
     for row in rows:
         row["numbers"] = _numbers(db, row["person_ids"]) if row["status"] == "open" else []
-        row["overdue"] = row["status"] == "open" and row["due_at"] < utc_text(at - OVERDUE_AFTER)
+        row["overdue"] = row["status"] == "open" and row["due_at"] < overdue_before(at)
         del row["person_ids"]  # who matched is never shown
     return rows
 

@@ -10,14 +10,14 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
-from console.core.calls import handle_seconds
+from console.core.calls import call_row
 from console.core.dashboard import dashboard_tallies
-from console.core.stats import call_tallies, stats_from_tallies
-from console.core.timeutil import now, parse_instant, utc_text
+from console.core.records import canonical
+from console.core.stats import STATS_COLUMNS, call_tallies, stats_from_tallies
+from console.core.timeutil import now, utc_text
 from console.store.audit import append_audit
 from console.store.connection import write_transaction
 from console.store.outbox import outbox_count, queue_outbox  # noqa: F401 (outbox_count: the store's callers)
-from console.sync.protocol import canonical
 
 EXPORT_FIELDS = (
     "call_id", "started_at", "ended_at", "operator", "caller_type", "person_id", "verification", "assurance",
@@ -30,21 +30,13 @@ def _insert_call(db, record: dict, workstation: str, register_version: str | Non
     """Insert one validated record in the open transaction; False if already stored."""
     if db.execute("SELECT 1 FROM calls WHERE call_id = ?", [record["call_id"]]).fetchone():
         return False
-    started = parse_instant(record["started_at"])
-    seconds = handle_seconds(record)
     stored = dict(record, register_version=register_version, workstation=workstation)
-    db.execute(
-        "INSERT INTO calls (call_id, started_at, started_utc, ended_at, handle_seconds, operator, workstation, "
-        "caller_type, person_id, verification, assurance, disclosed_status, outcome, region, register_version, "
-        "saved_at, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [record["call_id"], record["started_at"], utc_text(started), record["ended_at"], seconds, record["operator"],
-         workstation, record["caller_type"], record["person_id"], record["verification"], record["assurance"],
-         record["disclosed_status"], record["outcome"], record["region"], register_version, utc_text(now()),
-         canonical(stored)],
-    )
+    row = call_row(record, workstation=workstation, register_version=register_version, saved_at=utc_text(now()),
+                   text=canonical(stored))
+    db.execute(f"INSERT INTO calls ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     if fault:
         fault("after_call_insert")
-    started_utc = utc_text(started)
+    started_utc, seconds = row["started_utc"], row["handle_seconds"]
     # the practice as the register has it now, as the call's region is the register's at the time of the call
     practice = db.execute("SELECT practice_code FROM persons WHERE person_id = ?",
                           [record["person_id"]]).fetchone() if record["person_id"] else None
@@ -144,15 +136,14 @@ def call_stats(db, since: datetime | None = None, until: datetime | None = None)
         return stats_from_tallies(tallies, 0, histogram)
     for unit, start, end in _segments(lo, hi):
         if unit == "raw":
-            for outcome, caller_type, verification, region, operator, disclosed, seconds in db.execute(
-                "SELECT outcome, caller_type, verification, region, operator, disclosed_status, handle_seconds "
-                "FROM calls WHERE started_utc >= ? AND started_utc < ?",
+            columns = list(STATS_COLUMNS.values())
+            for *values, seconds in db.execute(
+                f"SELECT {', '.join(columns)}, handle_seconds FROM calls WHERE started_utc >= ? AND started_utc < ?",
                 [utc_text(start), utc_text(end)],
             ):
                 total += 1
                 histogram[seconds] += 1
-                for pair in call_tallies({"outcome": outcome, "caller_type": caller_type, "verification": verification,
-                                          "region": region, "operator": operator, "disclosed_status": disclosed}):
+                for pair in call_tallies(dict(zip(columns, values))):
                     tallies[pair] += 1
             continue
         keys = (_bucket_key(start, unit), _bucket_key(end, unit))

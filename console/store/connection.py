@@ -34,6 +34,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlcipher3 import dbapi2 as sqlcipher
 
+from console.core.transactions import transaction
 from console.store import keystore as keystores
 
 PLAIN_HEADER = b"SQLite format 3\x00"
@@ -450,20 +451,7 @@ def open_cache(path, *, check: bool = True, migrate: bool = True) -> sqlite_util
 @contextmanager
 def write_transaction(db: sqlite_utils.Database):
     """BEGIN IMMEDIATE … COMMIT: the writer lock is taken up front, and the
-    block's writes are saved only when COMMIT returns."""
-    conn = db.conn
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    block's writes are saved only when COMMIT returns (a failed COMMIT is
+    rolled back: console.core.transactions)."""
+    with transaction(db.conn, lambda: db.conn.execute("BEGIN IMMEDIATE")):
         yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    try:
-        conn.execute("COMMIT")
-    except BaseException:
-        # a failed COMMIT (disk full, I/O error) leaves the transaction open:
-        # roll it back, so nothing half-saved lingers and the next write can begin
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise

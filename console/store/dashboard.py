@@ -14,11 +14,11 @@ import json
 from collections import Counter
 from datetime import date, datetime, timedelta, timezone
 
-from console.core.dashboard import ESCALATION_DAYS, dashboard_figures, day_bounds, helpline_day
+from console.core.dashboard import dashboard_figures, day_bounds, escalation_window, helpline_day
+from console.core.records import overdue_before
 from console.core.timeutil import utc_text
 from console.store import attempts
 from console.store.audit import append_audit
-from console.store.callbacks import OVERDUE_AFTER
 from console.store.connection import write_transaction
 from console.store.outbox import queue_outbox
 
@@ -68,7 +68,7 @@ def callback_counts(db, at: datetime) -> dict:
     """Open callbacks, and those overdue as callbacks.list_callbacks says it."""
     open_, overdue = db.execute(
         "SELECT count(*), coalesce(sum(due_at < ?), 0) FROM callbacks WHERE status = 'open'",
-        [utc_text(at - OVERDUE_AFTER)],
+        [overdue_before(at)],
     ).fetchone()
     return {"open": open_, "overdue": overdue}
 
@@ -78,7 +78,7 @@ def overdue_callbacks(db, at: datetime, limit: int = QUEUE_LIMIT) -> list[dict]:
     cursor = db.execute(
         "SELECT callback_id, booked_at, due_at, booked_by, assigned_to, reason FROM callbacks "
         "WHERE status = 'open' AND due_at < ? ORDER BY due_at LIMIT ?",
-        [utc_text(at - OVERDUE_AFTER), limit],
+        [overdue_before(at), limit],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]
@@ -88,21 +88,15 @@ AWAITING = ("FROM calls WHERE outcome = 'escalated' AND started_utc >= ? AND sta
             "AND NOT EXISTS (SELECT 1 FROM escalation_acks a WHERE a.call_id = calls.call_id)")
 
 
-def _escalation_window(day: date) -> list[str]:
-    start, _ = day_bounds(day - timedelta(days=ESCALATION_DAYS - 1))
-    _, end = day_bounds(day)
-    return [utc_text(start), utc_text(end)]
-
-
 def escalations_awaiting_count(db, day: date) -> int:
-    return db.execute(f"SELECT count(*) {AWAITING}", _escalation_window(day)).fetchone()[0]
+    return db.execute(f"SELECT count(*) {AWAITING}", list(escalation_window(day))).fetchone()[0]
 
 
 def escalations_awaiting(db, day: date, limit: int = QUEUE_LIMIT) -> list[dict]:
     """Escalated calls of the ESCALATION_DAYS days up to `day` that nobody took up, oldest first."""
     cursor = db.execute(
         f"SELECT call_id, started_at, operator, caller_type, verification, region, workstation {AWAITING} "
-        "ORDER BY started_utc LIMIT ?", _escalation_window(day) + [limit],
+        "ORDER BY started_utc LIMIT ?", list(escalation_window(day)) + [limit],
     )
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor]

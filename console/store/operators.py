@@ -1,44 +1,22 @@
 """Operator accounts: who may sign in, with which role. Passwords are kept
 only as argon2 hashes; the first admin is created without sign-in."""
 
-import re
-
-from console.core.roles import ROLES
+from console.core.accounts import MIN_PASSWORD, AccountError, check_new_account, password_hasher
 from console.core.timeutil import now, utc_text
 
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-MIN_PASSWORD = 10
-
-
-class AccountError(ValueError):
-    """A refused account change or sign-in; the message is a sentence."""
-
-
-def _hasher():
-    from argon2 import PasswordHasher
-
-    return PasswordHasher()
+__all__ = ["MIN_PASSWORD", "AccountError", "accounts_exist", "active_role", "add_operator", "disable_operator",
+           "check_password", "list_operators"]
 
 
 def accounts_exist(db) -> bool:
     return db.execute("SELECT 1 FROM operators LIMIT 1").fetchone() is not None
 
 
-def check_new_account(operator_id: str, role: str, password: str) -> None:
-    """AccountError unless the id, role and password are usable (on a workstation and on the hub alike)."""
-    if not _ID.fullmatch(operator_id or ""):
-        raise AccountError(f"{operator_id!r} is not a usable operator id: letters, digits, . _ - (up to 64).")
-    if role not in ROLES:
-        raise AccountError(f"{role!r} is not a role; choose one of {', '.join(ROLES)}.")
-    if len(password or "") < MIN_PASSWORD:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD} characters.")
-
-
 def add_operator(db, operator_id: str, role: str, password: str, *, created_by: str | None) -> dict:
     check_new_account(operator_id, role, password)
     if db.execute("SELECT 1 FROM operators WHERE operator_id = ?", [operator_id]).fetchone():
         raise AccountError(f"There is already an operator {operator_id}.")
-    row = {"operator_id": operator_id, "role": role, "password_hash": _hasher().hash(password),
+    row = {"operator_id": operator_id, "role": role, "password_hash": password_hasher().hash(password),
            "disabled": 0, "created_at": utc_text(now()), "created_by": created_by}
     db.execute("INSERT INTO operators (operator_id, role, password_hash, disabled, created_at, created_by) "
                "VALUES (:operator_id, :role, :password_hash, :disabled, :created_at, :created_by)", row)
@@ -69,11 +47,11 @@ def check_password(db, operator_id: str, password: str) -> str:
                      [operator_id or ""]).fetchone()
     refused = AccountError("Sign-in failed: the operator id or password is wrong, or the account is disabled.")
     if row is None:
-        _hasher().hash(password or "x")  # the same time whether or not the id exists
+        password_hasher().hash(password or "x")  # the same time whether or not the id exists
         raise refused
     role, password_hash, disabled = row
     try:
-        _hasher().verify(password_hash, password or "")
+        password_hasher().verify(password_hash, password or "")
     except VerificationError:
         raise refused from None
     if disabled:

@@ -8,7 +8,7 @@ sync sends it from a cursor (meta `sync.audit_pushed_seq`).
 """
 
 from console.core.timeutil import now, utc_text
-from console.sync.protocol import canonical
+from console.core.records import canonical
 
 
 def queue_outbox(db, kind: str, entity_id: str, body: dict) -> None:

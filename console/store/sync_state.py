@@ -12,7 +12,7 @@ from console.core.timeutil import now, utc_text
 from console.store import attempts, callbacks
 from console.store.audit import _head
 from console.store.connection import write_transaction
-from console.sync.protocol import canonical
+from console.core.records import canonical
 
 AUDIT_COLUMNS = ("seq", "entry_id", "at", "operator", "workstation", "kind", "person_id", "detail", "prev_hash", "hash")
 

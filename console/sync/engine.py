@@ -187,4 +187,16 @@ class Sync:
         return data
 
 
-__all__ = ["Sync", "SyncReport", "SyncFailed", "Interrupted", "HubUnreachable", "HubRefused", "HubClient"]
+def sync_cache(cache, client: HubClient, *, progress=None, should_stop=None, chunk_bytes=None) -> SyncReport:
+    """One sync of a workstation's cache (console.store.cache.Cache) with the
+    hub through `client`, as the cache's operator, if their role may sync."""
+    cache.require("sync")
+    options = {"chunk_bytes": chunk_bytes} if chunk_bytes else {}
+    report = Sync(cache.db, client, cache.workstation, cache.operator, progress=progress,
+                  should_stop=should_stop, **options).run()
+    cache.after_sync()
+    return report
+
+
+__all__ = ["Sync", "SyncReport", "SyncFailed", "Interrupted", "HubUnreachable", "HubRefused", "HubClient",
+           "sync_cache"]

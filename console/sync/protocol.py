@@ -1,7 +1,9 @@
 """The contract between a workstation and the hub (HTTP, JSON, version 1).
 
 Shared by the hub (`console.hub`) and the sync client (`console.sync`), so the
-two cannot drift apart. Qt-free and dependency-free.
+two cannot drift apart. Qt-free and dependency-free. The item kinds, the
+canonical text of a body and the ids of callback items are the records'
+(console/core/records.py), which the workstation's store applies too.
 
 Every request but sign-in carries `Authorization: Bearer <token>`. Every
 error is JSON `{"error": "one sentence saying what is wrong and where"}` with
@@ -95,11 +97,15 @@ Health (no token)
     GET /v1/health  {"ok": true, "version"}
 """
 
+from console.core.records import CHANGE_KINDS, ITEM_KINDS, callback_item_id, canonical
+
+__all__ = ["API", "PROTOCOL_VERSION", "ITEM_KINDS", "CHANGE_KINDS", "ITEM_STATUSES", "MAX_PUSH_ITEMS",
+           "MAX_BODY_BYTES", "MAX_CHUNK_BYTES", "DEFAULT_CHANGES_LIMIT", "MAX_CHANGES_LIMIT", "SIGN_IN_FAILURES",
+           "SIGN_IN_WINDOW_SECONDS", "TOKEN_HOURS", "DEFAULT_PORT", "callback_item_id", "canonical"]
+
 API = "/v1"
 PROTOCOL_VERSION = 1
 
-ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit", "escalation_ack")
-CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack")
 ITEM_STATUSES = ("stored", "duplicate", "stale", "conflict")
 
 MAX_PUSH_ITEMS = 500
@@ -114,13 +120,3 @@ TOKEN_HOURS = 12  # a session token lasts one shift
 
 DEFAULT_PORT = 8765
 
-
-def callback_item_id(callback_id: str, revision: int) -> str:
-    return f"{callback_id}@{revision}"
-
-
-def canonical(body) -> str:
-    """The one JSON text of a body, compared byte for byte for conflicts."""
-    import json
-
-    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -175,12 +175,13 @@ class SetupAssistant(QWidget):
         progress = self._begin()
 
         def set_up(cache):
+            from console.sync.engine import sync_cache
             from console.sync.tokens import hub_client
 
             with hub_client(url, operator, cache.workstation, password) as client:
                 cache.set_setting("hub_url", url)
                 cache.operator = operator
-                cache.sync_with(client, progress=progress, should_stop=progress.stop.is_set)
+                sync_cache(cache, client, progress=progress, should_stop=progress.stop.is_set)
             return cache.sign_in(operator, password)
 
         self.worker.run(set_up, lambda role: self._done(operator, password, url, role), self._failed)

@@ -5,7 +5,7 @@ import json
 import uuid
 
 from console.core.calls import validate_call_record
-from console.store.audit import GENESIS, _entry_hash
+from console.core.audit_chain import GENESIS, entry_hash
 from console.sync.protocol import callback_item_id
 
 from tests.hub.conftest import WORKSTATION
@@ -62,7 +62,7 @@ class Chain:
         entry_id = str(uuid.uuid4())
         at = f"2026-01-06T09:{len(self.entries) % 60:02d}:00.000000+00:00"
         detail_text = json.dumps(detail or {"results": 1}, sort_keys=True, separators=(",", ":"))
-        digest = _entry_hash(prev_hash, entry_id, at, "op-17", self.workstation, kind, person_id, detail_text)
+        digest = entry_hash(prev_hash, entry_id, at, "op-17", self.workstation, kind, person_id, detail_text)
         entry = {"seq": seq + 1, "entry_id": entry_id, "at": at, "operator": "op-17", "workstation": self.workstation,
                  "kind": kind, "person_id": person_id, "detail": detail_text, "prev_hash": prev_hash, "hash": digest}
         self.entries.append(entry)

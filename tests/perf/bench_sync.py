@@ -79,6 +79,7 @@ def breach_register(work: Path, national_persons: int) -> Path:
 def initial_sync(work: Path, register: Path, national_persons: int) -> None:
     from console.store.cache import Cache
     from console.store.register_digest import register_digest
+    from console.sync.engine import sync_cache
     from console.sync.tokens import hub_client
 
     hub = HubProcess(["--data", str(work / "hub-initial")], work)
@@ -96,7 +97,7 @@ def initial_sync(work: Path, register: Path, national_persons: int) -> None:
         ws = Cache.open(work / "ws.db", operator="op-bench")
         t = time.perf_counter()
         with hub_client(hub.url, "op-bench", ws.workstation, PASSWORD) as client:
-            report = ws.sync_with(client)
+            report = sync_cache(ws, client)
         sync_seconds = time.perf_counter() - t
         same = register_digest(ws.db) == local_digest
         ws.close()

@@ -111,14 +111,14 @@ def test_edited_other_fields(worked, tmp_path):
 
 def test_rehashed_edit_breaks_the_next_link(worked, tmp_path):
     """Recomputing the edited entry's own hash moves the break to the next entry."""
-    from console.store.audit import _entry_hash
+    from console.core.audit_chain import entry_hash
 
     n = entries(worked)
     k = n // 2
     row = worked.db.execute("SELECT entry_id, at, operator, workstation, kind, person_id, prev_hash FROM audit "
                             "WHERE seq = ?", [k]).fetchone()
     detail = json.dumps({"forged": True}, separators=(",", ":"))
-    digest = _entry_hash(row[6], row[0], row[1], row[2], row[3], row[4], row[5], detail)
+    digest = entry_hash(row[6], row[0], row[1], row[2], row[3], row[4], row[5], detail)
     copy = tampered_copy(worked, tmp_path, "rehash", ("UPDATE audit SET detail = ?, hash = ? WHERE seq = ?", [detail, digest, k]))
     report = verify_chain(copy.db)
     assert (report.ok, report.first_broken_seq) == (False, k + 1)
@@ -127,7 +127,7 @@ def test_rehashed_edit_breaks_the_next_link(worked, tmp_path):
     # the last entry rehashed: caught by the recorded head
     row = worked.db.execute("SELECT entry_id, at, operator, workstation, kind, person_id, prev_hash FROM audit "
                             "WHERE seq = ?", [n]).fetchone()
-    digest = _entry_hash(row[6], row[0], row[1], row[2], row[3], row[4], row[5], detail)
+    digest = entry_hash(row[6], row[0], row[1], row[2], row[3], row[4], row[5], detail)
     copy = tampered_copy(worked, tmp_path, "rehash-last", ("UPDATE audit SET detail = ?, hash = ? WHERE seq = ?", [detail, digest, n]))
     report = verify_chain(copy.db)
     assert (report.ok, report.first_broken_seq) == (False, n)

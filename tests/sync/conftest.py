@@ -146,10 +146,11 @@ class Workstation:
         self.operator, self.url, self.timeout, self.chunk_bytes = operator, url, timeout, chunk_bytes
 
     def sync(self, **options):
+        from console.sync.engine import sync_cache
         from console.sync.tokens import hub_client
 
         with hub_client(self.url, self.operator, self.cache.workstation, PASSWORD, timeout=self.timeout) as client:
-            return self.cache.sync_with(client, chunk_bytes=self.chunk_bytes, **options)
+            return sync_cache(self.cache, client, chunk_bytes=self.chunk_bytes, **options)
 
     def close(self):
         self.cache.close()

@@ -1,0 +1,65 @@
+"""The records a workstation and the hub both keep, and the rules both apply
+to them: the canonical text of a record, the ids of sync items, the lockout
+(attempts, unlocks, who is locked now) and when a callback is overdue.
+
+Both sides store these records in their own databases; the queries differ,
+the rules do not: each side asks its database for the facts and lets these
+functions decide.
+"""
+
+import json
+from datetime import datetime, timedelta
+
+from console.core.policy import LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW_HOURS
+from console.core.timeutil import utc_text
+
+# what a workstation pushes (console/sync/protocol.py, "Push")
+ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit", "escalation_ack")
+# what the hub's change feed carries (console/sync/protocol.py, "Pull")
+CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack")
+
+OVERDUE_AFTER = timedelta(minutes=30)  # an open callback this long past its due time is overdue
+
+
+def canonical(body) -> str:
+    """The one JSON text of a body, compared byte for byte for conflicts."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def callback_item_id(callback_id: str, revision: int) -> str:
+    """The sync item id of one revision of a callback."""
+    return f"{callback_id}@{revision}"
+
+
+def lockout_window(at: datetime) -> tuple[str, str]:
+    """The attempts that count towards a lockout at `at` were made in
+    [start, end] (both as sortable UTC text): the LOCKOUT_WINDOW_HOURS up to
+    and including `at`. A person with LOCKOUT_ATTEMPTS uncleared attempts in
+    it is locked."""
+    return utc_text(at - timedelta(hours=LOCKOUT_WINDOW_HOURS)), utc_text(at)
+
+
+def is_lockout(uncleared_attempts: int) -> bool:
+    return uncleared_attempts >= LOCKOUT_ATTEMPTS
+
+
+def overdue_before(at: datetime) -> str:
+    """An open callback due before this (sortable UTC text) is overdue at `at`."""
+    return utc_text(at - OVERDUE_AFTER)
+
+
+def unlock_clears(unlock_at: str, attempt_at: str) -> bool:
+    """An unlock clears the person's attempts made at or before it (both times
+    as sortable UTC text), whatever order the two arrive in by sync."""
+    return attempt_at <= unlock_at
+
+
+def unlock_clearing(attempt_at: str, unlocks) -> str | None:
+    """The id of the unlock that clears an attempt made at `attempt_at`, or None.
+
+    unlocks: (at, unlock_id) pairs of the person's unlocks, times as sortable
+    UTC text. Of those made at or after the attempt, the earliest clears it;
+    two at the same instant are told apart by unlock_id, so every workstation
+    and the hub name the same unlock."""
+    clearing = min(((at, unlock_id) for at, unlock_id in unlocks if unlock_clears(at, attempt_at)), default=None)
+    return clearing[1] if clearing else None
