@@ -104,6 +104,30 @@ def test_an_unlock_clears_attempts_at_or_before_it_even_those_arriving_later(hub
     assert cleared == {"a-1": "u-1", "a-2": "u-1", "a-3": "u-1", "a-at": "u-1", "a-after": None, "a-other": None}
 
 
+def test_two_unlocks_at_one_instant_clear_an_attempt_by_the_same_unlock_on_the_hub_and_a_workstation(hub, operator,
+                                                                                                      cache):
+    """The unlock that clears a late attempt is the earliest at or after it,
+    two at the same instant told apart by unlock_id: the same on both sides,
+    whatever order the unlocks arrived in (issue 12: the two had drifted)."""
+    from console.store import attempts
+    from console.store.connection import write_transaction
+
+    same_instant = "2026-01-06T05:00:00.000000+00:00"
+    unlocks = [unlock_item(unlock_id, at=same_instant) for unlock_id in ("u-b", "u-c", "u-a")]
+    attempt = attempt_item("a-late", at="2026-01-06T04:00:00.000000+00:00")
+    statuses(hub.push(operator, unlocks))
+    statuses(hub.push(operator, [attempt]))
+    with hub.db.read() as tx:
+        on_the_hub = tx.value("SELECT cleared_by FROM attempts WHERE attempt_id = ?", ["a-late"])
+    with write_transaction(cache.db):
+        for unlock in unlocks:
+            attempts.store_unlock(cache.db, unlock["body"])
+        attempts.apply_attempt(cache.db, attempt["body"])
+    on_the_workstation = cache.db.execute("SELECT cleared_by FROM failed_attempts WHERE attempt_id = ?",
+                                          ["a-late"]).fetchone()[0]
+    assert on_the_hub == on_the_workstation == "u-a"
+
+
 def test_locked_lists_persons_with_three_uncleared_attempts_in_24_hours(hub, operator, supervisor):
     from datetime import timedelta
 
