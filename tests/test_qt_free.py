@@ -1,16 +1,20 @@
-"""The core, the store, sync, the hub and the command line never load Qt."""
+"""The core, the store, sync, the hub, the command line and every other module
+but the window's never load Qt."""
 
 import subprocess
 import sys
 
 CHECK = """
 import sys, importlib, pkgutil
-import console.core, console.store, console.sync, console.hub
-for package in (console.core, console.store, console.sync, console.hub):
-    for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+import console
+# every module of console/ but the window's (console.ui), wherever a move has put it
+for top in pkgutil.iter_modules(console.__path__, "console."):
+    if top.name in ("console.ui", "console.__main__"):
+        continue
+    package = importlib.import_module(top.name)
+    for module in pkgutil.walk_packages(getattr(package, "__path__", []), top.name + "."):
         if not module.name.endswith(".__main__"):  # a command, not a module to import
             importlib.import_module(module.name)
-import console.cli, console.cli_calls, console.cli_sync, console.settings, console.selftest
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6") or m.startswith("console.ui"))
 print(",".join(loaded))
 """
