@@ -263,46 +263,53 @@ def _store_callback(tx, item: Item, at: str, alerts: list) -> dict:
     return _result(item, "stored")
 
 
+def _held(tx, item: Item, table: str, key: str) -> dict | None:
+    """The result for an item whose id the hub holds already (a duplicate or a conflict), else None."""
+    found = tx.one(f"SELECT body FROM {table} WHERE {key} = ?", [item.id])
+    return _same_or_conflict(item, found[0]) if found else None
+
+
+def _insert(tx, item: Item, table: str, row: dict, at: str) -> dict:
+    """Store a new item's row with its body, and feed it to every workstation."""
+    row = {**row, "body": item.text, "received_at": at}
+    tx.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    append_change(tx, item.kind, item.id, item.body)
+    return _result(item, "stored")
+
+
 def _store_attempt(tx, item: Item, at: str, alerts: list) -> dict:
-    found = tx.one("SELECT body FROM attempts WHERE attempt_id = ?", [item.id])
-    if found:
-        return _same_or_conflict(item, found[0])
+    held = _held(tx, item, "attempts", "attempt_id")
+    if held:
+        return held
     body = item.body
     # an unlock already here, made at or after this attempt, has cleared it
     cleared_by = unlock_clearing(item.at_utc, tx.all("SELECT at, unlock_id FROM unlocks WHERE person_id = ? AND at >= ?",
                                                      [body["person_id"], item.at_utc]))
-    tx.execute("INSERT INTO attempts (attempt_id, person_id, at, operator, workstation, cleared_by, body, received_at) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-               [item.id, body["person_id"], item.at_utc, body["operator"], body["workstation"], cleared_by,
-                item.text, at])
-    append_change(tx, "attempt", item.id, body)
-    return _result(item, "stored")
+    return _insert(tx, item, "attempts", {"attempt_id": item.id, "person_id": body["person_id"], "at": item.at_utc,
+                                          "operator": body["operator"], "workstation": body["workstation"],
+                                          "cleared_by": cleared_by}, at)
 
 
 def _store_unlock(tx, item: Item, at: str, alerts: list) -> dict:
-    found = tx.one("SELECT body FROM unlocks WHERE unlock_id = ?", [item.id])
-    if found:
-        return _same_or_conflict(item, found[0])
+    held = _held(tx, item, "unlocks", "unlock_id")
+    if held:
+        return held
     body = item.body
-    tx.execute("INSERT INTO unlocks (unlock_id, person_id, at, operator, workstation, reason, body, received_at) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-               [item.id, body["person_id"], item.at_utc, body["operator"], body["workstation"], body["reason"],
-                item.text, at])
+    # it clears the person's attempts made at or before it (console.core.records.unlock_clears)
     tx.execute("UPDATE attempts SET cleared_by = ? WHERE person_id = ? AND cleared_by IS NULL AND at <= ?",
                [item.id, body["person_id"], item.at_utc])
-    append_change(tx, "unlock", item.id, body)
-    return _result(item, "stored")
+    return _insert(tx, item, "unlocks", {"unlock_id": item.id, "person_id": body["person_id"], "at": item.at_utc,
+                                         "operator": body["operator"], "workstation": body["workstation"],
+                                         "reason": body["reason"]}, at)
 
 
 def _store_escalation_ack(tx, item: Item, at: str, alerts: list) -> dict:
-    found = tx.one("SELECT body FROM escalation_acks WHERE call_id = ?", [item.id])
-    if found:
-        return _same_or_conflict(item, found[0])
-    body = item.body
-    tx.execute("INSERT INTO escalation_acks (call_id, at, operator, workstation, body, received_at) "
-               "VALUES (?, ?, ?, ?, ?, ?)", [item.id, item.at_utc, body["operator"], body["workstation"], item.text, at])
-    append_change(tx, "escalation_ack", item.id, body)
-    return _result(item, "stored")
+    held = _held(tx, item, "escalation_acks", "call_id")
+    if held:
+        return held
+    return _insert(tx, item, "escalation_acks", {"call_id": item.id, "at": item.at_utc,
+                                                 "operator": item.body["operator"],
+                                                 "workstation": item.body["workstation"]}, at)
 
 
 def audit_head(tx, workstation: str) -> tuple[int, str]:
