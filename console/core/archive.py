@@ -11,7 +11,7 @@ FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest time a zip member can car
 def fixed_time_zip(files: dict[str, bytes], *, mode: int | None = None) -> bytes:
     """A deflated zip of `files` (member name → bytes), in the order given,
     every member dated FIXED_ZIP_TIME; `mode` (e.g. 0o644) sets the members'
-    Unix permissions, left unset when None."""
+    Unix permissions, zipfile's own (0o600) when None."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
