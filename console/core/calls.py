@@ -216,18 +216,11 @@ def handle_seconds(record: dict) -> float:
     return (parse_instant(record["ended_at"]) - parse_instant(record["started_at"])).total_seconds()
 
 
-# a stored call: the columns of the calls table a workstation and the hub keep alike
-CALL_COLUMNS = (
-    "call_id", "started_at", "started_utc", "ended_at", "handle_seconds", "operator", "workstation", "caller_type",
-    "person_id", "verification", "assurance", "disclosed_status", "outcome", "region", "register_version",
-    "saved_at", "record",
-)
-
-
 def call_row(record: dict, *, workstation: str, register_version: str | None, saved_at: str, text: str) -> dict:
-    """The values of CALL_COLUMNS for a validated record: `text` is the
-    canonical text of the stored body (the record with register_version and
-    workstation), saved_at sortable UTC text."""
+    """A validated record as the calls table of a workstation and of the hub
+    alike holds it, column by column: `text` is the canonical text of the
+    stored body (the record with register_version and workstation), saved_at
+    sortable UTC text."""
     return {
         "call_id": record["call_id"], "started_at": record["started_at"],
         "started_utc": utc_text(parse_instant(record["started_at"])), "ended_at": record["ended_at"],

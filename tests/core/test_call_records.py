@@ -261,3 +261,15 @@ def test_text_that_is_not_unicode():
     assert "topics" in p and "scam_report" in p
     (p,) = problems_of(record(**{"\ud800": 1}), where="line 2: ")
     assert p.startswith("line 2: \\ud800 holds")
+
+
+def test_a_call_row_is_the_record_as_both_calls_tables_hold_it():
+    from console.core.calls import call_row
+
+    out = validate_call_record(record(started_at="2026-01-06T09:12:00+13:00", ended_at="2026-01-06T09:19:30+13:00"))
+    row = call_row(out, workstation="ws-1", register_version="r-1", saved_at="2026-01-06T00:00:00.000000+00:00",
+                   text="{}")
+    assert row["started_utc"] == "2026-01-05T20:12:00.000000+00:00"
+    assert row["handle_seconds"] == 450.0
+    assert (row["workstation"], row["register_version"], row["record"]) == ("ws-1", "r-1", "{}")
+    assert list(row)[:2] == ["call_id", "started_at"] and list(row)[-2:] == ["saved_at", "record"]
