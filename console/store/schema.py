@@ -14,6 +14,7 @@ too, as a set of their own.
 
 import secrets
 import socket
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from console.core.migrations import Migrations
@@ -32,8 +33,19 @@ class CacheLedger:
         self.db = db
         self.migration_set = migration_set
 
+    @contextmanager
     def transaction(self):
-        return self.db.atomic()
+        with self.db.atomic() as db:
+            # the table and index exactly as sqlite-utils' Migrations creates them, before the first step
+            db.execute(f"""CREATE TABLE IF NOT EXISTS "{MIGRATIONS_TABLE}" (
+   "id" INTEGER PRIMARY KEY,
+   "migration_set" TEXT,
+   "name" TEXT,
+   "applied_at" TEXT
+)""")
+            db.execute(f"""CREATE UNIQUE INDEX IF NOT EXISTS "idx_{MIGRATIONS_TABLE}_migration_set_name"
+    ON "{MIGRATIONS_TABLE}" ("migration_set", "name")""")
+            yield db
 
     def applied(self, db=None) -> set[str]:
         db = db or self.db
@@ -44,15 +56,6 @@ class CacheLedger:
         return {name for (name,) in rows}
 
     def record(self, db, name: str) -> None:
-        # the table and index exactly as sqlite-utils' Migrations creates them
-        db.execute(f"""CREATE TABLE IF NOT EXISTS "{MIGRATIONS_TABLE}" (
-   "id" INTEGER PRIMARY KEY,
-   "migration_set" TEXT,
-   "name" TEXT,
-   "applied_at" TEXT
-)""")
-        db.execute(f"""CREATE UNIQUE INDEX IF NOT EXISTS "idx_{MIGRATIONS_TABLE}_migration_set_name"
-    ON "{MIGRATIONS_TABLE}" ("migration_set", "name")""")
         db.execute(f"INSERT INTO {MIGRATIONS_TABLE} (migration_set, name, applied_at) VALUES (?, ?, ?)",
                    [self.migration_set, name, str(datetime.now(timezone.utc))])
 

@@ -176,7 +176,7 @@ def upgrade(db) -> list[str]:
     cache = ledger(db)
     version = _legacy_version(db)
     if version is not None:
-        with db.atomic():
+        with cache.transaction():
             recorded = cache.applied()
             for name in LEGACY_VERSIONS[:version]:
                 if name not in recorded:
