@@ -332,7 +332,7 @@ def cmd_unlock(args, out: Output) -> int:
 
 
 def cmd_demo_register(args, out: Output) -> int:
-    from console.core.demo_register import write_demo_register
+    from console.demo.register import write_demo_register
 
     if args.persons < 1:
         raise Refused("--persons must be 1 or more.")

@@ -23,7 +23,7 @@ import pytest
 import sqlite_utils
 
 from console.core.calls import validate_call_record
-from console.core.demo_register import write_demo_register
+from console.demo.register import write_demo_register
 from console.store.cache import Cache
 from console.store.connection import CacheError, connect, key_entry, open_cache
 from console.store.keystore import SERVICE
