@@ -39,10 +39,11 @@ WRITE_LOCK = 0x48_45_4C_50  # "HELP": the one advisory lock every PostgreSQL wri
 BUSY_SECONDS = 30
 
 # The column types that differ between the backends. Every other word of the
-# table definitions is shared. Shipped migrations are written with these
-# words: they are frozen with them (a new type is a new word). Text that is compared by range or sorted (UTC
+# table definitions is shared. Text that is compared by range or sorted (UTC
 # times) is collated byte-wise on PostgreSQL, as SQLite always does, so the
 # same comparison gives the same answer whatever the database's locale.
+# Shipped migrations are written with these words, so they are frozen with
+# them: a new type is a new word.
 TYPES = {
     "sqlite": {
         "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",

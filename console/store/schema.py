@@ -48,7 +48,7 @@ class CacheLedger:
             yield db
 
     def applied(self, db=None) -> set[str]:
-        db = db or self.db
+        db = self.db if db is None else db
         if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                           [MIGRATIONS_TABLE]).fetchone():
             return set()
