@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("settings", "Change a workstation setting (admin only).")
     # checked by cmd_settings (an unknown name is answered with the list): the
     # parser is built for every command, and loading the declarations is not free
-    p.add_argument("key", metavar="SETTING", help="a setting's name, as declared in console/settings.py")
+    p.add_argument("key", metavar="SETTING", help="a setting's name, as declared in console/store/settings.py")
     p.add_argument("value")
 
     p = command("self-test", "Check this installation end to end in a throwaway cache (never the workstation's): "
@@ -332,7 +332,7 @@ def cmd_unlock(args, out: Output) -> int:
 
 
 def cmd_demo_register(args, out: Output) -> int:
-    from console.core.demo_register import write_demo_register
+    from console.demo.register import write_demo_register
 
     if args.persons < 1:
         raise Refused("--persons must be 1 or more.")
@@ -420,7 +420,7 @@ def cmd_operators(args, out: Output) -> int:
 
 
 def cmd_settings(args, out: Output) -> int:
-    from console.settings import SettingRefused, declared
+    from console.store.settings import SettingRefused, declared
 
     try:
         declared(args.key).parse(args.value)  # refused before the cache is opened

@@ -1,12 +1,13 @@
-"""Settings: declared once, typed, read leniently, written strictly, upgraded by version."""
+"""Settings: declared once, typed, read leniently, written strictly, upgraded by named steps."""
 
 import re
 
 import pytest
 
-from console import settings
-from console.settings import SETTINGS, SettingRefused
+from console.core.migrations import Migrations
+from console.store import settings
 from console.store.connection import open_cache
+from console.store.settings import SETTINGS, SettingRefused
 
 
 def test_every_setting_is_declared_once_with_a_default_that_round_trips():
@@ -65,26 +66,65 @@ def _meta(db, key):
     return row[0] if row else None
 
 
-def test_a_new_cache_is_at_the_current_version(tmp_path):
+def _applied(db) -> set[str]:
+    return settings.ledger(db).applied()
+
+
+def _with_upgrades(monkeypatch, *steps):
+    """The console's upgrades followed by `steps`, as a newer console would have them."""
+    newer = Migrations(settings.upgrades.name)
+    for step in settings.upgrades.steps + list(steps):
+        newer(step)
+    monkeypatch.setattr(settings, "upgrades", newer)
+
+
+def test_a_new_cache_has_had_every_upgrade(tmp_path):
     db = open_cache(tmp_path / "c.db")
-    assert settings.settings_version(db) == len(settings.UPGRADES) and not settings.upgrades_pending(db)
+    assert _applied(db) == set(settings.upgrades.names) and not settings.upgrades_pending(db)
+    assert _meta(db, settings.LEGACY_VERSION_KEY) is None
     db.close()
 
 
 @pytest.mark.parametrize("typed, stored", [("0", "1"), ("999", "60"), ("off", "10"), ("7", "7"), (" 5", "5")])
-def test_upgrade_to_v1_stores_idle_lock_as_it_was_read(tmp_path, typed, stored):
+def test_m001_stores_idle_lock_as_it_was_read(tmp_path, typed, stored):
     path = tmp_path / "c.db"
     db = open_cache(path)
     idle = settings.declared("idle_lock_minutes")
-    db.execute("DELETE FROM meta WHERE key = 'settings_version'")  # as a cache made before settings were declared
+    # as a cache made before settings were declared: no upgrade recorded
+    db.execute("DELETE FROM _sqlite_migrations WHERE migration_set = ?", [settings.upgrades.name])
     db.execute("INSERT OR REPLACE INTO meta VALUES ('setting.idle_lock_minutes', ?)", [typed])
     read_before = idle.decode(typed)
     db.close()
     db = open_cache(path)
     assert _meta(db, "setting.idle_lock_minutes") == stored
     assert settings.get(db, "idle_lock_minutes") == read_before
-    assert settings.settings_version(db) == 1
+    assert _applied(db) == {"m001_idle_lock_as_read"}
     db.close()
+
+
+def test_a_cache_counting_its_upgrades_by_version_has_them_named_and_none_run_again(tmp_path, monkeypatch):
+    """A cache made by a console that kept `settings_version` in meta (and no
+    settings upgrade in _sqlite_migrations) upgrades without running v1 again."""
+    path = tmp_path / "c.db"
+    db = open_cache(path)
+    db.execute("DELETE FROM _sqlite_migrations WHERE migration_set = ?", [settings.upgrades.name])
+    db.execute("INSERT INTO meta VALUES ('settings_version', '1')")
+    # a value v1 would change, so a second run would show
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('setting.idle_lock_minutes', '999')")
+    db.close()
+    ran = []
+
+    def m002_later(db):
+        ran.append("m002")
+
+    _with_upgrades(monkeypatch, m002_later)
+    db = open_cache(path)
+    assert _meta(db, "setting.idle_lock_minutes") == "999" and ran == ["m002"]
+    assert _applied(db) == {"m001_idle_lock_as_read", "m002_later"}
+    assert _meta(db, "settings_version") is None
+    db.close()
+    open_cache(path).close()
+    assert ran == ["m002"]
 
 
 def test_upgrades_run_once_in_order_and_never_downgrade(tmp_path, monkeypatch):
@@ -92,23 +132,23 @@ def test_upgrades_run_once_in_order_and_never_downgrade(tmp_path, monkeypatch):
     open_cache(path).close()
     ran = []
 
-    def upgrade_to_v2(db):
-        ran.append("v2")
+    def m002_sync_interval(db):
+        ran.append("m002")
         db.execute("INSERT OR REPLACE INTO meta VALUES ('setting.sync_interval_seconds', '60')")
 
-    def upgrade_to_v3(db):
-        ran.append("v3")
+    def m003_nothing(db):
+        ran.append("m003")
 
-    monkeypatch.setattr(settings, "UPGRADES", settings.UPGRADES + (upgrade_to_v2, upgrade_to_v3))
+    _with_upgrades(monkeypatch, m002_sync_interval, m003_nothing)
     db = open_cache(path)
-    assert ran == ["v2", "v3"] and settings.settings_version(db) == 3
+    assert ran == ["m002", "m003"] and _applied(db) == {"m001_idle_lock_as_read", "m002_sync_interval", "m003_nothing"}
     assert settings.get(db, "sync_interval_seconds") == 60
     db.close()
     open_cache(path).close()
-    assert ran == ["v2", "v3"]
-    monkeypatch.setattr(settings, "UPGRADES", settings.UPGRADES[:1])  # an older console opens the newer cache
+    assert ran == ["m002", "m003"]
+    monkeypatch.undo()  # an older console opens the newer cache
     db = open_cache(path)
-    assert settings.settings_version(db) == 3 and settings.get(db, "sync_interval_seconds") == 60
+    assert len(_applied(db)) == 3 and settings.get(db, "sync_interval_seconds") == 60
     db.close()
 
 
@@ -116,16 +156,16 @@ def test_a_failed_upgrade_changes_nothing(tmp_path, monkeypatch):
     path = tmp_path / "c.db"
     open_cache(path).close()
 
-    def upgrade_to_v2(db):
+    def m002_fails(db):
         db.execute("INSERT OR REPLACE INTO meta VALUES ('setting.high_contrast', 'true')")
         raise RuntimeError("upgrade failed half-way")
 
-    monkeypatch.setattr(settings, "UPGRADES", settings.UPGRADES + (upgrade_to_v2,))
+    _with_upgrades(monkeypatch, m002_fails)
     with pytest.raises(RuntimeError):
         open_cache(path)
     monkeypatch.undo()
     db = open_cache(path)
-    assert settings.settings_version(db) == 1 and _meta(db, "setting.high_contrast") is None
+    assert _applied(db) == {"m001_idle_lock_as_read"} and _meta(db, "setting.high_contrast") is None
     db.close()
 
 

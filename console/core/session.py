@@ -1,7 +1,7 @@
 """The window's session: it locks after a spell of idleness (10 minutes by
 default; an admin may change it, never turn it off) and after 12 hours
 regardless. Pure logic over a clock, so it is tested with a fake one. The
-minutes are a setting (console/settings.py), declared with these bounds."""
+minutes are a setting (console/store/settings.py), declared with these bounds."""
 
 import time
 from dataclasses import dataclass, field

@@ -26,9 +26,11 @@ import os
 import sqlite3
 import threading
 from contextlib import contextmanager
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
+from console.core.migrations import Migrations
 from console.core.transactions import transaction
 
 log = logging.getLogger("console.hub.storage")
@@ -41,6 +43,8 @@ BUSY_SECONDS = 30
 # table definitions is shared. Text that is compared by range or sorted (UTC
 # times) is collated byte-wise on PostgreSQL, as SQLite always does, so the
 # same comparison gives the same answer whatever the database's locale.
+# Shipped migrations are written with these words, so they are frozen with
+# them: a new type is a new word.
 TYPES = {
     "sqlite": {
         "serial": "INTEGER PRIMARY KEY AUTOINCREMENT",
@@ -62,10 +66,15 @@ class DatabaseUnavailable(Exception):
     is a sentence for the person running the hub. Requests answer 503."""
 
 
-# schema, as named migrations: never edit one once shipped; add the next
+# schema, as named migrations (console.core.migrations): never edit one once
+# shipped; add the next
+
+migrations = Migrations("hub")
 
 
-def m001_initial(tx, types: dict) -> None:
+@migrations
+def m001_initial(tx) -> None:
+    types = TYPES[tx.backend]
     statements = [
         """CREATE TABLE operators (
             operator_id TEXT PRIMARY KEY,
@@ -214,7 +223,8 @@ def m001_initial(tx, types: dict) -> None:
         tx.execute("ALTER TABLE registers ALTER COLUMN snapshot SET STORAGE EXTERNAL")
 
 
-def m002_escalation_acks(tx, types: dict) -> None:
+@migrations
+def m002_escalation_acks(tx) -> None:
     # a supervisor taking up an escalated call, on any workstation: the hub's
     # dashboard counts the escalations nobody has taken up
     tx.execute(
@@ -228,30 +238,82 @@ def m002_escalation_acks(tx, types: dict) -> None:
         )""")
 
 
-def m003_register_deltas(tx, types: dict) -> None:
+@migrations
+def m003_register_deltas(tx) -> None:
     # a register's changes since the one before it, so a workstation holding
     # that one fetches only what changed (console.hub.registers)
+    types = TYPES[tx.backend]
     for column in ("delta_from INTEGER", "delta_sha256 TEXT", "delta_size INTEGER", f"delta {types['bytes']}"):
         tx.execute(f"ALTER TABLE registers ADD COLUMN {column}")
 
 
-MIGRATIONS = (m001_initial, m002_escalation_acks, m003_register_deltas)
 BLOB_COLUMNS = ("snapshot", "delta")
+MIGRATIONS_TABLE = "hub_migrations"
+# Before the migrations were named, hub_meta's schema_version counted how
+# many had run, in this order (frozen: these are the steps it counted).
+LEGACY_SCHEMA_VERSIONS = ("m001_initial", "m002_escalation_acks", "m003_register_deltas")
 
 
-def _migrate(tx) -> None:
-    tx.execute("CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+class HubLedger:
+    """The migrations a hub database has had: one row each in hub_migrations,
+    written in the write transaction (writer lock included) that ran it."""
+
+    def __init__(self, database):
+        self.database = database
+
+    def transaction(self):
+        return self.database.write()
+
+    def applied(self, tx) -> set[str]:
+        return {name for (name,) in tx.all(f"SELECT name FROM {MIGRATIONS_TABLE}")}
+
+    def record(self, tx, name: str) -> None:
+        tx.execute(f"INSERT INTO {MIGRATIONS_TABLE} (name, applied_at) VALUES (?, ?)",
+                   [name, datetime.now(timezone.utc).isoformat()])
+
+
+def _table_exists(tx, name: str) -> bool:
+    if tx.backend == "postgresql":
+        return tx.value("SELECT to_regclass(?) IS NOT NULL", [name])
+    return tx.one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [name]) is not None
+
+
+def _name_schema_version(tx, ledger: HubLedger) -> None:
+    """A database still counting its migrations in hub_meta's schema_version
+    gets their names recorded instead, once."""
+    if not _table_exists(tx, "hub_meta"):
+        return
     row = tx.one("SELECT value FROM hub_meta WHERE key = 'schema_version'")
     version = int(row[0]) if row else 0
-    if version > len(MIGRATIONS):
+    if version > len(LEGACY_SCHEMA_VERSIONS):
         raise DatabaseUnavailable(
             f"The hub database is at schema version {version}, newer than this hub understands "
-            f"({len(MIGRATIONS)}): run the newer hub, or point this one at another database.")
-    for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-        migration(tx, TYPES[tx.backend])
-        log.info("hub database migrated: %s", migration.__name__)
-        tx.execute("INSERT INTO hub_meta (key, value) VALUES ('schema_version', ?) "
-                   "ON CONFLICT (key) DO UPDATE SET value = excluded.value", [str(number)])
+            f"({len(LEGACY_SCHEMA_VERSIONS)}): run the newer hub, or point this one at another database.")
+    recorded = ledger.applied(tx)
+    for name in LEGACY_SCHEMA_VERSIONS[:version]:
+        if name not in recorded:
+            ledger.record(tx, name)
+    tx.execute("DROP TABLE hub_meta")
+
+
+def migrate(database) -> list[str]:
+    """Bring the hub database's schema up to date, each migration in a write
+    transaction of its own; the names of those run. A database a newer hub
+    migrated is refused with a sentence."""
+    ledger = HubLedger(database)
+    with database.write() as tx:
+        tx.execute(f"CREATE TABLE IF NOT EXISTS {MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        _name_schema_version(tx, ledger)
+        applied = ledger.applied(tx)
+    unknown = migrations.unknown(applied)
+    if unknown:
+        raise DatabaseUnavailable(
+            f"The hub database was brought up to date by a newer hub ({', '.join(unknown)}), newer than this hub "
+            "understands: run the newer hub, or point this one at another database.")
+    ran = migrations.apply(ledger) if migrations.pending(applied) else []
+    for name in ran:
+        log.info("hub database migrated: %s", name)
+    return ran
 
 
 # transactions
@@ -308,8 +370,7 @@ class SQLiteDatabase:
                 raise DatabaseUnavailable(f"{self.path} cannot be put in WAL mode; is the folder on a network share?")
         except sqlite3.DatabaseError as exc:
             raise DatabaseUnavailable(f"{self.path} is not a hub database, or is damaged ({exc}).") from None
-        with self.write() as tx:
-            _migrate(tx)
+        migrate(self)
 
     def describe(self) -> str:
         return str(self.path)
@@ -383,8 +444,7 @@ class PostgresDatabase:
         self.url = url
         self._idle: list = []
         self._idle_lock = threading.Lock()
-        with self.write() as tx:
-            _migrate(tx)
+        migrate(self)
 
     def describe(self) -> str:
         from psycopg.conninfo import conninfo_to_dict

@@ -285,8 +285,8 @@ class Cache:
         return operators.list_operators(self.db)
 
     def set_setting(self, key: str, value) -> str:
-        """Store a setting (console/settings.py); SettingRefused changes nothing. Returns the text stored."""
-        from console import settings
+        """Store a setting (console/store/settings.py); SettingRefused changes nothing. Returns the text stored."""
+        from console.store import settings
 
         self.require("change_settings")
         with write_transaction(self.db):
@@ -299,7 +299,7 @@ class Cache:
 
     @property
     def hub_url(self) -> str | None:
-        from console import settings
+        from console.store import settings
 
         return settings.get(self.db, "hub_url") or None
 

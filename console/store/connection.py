@@ -432,14 +432,12 @@ def open_cache(path, *, check: bool = True, migrate: bool = True) -> sqlite_util
                     "move it aside and start with a new cache, then re-import the register."
                 )
         if migrate:
-            from console import settings
-            from console.store.schema import migrate as apply_migrations
-            from console.store.schema import migrations
+            from console.store import schema, settings
 
             # reads; the writer lock is taken only when there is work
-            if migrations.pending(db) or settings.upgrades_pending(db):
+            if schema.pending(db) or settings.upgrades_pending(db):
                 with write_transaction(db):  # one process migrates; any other waits, then finds it done
-                    apply_migrations(db)
+                    schema.migrate(db)
                     settings.upgrade(db)
     except BaseException:
         with suppress(Exception):

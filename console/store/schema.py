@@ -1,29 +1,119 @@
-"""The cache's schema, as named migrations (sqlite-utils' `Migrations`).
+"""The cache's schema, as named migrations (console.core.migrations).
 
-A migration is never edited once shipped: a change is a new `mNNN_…` function.
+A migration is never edited once shipped: a change is a new `mNNN_…`
+function. Each holds its DDL as the text it shipped with, never a call into
+living code (the register's tables are rebuilt by every import from
+console.store.register_tables, which goes on changing).
+
+Which steps a cache has had is recorded in sqlite-utils' `_sqlite_migrations`
+table, one row per step, under the set's name: the table the schema was
+recorded in when it used sqlite-utils' `Migrations`, so those caches need no
+conversion. Settings' upgrades (console.store.settings) are recorded there
+too, as a set of their own.
 """
 
 import secrets
 import socket
+from contextlib import contextmanager
+from datetime import datetime, timezone
 
-from sqlite_utils.migrations import Migrations
+from console.core.migrations import Migrations
 
-from console.store.register_tables import create_register_tables
+MIGRATIONS_TABLE = "_sqlite_migrations"
 
 migrations = Migrations("helpline-console")
 
 
-@migrations()
+class CacheLedger:
+    """The steps of one set a cache has had, in `_sqlite_migrations`. A step
+    runs in a transaction of its own, or in a savepoint of the caller's (the
+    writer lock open_cache takes to migrate)."""
+
+    def __init__(self, db, migration_set: str):
+        self.db = db
+        self.migration_set = migration_set
+
+    @contextmanager
+    def transaction(self):
+        with self.db.atomic() as db:
+            # the table and index exactly as sqlite-utils' Migrations creates them, before the first step
+            db.execute(f"""CREATE TABLE IF NOT EXISTS "{MIGRATIONS_TABLE}" (
+   "id" INTEGER PRIMARY KEY,
+   "migration_set" TEXT,
+   "name" TEXT,
+   "applied_at" TEXT
+)""")
+            db.execute(f"""CREATE UNIQUE INDEX IF NOT EXISTS "idx_{MIGRATIONS_TABLE}_migration_set_name"
+    ON "{MIGRATIONS_TABLE}" ("migration_set", "name")""")
+            yield db
+
+    def applied(self, db=None) -> set[str]:
+        db = self.db if db is None else db
+        if not db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                          [MIGRATIONS_TABLE]).fetchone():
+            return set()
+        rows = db.execute(f"SELECT name FROM {MIGRATIONS_TABLE} WHERE migration_set = ?", [self.migration_set])
+        return {name for (name,) in rows}
+
+    def record(self, db, name: str) -> None:
+        db.execute(f"INSERT INTO {MIGRATIONS_TABLE} (migration_set, name, applied_at) VALUES (?, ?, ?)",
+                   [self.migration_set, name, str(datetime.now(timezone.utc))])
+
+
+@migrations
 def m001_register(db):
     db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
     # one id per workstation cache, recorded on every call and audit entry
     host = "".join(c for c in socket.gethostname() if c.isalnum() or c in "-_")[:32] or "workstation"
     db.execute("INSERT INTO meta VALUES ('workstation', ?)", [f"{host}-{secrets.token_hex(3)}"])
     db.execute("INSERT INTO meta VALUES ('register_generation', '0')")
-    create_register_tables(db, prefix="", generation=0)
+    # the register's tables as the first version created them; m008 brings
+    # them to the shape the importer has made since
+    db.execute(
+        """CREATE TABLE persons (
+            person_id TEXT PRIMARY KEY,
+            nhi TEXT,
+            family_name TEXT NOT NULL,
+            given_names TEXT NOT NULL,
+            preferred_name TEXT,
+            date_of_birth TEXT,
+            phones TEXT,
+            email TEXT,
+            address TEXT,
+            suburb TEXT,
+            city TEXT,
+            postcode TEXT,
+            region TEXT,
+            practice_code TEXT,
+            notification_code TEXT,
+            family_key TEXT NOT NULL,
+            given_key TEXT NOT NULL,
+            email_key TEXT
+        )"""
+    )
+    db.execute("CREATE TABLE person_phones (tail TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (tail, person_id)) WITHOUT ROWID")
+    db.execute("CREATE TABLE name_variants (variant TEXT NOT NULL, key TEXT NOT NULL, PRIMARY KEY (variant, key)) WITHOUT ROWID")
+    db.execute("CREATE TABLE family_parts (key TEXT NOT NULL, person_id TEXT NOT NULL, PRIMARY KEY (key, person_id)) WITHOUT ROWID")
+    db.execute(
+        """CREATE TABLE documents (
+            document_id TEXT PRIMARY KEY,
+            person_id TEXT NOT NULL,
+            category TEXT NOT NULL,
+            document_date TEXT,
+            source_practice_code TEXT,
+            sensitive INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE practices (practice_code TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT)")
+    db.execute("CREATE INDEX idx_persons_dob_g0 ON persons(date_of_birth)")
+    db.execute("CREATE INDEX idx_persons_nhi_g0 ON persons(nhi)")
+    db.execute("CREATE INDEX idx_persons_email_g0 ON persons(email_key)")
+    db.execute("CREATE INDEX idx_persons_name_g0 ON persons(family_key, given_key)")
+    db.execute("CREATE INDEX idx_persons_given_g0 ON persons(given_key)")
+    db.execute("CREATE INDEX idx_documents_person_g0 ON documents(person_id)")
 
 
-@migrations()
+@migrations
 def m002_audit_and_attempts(db):
     db.execute(
         """CREATE TABLE audit (
@@ -64,7 +154,7 @@ def m002_audit_and_attempts(db):
     )
 
 
-@migrations()
+@migrations
 def m003_calls_and_outbox(db):
     db.execute(
         """CREATE TABLE calls (
@@ -134,7 +224,7 @@ def m003_calls_and_outbox(db):
     db.execute("CREATE INDEX idx_callbacks_due ON callbacks(status, due_at)")
 
 
-@migrations()
+@migrations
 def m004_operators(db):
     db.execute(
         """CREATE TABLE operators (
@@ -148,7 +238,7 @@ def m004_operators(db):
     )
 
 
-@migrations()
+@migrations
 def m005_hour_tallies(db):
     # Hour tallies beside the day tallies: a window cutting through days reads
     # whole days, then whole hours, and only the partial hours at its edges
@@ -177,7 +267,7 @@ def m005_hour_tallies(db):
         )
 
 
-@migrations()
+@migrations
 def m006_sync(db):
     # What sync needs beside the outbox: callback revisions (a later revision
     # replaces an earlier one on the hub; the same revision with another body
@@ -219,7 +309,7 @@ def m006_sync(db):
     db.execute("INSERT OR IGNORE INTO meta VALUES ('sync.register_seq', '0')")
 
 
-@migrations()
+@migrations
 def m007_dashboard(db):
     # A supervisor taking up an escalated call; the queue is the escalated
     # calls with no row here, read from a covering partial index of them.
@@ -241,7 +331,8 @@ def m007_dashboard(db):
 
 def add_dashboard_tallies(db):
     """The dashboard's tallies (console.core.dashboard.dashboard_tallies) of
-    the calls stored before m007, which tallied only cli.md's dimensions."""
+    the calls stored before m007, which tallied only cli.md's dimensions.
+    Part of m007, frozen with it."""
     for bucket, length in (("day", 10), ("hour", 13)):
         for select in (
             f"SELECT substr(started_utc, 1, {length}), 'assurance', assurance, count(*) FROM calls "
@@ -257,5 +348,101 @@ def add_dashboard_tallies(db):
             db.execute(f"INSERT INTO call_{bucket}_counts {select}")
 
 
-def migrate(db) -> None:
-    migrations.apply(db)
+@migrations
+def m008_register_search_tables(db):
+    # Since the day m001 shipped, the importer builds the register's tables in
+    # the shape name search reads (name_near, name_parts, persons.given_len),
+    # and m001 made them in that shape too by calling the importer's DDL. A
+    # cache whose tables are still m001's first shape (made by the first
+    # version, or new since m001 was frozen) gets today's, empty; a register
+    # stored in the first shape cannot be searched, so it is imported again.
+    if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'name_near'").fetchone():
+        return
+    held_a_register = db.execute("SELECT 1 FROM persons LIMIT 1").fetchone() is not None
+    for table in ("persons", "person_phones", "name_variants", "family_parts", "given_parts", "documents", "practices"):
+        db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.execute(
+        """CREATE TABLE persons (
+            person_id TEXT PRIMARY KEY,
+            nhi TEXT,
+            family_name TEXT NOT NULL,
+            given_names TEXT NOT NULL,
+            preferred_name TEXT,
+            date_of_birth TEXT,
+            phones TEXT,
+            email TEXT,
+            address TEXT,
+            suburb TEXT,
+            city TEXT,
+            postcode TEXT,
+            region TEXT,
+            practice_code TEXT,
+            notification_code TEXT,
+            family_key TEXT NOT NULL,
+            given_key TEXT NOT NULL,
+            email_key TEXT,
+            given_len INTEGER
+        )"""
+    )
+    db.execute("CREATE TABLE person_phones (tail TEXT NOT NULL, person_id TEXT NOT NULL)")
+    db.execute("CREATE TABLE name_variants (variant TEXT NOT NULL, key TEXT NOT NULL)")
+    db.execute("CREATE TABLE name_near (key TEXT PRIMARY KEY, near TEXT NOT NULL) WITHOUT ROWID")
+    db.execute(
+        """CREATE TABLE name_parts (
+            key TEXT NOT NULL,
+            given_key TEXT NOT NULL,
+            part INTEGER NOT NULL,
+            scorable INTEGER NOT NULL,
+            person_id TEXT NOT NULL,
+            given_len INTEGER,
+            date_of_birth TEXT,
+            family_name TEXT NOT NULL,
+            given_names TEXT NOT NULL,
+            preferred_name TEXT,
+            suburb TEXT,
+            city TEXT
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE documents (
+            document_id TEXT PRIMARY KEY,
+            person_id TEXT NOT NULL,
+            category TEXT NOT NULL,
+            document_date TEXT,
+            source_practice_code TEXT,
+            sensitive INTEGER NOT NULL
+        )"""
+    )
+    db.execute("CREATE TABLE practices (practice_code TEXT PRIMARY KEY, name TEXT NOT NULL, region TEXT)")
+    g = db.execute("SELECT value FROM meta WHERE key = 'register_generation'").fetchone()[0]
+    payload = "given_len, date_of_birth, family_name, given_names, preferred_name, suburb, city"
+    for name, table, columns, where in (
+        ("persons_dob", "persons", "date_of_birth", ""),
+        ("persons_nhi", "persons", "nhi", " WHERE nhi IS NOT NULL"),
+        ("persons_email", "persons", "email_key", " WHERE email_key IS NOT NULL"),
+        ("persons_name", "persons", f"family_key, given_key, person_id, {payload}", ""),
+        ("persons_given", "persons", "given_key", ""),
+        ("phones_tail", "person_phones", "tail, person_id", ""),
+        ("variants", "name_variants", "variant, key", ""),
+        ("name_parts", "name_parts", f"key, given_key, part, person_id, scorable, {payload}", ""),
+        ("name_parts_given", "name_parts", "given_key", " WHERE part = 1"),
+        ("documents_person", "documents", "person_id", ""),
+    ):
+        db.execute(f"CREATE INDEX idx_{name}_g{g} ON {table}({columns}){where}")
+    if held_a_register:
+        db.execute("DELETE FROM meta WHERE key IN ('register_version', 'register_generated_at')")
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'sync.register_seq'")
+
+
+def ledger(db) -> CacheLedger:
+    return CacheLedger(db, migrations.name)
+
+
+def pending(db) -> list[str]:
+    """The schema's steps this cache has not had (a read: no lock taken)."""
+    return migrations.pending(ledger(db).applied())
+
+
+def migrate(db) -> list[str]:
+    """Bring the cache's schema up to date; the names of the steps run."""
+    return migrations.apply(ledger(db))

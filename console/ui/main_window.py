@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from console import __version__
-from console import settings
+from console.store import settings
 from console.core import roles
 from console.core.session import Session
 from console.ui.call_screen import SHORTCUTS, CallScreen

@@ -107,7 +107,7 @@ def seed_surge_day(cache):
 
     from console.core.policy import CallerClaim
     from console.core.timeutil import now
-    from console.demo import demo_calls
+    from console.demo.surge_day import demo_calls
 
     at = now()
     cache.log_calls(demo_calls(at, ["S0002", "S0003", "S0004", "S0005"]))

@@ -9,22 +9,23 @@ import threading
 import pytest
 
 from console.hub.changes import append_change, changes_after
-from console.hub.storage import MIGRATIONS, DatabaseUnavailable, open_database
+from console.hub.storage import DatabaseUnavailable, migrations, open_database
 
 
-def test_schema_is_versioned_and_opening_again_changes_nothing(hub_db, database_location):
+def test_schema_is_migrated_by_name_and_opening_again_changes_nothing(hub_db, database_location):
     with hub_db.read() as tx:
-        assert tx.value("SELECT value FROM hub_meta WHERE key = 'schema_version'") == str(len(MIGRATIONS))
+        recorded = tx.all("SELECT name, applied_at FROM hub_migrations")
+    assert sorted(name for name, _ in recorded) == sorted(migrations.names)
     again = open_database(**database_location)
     with again.read() as tx:
-        assert tx.value("SELECT count(*) FROM hub_meta") == 1
+        assert tx.all("SELECT name, applied_at FROM hub_migrations") == recorded
     again.close()
 
 
 def test_a_newer_schema_is_refused_with_a_sentence(hub_db, database_location):
     with hub_db.write() as tx:
-        tx.execute("UPDATE hub_meta SET value = '99' WHERE key = 'schema_version'")
-    with pytest.raises(DatabaseUnavailable, match="newer than this hub understands"):
+        tx.execute("INSERT INTO hub_migrations VALUES ('m099_from_a_newer_hub', '2030-01-01T00:00:00+00:00')")
+    with pytest.raises(DatabaseUnavailable, match="m099_from_a_newer_hub.*newer than this hub understands"):
         open_database(**database_location)
 
 

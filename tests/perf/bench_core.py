@@ -202,7 +202,7 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     register = work / "register"
     if not (register / "manifest.json").exists():
-        from console.core.demo_register import write_demo_register
+        from console.demo.register import write_demo_register
 
         t = time.perf_counter()
         write_demo_register(register, args.persons, seed=1)

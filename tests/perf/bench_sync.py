@@ -46,7 +46,7 @@ def percentile(values, p):
 
 def breach_register(work: Path, national_persons: int) -> Path:
     """The demo national register, kept to the persons with stolen files."""
-    from console.core.demo_register import write_demo_register
+    from console.demo.register import write_demo_register
 
     national = work / "national"
     write_demo_register(national, persons=national_persons, seed=11)

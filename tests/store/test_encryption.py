@@ -23,7 +23,7 @@ import pytest
 import sqlite_utils
 
 from console.core.calls import validate_call_record
-from console.core.demo_register import write_demo_register
+from console.demo.register import write_demo_register
 from console.store.cache import Cache
 from console.store.connection import CacheError, connect, key_entry, open_cache
 from console.store.keystore import SERVICE
@@ -330,9 +330,10 @@ def test_a_plain_cache_is_encrypted_once_and_verified(tmp_path, sample_register,
     cache = Cache.open(db, operator="op-new")
     try:
         after = {name: cache.db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in counts}
-        # every row is there, and the settings' version, recorded the first time a cache made before it opens
-        assert after == {**counts, "meta": counts["meta"] + 1}
-        assert cache.db.execute("SELECT value FROM meta WHERE key = 'settings_version'").fetchone() is not None
+        # every row is there, and the settings' upgrade, recorded the first time a cache made before it opens
+        assert after == {**counts, "_sqlite_migrations": counts["_sqlite_migrations"] + 1}
+        assert cache.db.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'helpline-console.settings'"
+                                ).fetchone() is not None
         assert cache.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert verify_chain(cache.db).ok
         assert cache.register_version == "sample-2026-01-05.1"

@@ -227,7 +227,7 @@ cache.import_register(sys.argv[2], progress=progress)
 
 
 def test_an_import_killed_half_way_leaves_the_old_register(tmp_path, sample_register, system_keyring):
-    from console.core.demo_register import write_demo_register
+    from console.demo.register import write_demo_register
     from console.store.cache import Cache
 
     db_path = tmp_path / "kill.db"
@@ -257,7 +257,7 @@ def test_an_import_killed_half_way_leaves_the_old_register(tmp_path, sample_regi
 
 def test_readers_see_old_or_new_never_a_mixture(tmp_path, sample_register, system_keyring):
     """A reader polling during an import only ever sees a whole register."""
-    from console.core.demo_register import write_demo_register
+    from console.demo.register import write_demo_register
     from console.store.cache import Cache
 
     db_path = tmp_path / "mix.db"

@@ -120,7 +120,7 @@ def hub(request, tmp_path, demo_register):
 @pytest.fixture(scope="session")
 def demo_register(tmp_path_factory) -> Path:
     """A register of 1,500 persons: a snapshot of many small chunks."""
-    from console.core.demo_register import write_demo_register
+    from console.demo.register import write_demo_register
 
     folder = tmp_path_factory.mktemp("demo-register")
     write_demo_register(folder, persons=1500, seed=3)
@@ -129,7 +129,7 @@ def demo_register(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def second_register(tmp_path_factory) -> Path:
-    from console.core.demo_register import write_demo_register
+    from console.demo.register import write_demo_register
 
     folder = tmp_path_factory.mktemp("demo-register-2")
     write_demo_register(folder, persons=1600, seed=4)

@@ -19,7 +19,7 @@ from tests.sync.test_sync_hub import call_record
 
 @pytest.fixture
 def big_register(tmp_path_factory):
-    from console.core.demo_register import write_demo_register
+    from console.demo.register import write_demo_register
 
     folder = tmp_path_factory.mktemp("register-6000")
     write_demo_register(folder, persons=6000, seed=9)

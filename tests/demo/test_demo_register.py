@@ -12,7 +12,7 @@ from datetime import date, datetime
 import phonenumbers
 import pytest
 
-from console.core.demo_register import NICKNAMES, write_demo_register
+from console.demo.register import NICKNAMES, write_demo_register
 from console.core.nhi import is_valid_nhi
 
 PERSONS = 3_000

@@ -7,20 +7,22 @@ and a number outside its range is brought into it, so a hand-edited or older
 cache still opens. Writing refuses, with a sentence, anything the declaration
 does not allow.
 
-`settings_version` in meta says how many of UPGRADES a cache has had. Each
-`upgrade_to_vN` is written once and never edited after it ships (it reads
-values as they were stored in its day, not through today's declarations); a
-later change of meaning gets a new function. They run in the transaction that
-brings the cache's schema up to date (`console.store.connection.open_cache`).
+Upgrades are named migrations (console.core.migrations), recorded as the set
+`helpline-console.settings` beside the schema's. Each is written once and
+never edited after it ships (it reads values as they were stored in its day,
+not through today's declarations); a later change of meaning gets a new step.
+They run in the transaction that brings the cache's schema up to date
+(`console.store.connection.open_cache`).
 """
 
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from console.core.migrations import Migrations
 from console.core.session import IDLE_LOCK_DEFAULT_MINUTES, IDLE_LOCK_RANGE
+from console.store.schema import CacheLedger
 
 META_PREFIX = "setting."
-VERSION_KEY = "settings_version"
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
 
@@ -127,10 +129,18 @@ def put(db, name: str, value) -> str:
     return stored
 
 
-# versioned upgrades
+# upgrades
+
+upgrades = Migrations("helpline-console.settings")
+
+# Before the upgrades were named, meta's `settings_version` counted how many
+# had run, in this order (frozen: these are the steps it counted).
+LEGACY_VERSION_KEY = "settings_version"
+LEGACY_VERSIONS = ("m001_idle_lock_as_read",)
 
 
-def upgrade_to_v1(db) -> None:
+@upgrades
+def m001_idle_lock_as_read(db) -> None:
     """Before settings were declared, idle_lock_minutes (the only one) was
     stored as typed and read clamped into 1-60, anything not a number as 10:
     store what it was read as, so the stored text means what the window did."""
@@ -144,26 +154,32 @@ def upgrade_to_v1(db) -> None:
     db.execute("UPDATE meta SET value = ? WHERE key = 'setting.idle_lock_minutes'", [str(minutes)])
 
 
-UPGRADES = (upgrade_to_v1,)  # UPGRADES[n] takes a cache from version n to n + 1
+def ledger(db) -> CacheLedger:
+    return CacheLedger(db, upgrades.name)
 
 
-def settings_version(db) -> int:
-    row = db.execute("SELECT value FROM meta WHERE key = ?", [VERSION_KEY]).fetchone()
-    return int(row[0]) if row else 0
+def _legacy_version(db) -> int | None:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", [LEGACY_VERSION_KEY]).fetchone()
+    return int(row[0]) if row else None
 
 
 def upgrades_pending(db) -> bool:
-    return settings_version(db) < len(UPGRADES)
+    """Whether upgrade() has work to do (a read: no lock taken)."""
+    return _legacy_version(db) is not None or bool(upgrades.pending(ledger(db).applied()))
 
 
 def upgrade(db) -> list[str]:
-    """Run the upgrades this cache has not had, in order, in the caller's
-    transaction; the names of those run. A cache written by a newer console
-    (a higher version) is left as it is."""
-    done = settings_version(db)
-    applied = []
-    for version, step in enumerate(UPGRADES[done:], start=done + 1):
-        step(db)
-        db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [VERSION_KEY, str(version)])
-        applied.append(step.__name__)
-    return applied
+    """Run the upgrades this cache has not had, in order, each with its
+    record; the names of those run. A cache still counting its upgrades in
+    `settings_version` has that count turned into their names first. Names a
+    newer console recorded are left as they are."""
+    cache = ledger(db)
+    version = _legacy_version(db)
+    if version is not None:
+        with cache.transaction():
+            recorded = cache.applied()
+            for name in LEGACY_VERSIONS[:version]:
+                if name not in recorded:
+                    cache.record(db, name)
+            db.execute("DELETE FROM meta WHERE key = ?", [LEGACY_VERSION_KEY])
+    return upgrades.apply(cache)
