@@ -12,7 +12,7 @@
 <context>
     <name>AuditModel</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="+101"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+74"/>
         <source>#</source>
         <translation type="unfinished"></translation>
     </message>
@@ -55,7 +55,7 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../console/ui/call_screen.py" line="+32"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+18"/>
         <source>Patient</source>
         <translation type="unfinished"></translation>
     </message>
@@ -76,14 +76,14 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+4"/>
-        <location line="+12"/>
-        <location line="+8"/>
+        <location line="+5"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+24"/>
+        <location line="+9"/>
         <source>Other</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-23"/>
+        <location line="-3"/>
         <source>Parent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -98,7 +98,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&amp;Distressed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -118,7 +118,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="-16"/>
         <source>Am I affected?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -153,7 +153,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Resolved</source>
         <translation type="unfinished"></translation>
     </message>
@@ -178,13 +178,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+404"/>
+        <location filename="../../console/ui/call/result.py" line="+131"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-404"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+0"/>
         <source>Text</source>
         <translation type="unfinished"></translation>
     </message>
@@ -194,13 +194,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../console/ui/call/result.py" line="-113"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location filename="../../console/ui/call/screen.py" line="+33"/>
         <source>New call (starts the handle-time clock)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -265,7 +265,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+37"/>
         <source>Handle time</source>
         <translation type="unfinished"></translation>
     </message>
@@ -280,7 +280,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+8"/>
         <source>Caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -435,7 +435,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location filename="../../console/ui/call/result.py" line="+11"/>
         <source>Result</source>
         <translation type="unfinished"></translation>
     </message>
@@ -485,7 +485,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location filename="../../console/ui/call/guidance.py" line="+20"/>
         <source>Guidance, in order</source>
         <translation type="unfinished"></translation>
     </message>
@@ -505,7 +505,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+8"/>
         <source>Wrap-up</source>
         <translation type="unfinished"></translation>
     </message>
@@ -642,7 +642,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location filename="../../console/ui/call/screen.py" line="+18"/>
         <source>Register as of {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -672,7 +672,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+18"/>
         <source>d MMMM yyyy (dddd)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -727,12 +727,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location filename="../../console/ui/call/result.py" line="+21"/>
         <source>Checking…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+59"/>
         <source>Call ({topics})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -747,7 +747,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="-49"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -787,7 +787,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+24"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>
@@ -807,7 +807,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+11"/>
         <source>Callback booked for {due}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -832,12 +832,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+5"/>
         <source>Saved call {call} at {time}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>NOT SAVED: the cache could not store this call. Try Ctrl+S again; if it fails again, write the call on paper and tell your supervisor.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -845,7 +845,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>CallbacksModel</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="-43"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-43"/>
         <source>Due</source>
         <translation type="unfinished"></translation>
     </message>
@@ -886,7 +886,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DashboardCharts</name>
     <message>
-        <location filename="../../console/ui/charts.py" line="+124"/>
+        <location filename="../../console/ui/dashboard/charts.py" line="+124"/>
         <source>Calls per hour, today against yesterday</source>
         <translation type="unfinished"></translation>
     </message>
@@ -961,7 +961,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DocumentsModel</name>
     <message>
-        <location filename="../../console/ui/models.py" line="+12"/>
+        <location filename="../../console/ui/call/models.py" line="+14"/>
         <source>File the patient uploaded</source>
         <translation type="unfinished"></translation>
     </message>
@@ -976,7 +976,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+140"/>
+        <location line="+95"/>
         <source>File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1022,7 +1022,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>EscalationsModel</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="+34"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+34"/>
         <source>Call started</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1113,7 +1113,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>GuidanceModel</name>
     <message>
-        <location filename="../../console/ui/models.py" line="-127"/>
+        <location filename="../../console/ui/call/models.py" line="-82"/>
         <source>{title}, delivered</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1254,7 +1254,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>LockedModel</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="-15"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-15"/>
         <source>Person</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1297,12 +1297,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+50"/>
         <source>Hub: waiting for sign-in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+13"/>
         <source>The hub&apos;s guidance version {version} was not used: {problem}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1312,7 +1312,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+15"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1322,7 +1322,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <location line="+55"/>
         <source>Operator: {operator}</source>
         <translation type="unfinished"></translation>
@@ -1441,7 +1441,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SetupAssistant</name>
     <message>
-        <location filename="../../console/ui/setup_assistant.py" line="+62"/>
+        <location filename="../../console/ui/setup_assistant.py" line="+44"/>
         <source>This workstation is not set up yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1597,7 +1597,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+9"/>
         <source>Choose the register folder or .zip to import.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1616,7 +1616,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         </translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+7"/>
         <source>Working…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1639,12 +1639,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="+76"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+54"/>
         <source>Supervisor dashboard</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+18"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1709,7 +1709,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location filename="../../console/ui/dashboard/overview.py" line="+19"/>
         <source>In progress (this workstation)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1745,12 +1745,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <location line="+80"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+48"/>
         <source>Escalations awaiting action</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-79"/>
+        <location line="+1"/>
         <source>Verified by possession</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1786,14 +1786,14 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+0"/>
-        <location line="+54"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-22"/>
         <location line="+6"/>
-        <location line="+258"/>
+        <location line="+59"/>
         <source>Overdue callbacks</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-317"/>
+        <location line="+1"/>
         <source>Persons locked out</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1808,7 +1808,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location filename="../../console/ui/dashboard/breakdowns.py" line="+21"/>
         <source>By region (Northland first)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1833,7 +1833,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-62"/>
         <source>A&amp;ssign</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1850,12 +1850,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+4"/>
         <location line="+5"/>
-        <location line="+249"/>
+        <location line="+50"/>
         <source>Locked persons</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-252"/>
+        <location line="-53"/>
         <source>&amp;Unlock</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1876,12 +1876,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+3"/>
-        <location line="+240"/>
+        <location line="+41"/>
         <source>Escalations awaiting action (last 7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-239"/>
+        <location line="-40"/>
         <source>Note on taking up the escalation</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1896,7 +1896,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location filename="../../console/ui/dashboard/audit.py" line="+32"/>
         <source>(any)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1981,7 +1981,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="+23"/>
         <source>Notes for the incident lead (they go into the PDF report):</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2016,27 +2016,27 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+26"/>
         <source>Local cache (offline)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>The queues could not be read ({error}); they will be tried again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="-6"/>
         <source>Hub</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+1"/>
         <source>Local cache (hub unreachable)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+23"/>
         <source>The figures could not be read ({error}); they will be tried again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2056,7 +2056,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+24"/>
         <source>{title}: {total:,} (the {shown:,} oldest shown)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2066,7 +2066,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+32"/>
         <source>That could not be done ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2101,7 +2101,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location filename="../../console/ui/dashboard/audit.py" line="+23"/>
         <source>Reading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2121,7 +2121,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
         <source>Verifying the chain…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2141,24 +2141,24 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
-        <location line="+22"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="+13"/>
+        <location line="+18"/>
         <source>The figures are still loading; try again in a moment.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-14"/>
-        <location line="+24"/>
+        <location line="-10"/>
+        <location line="+20"/>
         <source>{path} could not be written ({reason}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="-18"/>
         <source>The export failed ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+10"/>
         <source>Save the daily report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2173,23 +2173,23 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+6"/>
         <source>Export the day&apos;s calls</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+0"/>
-        <location line="+15"/>
+        <location line="+6"/>
         <source>CSV (*.csv)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-14"/>
+        <location line="-5"/>
         <source>{n:,} calls of {day} exported to {path}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+5"/>
         <source>Export the figures</source>
         <translation type="unfinished"></translation>
     </message>

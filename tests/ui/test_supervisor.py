@@ -25,7 +25,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def fixed_clock(monkeypatch):
-    for module in ("console.store.cache", "console.ui.supervisor"):
+    for module in ("console.store.cache", "console.ui.dashboard.view"):
         monkeypatch.setattr(f"{module}.now", lambda: AT)
 
 
@@ -55,7 +55,7 @@ def open_dashboard(qtbot, window):
     qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier | Qt.ShiftModifier)
     assert window.stack.currentWidget() is window.supervisor
     view = window.supervisor
-    qtbot.waitUntil(lambda: view.figures is not None and not view._refreshing, timeout=10_000)
+    qtbot.waitUntil(lambda: view.figures is not None and not view.refreshing, timeout=10_000)
     return view
 
 
@@ -119,9 +119,9 @@ def test_refreshes_every_30_seconds_only_while_shown(qtbot, seeded_window):
     view = open_dashboard(qtbot, window)
     assert view._timer.isActive() and view._timer.interval() == 30_000
     view.refresh()
-    view.refresh()  # while one is running: one more after it, not two at once
-    assert view._again
-    qtbot.waitUntil(lambda: not view._refreshing and not view._again, timeout=10_000)
+    view.refresh()  # while one is running: it is superseded
+    assert view.refreshing  # the first one's answer is dropped, the second one shown
+    qtbot.waitUntil(lambda: not view.refreshing, timeout=10_000)
     # a chart is updated in place, not rebuilt: a shift of refreshes does not pile up series and axes
     for _ in range(20):
         view.charts.show(view.figures)
