@@ -99,8 +99,8 @@ class CollectionOp(_Op):
 
     def run_in_background(self, key: str | None = None):
         def succeeded(result):
+            self._worker.operation_did_execute.emit(self.changes, self._initiator)
             if self._success is not None:
                 self._success(result)
-            self._worker.operation_did_execute.emit(self.changes, self._initiator)
 
         return self._run(key, succeeded)
