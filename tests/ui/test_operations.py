@@ -46,7 +46,7 @@ def test_a_write_announces_its_changes_after_success_and_a_failure_announces_not
     assert saved | Changes(register=True) == Changes(calls=True, audit=True, register=True)
     failures = []
     CollectionOp(view, lambda cache: 1 / 0, saved).failure(failures.append).run_in_background()
-    qtbot.waitUntil(lambda: failures, timeout=5_000)
+    qtbot.waitUntil(lambda: bool(failures), timeout=5_000)
     assert isinstance(failures[0], ZeroDivisionError) and len(events) == 2
 
 
@@ -59,5 +59,5 @@ def test_progress_reaches_the_operation_and_can_ask_it_to_stop(qtbot, worker):
         return report.stop.is_set()
 
     QueryOp(view, long_work, results.append).with_progress(progress).run_in_background()
-    qtbot.waitUntil(lambda: results, timeout=5_000)
+    qtbot.waitUntil(lambda: bool(results), timeout=5_000)
     assert results == [True] and progress.read() == ("persons", 1, 2)
