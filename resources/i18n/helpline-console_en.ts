@@ -77,8 +77,8 @@
     <message>
         <location line="+1"/>
         <location line="+5"/>
-        <location filename="../../console/ui/call/wrap_up.py" line="+24"/>
-        <location line="+9"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+23"/>
+        <location line="+11"/>
         <source>Other</source>
         <translation type="unfinished"></translation>
     </message>
@@ -118,7 +118,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="-16"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="-18"/>
         <source>Am I affected?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -178,13 +178,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+131"/>
+        <location filename="../../console/ui/call/result.py" line="+133"/>
         <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+0"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
         <source>Text</source>
         <translation type="unfinished"></translation>
     </message>
@@ -194,7 +194,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-113"/>
+        <location filename="../../console/ui/call/result.py" line="-115"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
@@ -280,7 +280,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+8"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+7"/>
         <source>Caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -315,12 +315,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Type it as the caller says it, e.g. 12/4/1975 or 12 April 1975</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Date of birth as understood</source>
         <translation type="unfinished"></translation>
     </message>
@@ -370,7 +370,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Check caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -390,7 +390,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>&amp;Relationship</source>
         <translation type="unfinished"></translation>
     </message>
@@ -400,7 +400,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>&amp;Given name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -410,7 +410,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Notification c&amp;ode</source>
         <translation type="unfinished"></translation>
     </message>
@@ -420,7 +420,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>P&amp;hone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -435,7 +435,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+11"/>
+        <location filename="../../console/ui/call/result.py" line="+10"/>
         <source>Result</source>
         <translation type="unfinished"></translation>
     </message>
@@ -465,7 +465,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Earlier calls</source>
         <translation type="unfinished"></translation>
     </message>
@@ -475,7 +475,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Book a callback</source>
         <translation type="unfinished"></translation>
     </message>
@@ -485,7 +485,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/guidance.py" line="+20"/>
+        <location filename="../../console/ui/call/guidance.py" line="+18"/>
         <source>Guidance, in order</source>
         <translation type="unfinished"></translation>
     </message>
@@ -495,12 +495,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Space ticks the selected script as delivered and moves to the next</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Script to read</source>
         <translation type="unfinished"></translation>
     </message>
@@ -516,22 +516,23 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+8"/>
-        <location line="+41"/>
+        <location line="+46"/>
         <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-38"/>
+        <location line="-43"/>
         <source>&amp;Escalate to a supervisor</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Escalate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <location line="+1"/>
         <source>Callback booked</source>
         <translation type="unfinished"></translation>
     </message>
@@ -547,12 +548,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <location line="+36"/>
+        <location line="+38"/>
         <source>Notes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-35"/>
+        <location line="-37"/>
         <source>Up to {limit} characters; never copy in record contents</source>
         <translation type="unfinished"></translation>
     </message>
@@ -567,7 +568,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Scam report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -627,7 +628,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Save call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -687,7 +688,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>An email address has an @ and a domain</source>
         <translation type="unfinished"></translation>
     </message>
@@ -707,7 +708,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>date of birth</source>
         <translation type="unfinished"></translation>
     </message>
@@ -722,7 +723,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Press Enter to check.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -732,7 +733,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+59"/>
+        <location line="+60"/>
         <source>Call ({topics})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -747,7 +748,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-49"/>
+        <location line="-50"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -767,7 +768,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Verified: AFFECTED. Their files were taken.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -787,7 +788,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+24"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+25"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>
@@ -797,17 +798,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+13"/>
         <source>Not ticked as delivered: {titles}. Say why, then save again:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Start a call first (Ctrl+N).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+12"/>
         <source>Callback booked for {due}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -827,7 +828,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Saving…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1638,7 +1639,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+54"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+53"/>
         <source>Supervisor dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1708,7 +1709,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/overview.py" line="+19"/>
+        <location filename="../../console/ui/dashboard/overview.py" line="+17"/>
         <source>In progress (this workstation)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1723,7 +1724,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>This hour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1738,13 +1739,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Escalations</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="+48"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+49"/>
         <source>Escalations awaiting action</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1754,7 +1755,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Verified by knowledge</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1764,7 +1765,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Not attempted</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1774,7 +1775,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Told not affected</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1784,10 +1785,10 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="-22"/>
+        <location line="+1"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-24"/>
         <location line="+6"/>
-        <location line="+59"/>
+        <location line="+61"/>
         <source>Overdue callbacks</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1797,7 +1798,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Extortion reports</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1807,12 +1808,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/breakdowns.py" line="+21"/>
+        <location filename="../../console/ui/dashboard/breakdowns.py" line="+19"/>
         <source>By region (Northland first)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>By outcome</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1832,7 +1833,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/queues.py" line="-62"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-64"/>
         <source>A&amp;ssign</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1849,17 +1850,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+4"/>
         <location line="+5"/>
-        <location line="+50"/>
+        <location line="+52"/>
         <source>Locked persons</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-53"/>
+        <location line="-55"/>
         <source>&amp;Unlock</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Reason for unlocking</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1869,33 +1870,33 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Ta&amp;ke up</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+41"/>
+        <location line="+42"/>
         <source>Escalations awaiting action (last 7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-40"/>
+        <location line="-41"/>
         <source>Note on taking up the escalation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>What you will do (optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>Queue action result</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/audit.py" line="+32"/>
+        <location filename="../../console/ui/dashboard/audit.py" line="+31"/>
         <source>(any)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1905,7 +1906,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Audit filter: operator</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1915,7 +1916,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Audit filter: person id</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1945,7 +1946,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Audit filter: until</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1980,12 +1981,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/reports.py" line="+23"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="+27"/>
         <source>Notes for the incident lead (they go into the PDF report):</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Notes for the incident lead</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2010,7 +2011,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Report result</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2070,27 +2071,27 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Select an overdue callback and type the operator to assign it to.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Callback due {due} assigned to {who}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Select a locked person and say why they may be checked again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>{person} unlocked; the reason is in the audit trail.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Select an escalated call to take up.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2110,7 +2111,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>{n:,} entries, newest first{more}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2130,24 +2131,23 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>CHAIN BROKEN at entry {seq}: {problem}. Tell the incident lead.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>The chain could not be verified ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/reports.py" line="+13"/>
-        <location line="+18"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="-29"/>
         <source>The figures are still loading; try again in a moment.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-10"/>
-        <location line="+20"/>
+        <location line="+50"/>
+        <location line="+21"/>
         <source>{path} could not be written ({reason}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2167,33 +2167,33 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
         <source>The report for {day} is saved to {path}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+8"/>
         <source>Export the day&apos;s calls</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
-        <location line="+6"/>
+        <location line="+1"/>
+        <location line="+9"/>
         <source>CSV (*.csv)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-5"/>
+        <location line="-8"/>
         <source>{n:,} calls of {day} exported to {path}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Export the figures</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>The figures of {day} exported to {path}.</source>
         <translation type="unfinished"></translation>
     </message>

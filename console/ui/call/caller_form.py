@@ -32,8 +32,7 @@ FLAGS = (("distress", QT_TRANSLATE_NOOP("CallScreen", "&Distressed")),
          ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Com&plaint")))
 
 
-
-class CallerForm():
+class CallerForm:
     """The caller panel of the call screen (a part of CallScreen)."""
 
     def _build_caller(self):
@@ -48,11 +47,11 @@ class CallerForm():
             self.relationship.addItem(translate("CallScreen", text), value)
         self.family_name = named(QLineEdit(), translate("CallScreen", "Family name"))
         self.given_name = named(QLineEdit(), translate("CallScreen", "Given name"))
-        self.dob = named(QLineEdit(), translate("CallScreen", "Date of birth"),
-                               translate("CallScreen", "Type it as the caller says it, e.g. 12/4/1975 or 12 April 1975"))
+        self.dob = named(QLineEdit(), translate("CallScreen", "Date of birth"), translate(
+            "CallScreen", "Type it as the caller says it, e.g. 12/4/1975 or 12 April 1975"))
         self.dob_echo = named(QLabel(), translate("CallScreen", "Date of birth as understood"))
         self.code = named(QLineEdit(), translate("CallScreen", "Notification code"),
-                                translate("CallScreen", "The code printed on the breach letter, e.g. K7QF-2M9D"))
+                          translate("CallScreen", "The code printed on the breach letter, e.g. K7QF-2M9D"))
         self.nhi = named(QLineEdit(), translate("CallScreen", "NHI number"))
         self.nhi_hint = named(QLabel(), translate("CallScreen", "NHI hint"))
         self.phone = named(QLineEdit(), translate("CallScreen", "Phone number"))
@@ -69,18 +68,23 @@ class CallerForm():
             edit.setContextMenuPolicy(Qt.NoContextMenu)
             edit.installEventFilter(NoCopy(edit))
         self.caller_type.currentIndexChanged.connect(self._caller_type_changed)
-        self.check_button = named(QPushButton(translate("CallScreen", "&Check")), translate("CallScreen", "Check caller"),
-                                        translate("CallScreen", "Check the caller's details (Enter)"))
+        self.check_button = named(QPushButton(translate("CallScreen", "&Check")),
+                                  translate("CallScreen", "Check caller"),
+                                  translate("CallScreen", "Check the caller's details (Enter)"))
         self.check_button.clicked.connect(self.check_caller)
         self.next_prompt = named(QLabel(), translate("CallScreen", "What to ask next"))
         self.next_prompt.setWordWrap(True)
         self.next_prompt.setProperty("role", "prompt")
         # the order operators ask in, which is also the tab order
         for label, widget in (
-            (translate("CallScreen", "Caller &type"), self.caller_type), (translate("CallScreen", "&Relationship"), self.relationship),
-            (translate("CallScreen", "&Family name"), self.family_name), (translate("CallScreen", "&Given name"), self.given_name),
-            (translate("CallScreen", "Date of &birth"), self.dob), ("", self.dob_echo), (translate("CallScreen", "Notification c&ode"), self.code),
-            (translate("CallScreen", "&NHI"), self.nhi), ("", self.nhi_hint), (translate("CallScreen", "P&hone"), self.phone), ("", self.phone_hint),
+            (translate("CallScreen", "Caller &type"), self.caller_type),
+            (translate("CallScreen", "&Relationship"), self.relationship),
+            (translate("CallScreen", "&Family name"), self.family_name),
+            (translate("CallScreen", "&Given name"), self.given_name),
+            (translate("CallScreen", "Date of &birth"), self.dob), ("", self.dob_echo),
+            (translate("CallScreen", "Notification c&ode"), self.code),
+            (translate("CallScreen", "&NHI"), self.nhi), ("", self.nhi_hint),
+            (translate("CallScreen", "P&hone"), self.phone), ("", self.phone_hint),
             (translate("CallScreen", "Emai&l"), self.email), ("", self.email_hint),
         ):
             form.addRow(label, widget)
@@ -110,13 +114,14 @@ class CallerForm():
             self.dob_echo.setText(QLocale().toString(QDate(spoken.year, spoken.month, spoken.day),
                                                      translate("CallScreen", "d MMMM yyyy (dddd)")))
         elif self.dob.text().strip():
-            self.dob_echo.setText(translate("CallScreen", "Not a date yet: type it as said, e.g. 12/4/1975 or 12 April 1975"))
+            self.dob_echo.setText(translate("CallScreen",
+                                            "Not a date yet: type it as said, e.g. 12/4/1975 or 12 April 1975"))
         else:
             self.dob_echo.clear()
         self.nhi_hint.setText(nhi_problem(self.nhi.text()) or "")
         phone = self.phone.text().strip()
-        self.phone_hint.setText("" if not phone or contact.phone_e164(phone) else
-                                translate("CallScreen", "This does not look like a valid phone number; check it with the caller"))
+        self.phone_hint.setText("" if not phone or contact.phone_e164(phone) else translate(
+            "CallScreen", "This does not look like a valid phone number; check it with the caller"))
         email = self.email.text().strip()
         self.email_hint.setText("" if not email or ("@" in email and "." in email.rsplit("@", 1)[-1]) else
                                 translate("CallScreen", "An email address has an @ and a domain"))
@@ -126,14 +131,16 @@ class CallerForm():
         if self.call is None:
             return translate("CallScreen", "Press Ctrl+N when a call starts.")
         missing = [label for label, edit in ((translate("CallScreen", "family name"), self.family_name),
-                                             (translate("CallScreen", "given name"), self.given_name)) if not edit.text().strip()]
+                                             (translate("CallScreen", "given name"), self.given_name))
+                   if not edit.text().strip()]
         if not parse_spoken_date(self.dob.text()):
             missing.append(translate("CallScreen", "date of birth"))
         if missing:
             return translate("CallScreen", "Ask for their {details}.").format(details=", ".join(missing))
         strong = sum(bool(e.text().strip()) for e in (self.nhi, self.phone, self.email))
         if not self.code.text().strip() and strong < 2:
-            return translate("CallScreen", "Ask for the notification code, or two of NHI / phone / email. Then press Enter.")
+            return translate("CallScreen",
+                             "Ask for the notification code, or two of NHI / phone / email. Then press Enter.")
         return translate("CallScreen", "Press Enter to check.")
 
     def claim(self) -> policy.CallerClaim:

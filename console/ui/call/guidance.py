@@ -1,5 +1,4 @@
-"""The call screen's guidance panel: the scripts due, in order; Space ticks each as delivered.
-"""
+"""The call screen's guidance panel: the scripts due, in order; Space ticks each as delivered."""
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QGroupBox, QListView, QTextBrowser, QVBoxLayout
@@ -12,16 +11,15 @@ from console.ui.call.widgets import SpaceTicks, named
 translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
 
 
-
-class GuidancePanel():
+class GuidancePanel:
     """The guidance panel of the call screen (a part of CallScreen)."""
 
     def _build_guidance(self):
         box = QGroupBox(translate("CallScreen", "Guidance, in order"))
         layout = QVBoxLayout(box)
         self.guidance = GuidanceModel(self.scripts, self)
-        self.guidance_view = named(QListView(), translate("CallScreen", "Guidance scripts due"),
-                                         translate("CallScreen", "Space ticks the selected script as delivered and moves to the next"))
+        self.guidance_view = named(QListView(), translate("CallScreen", "Guidance scripts due"), translate(
+            "CallScreen", "Space ticks the selected script as delivered and moves to the next"))
         self.guidance_view.setModel(self.guidance)
         self.guidance_view.installEventFilter(SpaceTicks(self))
         self.guidance_view.selectionModel().currentChanged.connect(self._show_script)

@@ -21,8 +21,7 @@ NOT_VERIFIED_MESSAGE = QT_TRANSLATE_NOOP(
     "Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).")
 
 
-
-class ResultPanel():
+class ResultPanel:
     """The result panel of the call screen (a part of CallScreen)."""
 
     def _build_result(self):
@@ -44,10 +43,12 @@ class ResultPanel():
             view.verticalHeader().hide()
             view.setSelectionBehavior(QAbstractItemView.SelectRows)
             view.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.documents_label = QLabel(translate("CallScreen", "Stolen files (category, date, sensitive; never contents)"))
+        self.documents_label = QLabel(translate("CallScreen",
+                                                "Stolen files (category, date, sensitive; never contents)"))
         self.earlier_label = QLabel(translate("CallScreen", "Earlier calls"))
-        self.callback_button = named(QPushButton(translate("CallScreen", "Book a call&back")), translate("CallScreen", "Book a callback"),
-                                           translate("CallScreen", "Book a callback to the numbers on file (Ctrl+B)"))
+        self.callback_button = named(QPushButton(translate("CallScreen", "Book a call&back")),
+                                     translate("CallScreen", "Book a callback"),
+                                     translate("CallScreen", "Book a callback to the numbers on file (Ctrl+B)"))
         self.callback_button.clicked.connect(self.book_callback)
         layout.setAlignment(Qt.AlignTop)
         layout.addWidget(self.result_title)
@@ -111,13 +112,14 @@ class ResultPanel():
             self.earlier.set_rows([])
             return
         affected = shown["affected_status"] == "affected"
-        self.result_title.setText(translate("CallScreen", "Verified: AFFECTED. Their files were taken.") if affected
-                                  else translate("CallScreen", "Verified: NOT AFFECTED. None of their files were taken."))
+        self.result_title.setText(
+            translate("CallScreen", "Verified: AFFECTED. Their files were taken.") if affected
+            else translate("CallScreen", "Verified: NOT AFFECTED. None of their files were taken."))
         self.result_detail.setText(
             translate("CallScreen", "Verified by the notification code (possession): you may give the list of files.")
             if shown["assurance"] == "possession" else
             translate("CallScreen", "Verified by knowledge (two details): give the status only; "
-                    "the file list needs the code or a callback."))
+                      "the file list needs the code or a callback."))
         self.documents.set_rows(shown.get("documents", []))
         self.earlier.set_rows(list(history))
 

@@ -1,5 +1,4 @@
-"""The call screen's wrap-up: outcome, topics, notes, a scam report, a callback, and saving the call.
-"""
+"""The call screen's wrap-up: outcome, topics, notes, a scam report, a callback, and saving the call."""
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import (
@@ -29,12 +28,13 @@ OUTCOME_WORDS = {"resolved": QT_TRANSLATE_NOOP("CallScreen", "Resolved"),
                  "escalated": QT_TRANSLATE_NOOP("CallScreen", "Escalated"),
                  "referred": QT_TRANSLATE_NOOP("CallScreen", "Referred"),
                  "abandoned": QT_TRANSLATE_NOOP("CallScreen", "Abandoned")}
-SCAM_CHANNEL_WORDS = {"call": QT_TRANSLATE_NOOP("CallScreen", "Call"), "text": QT_TRANSLATE_NOOP("CallScreen", "Text"),
-                      "email": QT_TRANSLATE_NOOP("CallScreen", "Email"), "other": QT_TRANSLATE_NOOP("CallScreen", "Other")}
+SCAM_CHANNEL_WORDS = {"call": QT_TRANSLATE_NOOP("CallScreen", "Call"),
+                      "text": QT_TRANSLATE_NOOP("CallScreen", "Text"),
+                      "email": QT_TRANSLATE_NOOP("CallScreen", "Email"),
+                      "other": QT_TRANSLATE_NOOP("CallScreen", "Other")}
 
 
-
-class WrapUp():
+class WrapUp:
     """The wrap-up panel of the call screen (a part of CallScreen)."""
 
     def _build_wrap_up(self):
@@ -51,21 +51,25 @@ class WrapUp():
         self.outcome = named(QComboBox(), translate("CallScreen", "Outcome"))
         for value in OUTCOMES:
             self.outcome.addItem(translate("CallScreen", OUTCOME_WORDS[value]), value)
-        self.escalate = named(QCheckBox(translate("CallScreen", "&Escalate to a supervisor")), translate("CallScreen", "Escalate"))
-        self.escalate.toggled.connect(lambda on: self.outcome.setCurrentIndex(self.outcome.findData("escalated" if on else "resolved")))
-        self.callback_wanted = named(QCheckBox(translate("CallScreen", "Callback booked")), translate("CallScreen", "Callback booked"))
+        self.escalate = named(QCheckBox(translate("CallScreen", "&Escalate to a supervisor")),
+                              translate("CallScreen", "Escalate"))
+        self.escalate.toggled.connect(
+            lambda on: self.outcome.setCurrentIndex(self.outcome.findData("escalated" if on else "resolved")))
+        self.callback_wanted = named(QCheckBox(translate("CallScreen", "Callback booked")),
+                                     translate("CallScreen", "Callback booked"))
         self.callback_wanted.setEnabled(False)
         self.callback_due = named(QDateTimeEdit(), translate("CallScreen", "Callback due"))
         self.callback_due.setCalendarPopup(True)
         self.callback_due.setDisplayFormat(translate("CallScreen", "d MMM yyyy h:mm ap"))
         self.notes = named(QPlainTextEdit(), translate("CallScreen", "Notes"),
-                                 translate("CallScreen", "Up to {limit} characters; never copy in record contents").format(
-                                     limit=f"{NOTES_MAX:,}"))
+                           translate("CallScreen", "Up to {limit} characters; never copy in record contents").format(
+                               limit=f"{NOTES_MAX:,}"))
         self.notes.setTabChangesFocus(True)
         self.notes_count = named(QLabel(), translate("CallScreen", "Notes length"))
         self.notes.textChanged.connect(self._notes_changed)
-        self.scam = named(QGroupBox(translate("CallScreen", "Sca&m report (someone exploiting the breach contacted the caller)")),
-                                translate("CallScreen", "Scam report"))
+        self.scam = named(QGroupBox(translate("CallScreen",
+                                              "Sca&m report (someone exploiting the breach contacted the caller)")),
+                          translate("CallScreen", "Scam report"))
         self.scam.setCheckable(True)
         scam_form = QFormLayout(self.scam)
         self.scam_channel = named(QComboBox(), translate("CallScreen", "Scam contact channel"))
@@ -84,8 +88,9 @@ class WrapUp():
         self.skip_reason_label.setWordWrap(True)
         self.save_message = named(QLabel(), translate("CallScreen", "Save status"))
         self.save_message.setWordWrap(True)
-        self.save_button = named(QPushButton(translate("CallScreen", "&Save call")), translate("CallScreen", "Save call"),
-                                       translate("CallScreen", "Save the call record (Ctrl+S)"))
+        self.save_button = named(QPushButton(translate("CallScreen", "&Save call")),
+                                 translate("CallScreen", "Save call"),
+                                 translate("CallScreen", "Save the call record (Ctrl+S)"))
         self.save_button.clicked.connect(self.save_call)
         grid.addWidget(QLabel(translate("CallScreen", "Topics")), 0, 0)
         grid.addWidget(self.topics, 1, 0, 4, 1)
@@ -111,8 +116,9 @@ class WrapUp():
     def _notes_changed(self):
         length = len(self.notes.toPlainText())
         counts = {"length": f"{length:,}", "limit": f"{NOTES_MAX:,}"}
-        self.notes_count.setText(translate("CallScreen", "{length} / {limit} characters — too long").format(**counts)
-                                 if length > NOTES_MAX else translate("CallScreen", "{length} / {limit} characters").format(**counts))
+        self.notes_count.setText(
+            translate("CallScreen", "{length} / {limit} characters — too long").format(**counts)
+            if length > NOTES_MAX else translate("CallScreen", "{length} / {limit} characters").format(**counts))
 
     def _scam_toggled(self, on: bool):
         for widget in (self.scam_channel, self.scam_contact, self.scam_claimed, self.scam_asked):
@@ -125,8 +131,8 @@ class WrapUp():
         self.skip_reason_label.setVisible(bool(missing))
         if missing:
             titles = ", ".join(self.scripts[i].title if i in self.scripts else i for i in missing)
-            self.skip_reason_label.setText(
-                translate("CallScreen", "Not ticked as delivered: {titles}. Say why, then save again:").format(titles=titles))
+            self.skip_reason_label.setText(translate(
+                "CallScreen", "Not ticked as delivered: {titles}. Say why, then save again:").format(titles=titles))
 
     def book_callback(self):
         """Ctrl+B: book a callback to the numbers on file of whoever matched,
@@ -137,7 +143,8 @@ class WrapUp():
         claim = self.claim()
         due = self.callback_due.dateTime().toPython().replace(tzinfo=HELPLINE_ZONE)
         call_id = self.call.call_id
-        reason = "not_verified" if self.call.verification and self.call.verification["outcome"] != "verified" else "caller_asked"
+        shown = self.call.verification
+        reason = "not_verified" if shown and shown["outcome"] != "verified" else "caller_asked"
 
         def booked(result):
             self.callback_wanted.setChecked(True)
@@ -195,7 +202,8 @@ class WrapUp():
         try:
             record = validate_call_record(self.call_record())
         except CallRecordInvalid as exc:
-            self.save_message.setText(translate("CallScreen", "Not saved: {problems}").format(problems=" ".join(exc.problems)))
+            self.save_message.setText(translate("CallScreen", "Not saved: {problems}").format(
+                problems=" ".join(exc.problems)))
             return
         self.save_button.setEnabled(False)
         self.save_message.setText(translate("CallScreen", "Saving…"))
@@ -208,7 +216,8 @@ class WrapUp():
 
         def failed(error):
             self.save_button.setEnabled(True)
-            self.save_message.setText(translate("CallScreen", "NOT SAVED: the cache could not store this call. Try Ctrl+S again; "
-                                              "if it fails again, write the call on paper and tell your supervisor."))
+            self.save_message.setText(translate(
+                "CallScreen", "NOT SAVED: the cache could not store this call. Try Ctrl+S again; "
+                              "if it fails again, write the call on paper and tell your supervisor."))
 
         calls.save_call(self, record, done).failure(failed).run_in_background()

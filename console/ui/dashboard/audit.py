@@ -1,5 +1,4 @@
-"""The dashboard's audit tab: the audit trail, filtered, and the check of its chain.
-"""
+"""The dashboard's audit tab: the audit trail, filtered, and the check of its chain."""
 
 from datetime import datetime
 
@@ -11,8 +10,8 @@ from PySide6.QtWidgets import (
 
 from console.core.timeutil import HELPLINE_ZONE
 from console.store.audit import KINDS
-from console.ui.operations import dashboard
 from console.ui.dashboard.models import AuditModel, table_view
+from console.ui.operations import dashboard
 
 translate = QCoreApplication.translate  # the dashboard's words keep its context, "SupervisorView"
 
@@ -41,11 +40,14 @@ class AuditTab:
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("d MMM yyyy HH:mm")
         for label, widget, name in (
-            (translate("SupervisorView", "&Operator"), self.audit_operator, translate("SupervisorView", "Audit filter: operator")),
-            (translate("SupervisorView", "&Person"), self.audit_person, translate("SupervisorView", "Audit filter: person id")),
+            (translate("SupervisorView", "&Operator"), self.audit_operator,
+             translate("SupervisorView", "Audit filter: operator")),
+            (translate("SupervisorView", "&Person"), self.audit_person,
+             translate("SupervisorView", "Audit filter: person id")),
             (translate("SupervisorView", "&Kind"), self.audit_kind, translate("SupervisorView", "Audit filter: kind")),
             (translate("SupervisorView", "&From"), self.audit_since, translate("SupervisorView", "Audit filter: from")),
-            (translate("SupervisorView", "&Until"), self.audit_until, translate("SupervisorView", "Audit filter: until")),
+            (translate("SupervisorView", "&Until"), self.audit_until,
+             translate("SupervisorView", "Audit filter: until")),
         ):
             widget.setAccessibleName(name)
             form.addRow(label, widget)
@@ -92,14 +94,15 @@ class AuditTab:
         def shown(entries):
             self.audit_button.setEnabled(True)
             self.audit_model.set_rows(entries)
-            more = translate("SupervisorView", " (the latest {limit:,}; narrow the filters to see earlier ones)").format(limit=AUDIT_LIMIT)
+            more = translate("SupervisorView", " (the latest {limit:,}; narrow the filters to see earlier ones)"
+                             ).format(limit=AUDIT_LIMIT)
             self.audit_message.setText(translate("SupervisorView", "{n:,} entries, newest first{more}.").format(
                 n=len(entries), more=more if len(entries) == AUDIT_LIMIT else ""))
 
         def failed(error):
             self.audit_button.setEnabled(True)
-            self.audit_message.setText(translate("SupervisorView", "The audit trail could not be read ({error}).").format(
-                error=type(error).__name__))
+            self.audit_message.setText(translate("SupervisorView", "The audit trail could not be read ({error})."
+                                                 ).format(error=type(error).__name__))
 
         dashboard.audit_entries(self, filters, AUDIT_LIMIT, shown).failure(failed).run_in_background(key="audit")
 
@@ -110,10 +113,12 @@ class AuditTab:
         def shown(report):
             self.verify_button.setEnabled(True)
             if report.ok:
-                self.chain_label.setText(translate("SupervisorView", "Chain intact: all {n:,} entries check out.").format(n=report.entries))
+                self.chain_label.setText(translate("SupervisorView", "Chain intact: all {n:,} entries check out."
+                                                   ).format(n=report.entries))
             else:
-                self.chain_label.setText(translate("SupervisorView", "CHAIN BROKEN at entry {seq}: {problem}. Tell the incident lead.")
-                                         .format(seq=report.first_broken_seq, problem=report.problem))
+                self.chain_label.setText(translate(
+                    "SupervisorView", "CHAIN BROKEN at entry {seq}: {problem}. Tell the incident lead."
+                ).format(seq=report.first_broken_seq, problem=report.problem))
 
         def failed(error):
             self.verify_button.setEnabled(True)

@@ -1,6 +1,4 @@
-"""The dashboard's breakdowns tab: calls by region, outcome, caller type, practice and operator.
-"""
-
+"""The dashboard's breakdowns tab: calls by region, outcome, caller type, practice and operator."""
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QVBoxLayout, QWidget
@@ -18,7 +16,8 @@ class BreakdownsTab:
         grid = QGridLayout(page)
         self.breakdowns: dict[str, CountsModel] = {}
         for index, (key, title) in enumerate((
-            ("by_region", translate("SupervisorView", "By region (Northland first)")), ("by_outcome", translate("SupervisorView", "By outcome")),
+            ("by_region", translate("SupervisorView", "By region (Northland first)")),
+            ("by_outcome", translate("SupervisorView", "By outcome")),
             ("by_caller_type", translate("SupervisorView", "By caller type")),
             ("by_practice", translate("SupervisorView", "By practice (the verified caller's enrolled practice)")),
             ("by_operator", translate("SupervisorView", "By operator")),

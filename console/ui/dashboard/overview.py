@@ -1,6 +1,4 @@
-"""The dashboard's overview tab: the figure tiles and the charts.
-"""
-
+"""The dashboard's overview tab: the figure tiles and the charts."""
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
@@ -19,15 +17,22 @@ class OverviewTab:
         in_progress = (translate("SupervisorView", "In progress (this workstation)") if self._showing_local()
                        else translate("SupervisorView", "In progress (all workstations)"))
         return [
-            ("calls", translate("SupervisorView", "Calls today")), ("calls_this_hour", translate("SupervisorView", "This hour")),
+            ("calls", translate("SupervisorView", "Calls today")),
+            ("calls_this_hour", translate("SupervisorView", "This hour")),
             ("in_progress", in_progress), ("median", translate("SupervisorView", "Median handle time")),
-            ("p90", translate("SupervisorView", "90th percentile handle time")), ("escalations", translate("SupervisorView", "Escalations")),
+            ("p90", translate("SupervisorView", "90th percentile handle time")),
+            ("escalations", translate("SupervisorView", "Escalations")),
             ("escalations_awaiting", translate("SupervisorView", "Escalations awaiting action")),
-            ("possession", translate("SupervisorView", "Verified by possession")), ("knowledge", translate("SupervisorView", "Verified by knowledge")),
-            ("not_verified", translate("SupervisorView", "Not verified")), ("not_attempted", translate("SupervisorView", "Not attempted")),
-            ("affected", translate("SupervisorView", "Told affected")), ("not_affected", translate("SupervisorView", "Told not affected")),
-            ("callbacks_open", translate("SupervisorView", "Open callbacks")), ("callbacks_overdue", translate("SupervisorView", "Overdue callbacks")),
-            ("lockouts", translate("SupervisorView", "Persons locked out")), ("extortion", translate("SupervisorView", "Extortion reports")),
+            ("possession", translate("SupervisorView", "Verified by possession")),
+            ("knowledge", translate("SupervisorView", "Verified by knowledge")),
+            ("not_verified", translate("SupervisorView", "Not verified")),
+            ("not_attempted", translate("SupervisorView", "Not attempted")),
+            ("affected", translate("SupervisorView", "Told affected")),
+            ("not_affected", translate("SupervisorView", "Told not affected")),
+            ("callbacks_open", translate("SupervisorView", "Open callbacks")),
+            ("callbacks_overdue", translate("SupervisorView", "Overdue callbacks")),
+            ("lockouts", translate("SupervisorView", "Persons locked out")),
+            ("extortion", translate("SupervisorView", "Extortion reports")),
             ("scam", translate("SupervisorView", "Scam reports")),
         ]
 

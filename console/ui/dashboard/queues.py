@@ -2,15 +2,14 @@
 action, with the action on each.
 """
 
-
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QComboBox, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTableView, QVBoxLayout,
     QWidget,
 )
 
-from console.ui.operations import callbacks, dashboard
 from console.ui.dashboard.models import CallbacksModel, EscalationsModel, LockedModel, local_time, table_view
+from console.ui.operations import callbacks, dashboard
 from console.ui.table_model import RowsModel
 
 translate = QCoreApplication.translate  # the dashboard's words keep its context, "SupervisorView"
@@ -40,19 +39,21 @@ class QueuesTab:
         self.unlock_button = QPushButton(translate("SupervisorView", "&Unlock"))
         self.unlock_button.clicked.connect(self.unlock_person)
         self.locked_box = self._queue_box(
-            translate("SupervisorView", "Locked persons"), self.locked_view, self.unlock_reason, translate("SupervisorView", "Reason for unlocking"),
+            translate("SupervisorView", "Locked persons"), self.locked_view, self.unlock_reason,
+            translate("SupervisorView", "Reason for unlocking"),
             translate("SupervisorView", "Why this person may be checked again (required)"), self.unlock_button)
         layout.addWidget(self.locked_box, 0, 1)
 
         self.escalations_model = EscalationsModel(self)
-        self.escalations_view = table_view(self.escalations_model, translate("SupervisorView", "Escalations awaiting action"))
+        self.escalations_view = table_view(self.escalations_model,
+                                           translate("SupervisorView", "Escalations awaiting action"))
         self.take_up_note = QLineEdit()
         self.take_up_button = QPushButton(translate("SupervisorView", "Ta&ke up"))
         self.take_up_button.clicked.connect(self.take_up_escalation)
         self.escalations_box = self._queue_box(
-            translate("SupervisorView", "Escalations awaiting action (last 7 days)"), self.escalations_view, self.take_up_note,
-            translate("SupervisorView", "Note on taking up the escalation"), translate("SupervisorView", "What you will do (optional)"),
-            self.take_up_button)
+            translate("SupervisorView", "Escalations awaiting action (last 7 days)"), self.escalations_view,
+            self.take_up_note, translate("SupervisorView", "Note on taking up the escalation"),
+            translate("SupervisorView", "What you will do (optional)"), self.take_up_button)
         layout.addWidget(self.escalations_box, 1, 0, 1, 2)
         self.queue_message = QLabel()
         self.queue_message.setAccessibleName(translate("SupervisorView", "Queue action result"))
@@ -79,8 +80,8 @@ class QueuesTab:
 
     def _queue_title(self, title: str, shown: int, total: int) -> str:
         if shown < total:
-            return translate("SupervisorView", "{title}: {total:,} (the {shown:,} oldest shown)").format(title=title, total=total,
-                                                                                    shown=shown)
+            return translate("SupervisorView", "{title}: {total:,} (the {shown:,} oldest shown)").format(
+                title=title, total=total, shown=shown)
         return translate("SupervisorView", "{title}: {total:,}").format(title=title, total=total)
 
     def _show_queues(self, queues: dict):
@@ -90,9 +91,10 @@ class QueuesTab:
         for box, title, shown, total in (
             (self.callbacks_box, translate("SupervisorView", "Overdue callbacks"), len(queues["overdue_callbacks"]),
              queues["overdue_callbacks_total"]),
-            (self.locked_box, translate("SupervisorView", "Locked persons"), len(queues["locked"]), len(queues["locked"])),
-            (self.escalations_box, translate("SupervisorView", "Escalations awaiting action (last 7 days)"), len(queues["escalations"]),
-             queues["escalations_total"]),
+            (self.locked_box, translate("SupervisorView", "Locked persons"), len(queues["locked"]),
+             len(queues["locked"])),
+            (self.escalations_box, translate("SupervisorView", "Escalations awaiting action (last 7 days)"),
+             len(queues["escalations"]), queues["escalations_total"]),
         ):
             box.setTitle(self._queue_title(title, shown, total))
         known = {self.assignee.itemText(i) for i in range(self.assignee.count())}
@@ -112,8 +114,8 @@ class QueuesTab:
             self.status_message.emit(done_text)
 
         def refused(error):
-            self.queue_message.setText(str(error) if isinstance(error, ValueError) else
-                                       translate("SupervisorView", "That could not be done ({error}).").format(error=type(error).__name__))
+            self.queue_message.setText(str(error) if isinstance(error, ValueError) else translate(
+                "SupervisorView", "That could not be done ({error}).").format(error=type(error).__name__))
 
         operation(done).failure(refused).run_in_background()
 
@@ -121,22 +123,26 @@ class QueuesTab:
         callback = self._selected(self.callbacks_view, self.callbacks_model)
         assignee = self.assignee.currentText().strip()
         if callback is None or not assignee:
-            self.queue_message.setText(translate("SupervisorView", "Select an overdue callback and type the operator to assign it to."))
+            self.queue_message.setText(translate(
+                "SupervisorView", "Select an overdue callback and type the operator to assign it to."))
             return
         callback_id = callback["callback_id"]
         self._act(lambda done: callbacks.assign_callback(self, callback_id, assignee, done),
-                  translate("SupervisorView", "Callback due {due} assigned to {who}.").format(due=local_time(callback["due_at"]), who=assignee))
+                  translate("SupervisorView", "Callback due {due} assigned to {who}.").format(
+                      due=local_time(callback["due_at"]), who=assignee))
 
     def unlock_person(self):
         person = self._selected(self.locked_view, self.locked_model)
         reason = self.unlock_reason.text().strip()
         if person is None or not reason:
-            self.queue_message.setText(translate("SupervisorView", "Select a locked person and say why they may be checked again."))
+            self.queue_message.setText(translate(
+                "SupervisorView", "Select a locked person and say why they may be checked again."))
             return
         person_id = person["person_id"]
         self.unlock_reason.clear()
         self._act(lambda done: dashboard.unlock(self, person_id, reason, done),
-                  translate("SupervisorView", "{person} unlocked; the reason is in the audit trail.").format(person=person_id))
+                  translate("SupervisorView", "{person} unlocked; the reason is in the audit trail.").format(
+                      person=person_id))
 
     def take_up_escalation(self):
         call = self._selected(self.escalations_view, self.escalations_model)

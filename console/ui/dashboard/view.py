@@ -20,9 +20,9 @@ from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QPushButton, QTabW
 
 from console.core.dashboard import busiest_first, helpline_day
 from console.core.timeutil import now
-from console.ui.dashboard.models import local_time
 from console.ui.dashboard.audit import AuditTab
 from console.ui.dashboard.breakdowns import BreakdownsTab
+from console.ui.dashboard.models import local_time
 from console.ui.dashboard.overview import OverviewTab
 from console.ui.dashboard.queues import QueuesTab
 from console.ui.dashboard.reports import ReportsTab
@@ -30,7 +30,6 @@ from console.ui.operations import dashboard
 from console.ui.tasks import Background
 
 REFRESH_MS = 30_000
-
 
 
 class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab, QWidget):
@@ -156,7 +155,8 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self.figures = figures
         as_of = local_time(figures["as_of"], with_day=False)
         scope = self.tr("this workstation's calls") if self._showing_local() else self.tr("every workstation's calls")
-        self.source_text = self.tr("{source} — {scope} — as of {time}").format(source=source, scope=scope, time=as_of)
+        self.source_text = self.tr("{source} — {scope} — as of {time}").format(source=source, scope=scope,
+                                                                                 time=as_of)
         self.source_label.setText(self.source_text)
         self._show_tiles(figures)
         self.charts.show(figures)
