@@ -178,7 +178,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+133"/>
+        <location filename="../../console/ui/call/result.py" line="+132"/>
         <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
@@ -194,13 +194,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-115"/>
+        <location filename="../../console/ui/call/result.py" line="-114"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+33"/>
+        <location filename="../../console/ui/call/screen.py" line="+32"/>
         <source>New call (starts the handle-time clock)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -265,7 +265,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+36"/>
         <source>Handle time</source>
         <translation type="unfinished"></translation>
     </message>
@@ -728,7 +728,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+21"/>
+        <location filename="../../console/ui/call/result.py" line="+20"/>
         <source>Checking…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -962,7 +962,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DocumentsModel</name>
     <message>
-        <location filename="../../console/ui/call/models.py" line="+14"/>
+        <location filename="../../console/ui/call/models.py" line="+15"/>
         <source>File the patient uploaded</source>
         <translation type="unfinished"></translation>
     </message>
@@ -977,7 +977,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+95"/>
+        <location line="+94"/>
         <source>File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1114,7 +1114,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>GuidanceModel</name>
     <message>
-        <location filename="../../console/ui/call/models.py" line="-82"/>
+        <location filename="../../console/ui/call/models.py" line="-81"/>
         <source>{title}, delivered</source>
         <translation type="unfinished"></translation>
     </message>

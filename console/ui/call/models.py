@@ -1,7 +1,8 @@
 """Qt models for the call screen: guidance checklist, stolen files, earlier calls.
 
-Models are told what changed (rows replaced, one item ticked) instead of
-being reset wholesale, and carry no widgets, so they are tested on their own.
+The tables tell their views which rows went and came, a tick changes one
+item, and the checklist is reset only when the scripts due, or their texts,
+change; models carry no widgets, so they are tested on their own.
 Words are translated in the context of the model's own class name.
 """
 
@@ -52,7 +53,6 @@ class GuidanceModel(QAbstractListModel):
             return script_id
         if role == Qt.FontRole and script_id in self._delivered:
             font = QFont()
-            font.setStrikeOut(False)
             font.setItalic(True)
             return font
         return None

@@ -67,7 +67,6 @@ class ResultPanel:
         if self.call is None:
             self.new_call()
         claim = self.claim()
-        self.call.claim = claim
         self.check_button.setEnabled(False)
         self.result_title.setText(translate("CallScreen", "Checking…"))
 

@@ -20,7 +20,6 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QDateTime, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
 
-from console.core import policy
 from console.core.timeutil import now
 from console.ui.call.caller_form import CallerForm
 from console.ui.call.guidance import GuidancePanel
@@ -55,7 +54,6 @@ class CallState:
     call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     verification: dict | None = None  # the check's result as shown (no reason)
     region: str | None = None
-    claim: policy.CallerClaim | None = None
 
 
 class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):

@@ -10,7 +10,7 @@ results are dropped by the task manager, so no view keeps a counter of its own.
 """
 
 import threading
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Callable
 
 
@@ -25,9 +25,6 @@ class Changes:
     audit: bool = False
     register: bool = False
     content: bool = False
-
-    def __or__(self, other: "Changes") -> "Changes":
-        return Changes(**{f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)})
 
     def any_of(self, *names: str) -> bool:
         return any(getattr(self, name) for name in names)
