@@ -1,11 +1,14 @@
 """The supervisor's dashboard: the whole helpline at a glance.
 
-Tabs: Overview (figures and charts), Breakdowns, Queues (overdue callbacks,
-locked persons, escalations awaiting action), Audit and Reports. Every read
-and write goes through the cache worker (or, for the hub's figures, a thread
-of the view's own), so the window never waits; the view refreshes itself
-every 30 seconds while it is shown, and `refresh()` is the slot the sync
-calls after each sync.
+Tabs, each in a file of this package: Overview (figures and charts),
+Breakdowns, Queues (overdue callbacks, locked persons, escalations awaiting
+action), Audit and Reports. Every read and write is an operation
+(console/ui/operations/dashboard.py) on the cache worker (or, for the hub's
+figures, on a thread of the view's own), so the window never waits. While it
+is shown the view refreshes itself every 30 seconds and whenever a write
+changes calls, callbacks, attempts or escalations; `refresh()` is also the
+slot the sync calls after each sync. Its words are in one translation
+context, "SupervisorView", whichever tab shows them.
 
 Figures come from the local cache unless `set_hub_source` has been given a
 function fetching them from the hub; when the hub cannot be reached the
