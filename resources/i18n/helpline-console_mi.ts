@@ -1127,7 +1127,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>IncidentReport</name>
     <message>
-        <location filename="../../console/ui/report.py" line="+43"/>
+        <location filename="../../console/ui/dashboard/incident_report.py" line="+43"/>
         <source>Calls today</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1640,7 +1640,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+53"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+56"/>
         <source>Supervisor dashboard</source>
         <translation type="unfinished"></translation>
     </message>

@@ -17,7 +17,7 @@ from PySide6.QtPdf import QPdfDocument
 from console.core.calls import handle_seconds
 from console.core.dashboard import dashboard_figures, hour_tallies
 from console.core.roles import NotPermitted
-from console.ui.report import handle_time_text
+from console.ui.dashboard.incident_report import handle_time_text
 from seed_dashboard import AT, DAY, expected_figures, seed, seed_calls
 
 PASSWORD = "correct horse battery"

@@ -4,7 +4,7 @@ from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from console.ui.dashboard.charts import DashboardCharts
-from console.ui.report import handle_time_text
+from console.ui.dashboard.incident_report import handle_time_text
 
 translate = QCoreApplication.translate  # the dashboard's words keep its context, "SupervisorView"
 

@@ -8,8 +8,8 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from console.core.dashboard import day_bounds
+from console.ui.dashboard.incident_report import IncidentReport
 from console.ui.operations import dashboard
-from console.ui.report import IncidentReport
 
 translate = QCoreApplication.translate  # the dashboard's words keep its context, "SupervisorView"
 
