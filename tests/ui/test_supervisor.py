@@ -132,6 +132,24 @@ def test_refreshes_every_30_seconds_only_while_shown(qtbot, seeded_window):
     assert window.stack.currentWidget() is window.call_screen and not view._timer.isActive()
 
 
+def test_the_dashboard_reads_again_only_on_a_change_it_shows(qtbot, seeded_window):
+    from console.ui.operations import Changes
+
+    window = seeded_window
+    view = open_dashboard(qtbot, window)
+    for unrelated in (Changes(audit=True), Changes(register=True, content=True)):
+        window.worker.operation_did_execute.emit(unrelated, window)
+        assert not view.refreshing
+    for shown in ("calls", "callbacks", "attempts", "escalations"):
+        with qtbot.waitSignal(view.refreshed, timeout=10_000):
+            window.worker.operation_did_execute.emit(Changes(**{shown: True}), window)
+            assert view.refreshing
+    # hidden behind the call screen, it waits to be shown again
+    qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier | Qt.ShiftModifier)
+    window.worker.operation_did_execute.emit(Changes(calls=True), window)
+    assert not view.refreshing
+
+
 def hub_figures(day, at):
     """A seeded hub: other workstations' calls, computed as the hub computes them."""
     records = seed_calls(random.Random(99), n=150)
