@@ -33,7 +33,7 @@ FLAGS = (("distress", QT_TRANSLATE_NOOP("CallScreen", "&Distressed")),
 
 
 class CallerForm:
-    """The caller panel of the call screen (a part of CallScreen)."""
+    """The caller panel, mixed into CallScreen: it works on that view's state."""
 
     def _build_caller(self):
         box = QGroupBox(translate("CallScreen", "Caller"))

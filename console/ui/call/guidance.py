@@ -12,7 +12,7 @@ translate = QCoreApplication.translate  # the call screen's words keep its conte
 
 
 class GuidancePanel:
-    """The guidance panel of the call screen (a part of CallScreen)."""
+    """The guidance panel, mixed into CallScreen: it works on that view's state."""
 
     def _build_guidance(self):
         box = QGroupBox(translate("CallScreen", "Guidance, in order"))

@@ -22,7 +22,7 @@ NOT_VERIFIED_MESSAGE = QT_TRANSLATE_NOOP(
 
 
 class ResultPanel:
-    """The result panel of the call screen (a part of CallScreen)."""
+    """The result panel, mixed into CallScreen: it works on that view's state."""
 
     def _build_result(self):
         box = QGroupBox(translate("CallScreen", "Result"))

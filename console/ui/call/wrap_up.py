@@ -35,7 +35,7 @@ SCAM_CHANNEL_WORDS = {"call": QT_TRANSLATE_NOOP("CallScreen", "Call"),
 
 
 class WrapUp:
-    """The wrap-up panel of the call screen (a part of CallScreen)."""
+    """The wrap-up panel, mixed into CallScreen: it works on that view's state."""
 
     def _build_wrap_up(self):
         box = QGroupBox(translate("CallScreen", "Wrap-up"))

@@ -19,7 +19,7 @@ AUDIT_LIMIT = 1000
 
 
 class AuditTab:
-    """The Audit tab of the supervisor's dashboard (a part of SupervisorView)."""
+    """The Audit tab, mixed into SupervisorView: it works on that view's state."""
 
     def _build_audit(self):
         page = QWidget()

@@ -9,7 +9,7 @@ translate = QCoreApplication.translate  # the dashboard's words keep its context
 
 
 class BreakdownsTab:
-    """The Breakdowns tab of the supervisor's dashboard (a part of SupervisorView)."""
+    """The Breakdowns tab, mixed into SupervisorView: it works on that view's state."""
 
     def _build_breakdowns(self):
         page = QWidget()

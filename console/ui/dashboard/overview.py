@@ -10,7 +10,7 @@ translate = QCoreApplication.translate  # the dashboard's words keep its context
 
 
 class OverviewTab:
-    """The Overview tab of the supervisor's dashboard (a part of SupervisorView)."""
+    """The Overview tab, mixed into SupervisorView: it works on that view's state."""
 
     def _tiles(self) -> list[tuple[str, str]]:
         """(key, caption) of each figure tile, in reading order."""

@@ -16,7 +16,7 @@ translate = QCoreApplication.translate  # the dashboard's words keep its context
 
 
 class QueuesTab:
-    """The Queues tab of the supervisor's dashboard (a part of SupervisorView)."""
+    """The Queues tab, mixed into SupervisorView: it works on that view's state."""
 
     def _build_queues(self):
         page = QWidget()

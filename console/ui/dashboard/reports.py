@@ -19,7 +19,7 @@ def _still_loading() -> str:
 
 
 class ReportsTab:
-    """The Reports tab of the supervisor's dashboard (a part of SupervisorView)."""
+    """The Reports tab, mixed into SupervisorView: it works on that view's state."""
 
     def _build_reports(self):
         page = QWidget()
