@@ -199,7 +199,7 @@ class SelfTest:
             if window.stack.currentWidget() is not window.supervisor:
                 raise StepFailed("the supervisor dashboard did not open")
             deadline = time.monotonic() + WINDOW_SECONDS
-            while time.monotonic() < deadline and (window.supervisor.figures is None or window.supervisor._refreshing):
+            while time.monotonic() < deadline and (window.supervisor.figures is None or window.supervisor.refreshing):
                 app.processEvents()
                 time.sleep(0.01)
             if window.supervisor.figures is None:

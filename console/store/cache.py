@@ -349,6 +349,56 @@ class Cache:
         self.require("acknowledge_escalation")
         return dashboard.acknowledge_escalation(self.db, call_id, note=note, **self._actor())
 
+    # what the window reads and writes (console/ui), beside the operations above
+
+    def window_settings(self) -> dict:
+        """The settings the window starts with; read before anyone signs in."""
+        from console import settings
+
+        return {key: settings.get(self.db, key) for key in ("idle_lock_minutes", "sync_interval_seconds",
+                                                            "high_contrast")}
+
+    def synced_content(self) -> dict | None:
+        """Guidance scripts and services as the hub last published them (no personal data)."""
+        from console.store.sync_state import synced_content
+
+        return synced_content(self.db)
+
+    def calls_not_synced(self) -> int:
+        """How many saved calls wait for the hub (a count, for the status bar)."""
+        return calls.outbox_count(self.db, "call")
+
+    def verified_caller_context(self, person_id: str) -> dict:
+        """What the call screen shows beside a verified caller: their region,
+        earlier calls and open callbacks (the verification was audited)."""
+        self.require("call_history")
+        rows = persons.person_rows(self.db, [person_id])
+        return {"region": rows[0]["region"] if rows else None,
+                "calls": calls.calls_of_person(self.db, person_id),
+                "open_callbacks": callbacks.open_callbacks_for_person(self.db, person_id)}
+
+    def export_calls_to(self, path, since=None, until=None, **detail) -> int:
+        """Write the calls between since and until to a CSV file at path and
+        record the export; how many calls were written."""
+        from console.store.exports import write_calls
+
+        records = self.export_calls(since, until)
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            write_calls(records, f, "csv")
+        self.record_export("calls", len(records), format="csv", **detail)
+        return len(records)
+
+    def export_figures_to(self, path, figures: dict) -> int:
+        """Write a day's dashboard figures to a CSV file at path and record
+        the export; how many rows were written."""
+        from console.store.exports import write_figures
+
+        self.require("export")
+        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+            rows = write_figures(figures, f)
+        self.record_export("dashboard_figures", rows, format="csv", day=figures["day"])
+        return rows
+
 
 def _factors_given(claim: CallerClaim) -> list[str]:
     return [

@@ -63,7 +63,7 @@ def build_window(db_path, operator: str | None = None, demo=None, clock=None):
     scripts, services = load_scripts(), load_services()
     check_guidance(scripts, services)
     operator = operator or getpass.getuser()
-    # The cache opens, and its full integrity check reads the whole file
+    # The cache opens, and its quick check (PRAGMA quick_check) reads the whole file
     # (seconds for a national register), on the cache thread while the window
     # appears; every database operation queues behind them, and a cache that
     # cannot be opened or is damaged is refused before anything touches it.

@@ -9,11 +9,11 @@ from PySide6.QtWidgets import (
 )
 
 from console import __version__
-from console.store import settings
 from console.core import roles
 from console.core.session import Session
-from console.ui.call_screen import SHORTCUTS, CallScreen
+from console.ui.call.screen import SHORTCUTS, CallScreen
 from console.ui.gate import Gate
+from console.ui.operations import calls, session
 from console.ui.theme import apply_theme
 
 STATUS_REFRESH_MS = 5_000
@@ -54,7 +54,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self._build_menus()
         self._build_shortcuts_panel()
-        self.call_screen.saved.connect(lambda _: self.refresh_status())
+        worker.operation_did_execute.connect(self._changed)
         self.call_screen.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         worker.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self._status_timer = QTimer(self)
@@ -66,19 +66,18 @@ class MainWindow(QMainWindow):
         self._activity = _Activity(self)
         QApplication.instance().installEventFilter(self._activity)
         self._set_call_actions(False)
-        worker.run(lambda cache: (cache.setup_mode, settings.get(cache.db, "idle_lock_minutes"), cache.hub_url,
-                                  cache.workstation, cache.register_version,
-                                  settings.get(cache.db, "sync_interval_seconds"),
-                                  settings.get(cache.db, "high_contrast")), self._opened)
+        session.opened(self, self._opened).run_in_background()
         QTimer.singleShot(0, worker.start)
 
     # sign-in, lock
 
-    def _opened(self, result):
-        setup_mode, self.idle_minutes, hub_url, workstation, register, self.sync_interval, contrast = result
-        self.high_contrast.setChecked(contrast)  # the workstation's setting; Ctrl+Shift+H for this session
-        self.setup_mode = setup_mode
-        self.workstation = workstation
+    def _opened(self, opened: dict):
+        self.idle_minutes, self.sync_interval = opened["idle_lock_minutes"], opened["sync_interval_seconds"]
+        # the workstation's setting; Ctrl+Shift+H for this session
+        self.high_contrast.setChecked(opened["high_contrast"])
+        self.setup_mode = setup_mode = opened["setup_mode"]
+        self.workstation = opened["workstation"]
+        hub_url, register = opened["hub_url"], opened["register_version"]
         if hub_url:
             self._attach_hub(hub_url)
             self.load_hub_content()
@@ -106,8 +105,6 @@ class MainWindow(QMainWindow):
     def load_hub_content(self):
         """Guidance scripts and services as the hub last published them, in
         place of the ones shipped with the console (between calls)."""
-        from console.store.sync_state import synced_content
-
         def use(content):
             if not content or content.get("version") == getattr(self, "content_version", None):
                 return
@@ -124,7 +121,7 @@ class MainWindow(QMainWindow):
             self.call_screen.scripts, self.call_screen.services = scripts, services
             self.call_screen.guidance.set_scripts(scripts)
 
-        self.worker.run(lambda cache: synced_content(cache.db), use)
+        session.synced_content(self, use).run_in_background()
 
     def _show_setup(self, hub_url: str | None):
         """A new workstation: nothing to sign in to yet, so the setup assistant."""
@@ -148,19 +145,18 @@ class MainWindow(QMainWindow):
         self._start_session(operator_id, role)
 
     def _sign_in(self, operator_id: str, password: str):
-        def sign_in(cache):
-            return cache.sign_in(operator_id, password)
-
         def refused(error):
             self.gate.refused(str(error) if hasattr(error, "args") and error.args else self.tr("Sign-in failed."))
 
         if self.session is not None and self.session.locked:
             if operator_id != self.session.operator:
                 return self.gate.refused(self.tr("Only the operator who locked this console can unlock it."))
-            self.worker.run(sign_in, lambda _: self._unlocked(password), refused)
+            session.sign_in(self, operator_id, password, lambda _: self._unlocked(password)).failure(
+                refused).run_in_background()
         else:
             self._hub_password = password
-            self.worker.run(sign_in, lambda role: self._start_session(operator_id, role), refused)
+            session.sign_in(self, operator_id, password, lambda role: self._start_session(operator_id, role)).failure(
+                refused).run_in_background()
 
     def _start_session(self, operator_id: str, role: str | None = None):
         self.role = role
@@ -308,7 +304,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("The supervisor dashboard is for supervisors and admins."), 8000)
             return
         if self.supervisor is None:
-            from console.ui.supervisor import SupervisorView
+            from console.ui.dashboard.view import SupervisorView
 
             self.supervisor = SupervisorView(self.worker, lambda: 1 if self.call_screen.call is not None else 0, self)
             self.supervisor.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -337,12 +333,12 @@ class MainWindow(QMainWindow):
         if self.supervisor is not None and self.supervisor.isVisible():
             self.supervisor.refresh()
 
+    def _changed(self, changes, _initiator):
+        """After a write: the status bar's figures again, if the write concerned them."""
+        if changes.any_of("calls", "register"):
+            self.refresh_status()
+
     def refresh_status(self):
-        def read(cache):
-            from console.store.calls import outbox_count
-
-            return cache.register_version, outbox_count(cache.db, "call")
-
         def show(result):
             version, outbox = result
             self.version_label.setText(self.tr("Register: {version}").format(version=version or self.tr("none imported")))
@@ -351,7 +347,7 @@ class MainWindow(QMainWindow):
             if self.call_screen.register_version is None:
                 self.call_screen.set_register_version(version)
 
-        self.worker.run(read, show)
+        calls.status(self, show).run_in_background(key="status")
 
     def refuse_damaged_cache(self, error):
         """The cache could not be opened or failed its startup check: nothing

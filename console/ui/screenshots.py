@@ -125,7 +125,7 @@ def shoot_dashboard(window, out_dir: Path):
     window.refresh_status()
     window.show_supervisor()
     view = window.supervisor
-    wait_for(lambda: view.figures is not None and not view._refreshing)
+    wait_for(lambda: view.figures is not None and not view.refreshing)
     shoot(window, out_dir / "dashboard.png")
     view.tabs.setCurrentIndex(2)  # the queues
     shoot(window, out_dir / "dashboard-queues.png")

@@ -10,15 +10,14 @@ changes nothing, and a first sync that is stopped or cut off resumes where it
 stopped.
 """
 
-import threading
-
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QButtonGroup, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton,
     QRadioButton, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from console.store.operators import MIN_PASSWORD
+from console.core.accounts import MIN_PASSWORD
+from console.ui.operations import Progress, register
 
 PROGRESS_POLL_MS = 200
 STAGES = {
@@ -27,23 +26,6 @@ STAGES = {
     "documents": "Loading the list of stolen files",
     "indexing": "Indexing for search",
 }
-
-
-class _Progress:
-    """Written by the cache thread, read by the window's timer."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self.value = None
-        self.stop = threading.Event()
-
-    def __call__(self, stage, done, total):
-        with self._lock:
-            self.value = (stage, done, total)
-
-    def read(self):
-        with self._lock:
-            return self.value
 
 
 class SetupAssistant(QWidget):
@@ -173,18 +155,8 @@ class SetupAssistant(QWidget):
         if not operator or not password:
             return self._refused(self.tr("Enter your operator id and password for the hub."))
         progress = self._begin()
-
-        def set_up(cache):
-            from console.sync.engine import sync_cache
-            from console.sync.tokens import hub_client
-
-            with hub_client(url, operator, cache.workstation, password) as client:
-                cache.set_setting("hub_url", url)
-                cache.operator = operator
-                sync_cache(cache, client, progress=progress, should_stop=progress.stop.is_set)
-            return cache.sign_in(operator, password)
-
-        self.worker.run(set_up, lambda role: self._done(operator, password, url, role), self._failed)
+        register.connect_to_hub(self, url, operator, password, lambda role: self._done(operator, password, url, role)
+                                ).with_progress(progress).failure(self._failed).run_in_background()
 
     def import_from_file(self):
         path, admin = self.register_path.text().strip(), self.admin_id.text().strip()
@@ -196,17 +168,11 @@ class SetupAssistant(QWidget):
         if len(password) < MIN_PASSWORD:
             return self._refused(self.tr("The password must have at least %n characters.", "", MIN_PASSWORD))
         progress = self._begin()
+        register.import_from_file(self, path, admin, password, lambda role: self._done(admin, password, "", role)
+                                  ).with_progress(progress).failure(self._failed).run_in_background()
 
-        def set_up(cache):
-            if cache.setup_mode:
-                cache.add_operator(admin, "admin", password)
-            cache.import_register(path, progress=progress)
-            return cache.sign_in(admin, password)
-
-        self.worker.run(set_up, lambda role: self._done(admin, password, "", role), self._failed)
-
-    def _begin(self) -> _Progress:
-        self.progress = _Progress()
+    def _begin(self) -> Progress:
+        self.progress = Progress()
         self.message.setText(self.tr("Working…"))
         self.bar.setRange(0, 0)
         self.bar.show()

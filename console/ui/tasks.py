@@ -2,9 +2,12 @@
 
 Every database call runs on a single worker thread (as Anki's task manager
 and Picard's save pool do); results come back to the main thread through a
-queued signal, so widgets are only ever touched there.
+queued signal, so widgets are only ever touched there. The operations of
+console/ui/operations run here: an operation given a key supersedes the
+earlier ones of that key, whose results are then dropped on delivery.
 """
 
+import logging
 import queue
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,24 +31,41 @@ class Background(QObject):
         self._results = queue.SimpleQueue()
         self._finished.connect(self._deliver)
         self.pending = 0
+        self._latest: dict[str, int] = {}  # key -> the serial of its newest operation
+        self._running: dict[str, int] = {}  # key -> its operations not yet delivered
+        self._serial = 0
 
-    def submit(self, function, on_success=None, on_failure=None) -> Future:
-        """Run function() on the thread; on_success(result) or on_failure(exception) on the main thread."""
+    def submit(self, function, on_success=None, on_failure=None, key: str | None = None) -> Future:
+        """Run function() on the thread; on_success(result) or on_failure(exception) on the main thread,
+        unless a newer operation of the same key was submitted meanwhile."""
         self.pending += 1
+        self._serial += 1
+        serial = self._serial
+        if key is not None:
+            self._latest[key] = serial
+            self._running[key] = self._running.get(key, 0) + 1
         future = self._executor.submit(function)
-        future.add_done_callback(lambda f: self._announce(f, on_success, on_failure))
+        future.add_done_callback(lambda f: self._announce(f, on_success, on_failure, key, serial))
         return future
 
-    def _announce(self, future, on_success, on_failure):
-        self._results.put((future, on_success, on_failure))
+    def busy(self, key: str) -> bool:
+        """Whether an operation of this key has not yet been delivered."""
+        return self._running.get(key, 0) > 0
+
+    def _announce(self, future, on_success, on_failure, key, serial):
+        self._results.put((future, on_success, on_failure, key, serial))
         self._finished.emit()
 
     def _deliver(self):
         try:
-            future, on_success, on_failure = self._results.get_nowait()
+            future, on_success, on_failure, key, serial = self._results.get_nowait()
         except queue.Empty:
             return
         self.pending -= 1
+        if key is not None:
+            self._running[key] -= 1
+            if self._latest[key] != serial:
+                return  # superseded: its answer is no longer the one asked for
         error = future.exception()
         if error is None:
             if on_success is not None:
@@ -54,8 +74,6 @@ class Background(QObject):
             on_failure(error)
         else:
             self.failed.emit(f"Something went wrong ({type(error).__name__}); the details are in the log.")
-            import logging
-
             logging.getLogger("console.ui").error("operation failed: %s", type(error).__name__)
 
     def shutdown(self):
@@ -63,7 +81,10 @@ class Background(QObject):
 
 
 class CacheWorker(Background):
-    """The cache's one thread: every operation on the cache runs there, in order."""
+    """The cache's one thread: every operation on the cache runs there, in order.
+    `operation_did_execute(changes, initiator)` tells every view what a write changed."""
+
+    operation_did_execute = Signal(object, object)  # emitted on the main thread only
 
     def __init__(self, open_cache, parent=None):
         super().__init__("cache", parent)
@@ -82,10 +103,14 @@ class CacheWorker(Background):
         self.cache = open_cache()
         return self.cache
 
-    def run(self, operation, on_success=None, on_failure=None) -> Future:
+    def run(self, operation, on_success=None, on_failure=None, key: str | None = None) -> Future:
         """Run operation(cache) on the worker; call on_success(result) or
         on_failure(exception) on the main thread afterwards."""
-        return self.submit(lambda: self._call(operation), on_success, on_failure)
+        return self.submit(lambda: self._call(operation), on_success, on_failure, key)
+
+    def call(self, operation) -> Future:
+        """Run operation(cache) on the worker for another thread, which waits on the future."""
+        return self._executor.submit(self._call, operation)
 
     def _call(self, operation):
         from console.store.connection import CacheError

@@ -12,7 +12,7 @@
 <context>
     <name>AuditModel</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="+101"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+74"/>
         <source>#</source>
         <translation type="unfinished"></translation>
     </message>
@@ -55,7 +55,7 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../console/ui/call_screen.py" line="+32"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+18"/>
         <source>Patient</source>
         <translation type="unfinished"></translation>
     </message>
@@ -76,14 +76,14 @@
     </message>
     <message>
         <location line="+1"/>
-        <location line="+4"/>
-        <location line="+12"/>
-        <location line="+8"/>
+        <location line="+5"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+23"/>
+        <location line="+11"/>
         <source>Other</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-23"/>
+        <location line="-3"/>
         <source>Parent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -98,7 +98,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>&amp;Distressed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -118,7 +118,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="-18"/>
         <source>Am I affected?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -153,7 +153,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Resolved</source>
         <translation type="unfinished"></translation>
     </message>
@@ -178,13 +178,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <location line="+404"/>
+        <location filename="../../console/ui/call/result.py" line="+132"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-404"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
         <source>Text</source>
         <translation type="unfinished"></translation>
     </message>
@@ -194,13 +194,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../console/ui/call/result.py" line="-114"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location filename="../../console/ui/call/screen.py" line="+32"/>
         <source>New call (starts the handle-time clock)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -265,7 +265,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+36"/>
         <source>Handle time</source>
         <translation type="unfinished"></translation>
     </message>
@@ -280,7 +280,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+7"/>
         <source>Caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -315,12 +315,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Type it as the caller says it, e.g. 12/4/1975 or 12 April 1975</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Date of birth as understood</source>
         <translation type="unfinished"></translation>
     </message>
@@ -370,7 +370,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Check caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -390,7 +390,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>&amp;Relationship</source>
         <translation type="unfinished"></translation>
     </message>
@@ -400,7 +400,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>&amp;Given name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -410,7 +410,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Notification c&amp;ode</source>
         <translation type="unfinished"></translation>
     </message>
@@ -420,7 +420,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>P&amp;hone</source>
         <translation type="unfinished"></translation>
     </message>
@@ -435,7 +435,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location filename="../../console/ui/call/result.py" line="+10"/>
         <source>Result</source>
         <translation type="unfinished"></translation>
     </message>
@@ -465,7 +465,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Earlier calls</source>
         <translation type="unfinished"></translation>
     </message>
@@ -475,7 +475,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Book a callback</source>
         <translation type="unfinished"></translation>
     </message>
@@ -485,7 +485,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location filename="../../console/ui/call/guidance.py" line="+18"/>
         <source>Guidance, in order</source>
         <translation type="unfinished"></translation>
     </message>
@@ -495,17 +495,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
         <source>Space ticks the selected script as delivered and moves to the next</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Script to read</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+8"/>
         <source>Wrap-up</source>
         <translation type="unfinished"></translation>
     </message>
@@ -516,22 +516,23 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+8"/>
-        <location line="+41"/>
+        <location line="+46"/>
         <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-38"/>
+        <location line="-43"/>
         <source>&amp;Escalate to a supervisor</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Escalate</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
+        <location line="+1"/>
         <source>Callback booked</source>
         <translation type="unfinished"></translation>
     </message>
@@ -547,12 +548,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <location line="+36"/>
+        <location line="+38"/>
         <source>Notes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-35"/>
+        <location line="-37"/>
         <source>Up to {limit} characters; never copy in record contents</source>
         <translation type="unfinished"></translation>
     </message>
@@ -567,7 +568,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Scam report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -627,7 +628,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Save call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -642,7 +643,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+25"/>
+        <location filename="../../console/ui/call/screen.py" line="+18"/>
         <source>Register as of {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -672,7 +673,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+16"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+18"/>
         <source>d MMMM yyyy (dddd)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -687,7 +688,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>An email address has an @ and a domain</source>
         <translation type="unfinished"></translation>
     </message>
@@ -707,7 +708,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>date of birth</source>
         <translation type="unfinished"></translation>
     </message>
@@ -722,17 +723,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Press Enter to check.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+31"/>
+        <location filename="../../console/ui/call/result.py" line="+20"/>
         <source>Checking…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+60"/>
         <source>Call ({topics})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -747,7 +748,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="-50"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -767,7 +768,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Verified: AFFECTED. Their files were taken.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -787,7 +788,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+64"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+25"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>
@@ -797,17 +798,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+13"/>
         <source>Not ticked as delivered: {titles}. Say why, then save again:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Start a call first (Ctrl+N).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+12"/>
         <source>Callback booked for {due}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -827,17 +828,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Saving…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+5"/>
         <source>Saved call {call} at {time}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>NOT SAVED: the cache could not store this call. Try Ctrl+S again; if it fails again, write the call on paper and tell your supervisor.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -845,7 +846,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>CallbacksModel</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="-43"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-43"/>
         <source>Due</source>
         <translation type="unfinished"></translation>
     </message>
@@ -886,7 +887,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DashboardCharts</name>
     <message>
-        <location filename="../../console/ui/charts.py" line="+124"/>
+        <location filename="../../console/ui/dashboard/charts.py" line="+124"/>
         <source>Calls per hour, today against yesterday</source>
         <translation type="unfinished"></translation>
     </message>
@@ -961,7 +962,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DocumentsModel</name>
     <message>
-        <location filename="../../console/ui/models.py" line="+12"/>
+        <location filename="../../console/ui/call/models.py" line="+15"/>
         <source>File the patient uploaded</source>
         <translation type="unfinished"></translation>
     </message>
@@ -976,7 +977,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+140"/>
+        <location line="+94"/>
         <source>File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1022,7 +1023,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>EscalationsModel</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="+34"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+34"/>
         <source>Call started</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1113,7 +1114,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>GuidanceModel</name>
     <message>
-        <location filename="../../console/ui/models.py" line="-127"/>
+        <location filename="../../console/ui/call/models.py" line="-81"/>
         <source>{title}, delivered</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1126,7 +1127,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>IncidentReport</name>
     <message>
-        <location filename="../../console/ui/report.py" line="+43"/>
+        <location filename="../../console/ui/dashboard/incident_report.py" line="+43"/>
         <source>Calls today</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1254,7 +1255,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>LockedModel</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="-15"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-15"/>
         <source>Person</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1297,12 +1298,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+51"/>
+        <location line="+50"/>
         <source>Hub: waiting for sign-in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+13"/>
         <source>The hub&apos;s guidance version {version} was not used: {problem}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1312,7 +1313,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+15"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1322,7 +1323,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+12"/>
         <location line="+55"/>
         <source>Operator: {operator}</source>
         <translation type="unfinished"></translation>
@@ -1441,7 +1442,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SetupAssistant</name>
     <message>
-        <location filename="../../console/ui/setup_assistant.py" line="+62"/>
+        <location filename="../../console/ui/setup_assistant.py" line="+44"/>
         <source>This workstation is not set up yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1597,7 +1598,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+9"/>
         <source>Choose the register folder or .zip to import.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1615,7 +1616,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         </translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+7"/>
         <source>Working…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1638,12 +1639,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../console/ui/supervisor.py" line="+76"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+56"/>
         <source>Supervisor dashboard</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+21"/>
+        <location line="+18"/>
         <source>Loading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1708,7 +1709,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location filename="../../console/ui/dashboard/overview.py" line="+17"/>
         <source>In progress (this workstation)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1723,7 +1724,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>This hour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1738,23 +1739,23 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Escalations</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <location line="+80"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+49"/>
         <source>Escalations awaiting action</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-79"/>
+        <location line="+1"/>
         <source>Verified by possession</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Verified by knowledge</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1764,7 +1765,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Not attempted</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1774,7 +1775,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Told not affected</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1784,20 +1785,20 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
-        <location line="+54"/>
+        <location line="+1"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-24"/>
         <location line="+6"/>
-        <location line="+258"/>
+        <location line="+61"/>
         <source>Overdue callbacks</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-317"/>
+        <location line="+1"/>
         <source>Persons locked out</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Extortion reports</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1807,12 +1808,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location filename="../../console/ui/dashboard/breakdowns.py" line="+19"/>
         <source>By region (Northland first)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>By outcome</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1832,7 +1833,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+17"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-64"/>
         <source>A&amp;ssign</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1849,17 +1850,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+4"/>
         <location line="+5"/>
-        <location line="+249"/>
+        <location line="+52"/>
         <source>Locked persons</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-252"/>
+        <location line="-55"/>
         <source>&amp;Unlock</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Reason for unlocking</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1869,33 +1870,33 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Ta&amp;ke up</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+3"/>
-        <location line="+240"/>
+        <location line="+42"/>
         <source>Escalations awaiting action (last 7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-239"/>
+        <location line="-41"/>
         <source>Note on taking up the escalation</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>What you will do (optional)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+3"/>
         <source>Queue action result</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+29"/>
+        <location filename="../../console/ui/dashboard/audit.py" line="+31"/>
         <source>(any)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1905,7 +1906,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Audit filter: operator</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1915,7 +1916,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Audit filter: person id</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1945,7 +1946,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
+        <location line="+1"/>
         <source>Audit filter: until</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1980,12 +1981,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="+27"/>
         <source>Notes for the incident lead (they go into the PDF report):</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Notes for the incident lead</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2010,32 +2011,32 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Report result</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+26"/>
         <source>Local cache (offline)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>The queues could not be read ({error}); they will be tried again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="-6"/>
         <source>Hub</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+1"/>
         <source>Local cache (hub unreachable)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+23"/>
         <source>The figures could not be read ({error}); they will be tried again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2055,7 +2056,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+56"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+24"/>
         <source>{title}: {total:,} (the {shown:,} oldest shown)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2065,32 +2066,32 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+32"/>
         <source>That could not be done ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Select an overdue callback and type the operator to assign it to.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Callback due {due} assigned to {who}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+7"/>
         <source>Select a locked person and say why they may be checked again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>{person} unlocked; the reason is in the audit trail.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>Select an escalated call to take up.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2100,7 +2101,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location filename="../../console/ui/dashboard/audit.py" line="+23"/>
         <source>Reading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2110,7 +2111,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>{n:,} entries, newest first{more}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2120,7 +2121,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+7"/>
         <source>Verifying the chain…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2130,34 +2131,33 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>CHAIN BROKEN at entry {seq}: {problem}. Tell the incident lead.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>The chain could not be verified ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
-        <location line="+22"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="-29"/>
         <source>The figures are still loading; try again in a moment.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-14"/>
-        <location line="+24"/>
+        <location line="+50"/>
+        <location line="+21"/>
         <source>{path} could not be written ({reason}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-22"/>
+        <location line="-18"/>
         <source>The export failed ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+10"/>
         <source>Save the daily report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2167,33 +2167,33 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
         <source>The report for {day} is saved to {path}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+8"/>
         <source>Export the day&apos;s calls</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+0"/>
-        <location line="+15"/>
+        <location line="+1"/>
+        <location line="+9"/>
         <source>CSV (*.csv)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-14"/>
+        <location line="-8"/>
         <source>{n:,} calls of {day} exported to {path}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+14"/>
+        <location line="+7"/>
         <source>Export the figures</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>The figures of {day} exported to {path}.</source>
         <translation type="unfinished"></translation>
     </message>

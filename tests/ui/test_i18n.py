@@ -72,7 +72,7 @@ def verified_result():
 
 
 def test_every_text_on_the_call_screen_is_translated(qtbot, marking):
-    from console.ui.call_screen import CallScreen
+    from console.ui.call.screen import CallScreen
 
     screen = CallScreen(None, load_scripts(), load_services(), "op-1")
     qtbot.addWidget(screen)
@@ -128,7 +128,7 @@ def test_the_committed_translation_sources_hold_every_text(qtbot, tmp_path, mark
     for language in ("en", "mi"):
         assert messages(REPO / "resources" / "i18n" / f"helpline-console_{language}.ts") == extracted, (
             "run packaging/i18n update")
-    from console.ui.call_screen import CallScreen
+    from console.ui.call.screen import CallScreen
     from console.ui.gate import Gate
 
     screen, gate = CallScreen(None, load_scripts(), load_services(), "op-1"), Gate()
@@ -142,7 +142,7 @@ def test_the_committed_translation_sources_hold_every_text(qtbot, tmp_path, mark
 def test_a_compiled_translation_reaches_the_window(qtbot, tmp_path, monkeypatch):
     """The path a translator's work takes: .ts → packaging/i18n release → .qm → the window."""
     from console.ui.app import install_translations
-    from console.ui.call_screen import CallScreen
+    from console.ui.call.screen import CallScreen
 
     source = REPO / "resources" / "i18n" / "helpline-console_mi.ts"
     tree = ET.parse(source)

@@ -17,7 +17,7 @@ from PySide6.QtPdf import QPdfDocument
 from console.core.calls import handle_seconds
 from console.core.dashboard import dashboard_figures, hour_tallies
 from console.core.roles import NotPermitted
-from console.ui.report import handle_time_text
+from console.ui.dashboard.incident_report import handle_time_text
 from seed_dashboard import AT, DAY, expected_figures, seed, seed_calls
 
 PASSWORD = "correct horse battery"
@@ -25,7 +25,7 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 def fixed_clock(monkeypatch):
-    for module in ("console.store.cache", "console.ui.supervisor"):
+    for module in ("console.store.cache", "console.ui.dashboard.view"):
         monkeypatch.setattr(f"{module}.now", lambda: AT)
 
 
@@ -55,7 +55,7 @@ def open_dashboard(qtbot, window):
     qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier | Qt.ShiftModifier)
     assert window.stack.currentWidget() is window.supervisor
     view = window.supervisor
-    qtbot.waitUntil(lambda: view.figures is not None and not view._refreshing, timeout=10_000)
+    qtbot.waitUntil(lambda: view.figures is not None and not view.refreshing, timeout=10_000)
     return view
 
 
@@ -119,9 +119,9 @@ def test_refreshes_every_30_seconds_only_while_shown(qtbot, seeded_window):
     view = open_dashboard(qtbot, window)
     assert view._timer.isActive() and view._timer.interval() == 30_000
     view.refresh()
-    view.refresh()  # while one is running: one more after it, not two at once
-    assert view._again
-    qtbot.waitUntil(lambda: not view._refreshing and not view._again, timeout=10_000)
+    view.refresh()  # while one is running: it is superseded
+    assert view.refreshing  # the first one's answer is dropped, the second one shown
+    qtbot.waitUntil(lambda: not view.refreshing, timeout=10_000)
     # a chart is updated in place, not rebuilt: a shift of refreshes does not pile up series and axes
     for _ in range(20):
         view.charts.show(view.figures)
@@ -130,6 +130,24 @@ def test_refreshes_every_30_seconds_only_while_shown(qtbot, seeded_window):
     assert len(view.charts.hours.series.barSets()) == 2
     qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier | Qt.ShiftModifier)
     assert window.stack.currentWidget() is window.call_screen and not view._timer.isActive()
+
+
+def test_the_dashboard_reads_again_only_on_a_change_it_shows(qtbot, seeded_window):
+    from console.ui.operations import Changes
+
+    window = seeded_window
+    view = open_dashboard(qtbot, window)
+    for unrelated in (Changes(audit=True), Changes(register=True, content=True)):
+        window.worker.operation_did_execute.emit(unrelated, window)
+        assert not view.refreshing
+    for shown in ("calls", "callbacks", "attempts", "escalations"):
+        with qtbot.waitSignal(view.refreshed, timeout=10_000):
+            window.worker.operation_did_execute.emit(Changes(**{shown: True}), window)
+            assert view.refreshing
+    # hidden behind the call screen, it waits to be shown again
+    qtbot.keyClick(window, Qt.Key_D, Qt.ControlModifier | Qt.ShiftModifier)
+    window.worker.operation_did_execute.emit(Changes(calls=True), window)
+    assert not view.refreshing
 
 
 def hub_figures(day, at):

@@ -67,5 +67,5 @@ def test_a_supervisors_dashboard_shows_the_hubs_figures(qtbot, tmp_path, running
         assert "Local cache" in view.source_label.text()
     finally:
         window.close()  # stops the sync loop and the dashboard's refreshes
-        qtbot.waitUntil(lambda: not window.supervisor._refreshing, timeout=20_000)
+        qtbot.waitUntil(lambda: not window.supervisor.refreshing, timeout=20_000)
         window.worker.shutdown()

@@ -13,7 +13,7 @@ from PySide6.QtCore import QMarginsF, QObject, QSize, QUrl
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from console.core.dashboard import busiest_first
-from console.ui.charts import DashboardCharts
+from console.ui.dashboard.charts import DashboardCharts
 
 CHART_SIZE = QSize(1000, 430)
 CHART_WIDTH = 500  # points: the text width of an A4 page with 15 mm margins is 510

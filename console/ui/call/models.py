@@ -1,12 +1,15 @@
 """Qt models for the call screen: guidance checklist, stolen files, earlier calls.
 
-Models are told what changed (rows replaced, one item ticked) instead of
-being reset wholesale, and carry no widgets, so they are tested on their own.
+The tables tell their views which rows went and came, a tick changes one
+item, and the checklist is reset only when the scripts due, or their texts,
+change; models carry no widgets, so they are tested on their own.
 Words are translated in the context of the model's own class name.
 """
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractListModel, QAbstractTableModel, QCoreApplication, QModelIndex, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractListModel, QModelIndex, Qt
 from PySide6.QtGui import QFont
+
+from console.ui.table_model import RowsModel
 
 CATEGORY_WORDS = {
     "user_upload": QT_TRANSLATE_NOOP("DocumentsModel", "File the patient uploaded"),
@@ -50,7 +53,6 @@ class GuidanceModel(QAbstractListModel):
             return script_id
         if role == Qt.FontRole and script_id in self._delivered:
             font = QFont()
-            font.setStrikeOut(False)
             font.setItalic(True)
             return font
         return None
@@ -101,51 +103,6 @@ class GuidanceModel(QAbstractListModel):
     @property
     def undelivered(self) -> list[str]:
         return [i for i in self._ids if i not in self._delivered]
-
-
-class RowsModel(QAbstractTableModel):
-    """A small read-only table of dicts with fixed columns; each subclass
-    marks its column titles for translation in its own class name's context."""
-
-    columns: tuple[tuple[str, str], ...] = ()
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self._rows: list[dict] = []
-
-    def rowCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent=QModelIndex()):
-        return 0 if parent.isValid() else len(self.columns)
-
-    def headerData(self, section, orientation, role=Qt.DisplayRole):
-        if role == Qt.DisplayRole and orientation == Qt.Horizontal:
-            return QCoreApplication.translate(type(self).__name__, self.columns[section][1])
-        return None
-
-    def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid() or role not in (Qt.DisplayRole, Qt.AccessibleTextRole):
-            return None
-        return self.cell(self._rows[index.row()], self.columns[index.column()][0])
-
-    def cell(self, row: dict, key: str) -> str:
-        value = row.get(key)
-        return "" if value is None else str(value)
-
-    def set_rows(self, rows: list[dict]) -> None:
-        if self._rows:
-            self.beginRemoveRows(QModelIndex(), 0, len(self._rows) - 1)
-            self._rows = []
-            self.endRemoveRows()
-        if rows:
-            self.beginInsertRows(QModelIndex(), 0, len(rows) - 1)
-            self._rows = list(rows)
-            self.endInsertRows()
-
-    @property
-    def rows(self) -> list[dict]:
-        return list(self._rows)
 
 
 class DocumentsModel(RowsModel):

@@ -1,0 +1,161 @@
+"""The call screen's caller form: who is calling, their details as said, the flags.
+
+What to ask next is worked out as the operator types; Enter checks the details.
+"""
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QLocale, Qt
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+)
+
+from console.core import contact, policy
+from console.core.nhi import nhi_problem
+from console.core.timeutil import parse_spoken_date
+from console.ui.call.widgets import NoCopy, named
+
+translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
+
+CALLER_TYPES = (("patient", QT_TRANSLATE_NOOP("CallScreen", "Patient")),
+                ("representative", QT_TRANSLATE_NOOP("CallScreen", "Representative of the patient")),
+                ("practice", QT_TRANSLATE_NOOP("CallScreen", "GP practice")),
+                ("media", QT_TRANSLATE_NOOP("CallScreen", "Media")),
+                ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
+
+RELATIONSHIPS = (("parent", QT_TRANSLATE_NOOP("CallScreen", "Parent")),
+                 ("guardian", QT_TRANSLATE_NOOP("CallScreen", "Guardian")),
+                 ("attorney", QT_TRANSLATE_NOOP("CallScreen", "Enduring power of attorney / welfare guardian")),
+                 ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
+
+FLAGS = (("distress", QT_TRANSLATE_NOOP("CallScreen", "&Distressed")),
+         ("extortion", QT_TRANSLATE_NOOP("CallScreen", "E&xtortion contact")),
+         ("media", QT_TRANSLATE_NOOP("CallScreen", "&Media")),
+         ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Com&plaint")))
+
+
+class CallerForm:
+    """The caller panel, mixed into CallScreen: it works on that view's state."""
+
+    def _build_caller(self):
+        box = QGroupBox(translate("CallScreen", "Caller"))
+        form = QFormLayout(box)
+        self.caller_type = named(QComboBox(), translate("CallScreen", "Caller type"))
+        for value, text in CALLER_TYPES:
+            self.caller_type.addItem(translate("CallScreen", text), value)
+        self.relationship = named(QComboBox(), translate("CallScreen", "Relationship to the patient"))
+        self.relationship.addItem(translate("CallScreen", "(choose)"), None)
+        for value, text in RELATIONSHIPS:
+            self.relationship.addItem(translate("CallScreen", text), value)
+        self.family_name = named(QLineEdit(), translate("CallScreen", "Family name"))
+        self.given_name = named(QLineEdit(), translate("CallScreen", "Given name"))
+        self.dob = named(QLineEdit(), translate("CallScreen", "Date of birth"), translate(
+            "CallScreen", "Type it as the caller says it, e.g. 12/4/1975 or 12 April 1975"))
+        self.dob_echo = named(QLabel(), translate("CallScreen", "Date of birth as understood"))
+        self.code = named(QLineEdit(), translate("CallScreen", "Notification code"),
+                          translate("CallScreen", "The code printed on the breach letter, e.g. K7QF-2M9D"))
+        self.nhi = named(QLineEdit(), translate("CallScreen", "NHI number"))
+        self.nhi_hint = named(QLabel(), translate("CallScreen", "NHI hint"))
+        self.phone = named(QLineEdit(), translate("CallScreen", "Phone number"))
+        self.phone_hint = named(QLabel(), translate("CallScreen", "Phone hint"))
+        self.email = named(QLineEdit(), translate("CallScreen", "Email address"))
+        self.email_hint = named(QLabel(), translate("CallScreen", "Email hint"))
+        for hint in (self.dob_echo, self.nhi_hint, self.phone_hint, self.email_hint):
+            hint.setWordWrap(True)
+            hint.setProperty("role", "hint")
+        for edit in (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email):
+            edit.returnPressed.connect(self.check_caller)
+            edit.textChanged.connect(self._details_changed)
+            # no copying caller details out of the console
+            edit.setContextMenuPolicy(Qt.NoContextMenu)
+            edit.installEventFilter(NoCopy(edit))
+        self.caller_type.currentIndexChanged.connect(self._caller_type_changed)
+        self.check_button = named(QPushButton(translate("CallScreen", "&Check")),
+                                  translate("CallScreen", "Check caller"),
+                                  translate("CallScreen", "Check the caller's details (Enter)"))
+        self.check_button.clicked.connect(self.check_caller)
+        self.next_prompt = named(QLabel(), translate("CallScreen", "What to ask next"))
+        self.next_prompt.setWordWrap(True)
+        self.next_prompt.setProperty("role", "prompt")
+        # the order operators ask in, which is also the tab order
+        for label, widget in (
+            (translate("CallScreen", "Caller &type"), self.caller_type),
+            (translate("CallScreen", "&Relationship"), self.relationship),
+            (translate("CallScreen", "&Family name"), self.family_name),
+            (translate("CallScreen", "&Given name"), self.given_name),
+            (translate("CallScreen", "Date of &birth"), self.dob), ("", self.dob_echo),
+            (translate("CallScreen", "Notification c&ode"), self.code),
+            (translate("CallScreen", "&NHI"), self.nhi), ("", self.nhi_hint),
+            (translate("CallScreen", "P&hone"), self.phone), ("", self.phone_hint),
+            (translate("CallScreen", "Emai&l"), self.email), ("", self.email_hint),
+        ):
+            form.addRow(label, widget)
+        form.addRow(self.next_prompt)
+        form.addRow(self.check_button)
+        flags = QHBoxLayout()
+        self.flag_boxes = {}
+        for value, text in FLAGS:
+            text = translate("CallScreen", text)
+            box_ = named(QCheckBox(text), translate("CallScreen", "Flag: {flag}").format(flag=text.replace("&", "")))
+            box_.toggled.connect(self._refresh_guidance)
+            self.flag_boxes[value] = box_
+            flags.addWidget(box_)
+        form.addRow(flags)
+        return box
+
+    def _caller_type_changed(self, *_):
+        representative = self.caller_type.currentData() == "representative"
+        self.relationship.setEnabled(representative)
+        if not representative:
+            self.relationship.setCurrentIndex(0)
+
+    def _details_changed(self, *_):
+        spoken = parse_spoken_date(self.dob.text())
+        if spoken:
+            # in the window's language, and without strftime's "%-d", which Windows lacks
+            self.dob_echo.setText(QLocale().toString(QDate(spoken.year, spoken.month, spoken.day),
+                                                     translate("CallScreen", "d MMMM yyyy (dddd)")))
+        elif self.dob.text().strip():
+            self.dob_echo.setText(translate("CallScreen",
+                                            "Not a date yet: type it as said, e.g. 12/4/1975 or 12 April 1975"))
+        else:
+            self.dob_echo.clear()
+        self.nhi_hint.setText(nhi_problem(self.nhi.text()) or "")
+        phone = self.phone.text().strip()
+        self.phone_hint.setText("" if not phone or contact.phone_e164(phone) else translate(
+            "CallScreen", "This does not look like a valid phone number; check it with the caller"))
+        email = self.email.text().strip()
+        self.email_hint.setText("" if not email or ("@" in email and "." in email.rsplit("@", 1)[-1]) else
+                                translate("CallScreen", "An email address has an @ and a domain"))
+        self.next_prompt.setText(self._what_to_ask())
+
+    def _what_to_ask(self) -> str:
+        if self.call is None:
+            return translate("CallScreen", "Press Ctrl+N when a call starts.")
+        missing = [label for label, edit in ((translate("CallScreen", "family name"), self.family_name),
+                                             (translate("CallScreen", "given name"), self.given_name))
+                   if not edit.text().strip()]
+        if not parse_spoken_date(self.dob.text()):
+            missing.append(translate("CallScreen", "date of birth"))
+        if missing:
+            return translate("CallScreen", "Ask for their {details}.").format(details=", ".join(missing))
+        strong = sum(bool(e.text().strip()) for e in (self.nhi, self.phone, self.email))
+        if not self.code.text().strip() and strong < 2:
+            return translate("CallScreen",
+                             "Ask for the notification code, or two of NHI / phone / email. Then press Enter.")
+        return translate("CallScreen", "Press Enter to check.")
+
+    def claim(self) -> policy.CallerClaim:
+        return policy.CallerClaim(
+            family_name=self.family_name.text().strip() or None,
+            given_name=self.given_name.text().strip() or None,
+            date_of_birth=parse_spoken_date(self.dob.text()),
+            nhi=self.nhi.text().strip() or None,
+            phone=self.phone.text().strip() or None,
+            email=self.email.text().strip() or None,
+            code=self.code.text().strip() or None,
+            caller_type=self.caller_type.currentData(),
+            relationship=self.relationship.currentData(),
+            flags=self.flags(),
+        )
+
+    def flags(self) -> tuple[str, ...]:
+        return tuple(value for value, box in self.flag_boxes.items() if box.isChecked())

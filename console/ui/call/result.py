@@ -1,0 +1,139 @@
+"""The call screen's result panel: the check's answer, the stolen files and earlier calls.
+
+Nothing here ever says why a caller was not verified.
+"""
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout
+
+from console.core.timeutil import now
+from console.ui.call.models import DocumentsModel, EarlierCallsModel
+from console.ui.call.widgets import named
+from console.ui.call.wrap_up import OUTCOME_WORDS
+from console.ui.operations import calls
+
+translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
+
+
+NOT_VERIFIED_MESSAGE = QT_TRANSLATE_NOOP(
+    "CallScreen",
+    "We could not confirm this caller's identity.\n"
+    "Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).")
+
+
+class ResultPanel:
+    """The result panel, mixed into CallScreen: it works on that view's state."""
+
+    def _build_result(self):
+        box = QGroupBox(translate("CallScreen", "Result"))
+        layout = QVBoxLayout(box)
+        self.result_title = named(QLabel(), translate("CallScreen", "Check result"))
+        self.result_title.setProperty("role", "result")
+        self.result_title.setWordWrap(True)
+        self.result_detail = named(QLabel(), translate("CallScreen", "Result details"))
+        self.result_detail.setWordWrap(True)
+        self.documents_view = named(QTableView(), translate("CallScreen", "Stolen files"))
+        self.documents = DocumentsModel(self)
+        self.documents_view.setModel(self.documents)
+        self.earlier_view = named(QTableView(), translate("CallScreen", "Earlier calls and open callbacks"))
+        self.earlier = EarlierCallsModel(self)
+        self.earlier_view.setModel(self.earlier)
+        for view in (self.documents_view, self.earlier_view):
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+            view.verticalHeader().hide()
+            view.setSelectionBehavior(QAbstractItemView.SelectRows)
+            view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.documents_label = QLabel(translate("CallScreen",
+                                                "Stolen files (category, date, sensitive; never contents)"))
+        self.earlier_label = QLabel(translate("CallScreen", "Earlier calls"))
+        self.callback_button = named(QPushButton(translate("CallScreen", "Book a call&back")),
+                                     translate("CallScreen", "Book a callback"),
+                                     translate("CallScreen", "Book a callback to the numbers on file (Ctrl+B)"))
+        self.callback_button.clicked.connect(self.book_callback)
+        layout.setAlignment(Qt.AlignTop)
+        layout.addWidget(self.result_title)
+        layout.addWidget(self.result_detail)
+        layout.addWidget(self.documents_label)
+        layout.addWidget(self.documents_view, 2)
+        layout.addWidget(self.earlier_label)
+        layout.addWidget(self.earlier_view, 1)
+        layout.addWidget(self.callback_button)
+        layout.addStretch(0)
+        return box
+
+    def check_caller(self):
+        """Enter: verify in the background; the answer replaces the result panel.
+        A newer check supersedes one still running, whose answer is then dropped."""
+        if self.call is None:
+            self.new_call()
+        claim = self.claim()
+        self.check_button.setEnabled(False)
+        self.result_title.setText(translate("CallScreen", "Checking…"))
+
+        def done(result):
+            if self.call is None:
+                return  # the operator moved on
+            shown, region, history, version = result
+            self.call.verification = shown
+            self.call.region = region
+            self.set_register_version(version)
+            self._show_result(shown, history)
+            self._refresh_guidance()
+            self.check_button.setEnabled(True)
+            self.guidance_view.setFocus()
+            self._select_next_undelivered()
+
+        def failed(error):
+            self.check_button.setEnabled(True)
+            self.result_title.setText(translate("CallScreen", "The check could not be completed; try again."))
+            self.status_message.emit(translate("CallScreen", "The check could not be completed."))
+
+        calls.check_caller(self, claim, now(), history_rows, done).failure(failed).run_in_background(key="check-caller")
+
+    def _show_result(self, shown: dict | None, history=()):
+        verified = bool(shown) and shown["outcome"] == "verified"
+        self.documents_label.setVisible(verified and "documents" in shown)
+        self.documents_view.setVisible(verified and "documents" in shown)
+        self.earlier_label.setVisible(verified)
+        self.earlier_view.setVisible(verified)
+        self.callback_button.setVisible(bool(shown) and not verified)
+        if shown is None:
+            self.result_title.setText(translate("CallScreen", "Not checked yet"))
+            self.result_detail.clear()
+            self.documents.set_rows([])
+            self.earlier.set_rows([])
+            return
+        if not verified:
+            # identical whatever the reason: the reason is in the audit trail only
+            self.result_title.setText(translate("CallScreen", "Not verified"))
+            self.result_detail.setText(translate("CallScreen", NOT_VERIFIED_MESSAGE))
+            self.documents.set_rows([])
+            self.earlier.set_rows([])
+            return
+        affected = shown["affected_status"] == "affected"
+        self.result_title.setText(
+            translate("CallScreen", "Verified: AFFECTED. Their files were taken.") if affected
+            else translate("CallScreen", "Verified: NOT AFFECTED. None of their files were taken."))
+        self.result_detail.setText(
+            translate("CallScreen", "Verified by the notification code (possession): you may give the list of files.")
+            if shown["assurance"] == "possession" else
+            translate("CallScreen", "Verified by knowledge (two details): give the status only; "
+                      "the file list needs the code or a callback."))
+        self.documents.set_rows(shown.get("documents", []))
+        self.earlier.set_rows(list(history))
+
+
+def history_rows(context: dict) -> list[dict]:
+    """A verified caller's earlier calls and open callbacks, worded for the result panel
+    (on the cache thread: Qt's translation is thread-safe)."""
+    history = []
+    for record in context["calls"]:
+        what = (translate("CallScreen", "Call ({topics})").format(topics=", ".join(record["topics"]))
+                if record["topics"] else translate("CallScreen", "Call"))
+        outcome = OUTCOME_WORDS.get(record["outcome"])
+        history.append({"when": record["started_at"][:16].replace("T", " "), "what": what,
+                        "outcome": translate("CallScreen", outcome) if outcome else record["outcome"]})
+    for row in context["open_callbacks"]:
+        history.append({"when": row["due_at"][:16].replace("T", " "), "what": translate("CallScreen", "Open callback"),
+                        "outcome": translate("CallScreen", "due")})
+    return history

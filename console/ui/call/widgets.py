@@ -1,0 +1,45 @@
+"""Small pieces the call screen's panels share."""
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QListWidget
+
+
+def named(widget, name: str, description: str | None = None):
+    widget.setAccessibleName(name)
+    if description:
+        widget.setAccessibleDescription(description)
+        widget.setToolTip(description)
+    return widget
+
+
+class SpaceTicks(QObject):
+    """Space on a checklist ticks the current item (and, for guidance, moves on)."""
+
+    def __init__(self, screen, widget: QListWidget | None = None):
+        super().__init__(widget or screen)
+        self.screen = screen
+        self.widget = widget
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.KeyPress and event.key() == Qt.Key_Space and not event.modifiers():
+            if self.widget is None:
+                self.screen.tick_current_script()
+            else:
+                item = self.widget.currentItem()
+                if item is not None:
+                    item.setCheckState(Qt.Unchecked if item.checkState() == Qt.Checked else Qt.Checked)
+            return True
+        return False
+
+
+class NoCopy(QObject):
+    """Caller details never leave the console through the clipboard."""
+
+    def eventFilter(self, obj, event):
+        if event.type() == QEvent.ShortcutOverride or event.type() == QEvent.KeyPress:
+            if event.matches(QKeySequence.Copy) or event.matches(QKeySequence.Cut):
+                event.accept()
+                return True
+        return False
+

@@ -1,0 +1,223 @@
+"""The call screen's wrap-up: outcome, topics, notes, a scam report, a callback, and saving the call."""
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QGridLayout, QGroupBox, QLabel, QLineEdit, QListWidget,
+    QListWidgetItem, QPlainTextEdit, QPushButton, QSizePolicy,
+)
+
+from console.core.calls import NOTES_MAX, OUTCOMES, SCAM_CHANNELS, CallRecordInvalid, validate_call_record
+from console.core.timeutil import HELPLINE_ZONE, now
+from console.ui.call.widgets import SpaceTicks, named
+from console.ui.operations import callbacks, calls
+
+translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
+
+TOPICS = (("am-i-affected", QT_TRANSLATE_NOOP("CallScreen", "Am I affected?")),
+          ("which-files", QT_TRANSLATE_NOOP("CallScreen", "Which files")),
+          ("scam-contact", QT_TRANSLATE_NOOP("CallScreen", "Scam contact")),
+          ("passwords", QT_TRANSLATE_NOOP("CallScreen", "Passwords / 2FA")),
+          ("identity", QT_TRANSLATE_NOOP("CallScreen", "Identity protection")),
+          ("sensitive", QT_TRANSLATE_NOOP("CallScreen", "Sensitive records")),
+          ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Complaint")),
+          ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
+
+# the words for core.calls' OUTCOMES and SCAM_CHANNELS
+OUTCOME_WORDS = {"resolved": QT_TRANSLATE_NOOP("CallScreen", "Resolved"),
+                 "callback": QT_TRANSLATE_NOOP("CallScreen", "Callback"),
+                 "escalated": QT_TRANSLATE_NOOP("CallScreen", "Escalated"),
+                 "referred": QT_TRANSLATE_NOOP("CallScreen", "Referred"),
+                 "abandoned": QT_TRANSLATE_NOOP("CallScreen", "Abandoned")}
+SCAM_CHANNEL_WORDS = {"call": QT_TRANSLATE_NOOP("CallScreen", "Call"),
+                      "text": QT_TRANSLATE_NOOP("CallScreen", "Text"),
+                      "email": QT_TRANSLATE_NOOP("CallScreen", "Email"),
+                      "other": QT_TRANSLATE_NOOP("CallScreen", "Other")}
+
+
+class WrapUp:
+    """The wrap-up panel, mixed into CallScreen: it works on that view's state."""
+
+    def _build_wrap_up(self):
+        box = QGroupBox(translate("CallScreen", "Wrap-up"))
+        grid = QGridLayout(box)
+        self.topics = named(QListWidget(), translate("CallScreen", "Topics discussed"))
+        for value, text in TOPICS:
+            item = QListWidgetItem(translate("CallScreen", text))
+            item.setData(Qt.UserRole, value)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Unchecked)
+            self.topics.addItem(item)
+        self.topics.installEventFilter(SpaceTicks(self, self.topics))
+        self.outcome = named(QComboBox(), translate("CallScreen", "Outcome"))
+        for value in OUTCOMES:
+            self.outcome.addItem(translate("CallScreen", OUTCOME_WORDS[value]), value)
+        self.escalate = named(QCheckBox(translate("CallScreen", "&Escalate to a supervisor")),
+                              translate("CallScreen", "Escalate"))
+        self.escalate.toggled.connect(
+            lambda on: self.outcome.setCurrentIndex(self.outcome.findData("escalated" if on else "resolved")))
+        self.callback_wanted = named(QCheckBox(translate("CallScreen", "Callback booked")),
+                                     translate("CallScreen", "Callback booked"))
+        self.callback_wanted.setEnabled(False)
+        self.callback_due = named(QDateTimeEdit(), translate("CallScreen", "Callback due"))
+        self.callback_due.setCalendarPopup(True)
+        self.callback_due.setDisplayFormat(translate("CallScreen", "d MMM yyyy h:mm ap"))
+        self.notes = named(QPlainTextEdit(), translate("CallScreen", "Notes"),
+                           translate("CallScreen", "Up to {limit} characters; never copy in record contents").format(
+                               limit=f"{NOTES_MAX:,}"))
+        self.notes.setTabChangesFocus(True)
+        self.notes_count = named(QLabel(), translate("CallScreen", "Notes length"))
+        self.notes.textChanged.connect(self._notes_changed)
+        self.scam = named(QGroupBox(translate("CallScreen",
+                                              "Sca&m report (someone exploiting the breach contacted the caller)")),
+                          translate("CallScreen", "Scam report"))
+        self.scam.setCheckable(True)
+        scam_form = QFormLayout(self.scam)
+        self.scam_channel = named(QComboBox(), translate("CallScreen", "Scam contact channel"))
+        for value in SCAM_CHANNELS:
+            self.scam_channel.addItem(translate("CallScreen", SCAM_CHANNEL_WORDS[value]), value)
+        self.scam_contact = named(QLineEdit(), translate("CallScreen", "Number or address the scammer used"))
+        self.scam_claimed = named(QLineEdit(), translate("CallScreen", "Who the scammer claimed to be"))
+        self.scam_asked = named(QLineEdit(), translate("CallScreen", "What the scammer asked for"))
+        scam_form.addRow(translate("CallScreen", "How"), self.scam_channel)
+        scam_form.addRow(translate("CallScreen", "From (number/address)"), self.scam_contact)
+        scam_form.addRow(translate("CallScreen", "Claimed to be"), self.scam_claimed)
+        scam_form.addRow(translate("CallScreen", "Asked for"), self.scam_asked)
+        self.scam.toggled.connect(self._scam_toggled)
+        self.skip_reason = named(QLineEdit(), translate("CallScreen", "Reason scripts were not delivered"))
+        self.skip_reason_label = QLabel()
+        self.skip_reason_label.setWordWrap(True)
+        self.save_message = named(QLabel(), translate("CallScreen", "Save status"))
+        self.save_message.setWordWrap(True)
+        self.save_button = named(QPushButton(translate("CallScreen", "&Save call")),
+                                 translate("CallScreen", "Save call"),
+                                 translate("CallScreen", "Save the call record (Ctrl+S)"))
+        self.save_button.clicked.connect(self.save_call)
+        grid.addWidget(QLabel(translate("CallScreen", "Topics")), 0, 0)
+        grid.addWidget(self.topics, 1, 0, 4, 1)
+        grid.addWidget(QLabel(translate("CallScreen", "Outcome")), 0, 1)
+        grid.addWidget(self.outcome, 1, 1)
+        grid.addWidget(self.escalate, 2, 1)
+        grid.addWidget(self.callback_wanted, 3, 1)
+        grid.addWidget(self.callback_due, 4, 1)
+        grid.addWidget(QLabel(translate("CallScreen", "Notes")), 0, 2)
+        grid.addWidget(self.notes, 1, 2, 3, 1)
+        grid.addWidget(self.notes_count, 4, 2)
+        grid.addWidget(self.scam, 0, 3, 5, 1)
+        grid.addWidget(self.skip_reason_label, 5, 0, 1, 2)
+        grid.addWidget(self.skip_reason, 5, 2)
+        grid.addWidget(self.save_button, 5, 3)
+        grid.addWidget(self.save_message, 6, 0, 1, 4)
+        grid.setColumnStretch(2, 2)
+        self.skip_reason.returnPressed.connect(self.save_call)
+        self.topics.setMaximumHeight(self.topics.sizeHintForRow(0) * (len(TOPICS) + 1))
+        box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
+        return box
+
+    def _notes_changed(self):
+        length = len(self.notes.toPlainText())
+        counts = {"length": f"{length:,}", "limit": f"{NOTES_MAX:,}"}
+        self.notes_count.setText(
+            translate("CallScreen", "{length} / {limit} characters — too long").format(**counts)
+            if length > NOTES_MAX else translate("CallScreen", "{length} / {limit} characters").format(**counts))
+
+    def _scam_toggled(self, on: bool):
+        for widget in (self.scam_channel, self.scam_contact, self.scam_claimed, self.scam_asked):
+            widget.setEnabled(on)
+        if on:
+            self.scam_channel.setFocus()
+
+    def _show_skip_reason(self, missing):
+        self.skip_reason.setVisible(bool(missing))
+        self.skip_reason_label.setVisible(bool(missing))
+        if missing:
+            titles = ", ".join(self.scripts[i].title if i in self.scripts else i for i in missing)
+            self.skip_reason_label.setText(translate(
+                "CallScreen", "Not ticked as delivered: {titles}. Say why, then save again:").format(titles=titles))
+
+    def book_callback(self):
+        """Ctrl+B: book a callback to the numbers on file of whoever matched,
+        without learning who or whether anyone did."""
+        if self.call is None:
+            self.status_message.emit(translate("CallScreen", "Start a call first (Ctrl+N)."))
+            return
+        claim = self.claim()
+        due = self.callback_due.dateTime().toPython().replace(tzinfo=HELPLINE_ZONE)
+        call_id = self.call.call_id
+        shown = self.call.verification
+        reason = "not_verified" if shown and shown["outcome"] != "verified" else "caller_asked"
+
+        def booked(result):
+            self.callback_wanted.setChecked(True)
+            if self.outcome.currentData() == "resolved":
+                self.outcome.setCurrentIndex(self.outcome.findData("callback"))
+            self.status_message.emit(translate("CallScreen", "Callback booked for {due}.").format(
+                due=self.callback_due.dateTime().toString(translate("CallScreen", "d MMM h:mm ap"))))
+
+        callbacks.book_callback(self, claim, due, call_id, reason, booked).run_in_background()
+
+    def call_record(self) -> dict:
+        shown = self.call.verification
+        verified = bool(shown) and shown["outcome"] == "verified"
+        notes = self.notes.toPlainText().strip()
+        missing = self.guidance.undelivered
+        if missing and self.skip_reason.text().strip():
+            notes = (notes + "\n\n" if notes else "") + (
+                f"Scripts not delivered ({', '.join(missing)}): {self.skip_reason.text().strip()}")
+        record = {
+            "call_id": self.call.call_id,
+            "started_at": self.call.started_at.isoformat(timespec="seconds"),
+            "ended_at": now().isoformat(timespec="seconds"),
+            "operator": self.operator,
+            "caller_type": self.caller_type.currentData(),
+            "person_id": shown["person_id"] if verified else None,
+            "verification": shown["outcome"] if shown else "not_attempted",
+            "assurance": shown["assurance"] if verified else None,
+            "disclosed_status": shown["affected_status"] if verified else None,
+            "guidance_delivered": [{"id": i, "version": str(self.scripts[i].version)}
+                                   for i in self.guidance.delivered if i in self.scripts],
+            "topics": [self.topics.item(r).data(Qt.UserRole) for r in range(self.topics.count())
+                       if self.topics.item(r).checkState() == Qt.Checked],
+            "flags": list(self.flags()),
+            "outcome": self.outcome.currentData(),
+            "region": self.call.region,
+            "notes": notes or None,
+        }
+        if self.scam.isChecked():
+            record["scam_report"] = {"channel": self.scam_channel.currentData(),
+                                     "contact": self.scam_contact.text().strip() or None,
+                                     "claimed_identity": self.scam_claimed.text().strip() or None,
+                                     "asked_for": self.scam_asked.text().strip() or None}
+        return record
+
+    def save_call(self):
+        """Ctrl+S: save durably, then clear the form for the next call."""
+        if self.call is None:
+            self.save_message.setText(translate("CallScreen", "No call in progress: Ctrl+N starts one."))
+            return
+        missing = self.guidance.undelivered
+        if missing and not self.skip_reason.text().strip():
+            self._show_skip_reason(missing)
+            self.skip_reason.setFocus()
+            return
+        try:
+            record = validate_call_record(self.call_record())
+        except CallRecordInvalid as exc:
+            self.save_message.setText(translate("CallScreen", "Not saved: {problems}").format(
+                problems=" ".join(exc.problems)))
+            return
+        self.save_button.setEnabled(False)
+        self.save_message.setText(translate("CallScreen", "Saving…"))
+
+        def done(_):
+            self.save_button.setEnabled(True)
+            self._clear_form()
+            self.save_message.setText(translate("CallScreen", "Saved call {call} at {time}.").format(
+                call=record["call_id"][:8], time=f"{now():%H:%M}"))
+
+        def failed(error):
+            self.save_button.setEnabled(True)
+            self.save_message.setText(translate(
+                "CallScreen", "NOT SAVED: the cache could not store this call. Try Ctrl+S again; "
+                              "if it fails again, write the call on paper and tell your supervisor."))
+
+        calls.save_call(self, record, done).failure(failed).run_in_background()

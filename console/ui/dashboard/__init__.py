@@ -1,0 +1,1 @@
+"""The supervisor's dashboard, composed of its tabs: overview, breakdowns, queues, audit and reports."""

@@ -1,0 +1,23 @@
+"""Operations of the window itself: opening, signing in, the hub's published guidance."""
+
+from console.ui.operations import QueryOp
+
+
+def opened(parent, success) -> QueryOp:
+    """success(what the window starts with): setup mode, the hub, the workstation, the register and the
+    window's settings, read before anyone signs in."""
+    def read(cache):
+        return dict(cache.window_settings(), setup_mode=cache.setup_mode, hub_url=cache.hub_url,
+                    workstation=cache.workstation, register_version=cache.register_version)
+
+    return QueryOp(parent, read, success)
+
+
+def sign_in(parent, operator_id: str, password: str, success) -> QueryOp:
+    """success(role) once the password checks out."""
+    return QueryOp(parent, lambda cache: cache.sign_in(operator_id, password), success)
+
+
+def synced_content(parent, success) -> QueryOp:
+    """success(the guidance content the hub last published, or None)."""
+    return QueryOp(parent, lambda cache: cache.synced_content(), success)
