@@ -353,7 +353,7 @@ class Cache:
 
     def window_settings(self) -> dict:
         """The settings the window starts with; read before anyone signs in."""
-        from console import settings
+        from console.store import settings
 
         return {key: settings.get(self.db, key) for key in ("idle_lock_minutes", "sync_interval_seconds",
                                                             "high_contrast")}
