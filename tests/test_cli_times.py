@@ -21,8 +21,8 @@ TIME_OPTIONS = [
     (("hub", "stats"), "--until"),
 ]
 BAD_TIMES = [
-    ("0001-01-01T00:00:00+14:00", "outside the calendar"),
-    ("9999-12-31T23:59:59-14:00", "outside the calendar"),
+    ("0001-01-01T00:00:00+14:00", "is outside the calendar"),
+    ("9999-12-31T23:59:59-14:00", "is outside the calendar"),
     ("2026-01-06T09:00:00", "has no UTC offset"),
     ("yesterday", "is not an ISO 8601 time"),
 ]

@@ -5,12 +5,12 @@ import sys
 
 CHECK = """
 import sys, importlib, pkgutil
-import console.core, console.store, console.sync, console.hub
-for package in (console.core, console.store, console.sync, console.hub):
+import console.core, console.store, console.sync, console.hub, console.cli
+for package in (console.core, console.store, console.sync, console.hub, console.cli):
     for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
         if not module.name.endswith(".__main__"):  # a command, not a module to import
             importlib.import_module(module.name)
-import console.cli, console.cli_calls, console.cli_sync, console.settings, console.selftest
+import console.settings, console.selftest
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("PySide6", "shiboken6") or m.startswith("console.ui"))
 print(",".join(loaded))
 """

@@ -8,11 +8,18 @@ HELPLINE_ZONE = ZoneInfo("Pacific/Auckland")
 
 
 class TimeFormatError(ValueError):
-    pass
+    """A typed time refused; the message is a sentence naming what was typed."""
+
+
+class OutsideCalendar(TimeFormatError):
+    """A time whose offset takes it past year 1 or 9999 in UTC (e.g. 0001-01-01T00:00:00+14:00)."""
 
 
 def parse_instant(text: str, what: str = "time") -> datetime:
-    """An ISO 8601 date-time with an offset (a trailing Z is UTC)."""
+    """An ISO 8601 date-time with an offset (a trailing Z is UTC) that is an
+    instant of the calendar in UTC; TimeFormatError (a sentence) otherwise.
+    The one parser of a typed instant, for the command line, the hub and the
+    call records alike."""
     if not isinstance(text, str) or not text.strip():
         raise TimeFormatError(f"{what} is missing; give an ISO 8601 time with an offset, e.g. 2026-01-06T09:12:00+13:00")
     try:
@@ -21,6 +28,10 @@ def parse_instant(text: str, what: str = "time") -> datetime:
         raise TimeFormatError(f"{what} {text!r} is not an ISO 8601 time, e.g. 2026-01-06T09:12:00+13:00") from None
     if value.tzinfo is None or value.utcoffset() is None:
         raise TimeFormatError(f"{what} {text!r} has no UTC offset; add one, e.g. +13:00 or Z")
+    try:
+        value.astimezone(timezone.utc)
+    except OverflowError:
+        raise OutsideCalendar(f"{what} {text!r} is outside the calendar") from None
     return value
 
 
