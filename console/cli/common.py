@@ -13,6 +13,8 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
+from console.core.timeutil import TimeFormatError, parse_day, parse_instant
+
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
 PASSWORD_ENV = "HELPLINE_CONSOLE_PASSWORD"
@@ -123,28 +125,23 @@ def run(handler, args: argparse.Namespace) -> int:
 # typed times and days: the one parser (console.core.timeutil), refused as a sentence
 
 
-def option_instant(text: str | None, option: str):
-    """The aware datetime typed for `option`, or None when it was not given."""
-    from console.core.timeutil import TimeFormatError, parse_instant
-
+def _typed(parse, text: str | None, option: str):
     if not text:
         return None
     try:
-        return parse_instant(text, option)
+        return parse(text, option)
     except TimeFormatError as exc:
         raise Refused(f"{exc}.") from None
+
+
+def option_instant(text: str | None, option: str):
+    """The aware datetime typed for `option`, or None when it was not given."""
+    return _typed(parse_instant, text, option)
 
 
 def option_day(text: str | None, option: str):
     """The calendar date typed for `option` (YYYY-MM-DD), or None when it was not given."""
-    from console.core.timeutil import TimeFormatError, parse_day
-
-    if not text:
-        return None
-    try:
-        return parse_day(text, option)
-    except TimeFormatError as exc:
-        raise Refused(f"{exc}.") from None
+    return _typed(parse_day, text, option)
 
 
 # signing in

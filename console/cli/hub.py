@@ -16,7 +16,6 @@ leaves the hub and its server stack out, and its command line has no `hub`.
 """
 
 import argparse
-import importlib.util
 import json
 import os
 import sys
@@ -207,7 +206,11 @@ COMMANDS = {"serve": cmd_serve, "import-register": cmd_import_register, "publish
 
 def installed() -> bool:
     """Whether the hub is part of this installation (the workstation's bundle leaves it out)."""
-    return importlib.util.find_spec("console.hub") is not None
+    try:
+        import console.hub  # noqa: F401 (its package holds a docstring only)
+    except ImportError:
+        return False
+    return True
 
 
 def run_hub(args, out) -> int:
