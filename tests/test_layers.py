@@ -26,13 +26,6 @@ PACKAGES = {"console.core": CORE, "console.store": STORE, "console.sync": SYNC, 
 # Edges that break the rules today in files other helpers of issue 12 are changing, each
 # with who fixes it; the lead empties this list when the branches are merged.
 KNOWN = {
-    # the command line's circle (console/cli.py, cli_calls.py, cli_sync.py, hub/cli.py): helper "cli"
-    ("console.cli", "console.cli_calls"),
-    ("console.cli", "console.cli_sync"),
-    ("console.cli", "console.hub.cli"),
-    ("console.cli_calls", "console.cli"),
-    ("console.cli_sync", "console.cli"),
-    ("console.hub.cli", "console.cli"),
     # the register worker's entry point, a private name of the importer: helper "register"
     ("console.__main__", "console.store.register_import"),
 }

@@ -1,5 +1,5 @@
 """`python -m console.hub ACTION …`: the hub's commands without the console's command line."""
 
-from console.hub.cli import main
+from console.cli.hub import main
 
 raise SystemExit(main())

@@ -2,63 +2,45 @@
 
 import io
 import json
-import os
 import sys
-from datetime import timezone
 
-from console.cli import EXIT_OK, Refused, open_for, parse_dob
-
-
-def parse_option_time(text: str, option: str):
-    """An ISO 8601 time with an offset given to `option`; refused naming that option."""
-    from console.core.timeutil import TimeFormatError, parse_instant
-
-    try:
-        value = parse_instant(text, option)
-    except TimeFormatError as exc:
-        raise Refused(f"{exc}.") from None
-    try:
-        value.astimezone(timezone.utc)
-    except OverflowError:
-        raise Refused(f"{option} {text!r} is out of range.") from None
-    return value
+from console.cli.common import EXIT_OK, Command, Refused, acting_operator, add_common, open_for, option_day, option_instant
 
 
-def add_call_commands(command) -> None:
-    p = command("log-call", "Validate and durably store a call record (JSON, or JSON Lines with --file).")
+def _log_call_arguments(p) -> None:
     p.add_argument("--file", help="a JSON record or JSON Lines file (default: standard input)")
 
-    p = command("stats", "Call statistics over [--since, --until).")
+
+def _window_arguments(p) -> None:
     p.add_argument("--since")
     p.add_argument("--until")
 
-    p = command("export-calls", "Export stored call records as CSV or JSON Lines.")
-    p.add_argument("--since")
-    p.add_argument("--until")
+
+def _export_calls_arguments(p) -> None:
+    _window_arguments(p)
     p.add_argument("--format", default="csv", choices=("csv", "jsonl"))
     p.add_argument("--output", help="file to write (default: standard output)")
 
-    p = command("callbacks", "Book, list, assign and complete callbacks.")
-    sub = p.add_subparsers(dest="callbacks_command", metavar="ACTION", required=True)
-    from console.cli import _add_common
 
+def _callbacks_arguments(p) -> None:
+    sub = p.add_subparsers(dest="callbacks_command", metavar="ACTION", required=True)
     b = sub.add_parser("book", help="book a callback to the numbers on file of the caller's name match")
-    _add_common(b, suppress=True)
+    add_common(b, suppress=True)
     for option in ("--family-name", "--given-name", "--dob"):
         b.add_argument(option)
     b.add_argument("--due", help="when to call back, ISO 8601 with offset (default now)")
     b.add_argument("--call-id")
     b.add_argument("--reason", default="caller_asked", choices=("caller_asked", "not_verified"))
     ls = sub.add_parser("list", help="list callbacks")
-    _add_common(ls, suppress=True)
+    add_common(ls, suppress=True)
     ls.add_argument("--which", default="open", choices=("open", "due", "overdue", "closed", "all"))
     ls.add_argument("--assigned-to")
     a = sub.add_parser("assign", help="assign a callback to an operator")
-    _add_common(a, suppress=True)
+    add_common(a, suppress=True)
     a.add_argument("callback_id")
     a.add_argument("assignee")
     c = sub.add_parser("complete", help="close a callback with its outcome")
-    _add_common(c, suppress=True)
+    add_common(c, suppress=True)
     c.add_argument("callback_id")
     c.add_argument("--outcome", required=True, choices=("answered", "no_answer", "wrong_number", "declined", "no_number_on_file"))
     c.add_argument("--notes")
@@ -108,11 +90,6 @@ def read_call_records(text: str, operator) -> tuple[list[dict], bool]:
     return records, batch
 
 
-def _acting_operator(args):
-    """Who is acting, as open_for decides it, known before the cache is opened."""
-    return args.operator or os.environ.get("HELPLINE_CONSOLE_OPERATOR")
-
-
 def cmd_log_call(args, out) -> int:
     if args.file:
         try:
@@ -130,7 +107,7 @@ def cmd_log_call(args, out) -> int:
         except UnicodeError as exc:
             raise Refused(f"Standard input is not UTF-8 text ({exc.reason}); nothing was stored.") from None
     # every record is validated before the cache is even opened: a refusal changes nothing
-    records, batch = read_call_records(text, _acting_operator(args))
+    records, batch = read_call_records(text, acting_operator(args))
     cache = open_for(args)
     try:
         new = cache.log_calls(records)
@@ -146,8 +123,7 @@ def cmd_log_call(args, out) -> int:
 
 
 def _window(args):
-    since = parse_option_time(args.since, "--since") if args.since else None
-    until = parse_option_time(args.until, "--until") if args.until else None
+    since, until = option_instant(args.since, "--since"), option_instant(args.until, "--until")
     if since and until and until < since:
         raise Refused("--until is before --since.")
     return since, until
@@ -218,8 +194,9 @@ def cmd_callbacks(args, out) -> int:
         if value is not None and value != value.encode("utf-8", "replace").decode("utf-8"):
             raise Refused(f"The {option.replace('_', ' ')} given is not valid text (undecodable bytes).")
     if args.callbacks_command == "book":  # refuse bad options before the cache is touched
-        claim = CallerClaim(family_name=args.family_name, given_name=args.given_name, date_of_birth=parse_dob(args.dob))
-        due = parse_option_time(args.due, "--due") if args.due else None
+        claim = CallerClaim(family_name=args.family_name, given_name=args.given_name,
+                            date_of_birth=option_day(args.dob, "--dob"))
+        due = option_instant(args.due, "--due")
     cache = open_for(args)
     try:
         if args.callbacks_command == "book":
@@ -245,9 +222,10 @@ def cmd_callbacks(args, out) -> int:
     return EXIT_OK
 
 
-CALL_COMMANDS = {
-    "log-call": cmd_log_call,
-    "stats": cmd_stats,
-    "export-calls": cmd_export_calls,
-    "callbacks": cmd_callbacks,
-}
+COMMANDS = (
+    Command("log-call", "Validate and durably store a call record (JSON, or JSON Lines with --file).",
+            _log_call_arguments, cmd_log_call),
+    Command("stats", "Call statistics over [--since, --until).", _window_arguments, cmd_stats),
+    Command("export-calls", "Export stored call records as CSV or JSON Lines.", _export_calls_arguments, cmd_export_calls),
+    Command("callbacks", "Book, list, assign and complete callbacks.", _callbacks_arguments, cmd_callbacks),
+)

@@ -9,8 +9,10 @@
 Each takes the database as `--data DIR` (the embedded SQLite file) or
 `--database-url postgresql://…`; the URL may instead come from the
 environment variable HELPLINE_HUB_DATABASE_URL, which keeps its password out
-of the process list. Exit status: 0 success, 2 input refused (nothing
-changed), 1 anything else.
+of the process list. Exit status as for every command (common.py).
+
+console.hub is imported only inside the commands: the workstation's bundle
+leaves the hub and its server stack out, and its command line has no `hub`.
 """
 
 import argparse
@@ -18,9 +20,9 @@ import json
 import os
 import sys
 
+from console.cli.common import (EXIT_FAILED, EXIT_OK, PASSWORD_ENV, Refused, accounts_text, new_password,
+                                option_instant, run)
 from console.sync.protocol import DEFAULT_PORT
-
-EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
 
 
 def _add_database_options(parser) -> None:
@@ -71,10 +73,6 @@ def add_hub_commands(subparsers) -> None:
     p.add_argument("--until", help="ISO 8601 time with offset; calls started before it")
 
 
-class Refused(Exception):
-    """Input refused, nothing changed: exit status 2."""
-
-
 def _database_location(args) -> dict:
     url = args.database_url or (None if args.data else os.environ.get("HELPLINE_HUB_DATABASE_URL"))
     if not (url or args.data):
@@ -89,26 +87,7 @@ def _open(args):
     return open_database(**_database_location(args))
 
 
-def _instant(text: str | None, option: str):
-    from console.core.timeutil import TimeFormatError, parse_instant
-
-    if text is None:
-        return None
-    try:
-        moment = parse_instant(text, option)
-        moment.astimezone()
-        return moment
-    except TimeFormatError as exc:
-        raise Refused(f"{exc}.") from None
-    except OverflowError:
-        raise Refused(f"{option} {text!r} is outside the calendar.") from None
-
-
-def _emit(args, obj: dict, text: str) -> None:
-    print(json.dumps(obj, ensure_ascii=False) if getattr(args, "json", False) else text)
-
-
-def cmd_serve(args) -> int:
+def cmd_serve(args, out) -> int:
     import logging
 
     import uvicorn
@@ -147,7 +126,7 @@ def cmd_serve(args) -> int:
     return EXIT_OK
 
 
-def cmd_import_register(args) -> int:
+def cmd_import_register(args, out) -> int:
     from console.hub.registers import import_register
     from console.store.register_import import RegisterRefused
 
@@ -165,11 +144,11 @@ def cmd_import_register(args) -> int:
                 f"a {entry['size']:,}-byte snapshot. Workstations fetch it at their next sync.")
     else:
         text = f"That register is already in service (register {entry['seq']}); nothing was changed."
-    _emit(args, dict(entry, imported=imported), text)
+    out.emit(dict(entry, imported=imported), text)
     return EXIT_OK
 
 
-def cmd_publish_content(args) -> int:
+def cmd_publish_content(args, out) -> int:
     from console.hub.content import ContentRefused, publish_content
 
     db = _open(args)
@@ -181,35 +160,26 @@ def cmd_publish_content(args) -> int:
         db.close()
     text = (f"Published content version {version}; workstations take it at their next sync." if published
             else f"That content is already published as version {version}; nothing was changed.")
-    _emit(args, {"version": version, "published": published}, text)
+    out.emit({"version": version, "published": published}, text)
     return EXIT_OK
 
 
-def cmd_operators(args) -> int:
-    from console.cli import PASSWORD_ENV, read_password
-    from console.cli import Refused as CliRefused
+def cmd_operators(args, out) -> int:
     from console.hub.accounts import AccountError, add_operator, disable_operator, list_operators
 
     db = _open(args)
     try:
         if args.operators_command == "add":
-            try:
-                password = read_password(f"Password for the new account {args.operator_id}: ")
-                if not os.environ.get(PASSWORD_ENV) and read_password("The same password again: ") != password:
-                    raise Refused("The two passwords differ; nothing was changed.")
-            except CliRefused as exc:
-                raise Refused(*exc.problems) from None
+            password = new_password(args.operator_id, PASSWORD_ENV)
             account = add_operator(db, args.operator_id, args.role, password, created_by="hub")
-            _emit(args, account, f"Added {account['operator_id']} as {account['role']}.")
+            out.emit(account, f"Added {account['operator_id']} as {account['role']}.")
         elif args.operators_command == "disable":
             ended = disable_operator(db, args.operator_id)
-            _emit(args, {"operator_id": args.operator_id, "disabled": True, "sessions_ended": ended},
+            out.emit({"operator_id": args.operator_id, "disabled": True, "sessions_ended": ended},
                   f"Disabled {args.operator_id}; {ended} session{'s' if ended != 1 else ''} ended.")
         else:
             accounts = list_operators(db)
-            _emit(args, {"operators": accounts}, "\n".join(
-                f"{a['operator_id']:<20} {a['role']:<11} {'disabled' if a['disabled'] else 'active'}"
-                for a in accounts) or "No accounts yet.")
+            out.emit({"operators": accounts}, accounts_text(accounts))
     except AccountError as exc:
         raise Refused(str(exc)) from None
     finally:
@@ -217,10 +187,10 @@ def cmd_operators(args) -> int:
     return EXIT_OK
 
 
-def cmd_stats(args) -> int:
+def cmd_stats(args, out) -> int:
     from console.hub.reports import call_stats
 
-    since, until = _instant(args.since, "--since"), _instant(args.until, "--until")
+    since, until = option_instant(args.since, "--since"), option_instant(args.until, "--until")
     db = _open(args)
     try:
         stats = call_stats(db, since, until)
@@ -234,23 +204,23 @@ COMMANDS = {"serve": cmd_serve, "import-register": cmd_import_register, "publish
             "operators": cmd_operators, "stats": cmd_stats}
 
 
-def run_hub(args) -> int:
+def installed() -> bool:
+    """Whether the hub is part of this installation (the workstation's bundle leaves it out)."""
+    try:
+        import console.hub  # noqa: F401 (its package holds a docstring only)
+    except ImportError:
+        return False
+    return True
+
+
+def run_hub(args, out) -> int:
     """Run the `hub` sub-command that `args` (from add_hub_commands' parser) names."""
     from console.hub.storage import DatabaseUnavailable
 
     try:
-        return COMMANDS[args.hub_command](args)
-    except Refused as exc:
-        for problem in exc.args:
-            print(problem, file=sys.stderr)
-        if getattr(args, "json", False):
-            print(json.dumps({"errors": list(exc.args)}, ensure_ascii=False))
-        return EXIT_REFUSED
+        return COMMANDS[args.hub_command](args, out)
     except DatabaseUnavailable as exc:
         print(exc, file=sys.stderr)
-        return EXIT_FAILED
-    except KeyboardInterrupt:
-        print("Interrupted; nothing more was changed.", file=sys.stderr)
         return EXIT_FAILED
 
 
@@ -259,4 +229,4 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="helpline-console")
     add_hub_commands(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["hub", *(sys.argv[1:] if argv is None else argv)])
-    return run_hub(args)
+    return run(run_hub, args)

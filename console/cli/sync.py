@@ -1,44 +1,12 @@
 """`helpline-console sync`: one sync with the hub, or what is waiting for it."""
 
-import os
+from console.cli.common import (EXIT_FAILED, EXIT_OK, Command, PasswordOnce, Refused, TerminalProgress, acting_operator,
+                                open_for)
 
-from console.cli import EXIT_FAILED, EXIT_OK, PASSWORD_ENV, Refused, TerminalProgress, default_db_path, read_password
 
-
-def add_sync_commands(command) -> None:
-    p = command("sync", "Sync with the hub now: send calls and audit, take accounts, lockouts and the register.")
+def _sync_arguments(p) -> None:
     p.add_argument("--hub", help="the hub's address, e.g. https://hub.helpline.example (remembered for next time)")
     p.add_argument("--status", action="store_true", help="only say what is waiting for the hub (no network)")
-
-
-class _Password:
-    """Asked for (or read from the environment) at most once per command."""
-
-    def __init__(self, operator):
-        self.operator = operator
-        self.value = None
-
-    def __call__(self) -> str:
-        if self.value is None:
-            self.value = read_password(f"Password for {self.operator}: ")
-        return self.value
-
-
-def _open(args, password: _Password):
-    from console.store.cache import Cache
-
-    cache = Cache.open(args.db or default_db_path(), operator=password.operator)
-    if cache.setup_mode:
-        return cache
-    try:
-        if not password.operator:
-            raise Refused("Operator accounts exist on this cache: sign in with --operator ID "
-                          f"(the password is asked for, or read from {PASSWORD_ENV}).")
-        cache.sign_in(password.operator, password())
-    except BaseException:
-        cache.close()
-        raise
-    return cache
 
 
 def cmd_sync(args, out) -> int:
@@ -46,8 +14,8 @@ def cmd_sync(args, out) -> int:
     from console.sync.engine import SyncFailed, sync_cache
     from console.sync.tokens import forget_token, hub_client
 
-    password = _Password(args.operator or os.environ.get("HELPLINE_CONSOLE_OPERATOR"))
-    cache = _open(args, password)
+    password = PasswordOnce(acting_operator(args))  # for the cache and the hub, asked for once
+    cache = open_for(args, password=password)
     try:
         if args.status:
             status = cache.sync_status()
@@ -107,4 +75,7 @@ def _status_text(status: dict) -> str:
     return "\n".join(lines)
 
 
-SYNC_COMMANDS = {"sync": cmd_sync}
+COMMANDS = (
+    Command("sync", "Sync with the hub now: send calls and audit, take accounts, lockouts and the register.",
+            _sync_arguments, cmd_sync),
+)
