@@ -140,6 +140,8 @@ def unit(name: str, known: dict) -> str:
     """The package a module belongs to under console/ (console.store, console.hub, …),
     or the module itself for a top-level one (console.cli, console.paths, …)."""
     parts = name.split(".")
+    if parts[-1] == "__main__":  # a program's entry point: nothing imports it, so it closes no cycle
+        return name
     return ".".join(parts[:2]) if len(parts) > 2 or known[name].name == "__init__.py" else name
 
 
