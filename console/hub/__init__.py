@@ -17,7 +17,7 @@ included) is in the database, none in a process.
 Modules: `storage` (the two backends, one SQL text, the schema's migrations),
 `app` (the HTTP API), `sessions` (sign-in, tokens, rate limit), `accounts`,
 `push` (what workstations send), `changes` (what they pull), `registers`,
-`content`, `reports` (what supervisors read), `cli` (`hub …` commands).
+`content`, `reports` (what supervisors read), and the `hub …` commands in `console/cli/hub.py`.
 
 TLS is not the hub's job: it listens on 127.0.0.1 by default, behind a
 reverse proxy that terminates TLS. uvicorn trusts X-Forwarded-For only from
