@@ -5,7 +5,7 @@ import pytest
 
 from console.store.cache import Cache
 from console.ui.app import build_window
-from tests.sync.conftest import PASSWORD, HubProcess
+from tests.support.hub import PASSWORD
 
 
 @pytest.fixture
@@ -54,17 +54,6 @@ def test_standalone_setup_imports_a_register_with_a_first_admin(new_window, qtbo
         assert cache.hub_url is None
     finally:
         cache.close()
-
-
-@pytest.fixture
-def running_hub(tmp_path, sample_register):
-    hub = HubProcess(["--data", str(tmp_path / "hub-data")], tmp_path)
-    hub.cli("operators", "add", "op-1", "--role", "operator")
-    hub.cli("import-register", str(sample_register))
-    hub.cli("publish-content")
-    hub.start()
-    yield hub
-    hub.kill()
 
 
 def test_setup_from_the_hub_signs_in_fetches_and_starts_syncing(new_window, qtbot, running_hub):
