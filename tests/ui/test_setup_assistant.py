@@ -64,7 +64,7 @@ def test_setup_from_the_hub_signs_in_fetches_and_starts_syncing(new_window, qtbo
     assistant.hub_password.setText("not the password")
     assistant.connect_button.click()
     qtbot.waitUntil(lambda: assistant.connect_button.isEnabled(), timeout=30_000)
-    assert "Sign-in failed" in assistant.message.text() or "wrong" in assistant.message.text()
+    assert assistant.message.text() == "Sign-in failed: the operator id or password is wrong."
     assert new_window.session is None
     assistant.hub_password.setText(PASSWORD)
     assistant.connect_button.click()
