@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from tests.hub.postgres import postgres_database_url, postgres_server  # noqa: F401 (fixtures)
-from tests.support.hub import PASSWORD, REPO, HubProcess, prepare_hub  # noqa: F401 (for the tests)
+from tests.support.hub import HubProcess, prepare_hub
 from tests.support.workstation import Workstation
 
 OPERATORS = (("op-1", "operator"), ("op-2", "operator"), ("sup-1", "supervisor"))
