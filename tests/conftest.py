@@ -1,7 +1,6 @@
 """Test configuration: headless Qt, user folders in a temp dir, an in-memory keyring."""
 
 import os
-import sys
 from pathlib import Path
 
 # Set before anything can load Qt: there is no display in CI.
@@ -48,20 +47,25 @@ def sample_cache(cache, sample_register):
     return cache
 
 
-def run_cli(*args, input_text=None, env=None):
-    """Run the command line in a child process, as an administrator would."""
-    import subprocess
+@pytest.fixture
+def cli():
+    """The command line in a child process, as an administrator runs it."""
+    from tests.support.workstation import run_console
 
-    return subprocess.run(
-        [sys.executable, "-m", "console", *map(str, args)],
-        input=input_text, capture_output=True, text=True, cwd=REPO,
-        env={**os.environ, **(env or {})}, timeout=120,
-    )
+    return run_console
 
 
 @pytest.fixture
-def cli():
-    return run_cli
+def running_hub(tmp_path, sample_register):
+    """A hub process over SQLite serving the sample register and the guidance,
+    with accounts op-1 (operator) and sup-1 (supervisor)."""
+    from tests.support.hub import HubProcess, prepare_hub
+
+    location = {"data": str(tmp_path / "hub-data")}
+    prepare_hub(location, sample_register, (("op-1", "operator"), ("sup-1", "supervisor")), content=True)
+    hub = HubProcess(location, tmp_path).start()
+    yield hub
+    hub.kill()
 
 
 # The cache's key lives in the OS keystore (console/store/keystore.py). In this

@@ -1,20 +1,13 @@
 """Hub fixtures: a hub database per test on each backend (PostgreSQL from
 tests/hub/postgres.py), the API in process, and a real `hub serve` process."""
 
-import os
-import subprocess
-import sys
-import tempfile
-import time
 import warnings
-from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.hub.postgres import free_port, postgres_database_url, postgres_server  # noqa: F401 (fixtures)
+from tests.hub.postgres import postgres_database_url, postgres_server  # noqa: F401 (fixtures)
+from tests.support.hub import HubProcess, location_args, run_hub_cli  # noqa: F401 (for the tests)
 
-REPO = Path(__file__).resolve().parents[2]
 BACKENDS = ["sqlite", "postgresql"]
 PASSWORD = "correct horse battery"
 WORKSTATION = "ws-north-1"
@@ -107,55 +100,9 @@ def hub(hub_db):
 # the hub as its own process
 
 
-def run_hub_cli(*args, env=None, timeout=120) -> subprocess.CompletedProcess:
-    """`python -m console.hub …` in a child process, as an administrator would run it."""
-    return subprocess.run([sys.executable, "-m", "console.hub", *map(str, args)], capture_output=True, text=True,
-                          cwd=REPO, env={**os.environ, **(env or {})}, timeout=timeout)
-
-
-def location_args(location: dict) -> list[str]:
-    return ["--data", location["data"]] if "data" in location else ["--database-url", location["database_url"]]
-
-
-class HubProcess:
-    def __init__(self, location: dict, workers: int = 1):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = tempfile.TemporaryFile()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "console.hub", "serve", *location_args(location), "--port", str(self.port),
-             "--workers", str(workers)],
-            cwd=REPO, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{self.url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the hub did not start:\n{self.output()}")
-            time.sleep(0.05)
-
-    def output(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-
-
 @pytest.fixture
-def hub_process(database_location):
-    """A real `python -m console.hub serve` on a free port of 127.0.0.1, over this test's database."""
-    server = HubProcess(database_location)
+def hub_process(database_location, tmp_path):
+    """A real `hub serve` on a free port of 127.0.0.1, over this test's database."""
+    server = HubProcess(database_location, tmp_path).start()
     yield server
     server.stop()
-    server.log.close()

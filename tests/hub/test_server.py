@@ -61,7 +61,7 @@ def test_hub_processes_share_everything_through_the_database(hub_process, databa
     processes): a token from one works on the other, and failed sign-ins on
     both count toward one limit."""
     add_operator_by_cli(database_location, "sup-1", "supervisor")
-    other = HubProcess(database_location, workers=2)
+    other = HubProcess(database_location, hub_process.folder / "second", workers=2).start()
     try:
         token = sign_in(hub_process.url, "sup-1").json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
@@ -74,7 +74,6 @@ def test_hub_processes_share_everything_through_the_database(hub_process, databa
             assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
     finally:
         other.stop()
-        other.log.close()
 
 
 @pytest.mark.parametrize("backend", ["sqlite"])  # the commands' work is the library's, tested on both

@@ -36,7 +36,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
-from tests.sync.conftest import PASSWORD, HubProcess  # noqa: E402
+from tests.support.hub import PASSWORD, HubProcess  # noqa: E402
 
 
 def percentile(values, p):
@@ -82,7 +82,7 @@ def initial_sync(work: Path, register: Path, national_persons: int) -> None:
     from console.sync.engine import sync_cache
     from console.sync.tokens import hub_client
 
-    hub = HubProcess(["--data", str(work / "hub-initial")], work)
+    hub = HubProcess({"data": str(work / "hub-initial")}, work)
     hub.cli("operators", "add", "op-bench", "--role", "operator")
     hub.cli("import-register", str(register))
     hub.start()
@@ -168,14 +168,14 @@ def load(work: Path, backend: str, minutes: float, count: int, register: Path) -
 
     cluster = None
     if backend == "sqlite":
-        location = ["--data", str(work / f"hub-load-{backend}")]
+        location = {"data": str(work / f"hub-load-{backend}")}
     else:
         import glob
 
         from tests.hub.postgres import ThrowawayCluster
 
         cluster = ThrowawayCluster(Path(sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))[-1]).parent)
-        location = ["--database-url", cluster.start()]
+        location = {"database_url": cluster.start()}
     hub = HubProcess(location, work)
     try:
         hub.cli("operators", "add", "op-bench", "--role", "operator")

@@ -1,118 +1,26 @@
 """A real hub process on 127.0.0.1 and real workstation caches."""
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from tests.hub.postgres import postgres_database_url, postgres_server  # noqa: F401 (fixtures)
+from tests.support.hub import HubProcess, prepare_hub
+from tests.support.workstation import Workstation
 
-REPO = Path(__file__).resolve().parents[2]
-
-PASSWORD = "a long hub password"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class HubProcess:
-    """`helpline-console hub serve` in a child process, killed with SIGKILL
-    and started again on the same database when a test says so."""
-
-    def __init__(self, location: list[str], folder: Path):
-        self.location = location  # ["--data", DIR] or ["--database-url", URL]
-        self.folder = folder
-        self.port = free_port()
-        self.process = None
-        self.starts = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def cli(self, *args, check=True, env=None) -> subprocess.CompletedProcess:
-        result = subprocess.run(
-            [sys.executable, "-m", "console", "hub", *args, *self.location], capture_output=True, text=True,
-            cwd=REPO, env={**os.environ, "HELPLINE_CONSOLE_PASSWORD": PASSWORD, **(env or {})}, timeout=300,
-        )
-        if check and result.returncode != 0:
-            raise AssertionError(f"hub {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-        return result
-
-    def start(self) -> None:
-        self.starts += 1
-        log = open(self.folder / f"hub-{self.starts}.log", "w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "console", "hub", "serve", *self.location, "--host", "127.0.0.1",
-             "--port", str(self.port)], stdout=log, stderr=subprocess.STDOUT, cwd=REPO,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise AssertionError(f"the hub exited: {(self.folder / f'hub-{self.starts}.log').read_text()}")
-            try:
-                if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-        raise AssertionError("the hub did not start in 30 s")
-
-    def kill(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait()
-
-    def database(self):
-        from console.hub.storage import open_database
-
-        if self.location[0] == "--data":
-            return open_database(data=self.location[1])
-        return open_database(database_url=self.location[1])
-
-    def call_ids(self) -> list[str]:
-        """Every call the hub holds, one entry per stored row."""
-        db = self.database()
-        try:
-            with db.read() as tx:
-                return [row[0] for row in tx.all("SELECT call_id FROM calls")]
-        finally:
-            db.close()
-
-    def register(self) -> dict:
-        return httpx.get(self.url + "/v1/register", headers=self.admin_headers(), timeout=10).json()
-
-    def admin_headers(self) -> dict:
-        if not getattr(self, "_token", None):
-            answer = httpx.post(self.url + "/v1/sessions", json={
-                "operator_id": "sup-1", "password": PASSWORD, "workstation": "test-harness"}, timeout=10)
-            answer.raise_for_status()
-            self._token = answer.json()["token"]
-        return {"Authorization": f"Bearer {self._token}"}
+OPERATORS = (("op-1", "operator"), ("op-2", "operator"), ("sup-1", "supervisor"))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def hub(request, tmp_path, demo_register):
+    """A hub serving the demo register and the guidance, with accounts op-1, op-2 and sup-1."""
     if request.param == "sqlite":
-        location = ["--data", str(tmp_path / "hub-data")]
+        location = {"data": str(tmp_path / "hub-data")}
     else:
-        location = ["--database-url", request.getfixturevalue("postgres_database_url")]
-    hub = HubProcess(location, tmp_path)
+        location = {"database_url": request.getfixturevalue("postgres_database_url")}
+    prepare_hub(location, demo_register, OPERATORS, content=True)
+    hub = HubProcess(location, tmp_path).start()
     hub.first_register = demo_register
-    for operator, role in (("op-1", "operator"), ("op-2", "operator"), ("sup-1", "supervisor")):
-        hub.cli("operators", "add", operator, "--role", role)
-    hub.cli("import-register", str(demo_register))
-    hub.cli("publish-content")
-    hub.start()
     yield hub
     hub.kill()
 
@@ -136,28 +44,9 @@ def second_register(tmp_path_factory) -> Path:
     return folder
 
 
-class Workstation:
-    """A workstation's cache, acting as one operator, syncing through `url`."""
-
-    def __init__(self, path: Path, operator: str, url: str, timeout: float = 10.0, chunk_bytes: int = 16_384):
-        from console.store.cache import Cache
-
-        self.cache = Cache.open(path, operator=operator)
-        self.operator, self.url, self.timeout, self.chunk_bytes = operator, url, timeout, chunk_bytes
-
-    def sync(self, **options):
-        from console.sync.engine import sync_cache
-        from console.sync.tokens import hub_client
-
-        with hub_client(self.url, self.operator, self.cache.workstation, PASSWORD, timeout=self.timeout) as client:
-            return sync_cache(self.cache, client, chunk_bytes=self.chunk_bytes, **options)
-
-    def close(self):
-        self.cache.close()
-
-
 @pytest.fixture
 def workstations(tmp_path):
+    """Makes workstations syncing in this process, closed after the test."""
     made = []
 
     def make(name: str, operator: str, url: str, **options) -> Workstation:

@@ -1,13 +1,14 @@
 """A TCP proxy on 127.0.0.1 that misbehaves on request, between a
 workstation and the hub: it refuses connections, drops a connection after the
-hub has answered (the request was processed, the answer never arrives), or
-holds the answer past the client's timeout."""
+hub has answered (the request was processed, the answer never arrives), holds
+the answer past the client's timeout, or holds it until the proxy closes.
+Events say when a workstation has connected and when an answer is held, so a
+test acts at that moment instead of after a guessed time."""
 
 import socket
 import threading
-import time
 
-MODES = ("pass", "refuse", "drop_after_processing", "slow")
+MODES = ("pass", "refuse", "drop_after_processing", "slow", "hold")
 
 
 class FaultProxy:
@@ -16,9 +17,12 @@ class FaultProxy:
         self.slow_seconds = slow_seconds
         self.mode = "pass"
         self.faults = 0  # how many times a fault was applied
+        self.connected = threading.Event()  # a workstation has opened a connection
+        self.held = threading.Event()  # "hold" has kept an answer from the workstation
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self._closing = False
+        self._closed = threading.Event()
         self._sockets: set[socket.socket] = set()
         self._lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
@@ -41,6 +45,7 @@ class FaultProxy:
 
     def close(self) -> None:
         self._closing = True
+        self._closed.set()
         _close(self._listener)
         self.cut_all()
 
@@ -54,6 +59,7 @@ class FaultProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            self.connected.set()
             if self.mode == "refuse":
                 self.faults += 1
                 client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -80,7 +86,12 @@ class FaultProxy:
                     break  # the hub has done the work; its answer is lost
                 if answers and self.mode == "slow":
                     self.faults += 1
-                    time.sleep(self.slow_seconds)
+                    self._closed.wait(self.slow_seconds)
+                if answers and self.mode == "hold":
+                    self.faults += 1
+                    self.held.set()
+                    self._closed.wait()
+                    break  # the hub has done the work; its answer never leaves the proxy
                 target.sendall(data)
         except OSError:
             pass

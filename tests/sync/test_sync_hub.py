@@ -16,6 +16,7 @@ from console.store import attempts
 from console.store.register_digest import register_digest
 from console.sync.client import HubRefused, HubUnreachable
 from console.sync.engine import Interrupted, SyncFailed
+from tests.support.hub import PASSWORD
 from tests.sync.faultproxy import FaultProxy
 
 NZ = timezone(timedelta(hours=13))
@@ -108,7 +109,7 @@ def test_a_new_register_on_the_hub_reaches_every_workstation(hub, workstations, 
     a = workstations("ws-a", "op-1", hub.url)
     a.sync()
     assert register_digest(a.cache.db) == hub.register()["digest"]
-    hub.cli("import-register", str(second_register))
+    hub.import_register(second_register)
     report = a.sync()
     assert report.register.startswith("imported")
     assert register_digest(a.cache.db) == hub.register()["digest"]
@@ -157,7 +158,7 @@ def test_fault_injection_every_call_on_the_hub_exactly_once(hub, workstations, s
                 ws.cache.log_calls(records)
                 logged.extend(r["call_id"] for r in records)
             if fault == "kill_mid_pull":  # a new register, so the hub dies during its download
-                hub.cli("import-register", str(second_register if seen[fault] % 2 else hub.first_register))
+                hub.import_register(second_register if seen[fault] % 2 else hub.first_register)
             _sync_under_fault(hub, proxy, rng, fault, a if run % 2 else b)
             proxy.set_mode("pass")
             if hub.process.poll() is not None:
@@ -209,8 +210,6 @@ def _sync_under_fault(hub, proxy, rng, fault, ws):
 def _sync_with_fault(ws, hook):
     from console.sync.engine import Sync
     from console.sync.tokens import hub_client
-
-    from tests.sync.conftest import PASSWORD
 
     with hub_client(ws.url, ws.operator, ws.cache.workstation, PASSWORD, timeout=ws.timeout) as client:
         Sync(ws.cache.db, client, ws.cache.workstation, ws.operator, chunk_bytes=ws.chunk_bytes, fault=hook).run()
@@ -273,7 +272,7 @@ def changed_register(tmp_path, demo_register):
 def test_a_workstation_holding_the_register_before_fetches_only_the_changes(hub, workstations, changed_register):
     a = workstations("ws-a", "op-1", hub.url)
     a.sync()
-    hub.cli("import-register", str(changed_register))
+    hub.import_register(changed_register)
     offer = hub.register()
     assert offer["delta_from"] == 1 and offer["delta_size"] < offer["size"] / 5
     fetched = []

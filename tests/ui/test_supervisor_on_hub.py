@@ -4,24 +4,10 @@ supervisor's window shows every workstation's calls, labelled as the hub's."""
 import random
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
 from console.ui.app import build_window
-from tests.sync.conftest import PASSWORD, HubProcess
+from tests.support.hub import PASSWORD
+from tests.support.workstation import Workstation
 from tests.sync.test_sync_hub import call_record
-from tests.sync.conftest import Workstation
-
-
-@pytest.fixture
-def running_hub(tmp_path, sample_register):
-    hub = HubProcess(["--data", str(tmp_path / "hub-data")], tmp_path)
-    for operator, role in (("op-1", "operator"), ("sup-1", "supervisor")):
-        hub.cli("operators", "add", operator, "--role", role)
-    hub.cli("import-register", str(sample_register))
-    hub.cli("publish-content")
-    hub.start()
-    yield hub
-    hub.kill()
 
 
 def test_a_supervisors_dashboard_shows_the_hubs_figures(qtbot, tmp_path, running_hub):
