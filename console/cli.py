@@ -237,7 +237,7 @@ def open_for(args, check: bool = True):
 
 
 def cmd_import_register(args, out: Output) -> int:
-    from console.store.register_import import RegisterRefused
+    from console.core.register_format import RegisterRefused
 
     if args.rejects and not args.skip_invalid:
         raise Refused("--rejects goes with --skip-invalid.")

@@ -8,7 +8,7 @@ import socket
 
 from sqlite_utils.migrations import Migrations
 
-from console.store.register_tables import create_register_tables
+from console.store.register.tables import create_register_tables
 
 migrations = Migrations("helpline-console")
 

@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 
-from console.store.register_import import RegisterRefused
+from console.core.register_format import RegisterRefused
 
 
 def copy_register(src, dst):
@@ -303,7 +303,7 @@ def test_in_a_bundle_the_worker_is_the_console_itself(cache, sample_register, tm
     starts the bundle's own program, whose entry point runs the worker."""
     from pathlib import Path
 
-    from console.store.register_import import WORKER_ARGUMENT, _worker_command
+    from console.store.register.worker import WORKER_ARGUMENT, worker_command
 
     bundle = tmp_path / "helpline-console"  # what sys.executable is in a bundle: the console itself
     bundle.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m console "$@"\n')
@@ -311,6 +311,6 @@ def test_in_a_bundle_the_worker_is_the_console_itself(cache, sample_register, tm
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(bundle))
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
-    assert _worker_command() == [str(bundle), WORKER_ARGUMENT]
+    assert worker_command() == [str(bundle), WORKER_ARGUMENT]
     result = cache.import_register(sample_register)
     assert (result.persons, result.documents, result.practices) == (8, 7, 3)

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from console.store.cache import Cache
-from console.store.register_digest import register_digest
+from console.store.register.digest import register_digest
 from tests.sync.conftest import PASSWORD, REPO, HubProcess
 from tests.sync.test_sync_hub import call_record
 
