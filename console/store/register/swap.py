@@ -16,9 +16,12 @@ the rows of the staging tables in batches, which this process writes.
 """
 
 import csv
+import hashlib
 import json
+import os
 import subprocess
-from contextlib import suppress
+import tempfile
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from console.core.register_format import RegisterRefused, RegisterSource, check_files, count_problems, read_manifest
@@ -76,11 +79,57 @@ def drop_in_steps(db, table: str) -> None:
         db.execute(f"DROP TABLE IF EXISTS {table}")
 
 
-def drop_leftovers(db) -> None:
-    """Drop the staging tables of an import that was killed or failed, and the
-    retired tables of a register swapped out before a kill, in steps."""
+def _drop_leftovers(db) -> None:
     for table in _tables(db, STAGING) + _tables(db, RETIRED):
         drop_in_steps(db, table)
+
+
+@contextmanager
+def _import_lock(db, wait: bool):
+    """True while this process holds the lock of imports into the cache of
+    `db`, False when another holds it and `wait` is false. It is a lock on a
+    file in the temporary folder named after the cache's place, so it goes
+    with its holder, even a killed one, and leaves nothing beside the cache."""
+    name = db.execute("PRAGMA database_list").fetchone()[2]
+    if not name:  # an in-memory cache has one connection
+        yield True
+        return
+    try:
+        place = hashlib.sha256(os.path.realpath(name).encode("utf-8")).hexdigest()[:32]
+        f = open(os.path.join(tempfile.gettempdir(), f"helpline-console-import-{place}.lock"), "a+b")
+    except OSError:  # e.g. a full disk: no import can run either
+        if wait:
+            raise
+        yield False
+        return
+    with f:
+        try:
+            if os.name == "nt":
+                import msvcrt
+
+                f.seek(0)
+                msvcrt.locking(f.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except OSError:
+            if wait:
+                raise
+            yield False
+            return
+        yield True  # closing the file releases the lock
+
+
+def drop_leftovers(db) -> None:
+    """Drop, in steps, the staging tables of an import that was killed or
+    failed and the tables of a register swapped out before a kill, unless an
+    import is running (in this or another process)."""
+    if not (_tables(db, STAGING) or _tables(db, RETIRED)):
+        return
+    with _import_lock(db, wait=False) as held:
+        if held:
+            _drop_leftovers(db)
 
 
 class _Importer:
@@ -102,7 +151,8 @@ class _Importer:
         worker = start_worker(self.source.path, self.manifest, self.skip_invalid)
         try:
             check_files(self.source, self.manifest)
-            return self.load(Channel(worker.stdout))
+            with _import_lock(self.db, wait=True):
+                return self.load(Channel(worker.stdout))
         finally:
             worker.stdout.close()  # a worker still writing stops (broken pipe)
             try:
@@ -112,7 +162,7 @@ class _Importer:
                 worker.wait()
 
     def load(self, receiver) -> ImportResult:
-        drop_leftovers(self.db)
+        _drop_leftovers(self.db)
         try:
             with write_transaction(self.db):
                 create_register_tables(self.db, STAGING, self.generation, indexes=False)
@@ -131,7 +181,7 @@ class _Importer:
         except BaseException:
             self.give_up()
             raise
-        drop_leftovers(self.db)  # the register swapped out
+        _drop_leftovers(self.db)  # the register swapped out
         persons, documents, practices = stored
         return ImportResult(self.manifest["register_version"], persons, documents, practices, self.problems)
 
@@ -143,8 +193,11 @@ class _Importer:
             self.db.execute("PRAGMA synchronous=FULL")
         with suppress(Exception):
             for table in _tables(self.db, STAGING):
-                with write_transaction(self.db):
-                    self.db.execute(f"DROP TABLE IF EXISTS {table}")
+                try:
+                    drop_in_steps(self.db, table)
+                except Exception:
+                    with write_transaction(self.db):  # needs less room than emptying it first
+                        self.db.execute(f"DROP TABLE IF EXISTS {table}")
         with suppress(Exception):
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
