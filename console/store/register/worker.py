@@ -30,6 +30,7 @@ class Worker:
         self.skip_invalid = skip_invalid
         self.checker = RowChecker()
         self.read_counts: dict[str, int] = {}
+        self.stored: dict[str, int] = {}
 
     @property
     def refusing(self) -> bool:
@@ -43,72 +44,60 @@ class Worker:
 
     def run(self):
         try:
-            practices = self.load_practices()
-            persons = self.load_persons()
-            documents = self.load_documents()
+            self.load_practices()
+            self.load_persons()
+            self.load_documents()
             self.conn.send(("done", self.read_counts, self.checker.problems, self.checker.rejected_rows,
-                            (persons, documents, practices)))
+                            (self.stored["persons"], self.stored["documents"], self.stored["practices"])))
         except RegisterRefused as exc:
             self.conn.send(("refused", exc.problems))
         finally:
             self.source.close()
 
-    def load_practices(self) -> int:
-        rows = []
+    def valid_rows(self, table: str, check):
+        """(rows read so far, row) of each valid row of `table`.csv while the
+        import is not refused; the rows read and stored are counted."""
         count = 0
-        for line, row in csv_rows(self.source, "practices.csv"):
+        self.stored[table] = 0
+        for line, row in csv_rows(self.source, f"{table}.csv"):
             count += 1
-            if self.checker.practice(line, row):
-                code, title, region = row
-                rows.append((code, title, region or None))
-        self.read_counts["practices"] = count
-        self.send("practices", count, count, {"practices": rows})
-        return len(rows)
+            if check(line, row):
+                self.stored[table] += 1
+                if not self.refusing:
+                    yield count, row
+        self.read_counts[table] = count
 
-    def load_persons(self) -> int:
+    def load_practices(self) -> None:
+        rows = [(code, title, region or None)
+                for _, (code, title, region) in self.valid_rows("practices", self.checker.practice)]
+        count = self.read_counts["practices"]
+        self.send("practices", count, count, {"practices": rows})
+
+    def load_persons(self) -> None:
         total = self.manifest["counts"]["persons"]
         built = PersonRows()
-        count = stored = 0
-        check = self.checker.person
-        for line, row in csv_rows(self.source, "persons.csv"):
-            count += 1
-            if not check(line, row):
-                continue
-            stored += 1
-            if self.refusing:
-                continue
+        for count, row in self.valid_rows("persons", self.checker.person):
             built.add(row)
             if len(built.persons) >= BATCH:
                 self.send("persons", count, total, built.take())
-        self.read_counts["persons"] = count
+        count = self.read_counts["persons"]
         self.send("persons", count, total, built.take())
         built.forget_names()
         if not self.refusing:
             for table, rows in name_key_rows(built.name_keys, BATCH * 8):
                 self.send("persons", count, total, {table: rows})
-        return stored
 
-    def load_documents(self) -> int:
+    def load_documents(self) -> None:
         total = self.manifest["counts"]["documents"]
         rows = []
-        count = stored = 0
-        check = self.checker.document
-        for line, row in csv_rows(self.source, "documents.csv"):
-            count += 1
-            if not check(line, row):
-                continue
-            stored += 1
-            if self.refusing:
-                continue
+        for count, row in self.valid_rows("documents", self.checker.document):
             document_id, person_id, category, document_date, source_practice, sensitive = row
             rows.append((document_id, person_id, category, document_date or None, source_practice or None,
                          int(sensitive)))
             if len(rows) >= BATCH * 2:
                 self.send("documents", count, total, {"documents": rows})
                 rows = []
-        self.read_counts["documents"] = count
-        self.send("documents", count, total, {"documents": rows})
-        return stored
+        self.send("documents", self.read_counts["documents"], total, {"documents": rows})
 
 
 _HEADER = struct.Struct("!Q")
