@@ -2,10 +2,10 @@
 
 import sys
 
-if sys.argv[1:2] == ["--register-worker"]:  # register_import.WORKER_ARGUMENT, checked before any heavy import
-    from console.store.register_import import _worker_main
+if sys.argv[1:2] == ["--register-worker"]:  # register.worker.WORKER_ARGUMENT, checked before any heavy import
+    from console.store.register.worker import worker_main
 
-    _worker_main()
+    worker_main()
 else:
     from console.cli import main
 

@@ -94,7 +94,7 @@ def test_the_spec_keeps_what_is_loaded_by_name(tmp_path):
     hidden = set(build.analysis.options["hiddenimports"])
     assert {"keyring.backends.SecretService", "keyring.backends.Windows", "keyring.backends.macOS",
             "keyring.backends.kwallet", "secretstorage", "jeepney", "sqlcipher3", "argon2", "tzdata"} <= hidden
-    assert {"console.ui.app", "console.store.register_import", "console.selftest", "console.store.settings"} <= hidden
+    assert {"console.ui.app", "console.store.register.worker", "console.selftest", "console.store.settings"} <= hidden
     assert not any(name.startswith("console.hub") for name in hidden)
     assert "PySide6.QtWebEngineCore" in build.analysis.options["excludes"]
 

@@ -128,7 +128,7 @@ def cmd_serve(args, out) -> int:
 
 def cmd_import_register(args, out) -> int:
     from console.hub.registers import import_register
-    from console.store.register_import import RegisterRefused
+    from console.core.register_format import RegisterRefused
 
     db = _open(args)
     try:

@@ -12,7 +12,7 @@ def _import_register_arguments(p) -> None:
 
 
 def cmd_import_register(args, out) -> int:
-    from console.store.register_import import RegisterRefused
+    from console.core.register_format import RegisterRefused
 
     if args.rejects and not args.skip_invalid:
         raise Refused("--rejects goes with --skip-invalid.")

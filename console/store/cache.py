@@ -13,7 +13,7 @@ from console.core import roles
 from console.store import attempts, calls, callbacks, operators, persons
 from console.store.audit import append_audit
 from console.store.connection import open_cache, write_transaction
-from console.store.register_import import import_register, register_version
+from console.store.register.swap import import_register, register_version
 from console.store.search import SearchQuery, search_register
 
 

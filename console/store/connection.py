@@ -56,13 +56,35 @@ _ERROR_NAMES = ("Warning", "Error", "InterfaceError", "DatabaseError", "DataErro
                 "IntegrityError", "InternalError", "ProgrammingError", "NotSupportedError")
 _ERRORS = {getattr(sqlcipher, name): _both(name) for name in _ERROR_NAMES}
 _CAUGHT = (sqlcipher.Error, sqlcipher.Warning)
+# SQLite's primary result codes for a full disk and for a failed read or write
+# (a disk with no byte left makes even opening the cache fail with the latter)
+_SQLITE_IOERR, _SQLITE_FULL = 10, 13
+
+
+class CacheDiskFull(CacheError, _ERRORS[sqlcipher.OperationalError]):
+    """The disk holding the cache is full (or failed a read or write): nothing
+    in the cache was lost, the write that failed was rolled back. Also an
+    `sqlite3.OperationalError`, so code that handles a failed write still does."""
+
+    MESSAGE = "The disk holding the cache is full: free some space and try again; nothing was lost."
+
+    def __init__(self, detail: str = ""):
+        super().__init__(self.MESSAGE)
+        self.detail = detail  # SQLite's own words, for the log
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True for SQLite's "database or disk is full" and "disk I/O error"."""
+    return isinstance(exc, CacheDiskFull) or (
+        isinstance(exc, (sqlite3.Error, sqlcipher.Error))
+        and ((getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF) in (_SQLITE_IOERR, _SQLITE_FULL))
 
 
 def _as_sqlite3(exc: BaseException) -> BaseException:
     cls = _ERRORS.get(type(exc))
     if cls is None:
         return exc
-    translated = cls(*exc.args)
+    translated = CacheDiskFull(str(exc)) if is_disk_full(exc) else cls(*exc.args)
     for attribute in ("sqlite_errorcode", "sqlite_errorname"):
         if hasattr(exc, attribute):
             setattr(translated, attribute, getattr(exc, attribute))
@@ -263,6 +285,9 @@ def _open_encrypted(path: Path, store, entry: str) -> Connection:
     conn = _connect_file(path, key)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except CacheDiskFull:
+        conn.close()
+        raise
     except sqlite3.DatabaseError:
         conn.close()
         raise _unreadable(path, store, f"the key kept for it in {store.name} does not open it "
@@ -424,6 +449,8 @@ def open_cache(path, *, check: bool = True, migrate: bool = True) -> sqlite_util
         if check:
             try:
                 verdict = conn.execute("PRAGMA quick_check").fetchone()[0]
+            except CacheDiskFull:
+                raise
             except sqlite3.DatabaseError as exc:  # SQLCipher: a page that fails its MAC cannot even be read
                 verdict = str(exc)
             if verdict != "ok":
@@ -439,6 +466,10 @@ def open_cache(path, *, check: bool = True, migrate: bool = True) -> sqlite_util
                 with write_transaction(db):  # one process migrates; any other waits, then finds it done
                     schema.migrate(db)
                     settings.upgrade(db)
+            from console.store.register.swap import drop_leftovers
+
+            with suppress(CacheDiskFull):  # a full disk: they are dropped on a later open
+                drop_leftovers(db)
     except BaseException:
         with suppress(Exception):
             conn.close()

@@ -124,7 +124,7 @@ def near_keys_of(db, keys) -> dict[str, set[str]]:
 # each person under its family key and first given key; name_parts holds
 # them under their later given keys (part 1) and under each part of a
 # multi-part family name (part 2), with a covering index too. Both carry what
-# ranking and the search result need (register_tables.NAME_PAYLOAD), so a name
+# ranking and the search result need (register.tables.NAME_PAYLOAD), so a name
 # lookup reads a few neighbouring index pages and never the tables.
 NAME_ROW = "person_id, family_name, given_names, preferred_name, date_of_birth, suburb, city"
 LATER_GIVEN, FAMILY_PART = 1, 2

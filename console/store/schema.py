@@ -3,7 +3,7 @@
 A migration is never edited once shipped: a change is a new `mNNN_…`
 function. Each holds its DDL as the text it shipped with, never a call into
 living code (the register's tables are rebuilt by every import from
-console.store.register_tables, which goes on changing).
+console.store.register.tables, which goes on changing).
 
 Which steps a cache has had is recorded in sqlite-utils' `_sqlite_migrations`
 table, one row per step, under the set's name: the table the schema was

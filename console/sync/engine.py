@@ -17,7 +17,7 @@ from console.store import sync_state
 from console.store.audit import append_audit
 from console.store.connection import write_transaction
 from console.store.outbox import outbox_count
-from console.store.register_import import import_register
+from console.store.register.swap import import_register
 from console.sync.client import HubClient, HubRefused, HubUnreachable
 from console.sync.protocol import MAX_CHUNK_BYTES, MAX_PUSH_ITEMS
 
@@ -137,14 +137,14 @@ class Sync:
             ("snapshot", offer["size"], offer["sha256"])
         data = self._download(seq, what, int(size), sha256)
         if use_delta:
-            from console.store.register_delta import rebuild_register
+            from console.store.register.delta import rebuild_register
 
             data = rebuild_register(self.db, data)
         digest = offer["digest"]
 
         def swap(db):
             if use_delta:  # the rebuild is vouched for by the hub's digest, or nothing changes
-                from console.store.register_digest import register_digest
+                from console.store.register.digest import register_digest
 
                 if register_digest(db) != digest:
                     raise SyncFailed(f"Register {seq} rebuilt from its changes differs from the hub's; "

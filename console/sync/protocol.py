@@ -74,7 +74,7 @@ Register
         200 {"seq", "register_version", "sha256", "size", "digest", "persons",
              "documents", "imported_at"}, or 404 when none is imported yet.
         sha256/size: of the snapshot (a zip of the register folder);
-        digest: console.store.register_digest of its contents;
+        digest: console.core.register_delta.register_digest of its contents;
         delta_from, delta_sha256, delta_size: the register this one's delta
         starts from (null for the first), and the delta's hash and size.
     GET /v1/register/<seq>/snapshot?offset=<bytes>&length=<bytes>
@@ -82,7 +82,7 @@ Register
         most MAX_CHUNK_BYTES), so a download resumes where it stopped.
     GET /v1/register/<seq>/delta?offset=<bytes>&length=<bytes>
         the same for the register's changes since register delta_from
-        (console.store.register_delta): what a workstation holding
+        (console.core.register_delta): what a workstation holding
         delta_from fetches instead of the whole snapshot.
 
 Supervisors (role supervisor or admin; 403 otherwise)

@@ -159,8 +159,8 @@ def test_a_register_imported_by_the_command_line_is_served_in_chunks(hub, operat
     # what a workstation makes of the snapshot has the digest the hub announced
     import sqlite_utils
 
-    from console.store.register_digest import register_digest
-    from console.store.register_import import import_register as import_on_workstation
+    from console.store.register.digest import register_digest
+    from console.store.register.swap import import_register as import_on_workstation
     from console.store.schema import migrate
 
     workstation = sqlite_utils.Database(memory=True)

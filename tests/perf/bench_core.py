@@ -33,7 +33,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from console.core.contact import split_phones  # noqa: E402
-from console.store.register_tables import create_register_indexes, create_register_tables  # noqa: E402
+from console.store.register.tables import create_register_indexes, create_register_tables  # noqa: E402
 
 
 def ms(seconds: float) -> str:

@@ -45,7 +45,7 @@ def encrypted_database(path: Path):
 
 
 def measure(open_db, path: Path, register: Path, queries: dict) -> dict:
-    from console.store.register_import import import_register
+    from console.store.register.swap import import_register
     from console.store.search import SearchQuery, search_register
 
     db = open_db(path)

@@ -78,7 +78,7 @@ def breach_register(work: Path, national_persons: int) -> Path:
 
 def initial_sync(work: Path, register: Path, national_persons: int) -> None:
     from console.store.cache import Cache
-    from console.store.register_digest import register_digest
+    from console.store.register.digest import register_digest
     from console.sync.engine import sync_cache
     from console.sync.tokens import hub_client
 

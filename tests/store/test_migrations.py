@@ -12,7 +12,7 @@ from sqlite_utils.migrations import Migrations as SqliteUtilsMigrations
 from console.core.migrations import Migrations
 from console.store import schema, settings
 from console.store.connection import open_cache, write_transaction
-from console.store.register_tables import REGISTER_TABLES, create_register_tables
+from console.store.register.tables import REGISTER_TABLES, create_register_tables
 
 SCHEMA = schema.migrations
 SHIPPED = ("m001_register", "m002_audit_and_attempts", "m003_calls_and_outbox", "m004_operators",

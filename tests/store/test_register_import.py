@@ -15,7 +15,7 @@ import zipfile
 
 import pytest
 
-from console.store.register_import import RegisterRefused
+from console.core.register_format import RegisterRefused
 
 
 def copy_register(src, dst):
@@ -246,6 +246,8 @@ def test_an_import_killed_half_way_leaves_the_old_register(tmp_path, sample_regi
     cache = Cache.open(db_path)
     assert register_state(cache)[:3] == ("sample-2026-01-05.1", 8, 7)
     assert cache.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    # its staging tables are dropped when the cache is opened again, not left filling the disk
+    assert [t for t in cache.db.table_names() if t.startswith(("import_", "retired_"))] == []
     from console.core.policy import CallerClaim
     from datetime import date
     verdict = cache.verify_caller(CallerClaim("Pōtae", "Wiremu", date(1944, 12, 24), code="BILL-2024"))
@@ -303,7 +305,7 @@ def test_in_a_bundle_the_worker_is_the_console_itself(cache, sample_register, tm
     starts the bundle's own program, whose entry point runs the worker."""
     from pathlib import Path
 
-    from console.store.register_import import WORKER_ARGUMENT, _worker_command
+    from console.store.register.worker import WORKER_ARGUMENT, worker_command
 
     bundle = tmp_path / "helpline-console"  # what sys.executable is in a bundle: the console itself
     bundle.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m console "$@"\n')
@@ -311,6 +313,57 @@ def test_in_a_bundle_the_worker_is_the_console_itself(cache, sample_register, tm
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(bundle))
     monkeypatch.setenv("PYTHONPATH", str(Path(__file__).resolve().parents[2]))
-    assert _worker_command() == [str(bundle), WORKER_ARGUMENT]
+    assert worker_command() == [str(bundle), WORKER_ARGUMENT]
     result = cache.import_register(sample_register)
     assert (result.persons, result.documents, result.practices) == (8, 7, 3)
+
+
+def test_a_bad_record_is_reported_at_the_line_where_it_starts(cache, sample_register, tmp_path):
+    """A quoted address can hold a newline: the line given is the record's
+    first, where an editor shows the row, not its last."""
+    folder = copy_register(sample_register, tmp_path / "bad")
+    edit_csv(folder, "persons.csv", lambda r: r + [
+        ["S0100", "", "Long", "Address", "", "", "", "", "1 Long Road\nFlat 2", "", "", "", "", "", ""],
+        ["S0101", "ZZZ0017", "Bad", "Nhi", "", "", "", "", "3 Some Street\nUnit 4", "", "", "", "", "", ""],
+    ])
+    with pytest.raises(RegisterRefused) as refused:
+        cache.import_register(folder)
+    assert refused.value.problems == [
+        "persons.csv:12: nhi: 'ZZZ0017' is not a valid NHI (wrong form or check character)"]
+
+
+def test_a_document_of_a_person_on_an_invalid_row_names_that_row(cache, sample_register, tmp_path):
+    folder = copy_register(sample_register, tmp_path / "bad")
+    edit_csv(folder, "persons.csv", lambda r: r + [
+        ["S0100", "ZZZ0017", "Bad", "Nhi", "", "", "", "", "", "", "", "", "", "", ""]])
+    edit_csv(folder, "documents.csv", lambda r: r + [["D99", "S0100", "referral_letter", "", "", "0"]])
+    with pytest.raises(RegisterRefused) as refused:
+        cache.import_register(folder)
+    assert refused.value.problems == [
+        "persons.csv:10: nhi: 'ZZZ0017' is not a valid NHI (wrong form or check character)",
+        "documents.csv:9: person_id: person 'S0100' is on an invalid row of persons.csv (line 10)",
+    ]
+
+
+def test_the_hub_check_reports_what_the_importer_reports(cache, sample_register, tmp_path):
+    """The hub checks a register with the importer's own checks, without a cache."""
+    from console.core.register_format import check_register
+
+    folder = copy_register(sample_register, tmp_path / "bad")
+    edit_csv(folder, "persons.csv", lambda r: r + [
+        ["S0100", "ZZZ0017", "Bad", "Nhi", "", "", "", "", "a\nb", "", "", "", "", "", ""]])
+    edit_csv(folder, "documents.csv", lambda r: r + [["D99", "S0100", "referral_letter", "", "", "0"]])
+    with pytest.raises(RegisterRefused) as by_hub:
+        check_register(folder)
+    with pytest.raises(RegisterRefused) as by_importer:
+        cache.import_register(folder)
+    assert by_hub.value.problems == by_importer.value.problems
+
+
+def test_the_hub_digest_is_the_one_a_workstation_arrives_at(sample_cache, sample_register):
+    from console.core.register_delta import register_digest
+    from console.core.register_format import check_register
+    from console.store.register.digest import register_digest as cache_digest
+
+    checked = check_register(sample_register)
+    assert register_digest({t: rows.values() for t, rows in checked.rows.items()}) == cache_digest(sample_cache.db)

@@ -13,7 +13,7 @@ import pytest
 from console.core.calls import validate_call_record
 from console.core.policy import CallerClaim
 from console.store import attempts
-from console.store.register_digest import register_digest
+from console.store.register.digest import register_digest
 from console.sync.client import HubRefused, HubUnreachable
 from console.sync.engine import Interrupted, SyncFailed
 from tests.support.hub import PASSWORD

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from console.store.register_digest import register_digest
+from console.store.register.digest import register_digest
 from tests.support.hub import PASSWORD, HubProcess, prepare_hub
 from tests.support.workstation import Workstation
 from tests.sync.faultproxy import FaultProxy

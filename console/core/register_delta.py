@@ -1,15 +1,15 @@
-"""A register's changes since the one before it: the rows added or changed
-and the ids removed, per file. The hub makes a delta when a new register is
-imported; a workstation holding the register before it fetches the delta
-instead of the whole snapshot, rebuilds the new register from its own tables
-plus the delta, and imports that with the one importer, so the search tables
-come out exactly as from the snapshot. The importer's file hashes then vouch
-only for the rebuild; what vouches for the result is the register digest,
-checked against the hub's inside the swap's transaction (a mismatch leaves
-the old register in service).
+"""A register's digest and its changes since the one before it, computed from
+its rows as stored (register_format.stored_text), the same on the hub and on
+every workstation that holds the same register, however it got there.
 
-Rows are compared as the importer stored them (register_tables), written as
-text: importing such a row again stores the same values.
+A delta holds the rows added or changed and the ids removed, per file. The
+hub makes one when a new register is imported; a workstation holding the
+register before it fetches the delta instead of the whole snapshot, rebuilds
+the new register from its own rows plus the delta, and imports that with the
+one importer, so the search tables come out exactly as from the snapshot.
+The importer's file hashes then vouch only for the rebuild; what vouches for
+the result is the register digest, checked against the hub's inside the
+swap's transaction (a mismatch leaves the old register in service).
 """
 
 import csv
@@ -18,33 +18,34 @@ import io
 import json
 import zipfile
 
-from console.store.register_digest import TABLES
-from console.store.register_import import COLUMNS, FORMAT, RegisterRefused
+from console.core.register_format import COLUMNS, FORMAT, TABLES, RegisterRefused
 
 DELTA_FORMAT = "breach-register-delta"
-FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # the same files always make the same .zip bytes
 
 
-def register_rows(db) -> dict[str, dict[str, tuple]]:
-    """Every register row by table and id, as text in register-format column order."""
-    rows = {}
-    for table, key in TABLES:
-        columns = COLUMNS[f"{table}.csv"]
-        rows[table] = {
-            row[0]: tuple("" if v is None else str(v) for v in row)
-            for row in db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}")
-        }
-    return rows
-
-
-def _zip(files: dict[str, bytes]) -> bytes:
+def fixed_time_zip(files: dict[str, bytes]) -> bytes:
+    """A .zip of `files` (name -> bytes, in that order) whose bytes depend on nothing else."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, FIXED_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
             archive.writestr(info, data)
     return buffer.getvalue()
+
+
+def register_digest(rows) -> str:
+    """SHA-256 over every register row, in id order and register-format column
+    order: `rows` maps each table of TABLES to its rows as stored, as text."""
+    digest = hashlib.sha256()
+    for table, _ in TABLES:
+        digest.update(f"\x1d{table}\x1e".encode())
+        for row in rows[table]:
+            digest.update("\x1f".join(row).encode("utf-8"))
+            digest.update(b"\x1e")
+    return digest.hexdigest()
 
 
 def _csv(table: str, rows) -> bytes:
@@ -56,7 +57,8 @@ def _csv(table: str, rows) -> bytes:
 
 
 def make_delta(old: dict, new: dict, *, from_seq: int, register_version: str, generated_at: str) -> bytes:
-    """The delta (a .zip) that turns the register with rows `old` into the one with rows `new`."""
+    """The delta (a .zip) that turns the register with rows `old` into the one
+    with rows `new` (table -> {id: row as stored, as text})."""
     files, removed, counts = {}, {}, {}
     for table, _ in TABLES:
         before, after = old[table], new[table]
@@ -68,7 +70,7 @@ def make_delta(old: dict, new: dict, *, from_seq: int, register_version: str, ge
         "format": DELTA_FORMAT, "from_seq": from_seq, "register_version": register_version,
         "generated_at": generated_at, "removed": removed, "counts": counts,
     }, ensure_ascii=False, sort_keys=True).encode("utf-8")
-    return _zip(files)
+    return fixed_time_zip(files)
 
 
 def delta_from_seq(delta: bytes) -> int:
@@ -76,14 +78,14 @@ def delta_from_seq(delta: bytes) -> int:
         return json.loads(archive.read("delta.json"))["from_seq"]
 
 
-def rebuild_register(db, delta: bytes) -> bytes:
-    """The new register (a .zip the importer reads) from this cache's register and `delta`."""
+def apply_delta(rows: dict, delta: bytes) -> bytes:
+    """The new register (a .zip the importer reads) from the rows of the one
+    before it (changed in place) and `delta`."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(delta))
         header = json.loads(archive.read("delta.json"))
         if header.get("format") != DELTA_FORMAT:
             raise ValueError("not a register delta")
-        rows = register_rows(db)
         for table, _ in TABLES:
             table_rows = rows[table]
             for key in header["removed"][table]:
@@ -103,4 +105,4 @@ def rebuild_register(db, delta: bytes) -> bytes:
         "counts": {table: len(table_rows) for table, table_rows in rows.items()},
         "sha256": {name: hashlib.sha256(data).hexdigest() for name, data in files.items()},
     }
-    return _zip({"manifest.json": json.dumps(manifest).encode("utf-8"), **files})
+    return fixed_time_zip({"manifest.json": json.dumps(manifest).encode("utf-8"), **files})
