@@ -89,11 +89,12 @@ def verification_backs(record: dict, verification: dict) -> bool:
 
 
 def call_record_problems(record: dict, *, acting: str | None, role: str | None, entered_at: datetime,
-                         person_exists: bool, verifications=None) -> list[str]:
+                         person_exists: bool | None, verifications=None) -> list[str]:
     """Why a validated call record may not be recorded by `acting` (role
     `role`) at `entered_at`; empty when it may.
 
-    person_exists: whether record["person_id"] (when set) is in the register.
+    person_exists: whether record["person_id"] (when set) is in the register;
+    None when that is not judged.
     verifications: the verified checks on file that could back the record
     (dicts as `verification_backs` takes); None when they cannot be looked
     up (then that rule is left to whoever can)."""
@@ -103,7 +104,7 @@ def call_record_problems(record: dict, *, acting: str | None, role: str | None, 
         call_time_problem(parse_instant(record["started_at"]), entered_at, role, "It"),
         future_problem(parse_instant(record["ended_at"]), entered_at, "Its end"),
     ]
-    if record.get("person_id") and not person_exists:
+    if record.get("person_id") and person_exists is False:
         problems.append(f"The person {record['person_id']} is not in the register.")
     if record["verification"] == "verified" and verifications is not None and not any(
             verification_backs(record, v) for v in verifications):

@@ -114,7 +114,8 @@ def _check_call(item: Item) -> None:
 
 
 CALLBACK_REQUIRED = ("callback_id", "revision", "booked_at", "due_at", "workstation", "person_ids", "reason", "status")
-CALLBACK_OPTIONAL = ("booked_by", "assigned_to", "call_id", "completed_at", "completed_by", "outcome", "notes")
+CALLBACK_OPTIONAL = ("booked_by", "assigned_to", "call_id", "completed_at", "completed_by", "outcome", "notes",
+                     "countersigned_by", "countersigned_at")
 
 
 def _check_callback(item: Item) -> None:
