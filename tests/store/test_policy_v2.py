@@ -5,6 +5,7 @@ log is accepted only from who may attest it."""
 
 import json
 import uuid
+from contextlib import ExitStack, closing
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -108,30 +109,26 @@ def test_a_call_later_than_the_clock_by_more_than_five_minutes_is_refused(sample
 
 @pytest.fixture(scope="module")
 def accounts(tmp_path_factory, module_keystore):
-    sample = Path(__file__).resolve().parents[2] / "resources" / "sample-register"
+    """One cache with an admin, two operators and two supervisors (argon2 is slow on purpose)."""
     path = tmp_path_factory.mktemp("policy-v2") / "c.db"
-    cache = Cache.open(path)
-    cache.import_register(sample)
-    cache.add_operator("admin-1", "admin", PASSWORD)
-    for who, role in (("op-1", "operator"), ("op-2", "operator"), ("sup-1", "supervisor"), ("sup-2", "supervisor")):
-        cache.add_operator(who, role, PASSWORD)
-    cache.close()
+    with closing(Cache.open(path)) as cache:
+        cache.import_register(Path(__file__).resolve().parents[2] / "resources" / "sample-register")
+        for who, role in (("admin-1", "admin"), ("op-1", "operator"), ("op-2", "operator"),
+                          ("sup-1", "supervisor"), ("sup-2", "supervisor")):
+            cache.add_operator(who, role, PASSWORD)
     return path
 
 
 @pytest.fixture
 def signed_in(accounts):
-    opened = []
+    """sign_in(who): the cache opened and signed in as `who`, closed after the test."""
+    with ExitStack() as opened:
+        def sign_in(who):
+            cache = opened.enter_context(closing(Cache.open(accounts)))
+            cache.sign_in(who, PASSWORD)
+            return cache
 
-    def sign_in(who):
-        cache = Cache.open(accounts)
-        cache.sign_in(who, PASSWORD)
-        opened.append(cache)
-        return cache
-
-    yield sign_in
-    for cache in opened:
-        cache.close()
+        yield sign_in
 
 
 def test_a_check_more_than_12_hours_past_needs_a_supervisor(signed_in):
