@@ -197,23 +197,20 @@ class Cache:
     def log_calls(self, records: list[dict], fault=None) -> list[bool]:
         """Store validated call records durably; per record, whether it was new.
 
-        Every record is first judged by "Who may attest what"
-        (attest.call_record_problems): refused (attest.NotAttested, nothing
-        stored) when dated in the future, and once accounts exist also when
-        credited to someone else or more than 12 hours old (both allowed to a
-        supervisor entering paper calls), about a person not in the register,
-        or `verified` with no verification on file behind it. In setup mode
-        (no accounts) calls are entered as an admin would, about any person."""
+        Once accounts exist, every record is first judged by "Who may attest
+        what" (attest.call_record_problems) and refused (attest.NotAttested,
+        nothing stored) when dated in the future, credited to someone else or
+        more than 12 hours old (both allowed to a supervisor entering paper
+        calls), about a person not in the register, or `verified` with no
+        verification on file behind it. In setup mode (no accounts: cli.md's
+        sign-in) calls are entered as given, like every other operation."""
         self.require("log_calls")
-        entered_at = now()
-        problems = []
-        for record in records:
-            judged = not self.setup_mode
-            problems += attest.call_record_problems(
-                record, acting=self.operator, role=self.acting_role, entered_at=entered_at,
-                person_exists=bool(persons.person_rows(self.db, [record["person_id"]])) if judged else None,
-                verifications=calls.verifications_of(self.db, record["person_id"]) if judged else None)
-        attest.refuse(*problems)
+        if not self.setup_mode:
+            entered_at = now()
+            attest.refuse(*(problem for record in records for problem in attest.call_record_problems(
+                record, acting=self.operator, role=self.role, entered_at=entered_at,
+                person_exists=bool(persons.person_rows(self.db, [record["person_id"]])) if record["person_id"] else None,
+                verifications=calls.verifications_of(self.db, record["person_id"]))))
         stored = calls.save_calls(
             self.db, records, operator=self.operator, workstation=self.workstation,
             register_version=self.register_version, fault=fault,
