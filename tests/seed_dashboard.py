@@ -20,7 +20,8 @@ AT = datetime(2026, 3, 10, 14, 20, tzinfo=NZ)  # "now" for the seeded day
 PERSONS = ["S0001", "S0002", "S0003", "S0004", "S0008", "GONE-1"]  # GONE-1: no longer in the register
 REGIONS = ["Northland", "Auckland", "Waikato", "Canterbury", None]
 OPERATORS = ["op-1", "op-2", "op-Ngā"]
-SMITH_1979 = CallerClaim("Smith", "Jane", date(1979, 4, 1))  # a name match, nothing more: insufficient
+# a name match and two strong factors in a valid form that do not match: a check that could verify, insufficient
+SMITH_1979 = CallerClaim("Smith", "Jane", date(1979, 4, 1), phone="021 999 8888", email="not-jane@example.com")
 POTAE = CallerClaim("Pōtae", "Wiremu", date(1944, 12, 24))
 
 

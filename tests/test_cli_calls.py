@@ -342,14 +342,93 @@ def test_callbacks_cli(cli, db, sample_register):
     assert [e["detail"]["what"] for e in audit].count("callbacks") == 5  # the five lists above
     kinds = [e["kind"] for e in ok_json(cli("--db", db, "audit", "list", "--json"))["entries"]]
     assert kinds.count("callback_booked") == 3 and kinds.count("callback_completed") == 1
+    assert "callback_countersigned" not in kinds
     assert ok_json(cli("--db", db, "audit", "verify", "--json"))["ok"] is True
 
-    # the answered callback lets check-caller verify with possession
-    checked = ok_json(cli("--db", db, "check-caller", "--family-name", "Potae", "--given-name", "Wiremu",
-                          "--dob", "1944-12-24", "--callback", match["callback_id"], "--json"))
+    # the answered callback lets check-caller verify with possession once another supervisor countersigned it
+    def check_with_callback():
+        return ok_json(cli("--db", db, "check-caller", "--family-name", "Potae", "--given-name", "Wiremu",
+                           "--dob", "1944-12-24", "--callback", match["callback_id"], "--json"))
+
+    assert check_with_callback()["outcome"] == "not_verified"  # op-b's own word confirms nothing
+    own = cli("--db", db, "--operator", "op-b", "callbacks", "countersign", match["callback_id"], "--json")
+    assert own.returncode == 2 and "they placed themselves" in json.loads(own.stdout)["errors"][0]
+    signed = ok_json(cli("--db", db, "--operator", "sup-c", "callbacks", "countersign", match["callback_id"], "--json"))
+    assert signed == {"callback_id": match["callback_id"], "countersigned_by": "sup-c"}
+    checked = check_with_callback()
     assert checked["outcome"] == "verified" and checked["assurance"] == "possession"
 
     bad_due = cli("--db", db, "callbacks", "book", "--dob", "1944-12-24", "--due", "tomorrow", "--json")
     assert bad_due.returncode == 2 and "--due" in json.loads(bad_due.stdout)["errors"][0]
     missing = cli("--db", db, "callbacks", "assign", "no-such-id", "op-b")
     assert missing.returncode == 2 and "no callback" in missing.stderr
+
+
+def test_who_may_attest_what_on_the_command_line(cli, db, sample_register):
+    """Policy v2 with accounts: log-call refuses a call credited to someone else (but takes a supervisor's paper
+    entry), `verified` with no check behind it, a person not in the register, a future date; check-caller refuses
+    a call more than 12 hours past from an operator; a self-answered callback never verifies; and an operator's
+    refusals for a callback read alike whether anyone matched or not."""
+    from datetime import datetime, timedelta, timezone
+
+    ok_json(cli("--db", db, "import-register", sample_register, "--json"))
+    passwords = {"admin-1": "admin password 1", "op-1": "operator password 1", "sup-1": "supervisor password 1"}
+    cli("--db", db, "operators", "add", "admin-1", "--role", "admin",
+        env={"HELPLINE_CONSOLE_PASSWORD": passwords["admin-1"]})
+    for who, role in (("op-1", "operator"), ("sup-1", "supervisor")):
+        ok_json(cli("--db", db, "--operator", "admin-1", "--json", "operators", "add", who, "--role", role,
+                    env={"HELPLINE_CONSOLE_PASSWORD": passwords["admin-1"],
+                         "HELPLINE_CONSOLE_NEW_PASSWORD": passwords[who]}))
+
+    def as_(who, *args, input_text=None):
+        return cli("--db", db, "--operator", who, "--json", *args, input_text=input_text,
+                   env={"HELPLINE_CONSOLE_PASSWORD": passwords[who]})
+
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    recent = dict(started_at=(now - timedelta(minutes=3)).isoformat(), ended_at=now.isoformat())
+
+    def refused(result, words):
+        assert result.returncode == 2, result.stdout
+        assert words in " ".join(json.loads(result.stdout)["errors"])
+
+    refused(as_("op-1", "log-call", input_text=json.dumps(call(**recent, operator="sup-1"))), "credited to sup-1")
+    paper = call(**recent, operator="op-1")
+    assert ok_json(as_("sup-1", "log-call", input_text=json.dumps(paper)))["call_id"] == paper["call_id"]
+    verified = dict(recent, operator="op-1", person_id="S0008", verification="verified", assurance="possession",
+                    disclosed_status="affected")
+    refused(as_("op-1", "log-call", input_text=json.dumps(call(**verified))), "no check by op-1 verified S0008")
+    refused(as_("op-1", "log-call", input_text=json.dumps(call(**dict(recent, operator="op-1", person_id="NOPE")))),
+            "not in the register")
+    later = (now + timedelta(hours=1)).isoformat()
+    refused(as_("op-1", "log-call", input_text=json.dumps(call(operator="op-1", started_at=later, ended_at=later))),
+            "in the future")
+    refused(as_("op-1", "log-call", input_text=json.dumps(call(operator="op-1"))), "only a supervisor")
+    checked = ok_json(as_("op-1", "check-caller", "--family-name", "Pōtae", "--given-name", "Wiremu",
+                          "--dob", "1944-12-24", "--code", "BILL-2024"))
+    assert checked["outcome"] == "verified"
+    assert "call_id" in ok_json(as_("op-1", "log-call", input_text=json.dumps(call(**verified))))
+    refused(as_("op-1", "check-caller", "--family-name", "X", "--given-name", "Y", "--dob", "1970-01-01",
+                "--at", (now - timedelta(hours=13)).isoformat()), "only a supervisor")
+    refused(as_("op-1", "check-caller", "--family-name", "X", "--given-name", "Y", "--dob", "1970-01-01",
+                "--at", later), "in the future")
+
+    # callbacks: the booking operator cannot tell a match from nobody, and cannot attest their own answer
+    match = ok_json(as_("op-1", "callbacks", "book", "--family-name", "Pōtae", "--given-name", "Wiremu",
+                        "--dob", "1944-12-24"))
+    nobody = ok_json(as_("op-1", "callbacks", "book", "--family-name", "Nobody", "--given-name", "Here",
+                         "--dob", "1970-01-01"))
+    answers = []
+    for booked in (match, nobody):
+        result = as_("op-1", "callbacks", "complete", booked["callback_id"], "--outcome", "answered")
+        assert result.returncode == 2
+        answers.append(json.loads(result.stdout)["errors"][0].replace(booked["callback_id"], "ID"))
+    assert answers[0] == answers[1] and "no_number_on_file" not in answers[0]
+    ok_json(as_("sup-1", "callbacks", "assign", match["callback_id"], "op-1"))
+    ok_json(as_("op-1", "callbacks", "complete", match["callback_id"], "--outcome", "answered"))
+    by_callback = ("check-caller", "--family-name", "Pōtae", "--given-name", "Wiremu", "--dob", "1944-12-24",
+                   "--callback", match["callback_id"])
+    assert ok_json(as_("op-1", *by_callback))["outcome"] == "not_verified"
+    refused_role = as_("op-1", "callbacks", "countersign", match["callback_id"])
+    assert refused_role.returncode == 1 and "supervisor" in refused_role.stderr
+    ok_json(as_("sup-1", "callbacks", "countersign", match["callback_id"]))
+    assert ok_json(as_("op-1", *by_callback))["assurance"] == "possession"

@@ -23,8 +23,10 @@ def test_import_check_search_unlock(cli, tmp_path, sample_register):
                      "password-2fa", "scam-awareness", "extortion", "closing"],
     }
     for _ in range(3):
+        # two strong factors in a valid form that are not his: a check that could verify (policy v2), and fails
         failed = cli("--db", db, "--json", "check-caller", "--family-name", "Tupou", "--given-name", "Sione",
-                     "--dob", "1990-06-15", "--at", "2026-01-06T09:00:00+13:00")
+                     "--dob", "1990-06-15", "--phone", "021 999 8888", "--email", "guess@example.com",
+                     "--at", "2026-01-06T09:00:00+13:00")
         assert j(failed) == {"outcome": "not_verified",
                              "guidance": ["opening", "not-verified", "password-2fa", "scam-awareness", "closing"]}
         assert "insufficient" not in failed.stdout + failed.stderr

@@ -1,6 +1,6 @@
 """Verifying a caller and lifting a lockout: check-caller, unlock."""
 
-from console.cli.common import EXIT_OK, Command, open_for, option_day, option_instant
+from console.cli.common import EXIT_OK, Command, Refused, open_for, option_day, option_instant
 
 
 def _check_caller_arguments(p) -> None:
@@ -10,10 +10,12 @@ def _check_caller_arguments(p) -> None:
     p.add_argument("--relationship", choices=("parent", "guardian", "attorney", "other"))
     p.add_argument("--flag", action="append", default=[], choices=("distress", "extortion", "media", "complaint"))
     p.add_argument("--at", help="time of the call, ISO 8601 with offset (default now)")
-    p.add_argument("--callback", help="an answered callback's id: its name match counts as possession")
+    p.add_argument("--callback", help="an answered callback's id, countersigned by a supervisor: "
+                                      "its name match counts as possession")
 
 
 def cmd_check_caller(args, out) -> int:
+    from console.core.attest import NotAttested
     from console.core.policy import CallerClaim
     from console.core.timeutil import now
 
@@ -29,6 +31,8 @@ def cmd_check_caller(args, out) -> int:
         if args.callback:
             callback_persons = cache.answered_callback_persons(args.callback)
         verification = cache.verify_caller(claim, at, callback_persons)
+    except NotAttested as exc:
+        raise Refused(*exc.problems, "Nothing was checked.") from None
     finally:
         cache.close()
     result = verification.as_json()

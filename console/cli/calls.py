@@ -44,6 +44,9 @@ def _callbacks_arguments(p) -> None:
     c.add_argument("callback_id")
     c.add_argument("--outcome", required=True, choices=("answered", "no_answer", "wrong_number", "declined", "no_number_on_file"))
     c.add_argument("--notes")
+    cs = sub.add_parser("countersign", help="as a supervisor, attest that another operator's callback was answered")
+    add_common(cs, suppress=True)
+    cs.add_argument("callback_id")
 
 
 def read_call_records(text: str, operator) -> tuple[list[dict], bool]:
@@ -108,9 +111,13 @@ def cmd_log_call(args, out) -> int:
             raise Refused(f"Standard input is not UTF-8 text ({exc.reason}); nothing was stored.") from None
     # every record is validated before the cache is even opened: a refusal changes nothing
     records, batch = read_call_records(text, acting_operator(args))
+    from console.core.attest import NotAttested
+
     cache = open_for(args)
     try:
         new = cache.log_calls(records)
+    except NotAttested as exc:
+        raise Refused(*exc.problems, "Nothing was stored.") from None
     finally:
         cache.close()
     if not batch:
@@ -211,6 +218,10 @@ def cmd_callbacks(args, out) -> int:
             row = cache.assign_callback(args.callback_id, args.assignee)
             out.emit({"callback_id": row["callback_id"], "assigned_to": row["assigned_to"]},
                      f"Callback {row['callback_id']} assigned to {row['assigned_to']}.")
+        elif args.callbacks_command == "countersign":
+            row = cache.countersign_callback(args.callback_id)
+            out.emit({"callback_id": row["callback_id"], "countersigned_by": row["countersigned_by"]},
+                     f"Callback {row['callback_id']} countersigned by {row['countersigned_by']}.")
         else:
             row = cache.complete_callback(args.callback_id, args.outcome, notes=args.notes)
             out.emit({"callback_id": row["callback_id"], "status": row["status"], "outcome": row["outcome"]},
@@ -227,5 +238,6 @@ COMMANDS = (
             _log_call_arguments, cmd_log_call),
     Command("stats", "Call statistics over [--since, --until).", _window_arguments, cmd_stats),
     Command("export-calls", "Export stored call records as CSV or JSON Lines.", _export_calls_arguments, cmd_export_calls),
-    Command("callbacks", "Book, list, assign and complete callbacks.", _callbacks_arguments, cmd_callbacks),
+    Command("callbacks", "Book, list, assign, complete and countersign callbacks.", _callbacks_arguments,
+            cmd_callbacks),
 )

@@ -68,10 +68,19 @@ def _report_text(report) -> str:
 
 
 def _status_text(status: dict) -> str:
+    """A supervisor's status counts every kind; an operator's, calls and
+    escalations only, the rest as one "other records" (Cache.sync_status)."""
+    counts = [f"{n} {kind}" for kind, n in sorted(status["outbox_by_kind"].items())]
+    if "unpushed_audit" in status:
+        counts.append(f"{status['unpushed_audit']} audit entries")
+    elif status["other_waiting"]:
+        counts.append("other records")
     lines = [f"Hub: {status['hub'] or 'none set'}", f"Last sync: {status['last_success'] or 'never'}",
-             f"Waiting: {status['outbox']} items, {status['unpushed_audit']} audit entries"]
+             f"Waiting: {', '.join(counts) or 'nothing'}"]
     for conflict in status["conflicts"]:
         lines.append(f"Conflict: {conflict['kind']} {conflict['id']}: {conflict['message']}")
+    if status.get("other_conflicts"):
+        lines.append("Other records conflict with the hub's: a supervisor can see them with `sync --status`.")
     return "\n".join(lines)
 
 

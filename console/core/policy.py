@@ -1,4 +1,4 @@
-"""The caller verification, disclosure and guidance policy, version 1.
+"""The caller verification, disclosure and guidance policy, version 2.
 
 `decide` is the whole rule of `verification-policy.md` over persons the store
 has already fetched (every person with the caller's date of birth): it needs
@@ -75,6 +75,20 @@ class Decision:
     assurance: str | None = None  # possession | knowledge
     name_matches: tuple[str, ...] = ()  # person ids; failed attempts go against these
     guidance: tuple[str, ...] = field(default_factory=tuple)
+    could_verify: bool = False  # the check could have verified someone (policy v2, Lockout)
+    route: str | None = None  # how the verified person was confirmed: code | callback | knowledge
+
+    @property
+    def records_attempt(self) -> bool:
+        """Whether this check is a failed attempt against every name match:
+        an `insufficient` outcome of a check that could verify."""
+        return self.reason == "insufficient" and self.could_verify
+
+    @property
+    def clears_attempts(self) -> bool:
+        """Verification by possession of the notification code clears the
+        person's failed attempts (a callback, attested or not, does not)."""
+        return self.verified and self.route == "code"
 
     @property
     def verified(self) -> bool:
@@ -122,6 +136,26 @@ def strong_factors_matched(claim: CallerClaim, person: RegisteredPerson) -> set[
     return matched
 
 
+def strong_factors_given(claim: CallerClaim) -> set[str]:
+    """The strong factors the caller gave in a valid form: an NHI with a valid
+    check character, a phone number that parses as valid, a non-empty email."""
+    given = set()
+    if is_valid_nhi(claim.nhi):
+        given.add("nhi")
+    if phone_e164(claim.phone):
+        given.add("phone")
+    if email_key(claim.email):
+        given.add("email")
+    return given
+
+
+def could_verify(claim: CallerClaim, attested_callback: bool = False) -> bool:
+    """Whether a check could verify anyone (policy v2, Lockout): a notification
+    code, or two different strong factors in a valid form, or an attested
+    callback. A check that could not records no failed attempt."""
+    return bool(notification_key(claim.code)) or len(strong_factors_given(claim)) >= 2 or attested_callback
+
+
 def representative_authorised(claim: CallerClaim, person: RegisteredPerson, at: datetime) -> bool:
     if claim.relationship == "attorney":
         return True
@@ -141,40 +175,48 @@ def decide(
 
     candidates: every registered person who could be a name match (the store
     passes those with the caller's date of birth). is_locked(person_id) says
-    whether the person has 3+ failed attempts in the 24 h before `at`.
-    callback_person_ids: persons whose numbers an answered callback reached;
-    a name match among them counts as confirmed by possession.
+    whether the person is locked (the store judges it at the time of the call
+    and at the time of the check: `records.lock_judged_at`).
+    callback_person_ids: persons whose numbers an attested answered callback
+    reached; a name match among them counts as confirmed by possession.
+
+    A lock stops verification by knowledge and by callback, never by a
+    matching notification code (the decision then `clears_attempts`).
     """
+    possible = could_verify(claim, bool(callback_person_ids))
     if claim.caller_type not in ("patient", "representative"):
-        return _finish(claim, Decision("not_verified", "no_match"))
+        return _finish(claim, Decision("not_verified", "no_match"), possible)
     matches = [p for p in candidates if is_name_match(claim, p)]
     if not matches:
-        return _finish(claim, Decision("not_verified", "no_match"))
+        return _finish(claim, Decision("not_verified", "no_match"), possible)
     match_ids = tuple(p.person_id for p in matches)
     confirmed: dict[str, tuple[RegisteredPerson, str]] = {}
     for person in matches:
-        if possession_confirmed(claim, person) or person.person_id in callback_person_ids:
-            confirmed[person.person_id] = (person, "possession")
+        if possession_confirmed(claim, person):
+            confirmed[person.person_id] = (person, "code")
+        elif person.person_id in callback_person_ids:
+            confirmed[person.person_id] = (person, "callback")
         elif len(strong_factors_matched(claim, person)) >= 2:
             confirmed[person.person_id] = (person, "knowledge")
     if not confirmed:
-        return _finish(claim, Decision("not_verified", "insufficient", name_matches=match_ids))
+        return _finish(claim, Decision("not_verified", "insufficient", name_matches=match_ids), possible)
     if len(confirmed) > 1:
-        return _finish(claim, Decision("not_verified", "ambiguous", name_matches=match_ids))
-    person, assurance = next(iter(confirmed.values()))
-    if is_locked(person.person_id):
-        return _finish(claim, Decision("not_verified", "locked", name_matches=match_ids))
+        return _finish(claim, Decision("not_verified", "ambiguous", name_matches=match_ids), possible)
+    person, route = next(iter(confirmed.values()))
+    if route != "code" and is_locked(person.person_id):
+        return _finish(claim, Decision("not_verified", "locked", name_matches=match_ids), possible)
     if claim.caller_type == "representative" and not representative_authorised(claim, person, at):
-        return _finish(claim, Decision("not_verified", "representative_not_authorised", name_matches=match_ids))
-    return _finish(claim, Decision("verified", "verified", person, assurance, match_ids))
+        return _finish(claim, Decision("not_verified", "representative_not_authorised", name_matches=match_ids),
+                       possible)
+    assurance = "knowledge" if route == "knowledge" else "possession"
+    return _finish(claim, Decision("verified", "verified", person, assurance, match_ids, route=route), possible)
 
 
-def _finish(claim: CallerClaim, decision: Decision) -> Decision:
+def _finish(claim: CallerClaim, decision: Decision, possible: bool) -> Decision:
     any_sensitive = decision.verified and any(d.sensitive for d in decision.person.documents)
     guidance = guidance_for(decision.outcome, decision.assurance, decision.affected_status, any_sensitive, claim.flags)
-    return Decision(
-        decision.outcome, decision.reason, decision.person, decision.assurance, decision.name_matches, tuple(guidance)
-    )
+    return Decision(decision.outcome, decision.reason, decision.person, decision.assurance, decision.name_matches,
+                    tuple(guidance), possible, decision.route)
 
 
 def guidance_for(

@@ -19,6 +19,10 @@ ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit", "escalation_ack"
 CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack")
 
 OVERDUE_AFTER = timedelta(minutes=30)  # an open callback this long past its due time is overdue
+# the reason of the unlock that verification by possession of the notification
+# code records: it clears the person's failed attempts and syncs like any
+# unlock, and is the only unlock an operator (not a supervisor) may make
+POSSESSION_UNLOCK = "possession"
 
 
 def canonical(body) -> str:
@@ -37,6 +41,13 @@ def lockout_window(at: datetime) -> tuple[str, str]:
     and including `at`. A person with LOCKOUT_ATTEMPTS uncleared attempts in
     it is locked."""
     return utc_text(at - timedelta(hours=LOCKOUT_WINDOW_HOURS)), utc_text(at)
+
+
+def lock_judged_at(call_at: datetime, checked_at: datetime) -> tuple[datetime, ...]:
+    """The times at which a check is judged locked: the time of the call and
+    the time the check is made. Locked at either is locked, so back-dating a
+    check (a call entered later) never lifts a lock."""
+    return (call_at, checked_at) if call_at != checked_at else (call_at,)
 
 
 def is_lockout(uncleared_attempts: int) -> bool:

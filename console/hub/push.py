@@ -22,6 +22,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
+from console.core import attest
 from console.core.audit_chain import GENESIS, entry_hash
 from console.core.calls import CallRecordInvalid, call_row, validate_call_record
 from console.core.records import callback_item_id, canonical, unlock_clearing
@@ -114,7 +115,8 @@ def _check_call(item: Item) -> None:
 
 
 CALLBACK_REQUIRED = ("callback_id", "revision", "booked_at", "due_at", "workstation", "person_ids", "reason", "status")
-CALLBACK_OPTIONAL = ("booked_by", "assigned_to", "call_id", "completed_at", "completed_by", "outcome", "notes")
+CALLBACK_OPTIONAL = ("booked_by", "assigned_to", "call_id", "completed_at", "completed_by", "outcome", "notes",
+                     "countersigned_by", "countersigned_at")
 
 
 def _check_callback(item: Item) -> None:
@@ -277,11 +279,22 @@ def _insert(tx, item: Item, table: str, row: dict, at: str) -> dict:
     return _result(item, "stored")
 
 
+def _refused(item: Item, problem: str) -> dict:
+    """An item that who-may-attest-what refuses: kept aside on the workstation
+    with this sentence (a conflict, until the protocol has a status of its own),
+    never stored here nor fanned out."""
+    return _result(item, "conflict", f"Refused: {problem}")
+
+
 def _store_attempt(tx, item: Item, at: str, alerts: list) -> dict:
     held = _held(tx, item, "attempts", "attempt_id")
     if held:
         return held
     body = item.body
+    # the same rule as the workstation's (console.core.attest): never dated in the future
+    problem = attest.future_problem(parse_instant(item.at_utc), parse_instant(at), "The attempt")
+    if problem:
+        return _refused(item, problem)
     # an unlock already here, made at or after this attempt, has cleared it
     cleared_by = unlock_clearing(item.at_utc, tx.all("SELECT at, unlock_id FROM unlocks WHERE person_id = ? AND at >= ?",
                                                      [body["person_id"], item.at_utc]))
@@ -295,6 +308,13 @@ def _store_unlock(tx, item: Item, at: str, alerts: list) -> dict:
     if held:
         return held
     body = item.body
+    # the same rules as the workstation's (console.core.attest): a supervisor's unlock, or an operator's
+    # record of a verification by possession; never dated in the future
+    author = tx.one("SELECT role FROM operators WHERE operator_id = ?", [body["operator"]])
+    problem = (attest.unlock_problem(author[0] if author else None, body["reason"])
+               or attest.future_problem(parse_instant(item.at_utc), parse_instant(at), "The unlock"))
+    if problem:
+        return _refused(item, problem)
     # it clears the person's attempts made at or before it (console.core.records.unlock_clears)
     tx.execute("UPDATE attempts SET cleared_by = ? WHERE person_id = ? AND cleared_by IS NULL AND at <= ?",
                [item.id, body["person_id"], item.at_utc])

@@ -1,8 +1,10 @@
 """Failed verification attempts and unlocks: the lockout's memory.
 
-An `insufficient` outcome records one attempt against every name match; a
-person with 3+ attempts in the 24 hours up to the time of a call is locked.
-An unlock clears the person's attempts (they stay on file, marked cleared).
+An `insufficient` outcome of a check that could verify records one attempt
+against every name match; a person with 3+ attempts in the 24 hours up to the
+time of a call is locked. An unlock clears the person's attempts (they stay on
+file, marked cleared): a supervisor's, or the one a verification by possession
+of the notification code records (reason records.POSSESSION_UNLOCK).
 """
 
 import uuid
@@ -39,6 +41,11 @@ def failed_attempts_before(db, person_id: str, at) -> int:
 
 def is_locked(db, person_id: str, at) -> bool:
     return is_lockout(failed_attempts_before(db, person_id, at))
+
+
+def has_uncleared_attempts(db, person_id: str) -> bool:
+    return db.execute("SELECT 1 FROM failed_attempts WHERE person_id = ? AND cleared_by IS NULL LIMIT 1",
+                      [person_id]).fetchone() is not None
 
 
 def locked_persons(db, at=None) -> list[dict]:

@@ -20,7 +20,7 @@ from console.core.timeutil import now, utc_text
 __all__ = ["GENESIS", "KINDS", "ChainReport", "append_audit", "list_audit", "verify_chain"]
 KINDS = (
     "search", "verification", "disclosure", "call_saved", "unlock", "export",
-    "register_import", "callback_booked", "callback_completed", "callback_assigned",
+    "register_import", "callback_booked", "callback_completed", "callback_assigned", "callback_countersigned",
     "operator_added", "operator_disabled", "setting_changed", "sign_in",
     "escalation_acknowledged",
 )

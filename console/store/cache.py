@@ -7,9 +7,10 @@ audited in the same transaction as what it does.
 import logging
 from dataclasses import dataclass
 
+from console.core import attest, roles
 from console.core.policy import CallerClaim, Decision, decide
+from console.core.records import POSSESSION_UNLOCK, lock_judged_at
 from console.core.timeutil import now
-from console.core import roles
 from console.store import attempts, calls, callbacks, operators, persons
 from console.store.audit import append_audit
 from console.store.connection import open_cache, write_transaction
@@ -72,6 +73,12 @@ class Cache:
         if not self.setup_mode:
             roles.require(self.role, operation, self.operator)
 
+    @property
+    def acting_role(self) -> str | None:
+        """The role "Who may attest what" judges this operator's records by:
+        in setup mode (no accounts yet) every operation is allowed, as an admin's."""
+        return "admin" if self.setup_mode else self.role
+
     @classmethod
     def open(cls, path, operator: str | None = None, check: bool = True) -> "Cache":
         return cls(open_cache(path, check=check), operator)
@@ -121,16 +128,28 @@ class Cache:
 
     def verify_caller(self, claim: CallerClaim, at=None, callback_person_ids=frozenset()) -> Verification:
         """Apply the policy to what the caller said at time `at` (default now),
-        recording the attempt (audit, lockout) before the answer is shown."""
+        recording the attempt (audit, lockout) before the answer is shown.
+
+        Policy v2: a check that could not verify records no failed attempt; a
+        check is judged locked at the time of the call and at the time it is
+        made; a call dated in the future is refused, one more than 12 hours
+        past needs a supervisor (attest.NotAttested); verification by
+        possession of the code clears the person's failed attempts, recorded
+        as an unlock with reason records.POSSESSION_UNLOCK.
+        callback_person_ids: from answered_callback_persons (attested only)."""
         self.require("verify_caller")
-        at = at or now()
+        checked_at = now()
+        at = at or checked_at
+        attest.refuse(attest.call_time_problem(at, checked_at, self.acting_role))
         candidates = persons.persons_born_on(self.db, claim.date_of_birth.isoformat()) if claim.date_of_birth else []
+        judged_at = lock_judged_at(at, checked_at)
         with write_transaction(self.db):
             decision = decide(
-                claim, candidates, at, lambda pid: attempts.is_locked(self.db, pid, at), frozenset(callback_person_ids)
+                claim, candidates, at, lambda pid: any(attempts.is_locked(self.db, pid, t) for t in judged_at),
+                frozenset(callback_person_ids),
             )
             version = self.register_version
-            if decision.reason == "insufficient":
+            if decision.records_attempt:
                 attempts.record_failed_attempts(
                     self.db, decision.name_matches, at, operator=self.operator, workstation=self.workstation
                 )
@@ -144,10 +163,17 @@ class Cache:
                 relationship=claim.relationship,
                 factors_given=_factors_given(claim),
                 name_matches=list(decision.name_matches),
+                could_verify=decision.could_verify,
+                failed_attempt=decision.records_attempt,
                 callback=bool(callback_person_ids),
                 call_time=at.isoformat(),
                 register_version=version,
             )
+            if decision.clears_attempts and attempts.has_uncleared_attempts(self.db, decision.person.person_id):
+                unlock = attempts.clear_failed_attempts(self.db, decision.person.person_id, operator=self.operator,
+                                                        workstation=self.workstation, reason=POSSESSION_UNLOCK)
+                self.audit("unlock", person_id=decision.person.person_id, cleared_attempts=unlock["cleared_attempts"],
+                           reason=POSSESSION_UNLOCK)
             if decision.verified:
                 documents = decision.documents
                 self.audit(
@@ -169,8 +195,22 @@ class Cache:
     # calls
 
     def log_calls(self, records: list[dict], fault=None) -> list[bool]:
-        """Store validated call records durably; per record, whether it was new."""
+        """Store validated call records durably; per record, whether it was new.
+
+        Once accounts exist, every record is first judged by "Who may attest
+        what" (attest.call_record_problems) and refused (attest.NotAttested,
+        nothing stored) when dated in the future, credited to someone else or
+        more than 12 hours old (both allowed to a supervisor entering paper
+        calls), about a person not in the register, or `verified` with no
+        verification on file behind it. In setup mode (no accounts: cli.md's
+        sign-in) calls are entered as given, like every other operation."""
         self.require("log_calls")
+        if not self.setup_mode:
+            entered_at = now()
+            attest.refuse(*(problem for record in records for problem in attest.call_record_problems(
+                record, acting=self.operator, role=self.role, entered_at=entered_at,
+                person_exists=bool(persons.person_rows(self.db, [record["person_id"]])) if record["person_id"] else None,
+                verifications=calls.verifications_of(self.db, record["person_id"]))))
         stored = calls.save_calls(
             self.db, records, operator=self.operator, workstation=self.workstation,
             register_version=self.register_version, fault=fault,
@@ -242,10 +282,19 @@ class Cache:
         return callbacks.assign_callback(self.db, callback_id, assignee, **self._actor())
 
     def complete_callback(self, callback_id: str, outcome: str, notes: str | None = None) -> dict:
+        """An operator completes only an open callback assigned to them, and
+        every refusal reads the same, so it never tells whether anyone matched."""
         self.require("complete_callback")
-        return callbacks.complete_callback(self.db, callback_id, outcome, notes=notes, **self._actor())
+        return callbacks.complete_callback(self.db, callback_id, outcome, notes=notes,
+                                           assigned_only=not attest.is_supervisor(self.acting_role), **self._actor())
+
+    def countersign_callback(self, callback_id: str) -> dict:
+        """A supervisor attests that a callback another operator completed as answered was answered."""
+        self.require("assign_callback")
+        return callbacks.countersign_callback(self.db, callback_id, role=self.acting_role, **self._actor())
 
     def answered_callback_persons(self, callback_id: str) -> frozenset[str]:
+        """The persons an attested answered callback reached (empty otherwise)."""
         self.require("verify_caller")
         return callbacks.answered_callback_persons(self.db, callback_id)
 
@@ -312,20 +361,21 @@ class Cache:
             self.setup_mode = False
 
     def sync_status(self) -> dict:
-        """What is waiting for the hub, and how the last sync went (no network)."""
+        """What is waiting for the hub, and how the last sync went (no network).
+
+        A supervisor sees every count and every conflict; an operator sees
+        calls counted and the rest only as "other records waiting", since how
+        many attempts one check queued would tell how many names it matched
+        (sync_state.waiting)."""
         from console.store import sync_state
-        from console.store.outbox import outbox_count, unpushed_audit
 
         self.require("sync")
         return {
             "hub": self.hub_url,
             "last_success": sync_state.last_sync(self.db),
-            "outbox": outbox_count(self.db),
-            "outbox_by_kind": dict(self.db.execute("SELECT kind, count(*) FROM outbox GROUP BY kind").fetchall()),
-            "unpushed_audit": unpushed_audit(self.db),
             "change_cursor": sync_state.change_cursor(self.db),
             "register_seq": sync_state.register_seq(self.db),
-            "conflicts": sync_state.conflicts(self.db),
+            **sync_state.waiting(self.db, every_kind=attest.is_supervisor(self.acting_role)),
         }
 
     # the supervisor's dashboard

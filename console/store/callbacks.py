@@ -4,13 +4,16 @@ A callback is booked from what the caller said: it silently holds the name
 match's person ids (never shown to the operator who booked it) and is placed
 to the phone numbers on file. When nobody matched it closes at once as
 "no number on file" for a supervisor to review; the booking operator sees
-the same confirmation either way. An answered callback followed by a name
-match verifies with possession.
+the same confirmation either way, and an operator completes only open
+callbacks assigned to them, every refusal worded alike. An answered callback
+followed by a name match verifies with possession only once a supervisor who
+did not place it has countersigned it (console.core.attest.callback_attested).
 """
 
 import json
 import uuid
 
+from console.core import attest
 from console.core.contact import phone_display, split_phones
 from console.core.policy import CallerClaim, is_name_match
 from console.core.records import callback_item_id, overdue_before
@@ -23,7 +26,7 @@ from console.store.outbox import queue_outbox
 OUTCOMES = ("answered", "no_answer", "wrong_number", "declined", "no_number_on_file")
 COLUMNS = (
     "callback_id, booked_at, due_at, booked_by, assigned_to, workstation, call_id, person_ids, reason, status, "
-    "completed_at, completed_by, outcome, notes, revision"
+    "completed_at, completed_by, outcome, notes, revision, countersigned_by, countersigned_at"
 )
 
 
@@ -71,7 +74,7 @@ def book_callback(db, claim: CallerClaim, *, operator, workstation, due_at=None,
         "status": "open" if has_number else "closed",
         "completed_at": None if has_number else utc_text(booked),
         "completed_by": None, "outcome": None if has_number else "no_number_on_file", "notes": None,
-        "revision": 1,
+        "revision": 1, "countersigned_by": None, "countersigned_at": None,
     }
     with write_transaction(db):
         db.execute(f"INSERT INTO callbacks ({COLUMNS}) VALUES ({', '.join(':' + c.strip() for c in COLUMNS.split(','))})", row)
@@ -112,15 +115,29 @@ def list_callbacks(db, *, which: str = "open", operator: str | None = None, at=N
     return rows
 
 
+def not_yours(callback_id: str) -> CallbackError:
+    """The one refusal an operator gets for a callback they may not complete,
+    whether it is missing, closed (however: even "no number on file") or
+    someone else's: it never tells whether anyone matched."""
+    return CallbackError(f"Callback {callback_id} is not an open callback assigned to you; "
+                         "a supervisor can assign it to you.")
+
+
 def _update(db, callback_id: str, operator, workstation, kind: str, changes: dict, detail: dict,
-            must_be_open: bool = False) -> dict:
+            must_be_open: bool = False, assigned_only: bool = False, check=None) -> dict:
     with write_transaction(db):
         # checked inside the write lock, so two workstations' operators cannot both close one callback
         current = get_callback(db, callback_id)
+        if assigned_only and (current is None or current["status"] != "open" or current["assigned_to"] != operator):
+            raise not_yours(callback_id)
         if current is None:
             raise CallbackError(f"There is no callback {callback_id}.")
         if must_be_open and current["status"] != "open":
             raise CallbackError(f"Callback {callback_id} is already closed ({current['outcome']}).")
+        if check is not None:
+            problem = check(current)
+            if problem:
+                raise CallbackError(f"Callback {callback_id}: {problem}")
         changes = dict(changes, revision=current["revision"] + 1)
         sets = ", ".join(f"{k} = :{k}" for k in changes)
         db.execute(f"UPDATE callbacks SET {sets} WHERE callback_id = :callback_id", dict(changes, callback_id=callback_id))
@@ -136,20 +153,32 @@ def assign_callback(db, callback_id: str, assignee: str, *, operator, workstatio
                    {"assigned_to": assignee}, {"assigned_to": assignee})
 
 
-def complete_callback(db, callback_id: str, outcome: str, *, operator, workstation, notes: str | None = None) -> dict:
+def complete_callback(db, callback_id: str, outcome: str, *, operator, workstation, notes: str | None = None,
+                      assigned_only: bool = False) -> dict:
+    """Close a callback with its outcome. assigned_only (an operator): only an
+    open callback assigned to `operator`, refused otherwise with `not_yours`."""
     if outcome not in OUTCOMES:
         raise CallbackError(f"{outcome!r} is not one of {', '.join(OUTCOMES)}.")
     return _update(db, callback_id, operator, workstation, "callback_completed",
                    {"status": "closed", "outcome": outcome, "completed_at": utc_text(now()),
                     "completed_by": operator, "notes": notes},
-                   {"outcome": outcome}, must_be_open=True)
+                   {"outcome": outcome}, must_be_open=True, assigned_only=assigned_only)
+
+
+def countersign_callback(db, callback_id: str, *, operator, role, workstation) -> dict:
+    """A supervisor attests that a callback completed as answered was answered
+    (attest.countersign_problem: not their own); audited, and synced as a revision."""
+    return _update(db, callback_id, operator, workstation, "callback_countersigned",
+                   {"countersigned_by": operator, "countersigned_at": utc_text(now())}, {},
+                   check=lambda current: attest.countersign_problem(role, operator, current))
 
 
 def answered_callback_persons(db, callback_id: str) -> frozenset[str]:
-    """The persons an answered callback reached: a name match among them is
-    confirmed by possession. Empty for any other callback."""
+    """The persons an attested answered callback reached: a name match among
+    them is confirmed by possession. Empty for any other callback, and for
+    one an operator completed as answered that nobody countersigned."""
     callback = get_callback(db, callback_id)
-    if callback is None or callback["outcome"] != "answered":
+    if not attest.callback_attested(callback):
         return frozenset()
     return frozenset(callback["person_ids"])
 

@@ -64,12 +64,29 @@ def save_calls(db, records: list[dict], *, operator, workstation: str, register_
         for record in records:
             is_new = _insert_call(db, record, workstation, register_version, fault)
             if is_new:
+                detail = {"call_id": record["call_id"], "outcome": record["outcome"],
+                          "verification": record["verification"], "disclosed_status": record["disclosed_status"]}
+                if record["operator"] != operator:  # a supervisor entering a call from paper: who entered it
+                    detail.update(entered_by=operator, call_operator=record["operator"])
                 append_audit(db, "call_saved", operator=operator, workstation=workstation, person_id=record["person_id"],
-                             detail={"call_id": record["call_id"], "outcome": record["outcome"],
-                                     "verification": record["verification"],
-                                     "disclosed_status": record["disclosed_status"]})
+                             detail=detail)
             stored.append(is_new)
     return stored
+
+
+def verifications_of(db, person_id: str | None) -> list[dict]:
+    """The checks on this workstation that verified this person, as
+    console.core.attest.verification_backs takes them (from the audit)."""
+    if not person_id:
+        return []
+    found = []
+    for operator, detail in db.execute(
+            "SELECT operator, detail FROM audit WHERE kind = 'verification' AND person_id = ?", [person_id]):
+        detail = json.loads(detail)
+        if detail.get("outcome") == "verified":
+            found.append({"operator": operator, "person_id": person_id, "assurance": detail.get("assurance"),
+                          "call_time": detail.get("call_time")})
+    return found
 
 
 def calls_of_person(db, person_id: str, limit: int = 20) -> list[dict]:

@@ -434,6 +434,14 @@ def m008_register_search_tables(db):
         db.execute("UPDATE meta SET value = '0' WHERE key = 'sync.register_seq'")
 
 
+
+@migrations
+def m009_callback_countersign(db):
+    # policy v2: an answered callback confirms possession only when a
+    # supervisor other than the operator who placed it countersigns it
+    db.execute("ALTER TABLE callbacks ADD COLUMN countersigned_by TEXT")
+    db.execute("ALTER TABLE callbacks ADD COLUMN countersigned_at TEXT")
+
 def ledger(db) -> CacheLedger:
     return CacheLedger(db, migrations.name)
 

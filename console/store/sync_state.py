@@ -101,6 +101,35 @@ def conflicts(db) -> list[dict]:
     ]
 
 
+# kinds whose count tells an operator nothing they may not know: their own calls
+# and escalations. Attempts (one per name match of a check), unlocks and
+# callbacks (whose revisions follow who matched) are never counted for them.
+OPERATOR_KINDS = ("call", "escalation_ack")
+
+
+def waiting(db, every_kind: bool) -> dict:
+    """What waits for the hub and what conflicted, for `sync --status`.
+
+    every_kind (a supervisor): the outbox counted by kind, the audit entries
+    not pushed, and every conflict with the hub's sentence. Otherwise (an
+    operator): only OPERATOR_KINDS counted and their conflicts listed; the
+    rest is one yes or no (`other_waiting`, `other_conflicts`), and since
+    every check adds an audit entry, it says nothing about any one check."""
+    from console.store.outbox import outbox_count, unpushed_audit
+
+    by_kind = dict(db.execute("SELECT kind, count(*) FROM outbox GROUP BY kind ORDER BY kind").fetchall())
+    found = conflicts(db)
+    if every_kind:
+        return {"outbox": outbox_count(db), "outbox_by_kind": by_kind, "unpushed_audit": unpushed_audit(db),
+                "conflicts": found}
+    return {
+        "outbox_by_kind": {kind: n for kind, n in by_kind.items() if kind in OPERATOR_KINDS},
+        "other_waiting": unpushed_audit(db) > 0 or any(kind not in OPERATOR_KINDS for kind in by_kind),
+        "conflicts": [c for c in found if c["kind"] in OPERATOR_KINDS],
+        "other_conflicts": any(c["kind"] not in OPERATOR_KINDS for c in found),
+    }
+
+
 # pull
 
 

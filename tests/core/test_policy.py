@@ -70,10 +70,47 @@ def test_possession_and_knowledge_counts_once_by_possession():
     assert d.assurance == "possession"
 
 
-def test_locked():
+def test_a_lock_stops_knowledge_and_callback():
+    for d in (decide(claim(HINE, nhi="ZZZ0016", phone="021 123 4567"), [HINE], AT, lambda pid: pid == "P1"),
+              decide(claim(HINE), [HINE], AT, lambda pid: pid == "P1", callback_person_ids=frozenset({"P1"}))):
+        assert (d.outcome, d.reason) == ("not_verified", "locked")
+        assert d.affected_status is None and d.documents is None
+        assert not d.records_attempt and not d.clears_attempts
+
+
+def test_a_lock_never_stops_a_matching_code_and_possession_clears_the_attempts():
     d = decide(claim(HINE, code="7QF2-M9DA"), [HINE], AT, lambda pid: pid == "P1")
-    assert (d.outcome, d.reason) == ("not_verified", "locked")
-    assert d.affected_status is None and d.documents is None
+    assert (d.outcome, d.assurance, d.route) == ("verified", "possession", "code")
+    assert d.clears_attempts
+    by_callback = decide(claim(HINE), [HINE], AT, never_locked, callback_person_ids=frozenset({"P1"}))
+    assert by_callback.verified and by_callback.route == "callback" and not by_callback.clears_attempts
+    knowledge = decide(claim(HINE, nhi="ZZZ0016", phone="021 123 4567"), [HINE], AT, never_locked)
+    assert knowledge.verified and not knowledge.clears_attempts
+
+
+@pytest.mark.parametrize("changes, possible", [
+    ({}, False),  # name and date of birth only: what the stolen letters hold
+    ({"nhi": "ZZZ0016"}, False),  # one strong factor
+    ({"nhi": "ZZZ0017", "phone": "021 123 4567"}, False),  # an NHI whose check character is wrong
+    ({"nhi": "ZZZ0016", "phone": "021 12"}, False),  # a phone that does not parse as valid
+    ({"nhi": "ZZZ0016", "email": "   "}, False),  # an empty email
+    ({"phone": "021 123 4567", "email": "x@example.com"}, True),
+    ({"nhi": "ZZZ0016", "phone": "+64 21 999 9999"}, True),  # valid forms, even if they do not match
+    ({"code": "ANY-CODE"}, True),
+    ({"code": " - "}, False),
+])
+def test_a_check_could_verify_only_with_a_code_or_two_valid_strong_factors(changes, possible):
+    d = decide(claim(HINE, **changes), [HINE], AT, never_locked)
+    assert d.could_verify is possible
+    if d.reason == "insufficient":
+        assert d.records_attempt is possible
+
+
+def test_an_attested_callback_could_verify():
+    other = RegisteredPerson("P7", HINE.family_name, "Hine", None, HINE.date_of_birth, None, (), None, None)
+    d = decide(claim(HINE), [HINE], AT, never_locked, callback_person_ids=frozenset({"P7"}))
+    assert (d.reason, d.could_verify, d.records_attempt) == ("insufficient", True, True)
+    assert not decide(claim(other), [other], AT, never_locked).could_verify
 
 
 def test_ambiguous_when_two_persons_are_confirmed():
@@ -152,7 +189,7 @@ def test_not_verified_reveals_nothing_whatever_the_reason():
     outcomes = [
         decide(claim(HINE), [HINE], AT, never_locked),
         decide(claim(HINE, family_name="Brown"), [HINE], AT, never_locked),
-        decide(claim(HINE, code="7QF2M9DA"), [HINE], AT, lambda pid: True),
+        decide(claim(HINE, nhi="ZZZ0016", phone="021 123 4567"), [HINE], AT, lambda pid: True),
     ]
     assert {(d.outcome, d.affected_status, d.documents is None, d.guidance) for d in outcomes} == {
         ("not_verified", None, True, ("opening", "not-verified", "password-2fa", "scam-awareness", "closing"))

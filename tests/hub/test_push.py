@@ -46,7 +46,7 @@ def test_a_call_is_stored_once_and_a_different_body_under_its_id_is_a_conflict(h
     assert row[4] == canonical(item["body"])
 
 
-def test_every_item_of_a_batch_gets_its_result_in_order(hub, operator):
+def test_every_item_of_a_batch_gets_its_result_in_order(hub, operator, supervisor):
     items = [call_item(), attempt_item(), callback_item(), unlock_item(), call_item()]
     reply = hub.push(operator, items, audit_head=None)
     assert [(r["kind"], r["id"]) for r in reply.json()["results"]] == [(i["kind"], i["id"]) for i in items]
@@ -76,7 +76,7 @@ def test_a_callback_revised_on_another_workstation_is_accepted(hub):
     assert statuses(hub.push(elsewhere, [item], workstation="ws-south-2")) == ["stored"]
 
 
-def test_attempts_and_unlocks_are_stored_once_and_fed_to_every_workstation(hub, operator):
+def test_attempts_and_unlocks_are_stored_once_and_fed_to_every_workstation(hub, operator, supervisor):
     attempt, unlock = attempt_item("a-1"), unlock_item("u-1")
     assert statuses(hub.push(operator, [attempt, unlock])) == ["stored", "stored"]
     assert statuses(hub.push(operator, [attempt, unlock])) == ["duplicate", "duplicate"]
@@ -88,7 +88,7 @@ def test_attempts_and_unlocks_are_stored_once_and_fed_to_every_workstation(hub, 
     assert [(c["id"], c["body"]) for c in changes_of(hub, "unlock")] == [("u-1", unlock["body"])]
 
 
-def test_an_unlock_clears_attempts_at_or_before_it_even_those_arriving_later(hub, operator):
+def test_an_unlock_clears_attempts_at_or_before_it_even_those_arriving_later(hub, operator, supervisor):
     before = [attempt_item(f"a-{i}", at=f"2026-01-06T0{i}:00:00.000000+00:00") for i in range(1, 4)]
     statuses(hub.push(operator, before[:2]))
     unlock = unlock_item("u-1", at="2026-01-06T05:00:00.000000+00:00")
@@ -105,7 +105,7 @@ def test_an_unlock_clears_attempts_at_or_before_it_even_those_arriving_later(hub
 
 
 def test_two_unlocks_at_one_instant_clear_an_attempt_by_the_same_unlock_on_the_hub_and_a_workstation(hub, operator,
-                                                                                                      cache):
+                                                                                                      supervisor, cache):
     """The unlock that clears a late attempt is the earliest at or after it,
     two at the same instant told apart by unlock_id: the same on both sides,
     whatever order the unlocks arrived in (issue 12: the two had drifted)."""

@@ -145,13 +145,20 @@ def test_complete(sample_cache):
     assert verify_chain(sample_cache.db).ok
 
 
-def test_callback_route_answered_gives_possession(sample_cache):
+def countersign(cache, callback_id, operator="sup-1", role="supervisor"):
+    return callbacks.countersign_callback(cache.db, callback_id, role=role, **actor(cache, operator))
+
+
+def test_callback_route_answered_and_countersigned_gives_possession(sample_cache):
     booked = book(sample_cache, POTAE)
     at = datetime(2026, 1, 6, 10, tzinfo=NZ)
     # before the callback: a name match alone is not enough
     assert sample_cache.verify_caller(POTAE, at).decision.outcome == "not_verified"
     assert answered_callback_persons(sample_cache.db, booked["callback_id"]) == frozenset()
     callbacks.complete_callback(sample_cache.db, booked["callback_id"], "answered", **actor(sample_cache))
+    # the operator's own word that it was answered confirms nothing
+    assert answered_callback_persons(sample_cache.db, booked["callback_id"]) == frozenset()
+    countersign(sample_cache, booked["callback_id"])
     persons = answered_callback_persons(sample_cache.db, booked["callback_id"])
     assert persons == {"S0008"}
     result = sample_cache.verify_caller(POTAE, at, callback_person_ids=persons).as_json()
@@ -170,6 +177,42 @@ def test_unanswered_callback_gives_nothing(sample_cache, outcome):
     assert persons == frozenset()
     at = datetime(2026, 1, 6, 10, tzinfo=NZ)
     assert sample_cache.verify_caller(POTAE, at, callback_person_ids=persons).as_json()["outcome"] == "not_verified"
+
+
+def test_countersigning_needs_a_supervisor_who_did_not_place_the_call_and_an_answered_callback(sample_cache):
+    booked = book(sample_cache, POTAE)
+    with pytest.raises(CallbackError, match="answered"):
+        countersign(sample_cache, booked["callback_id"])
+    callbacks.complete_callback(sample_cache.db, booked["callback_id"], "answered", **actor(sample_cache, "sup-1"))
+    with pytest.raises(CallbackError, match="a supervisor"):
+        countersign(sample_cache, booked["callback_id"], operator="op-b", role="operator")
+    with pytest.raises(CallbackError, match="they placed themselves"):
+        countersign(sample_cache, booked["callback_id"], operator="sup-1")
+    assert answered_callback_persons(sample_cache.db, booked["callback_id"]) == frozenset()
+    row = countersign(sample_cache, booked["callback_id"], operator="sup-2")
+    assert row["countersigned_by"] == "sup-2" and row["countersigned_at"] and row["revision"] == 3
+    with pytest.raises(CallbackError, match="already countersigned"):
+        countersign(sample_cache, booked["callback_id"], operator="sup-3")
+    audit = [e for e in list_audit(sample_cache.db) if e["kind"] == "callback_countersigned"]
+    assert [(e["operator"], e["detail"]["callback_id"]) for e in audit] == [("sup-2", booked["callback_id"])]
+    outbox = json.loads(sample_cache.db.execute("SELECT body FROM outbox WHERE entity_id = ?",
+                                                [booked["callback_id"] + "@3"]).fetchone()[0])
+    assert outbox["countersigned_by"] == "sup-2"  # it syncs like every revision
+
+
+def test_an_operator_completes_only_open_callbacks_assigned_to_them_and_every_refusal_reads_alike(sample_cache):
+    matched, nobody = book(sample_cache, POTAE), book(sample_cache, NOBODY)
+    refusals = []
+    for callback_id in (matched["callback_id"], nobody["callback_id"], "no-such-callback"):
+        with pytest.raises(CallbackError) as refused:
+            callbacks.complete_callback(sample_cache.db, callback_id, "answered", assigned_only=True,
+                                        **actor(sample_cache, "op-b"))
+        refusals.append(str(refused.value).replace(callback_id, "ID"))
+    assert len(set(refusals)) == 1 and "no_number_on_file" not in refusals[0]
+    callbacks.assign_callback(sample_cache.db, matched["callback_id"], "op-b", **actor(sample_cache))
+    row = callbacks.complete_callback(sample_cache.db, matched["callback_id"], "no_answer", assigned_only=True,
+                                      **actor(sample_cache, "op-b"))
+    assert row["outcome"] == "no_answer"
 
 
 def test_unknown_or_unmatched_callback_gives_nothing(sample_cache):

@@ -10,6 +10,9 @@ from console.store.cache import Cache
 NZ = timezone(timedelta(hours=13))
 AT = datetime(2026, 1, 6, 9, 0, tzinfo=NZ)
 POTAE = dict(family_name="Pōtae", given_name="Wiremu", date_of_birth=date(1944, 12, 24))
+# two strong factors in a valid form that are not Wiremu's: a check that could verify, and fails
+GUESSING = dict(phone="021 999 8888", email="guess@example.com")
+KNOWLEDGE = dict(nhi="ZAC5361", phone="09 401 7777")  # what the stolen files hold of him
 
 
 def attempt(cache, at=AT, **changes):
@@ -20,10 +23,10 @@ def test_three_insufficient_attempts_lock_the_person_and_persist(tmp_path, sampl
     cache = Cache.open(tmp_path / "c.db", operator="op-1")
     cache.import_register(sample_register)
     for minutes in (0, 10, 20):
-        assert attempt(cache, AT + timedelta(minutes=minutes)).decision.reason == "insufficient"
+        assert attempt(cache, AT + timedelta(minutes=minutes), **GUESSING).decision.reason == "insufficient"
     cache.close()
     cache = Cache.open(tmp_path / "c.db", operator="op-2")
-    locked = attempt(cache, AT + timedelta(minutes=30), code="BILL-2024")
+    locked = attempt(cache, AT + timedelta(minutes=30), **KNOWLEDGE)
     assert (locked.decision.outcome, locked.decision.reason) == ("not_verified", "locked")
     assert locked.as_json() == {"outcome": "not_verified", "guidance": list(locked.decision.guidance)}
     cache.close()
@@ -31,32 +34,33 @@ def test_three_insufficient_attempts_lock_the_person_and_persist(tmp_path, sampl
 
 def test_attempts_older_than_24_hours_do_not_count(sample_cache):
     for hours in (0, 1, 2):
-        attempt(sample_cache, AT + timedelta(hours=hours))
-    assert attempt(sample_cache, AT + timedelta(hours=24, minutes=30), code="BILL2024").decision.verified
-    assert attempt(sample_cache, AT + timedelta(hours=23), code="BILL2024").decision.reason == "locked"
+        attempt(sample_cache, AT + timedelta(hours=hours), **GUESSING)
+    assert attempt(sample_cache, AT + timedelta(hours=24, minutes=30), **KNOWLEDGE).decision.verified
+    assert attempt(sample_cache, AT + timedelta(hours=23), **KNOWLEDGE).decision.reason == "locked"
 
 
 def test_calls_entered_later_use_their_own_time(sample_cache):
     # three failures today do not lock a call that happened last week
     for minutes in (0, 1, 2):
-        attempt(sample_cache, AT + timedelta(minutes=minutes))
-    assert attempt(sample_cache, AT - timedelta(days=7), code="BILL2024").decision.verified
+        attempt(sample_cache, AT + timedelta(minutes=minutes), **GUESSING)
+    assert attempt(sample_cache, AT - timedelta(days=7), **KNOWLEDGE).decision.verified
 
 
-def test_unlock_clears_attempts_and_a_success_does_not(sample_cache):
-    attempt(sample_cache)
-    attempt(sample_cache)
-    assert attempt(sample_cache, code="BILL2024").decision.verified
-    attempt(sample_cache)
-    assert attempt(sample_cache, code="BILL2024").decision.reason == "locked"
+def test_unlock_clears_attempts_and_a_success_by_knowledge_does_not(sample_cache):
+    attempt(sample_cache, **GUESSING)
+    attempt(sample_cache, **GUESSING)
+    assert attempt(sample_cache, **KNOWLEDGE).decision.verified
+    attempt(sample_cache, **GUESSING)
+    assert attempt(sample_cache, **KNOWLEDGE).decision.reason == "locked"
     unlock = sample_cache.unlock("S0008", reason="caller confirmed by supervisor")
     assert unlock["cleared_attempts"] == 3
-    assert attempt(sample_cache, code="BILL2024").decision.verified
+    assert attempt(sample_cache, **KNOWLEDGE).decision.verified
 
 
 def test_insufficient_records_an_attempt_against_every_name_match(sample_cache):
     # two Jane Smiths exist but with different dates of birth: only one matches
-    verdict = sample_cache.verify_caller(CallerClaim("Smith", "Jane", date(1979, 4, 1), email="jane.smith@example.com"), AT)
+    verdict = sample_cache.verify_caller(CallerClaim("Smith", "Jane", date(1979, 4, 1), email="jane.smith@example.com",
+                                                     phone="021 999 8888"), AT)
     assert verdict.decision.reason == "insufficient"
     rows = sample_cache.db.execute("SELECT person_id FROM failed_attempts").fetchall()
     assert rows == [("S0006",)]

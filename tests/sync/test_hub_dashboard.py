@@ -3,7 +3,7 @@ workstations compute, and only for supervisors."""
 
 import random
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import httpx
 
@@ -12,12 +12,26 @@ from console.store.dashboard import dashboard as local_dashboard
 from tests.sync.test_sync_hub import call_record
 
 
+def verify_during(ws, person_id: str, start: datetime) -> dict:
+    """Check the caller as the person (by the knowledge the register holds) a minute into the call."""
+    from console.core.policy import CallerClaim
+
+    family, given, born, nhi, phones = ws.cache.db.execute(
+        "SELECT family_name, given_names, date_of_birth, nhi, phones FROM persons WHERE person_id = ?",
+        [person_id]).fetchone()
+    claim = CallerClaim(family, given, date.fromisoformat(born), nhi=nhi, phone=phones.split(";")[0])
+    shown = ws.cache.verify_caller(claim, start + timedelta(minutes=1)).as_json()
+    assert shown["outcome"] == "verified", person_id
+    return shown
+
+
 def test_the_hubs_figures_equal_the_workstations_and_an_independent_count(hub, workstations):
     a = workstations("ws-a", "op-1", hub.url)
     b = workstations("ws-b", "op-2", hub.url)
     a.sync(), b.sync()
     rng = random.Random(3)
-    person_ids = [row[0] for row in a.cache.db.execute("SELECT person_id FROM persons LIMIT 50")]
+    person_ids = [row[0] for row in a.cache.db.execute(
+        "SELECT person_id FROM persons WHERE date_of_birth IS NOT NULL AND nhi IS NOT NULL AND phones != '' LIMIT 50")]
     at = datetime.now(timezone.utc)
     records = []
     for ws in (a, b):
@@ -26,9 +40,10 @@ def test_the_hubs_figures_equal_the_workstations_and_an_independent_count(hub, w
             start = at - timedelta(minutes=rng.randrange(1, 300))
             length = timedelta(seconds=rng.randrange(60, 1200))
             record.update(started_at=start.isoformat(), ended_at=(start + length).isoformat())
-            if n % 3 == 0:
-                record.update(person_id=rng.choice(person_ids), verification="verified", assurance="possession",
-                              disclosed_status=rng.choice(["affected", "not_affected"]))
+            if n % 3 == 0:  # verified by a check during the call, as a verified call must be (policy v2)
+                shown = verify_during(ws, rng.choice(person_ids), start)
+                record.update(person_id=shown["person_id"], verification="verified", assurance=shown["assurance"],
+                              disclosed_status=shown["affected_status"])
             if n % 7 == 0:
                 record["flags"] = ["extortion"]
             ws.cache.log_calls([record])

@@ -23,7 +23,8 @@ NZ = timezone(timedelta(hours=13))
 
 
 def call_record(operator: str, rng: random.Random, call_id: str | None = None) -> dict:
-    start = datetime(2026, 11, 20, 8, 0, tzinfo=NZ) + timedelta(minutes=rng.randrange(0, 600))
+    # within the last 10 hours: an operator may not enter a call more than 12 hours old (policy v2)
+    start = datetime.now(NZ) - timedelta(minutes=rng.randrange(20, 600))
     verified = rng.random() < 0.5
     return validate_call_record({
         "call_id": call_id or str(uuid.uuid4()),
@@ -66,18 +67,20 @@ def test_two_failed_attempts_on_one_workstation_and_one_on_another_lock_the_pers
     a = workstations("ws-a", "op-1", hub.url)
     b = workstations("ws-b", "op-2", hub.url)
     a.sync(), b.sync()
-    person = dict(zip(("person_id", "family_name", "given_names", "date_of_birth", "code"), a.cache.db.execute(
-        "SELECT person_id, family_name, given_names, date_of_birth, notification_code FROM persons "
-        "WHERE date_of_birth IS NOT NULL AND notification_code IS NOT NULL ORDER BY person_id LIMIT 1").fetchone()))
+    person = dict(zip(("person_id", "family_name", "given_names", "date_of_birth", "nhi", "phones"), a.cache.db.execute(
+        "SELECT person_id, family_name, given_names, date_of_birth, nhi, phones FROM persons "
+        "WHERE date_of_birth IS NOT NULL AND nhi IS NOT NULL AND phones != '' ORDER BY person_id LIMIT 1").fetchone()))
+    # a check that could verify (two strong factors in a valid form, policy v2) but that are not theirs: insufficient
     claim = CallerClaim(person["family_name"], person["given_names"].split()[0],
-                        date.fromisoformat(person["date_of_birth"]))  # name and birth date only: insufficient
+                        date.fromisoformat(person["date_of_birth"]), phone="021 999 8888", email="guess@example.com")
     for ws in (a, a, b):
         assert ws.cache.verify_caller(claim).decision.reason == "insufficient"
     at = datetime.now(timezone.utc)
     assert not attempts.is_locked(a.cache.db, person["person_id"], at)
     assert not attempts.is_locked(b.cache.db, person["person_id"], at)
     a.sync(), b.sync(), a.sync()
-    genuine = CallerClaim(claim.family_name, claim.given_name, claim.date_of_birth, code=person["code"])
+    genuine = CallerClaim(claim.family_name, claim.given_name, claim.date_of_birth, nhi=person["nhi"],
+                          phone=person["phones"].split(";")[0])  # by knowledge: a lock stops it
     for ws in (a, b):
         assert attempts.is_locked(ws.cache.db, person["person_id"], datetime.now(timezone.utc))
         assert ws.cache.verify_caller(genuine).decision.reason == "locked"
