@@ -50,6 +50,13 @@ class GuidancePanel:
         if current in self.guidance.due:
             self.guidance_view.setCurrentIndex(self.guidance.index(self.guidance.due.index(current)))
 
+    def _mark_new_scripts(self, script_ids: list[str]):
+        """A flag made these scripts due: mark them, and select the first so Space ticks it."""
+        if not script_ids:
+            return
+        self.guidance.mark_new(script_ids)
+        self.guidance_view.setCurrentIndex(self.guidance.index(self.guidance.due.index(script_ids[0])))
+
     def _guidance_reset(self):
         if self.guidance.rowCount():
             self._select_next_undelivered()

@@ -16,9 +16,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from console.core.timeutil import now
 from console.ui.call.caller_form import CallerForm
@@ -26,19 +26,23 @@ from console.ui.call.guidance import GuidancePanel
 from console.ui.call.result import ResultPanel
 from console.ui.call.widgets import named
 from console.ui.call.wrap_up import WrapUp
+from console.ui.operations import calls
 
 
 SHORTCUTS = (
-    ("Ctrl+N", QT_TRANSLATE_NOOP("CallScreen", "New call (starts the handle-time clock)")),
+    ("Ctrl+N", QT_TRANSLATE_NOOP("CallScreen", "New call (starts the handle-time clock); a call with anything "
+                                               "in it is first saved, kept or discarded with a reason")),
     ("Enter", QT_TRANSLATE_NOOP("CallScreen", "Check the caller's details")),
     ("Space", QT_TRANSLATE_NOOP("CallScreen", "Tick the selected guidance script as delivered and go to the next")),
     ("Ctrl+G", QT_TRANSLATE_NOOP("CallScreen", "Go to the guidance list")),
     ("Alt+D / Alt+X / Alt+M / Alt+P",
      QT_TRANSLATE_NOOP("CallScreen", "Flags: distressed, extortion contact, media, complaint")),
-    ("Ctrl+B", QT_TRANSLATE_NOOP("CallScreen", "Book a callback to the numbers on file")),
+    ("Ctrl+B", QT_TRANSLATE_NOOP("CallScreen", "Book a callback to the numbers on file: shows the time "
+                                               "(helpline time), Ctrl+B or Enter again books it")),
     ("Ctrl+E", QT_TRANSLATE_NOOP("CallScreen", "Escalate this call")),
     ("Ctrl+R", QT_TRANSLATE_NOOP("CallScreen", "Scam report: open its fields")),
     ("Ctrl+W", QT_TRANSLATE_NOOP("CallScreen", "Go to the wrap-up (outcome, topics, notes)")),
+    ("Ctrl+T", QT_TRANSLATE_NOOP("CallScreen", "Go to the notes")),
     ("Ctrl+S", QT_TRANSLATE_NOOP("CallScreen", "Save the call and clear the form")),
     ("Ctrl+Shift+H", QT_TRANSLATE_NOOP("CallScreen", "High-contrast theme on or off")),
     ("Ctrl+Shift+D", QT_TRANSLATE_NOOP("CallScreen", "Supervisor dashboard on or off (supervisors and admins)")),
@@ -87,6 +91,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         header.addSpacing(24)
         header.addWidget(self.register_label)
         outer.addLayout(header)
+        outer.addWidget(self._build_leave_bar())
 
         splitter = QSplitter(Qt.Horizontal)
         splitter.addWidget(self._build_caller())
@@ -108,8 +113,86 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         seconds = int((now() - self.call.started_at).total_seconds())
         self.clock_label.setText(self.tr("Call time {time}").format(time=f"{seconds // 60:02d}:{seconds % 60:02d}"))
 
+    def _build_leave_bar(self):
+        """Asked when Ctrl+N would end a call with anything in it: save it, keep it, or discard it
+        with a reason (audited). A call is never dropped silently."""
+        self.leave_bar = QFrame()
+        self.leave_bar.setProperty("role", "leave")
+        layout = QHBoxLayout(self.leave_bar)
+        self.leave_message = named(QLabel(), self.tr("Unsaved call"))
+        self.leave_message.setWordWrap(True)
+        self.leave_reason = named(QLineEdit(), self.tr("Reason for discarding this call"))
+        self.leave_reason.setPlaceholderText(self.tr("Why discard it? (required)"))
+        self.leave_reason.returnPressed.connect(self.discard_call)
+        self.save_next_button = named(QPushButton(self.tr("Save it and start the next")),
+                                      self.tr("Save this call and start the next"))
+        self.keep_button = named(QPushButton(self.tr("Keep this call (Esc)")), self.tr("Keep this call"))
+        self.discard_button = named(QPushButton(self.tr("Discard it (Enter)")), self.tr("Discard this call"))
+        self.save_next_button.clicked.connect(lambda: self.save_call(then_new_call=True))
+        self.keep_button.clicked.connect(self.keep_call)
+        self.discard_button.clicked.connect(self.discard_call)
+        layout.addWidget(self.leave_message, 2)
+        layout.addWidget(self.leave_reason, 2)
+        for button in (self.discard_button, self.save_next_button, self.keep_button):
+            layout.addWidget(button)
+        self.leave_bar.hide()
+        return self.leave_bar
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key_Escape and self.leave_bar.isVisible():
+            self.keep_call()
+            return
+        super().keyPressEvent(event)
+
+    def has_content(self) -> bool:
+        """Whether the call holds anything an operator typed, ticked or learned."""
+        if self.call is None:
+            return False
+        edits = (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email,
+                 self.scam_contact, self.scam_claimed, self.scam_asked, self.skip_reason)
+        return (any(e.text().strip() for e in edits) or bool(self.notes.toPlainText().strip())
+                or self.call.verification is not None or bool(self.flags()) or bool(self.guidance.delivered)
+                or bool(self._topics()) or self.scam.isChecked() or self.escalate.isChecked()
+                or self.callback_wanted.isChecked() or self.caller_type.currentIndex() != 0)
+
+    def keep_call(self):
+        self.leave_bar.hide()
+        self.leave_reason.setText("")
+        self.family_name.setFocus()
+
+    def discard_call(self):
+        """Discard the call only with a reason, which the audit trail keeps."""
+        reason = self.leave_reason.text().strip()
+        if len(reason) < 3:
+            self.leave_message.setText(self.tr("Say why this call is discarded (a reason is required), "
+                                               "or save it, or keep it (Esc)."))
+            self.leave_reason.setFocus()
+            return
+        call_id = self.call.call_id
+
+        def discarded(_):
+            self.status_message.emit(self.tr("Call {call} discarded; the reason is in the audit trail.").format(
+                call=call_id[:8]))
+            self._start_call()
+
+        def failed(error):
+            self.leave_message.setText(self.tr("The call could not be discarded ({error}); it is kept.").format(
+                error=type(error).__name__))
+
+        calls.discard_call(self, call_id, reason, discarded).failure(failed).run_in_background()
+
     def new_call(self):
-        """Ctrl+N: clear the form and start the clock."""
+        """Ctrl+N: start the next call and its clock. A call with anything in it is first saved,
+        kept, or discarded with a reason: it is never thrown away silently."""
+        if self.has_content():
+            self.leave_message.setText(self.tr(
+                "This call is not saved. Save it, keep it (Esc), or type why it is discarded and press Enter."))
+            self.leave_bar.show()
+            self.leave_reason.setFocus()
+            return
+        self._start_call()
+
+    def _start_call(self):
         self._clear_form()
         self.call = CallState(started_at=now())
         self.call_state_label.setText(self.tr("Call in progress"))
@@ -118,10 +201,14 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         self.family_name.setFocus()
 
     def _clear_form(self):
+        """Empty every field without an undoable edit: nothing of one call is reachable from the next
+        (QLineEdit.clear() can be undone; setText() drops the undo history)."""
         self.call = None
+        self.leave_bar.hide()
+        self.leave_reason.setText("")
         for edit in (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email,
                      self.scam_contact, self.scam_claimed, self.scam_asked, self.skip_reason):
-            edit.clear()
+            edit.setText("")
         self.caller_type.setCurrentIndex(0)
         self.relationship.setCurrentIndex(0)
         for box in self.flag_boxes.values():
@@ -131,8 +218,8 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         self.outcome.setCurrentIndex(0)
         self.escalate.setChecked(False)
         self.callback_wanted.setChecked(False)
-        self.callback_due.setDateTime(QDateTime.currentDateTime().addSecs(3600))
-        self.notes.clear()
+        self._reset_callback_time()
+        self.notes.setPlainText("")
         self.scam.setChecked(False)
         self._scam_toggled(False)
         self.save_message.clear()
@@ -153,6 +240,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
             (QKeySequence("Ctrl+B"), self.book_callback),
             (QKeySequence("Ctrl+G"), self.guidance_view.setFocus),
             (QKeySequence("Ctrl+W"), self.outcome.setFocus),
+            (QKeySequence("Ctrl+T"), self.notes.setFocus),
             (QKeySequence("Ctrl+E"), lambda: self.escalate.setChecked(not self.escalate.isChecked())),
             (QKeySequence("Ctrl+R"), lambda: self.scam.setChecked(not self.scam.isChecked())),
         ]
