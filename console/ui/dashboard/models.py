@@ -93,8 +93,17 @@ class AuditModel(RowsModel):
         return super().cell(row, key)
 
 
+class QueueTable(QTableView):
+    """A dashboard table: Tab leaves it, and typing into it selects nothing (no type-ahead),
+    so a note typed after choosing a row never moves the selection."""
+
+    def keyboardSearch(self, search: str) -> None:
+        return None
+
+
 def table_view(model, name: str) -> QTableView:
-    view = QTableView()
+    view = QueueTable()
+    view.setTabKeyNavigation(False)
     view.setModel(model)
     view.setAccessibleName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectRows)
