@@ -5,7 +5,7 @@ import time
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QDockWidget, QHeaderView, QLabel, QMainWindow, QStackedWidget, QTableWidget, QTableWidgetItem,
+    QAbstractButton, QApplication, QDockWidget, QGroupBox, QTabWidget, QWidget, QHeaderView, QLabel, QMainWindow, QStackedWidget, QTableWidget, QTableWidgetItem,
 )
 
 from console import __version__
@@ -23,6 +23,25 @@ WINDOW_SHORTCUTS = (
     ("F5", QT_TRANSLATE_NOOP("MainWindow", "Sync with the hub now")),
     ("Ctrl+L", QT_TRANSLATE_NOOP("MainWindow", "Lock the console (sign in again to unlock)")),
 )
+
+
+def alt_keys(window: QMainWindow) -> list[tuple[str, str]]:
+    """("Alt+X", what it reaches) for the menus and each control the window now shows."""
+    texts = [action.text() for action in window.menuBar().actions()]
+    for widget in window.centralWidget().findChildren(QWidget):
+        if widget.isVisible():
+            if isinstance(widget, (QLabel, QAbstractButton)):
+                texts.append(widget.text())
+            elif isinstance(widget, QGroupBox) and widget.isCheckable():
+                texts.append(widget.title())
+            elif isinstance(widget, QTabWidget):
+                texts.extend(widget.tabText(i) for i in range(widget.count()))
+    keys = []
+    for text in texts:
+        sequence = QKeySequence.mnemonic(text)
+        if not sequence.isEmpty():
+            keys.append((sequence.toString(), text.replace("&", "")))
+    return sorted(keys)
 
 
 class MainWindow(QMainWindow):
@@ -249,7 +268,7 @@ class MainWindow(QMainWindow):
         self.dashboard_action.toggled.connect(lambda on: self.show_supervisor() if on else self.show_call_screen())
         view_menu.addAction(self.dashboard_action)
         self.addAction(self.dashboard_action)
-        hub_menu = self.menuBar().addMenu(self.tr("&Hub"))
+        hub_menu = self.menuBar().addMenu(self.tr("H&ub"))
         self.sync_action = QAction(self.tr("&Sync now"), self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sync_now)
@@ -280,16 +299,29 @@ class MainWindow(QMainWindow):
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         table.setEditTriggers(QTableWidget.NoEditTriggers)
-        for row, (keys, description) in enumerate(shortcuts):
-            table.setItem(row, 0, QTableWidgetItem(keys))
-            table.setItem(row, 1, QTableWidgetItem(description))
+        self._shortcut_rows = shortcuts
         self.shortcuts_panel = QDockWidget(self.tr("Shortcuts"), self)
         self.shortcuts_panel.setAccessibleName("Shortcuts panel")
         self.shortcuts_panel.setWidget(table)
         self.addDockWidget(Qt.RightDockWidgetArea, self.shortcuts_panel)
         self.shortcuts_panel.hide()
         self.shortcuts_action.toggled.connect(self.shortcuts_panel.setVisible)
+        self.shortcuts_action.toggled.connect(lambda on: on and self._fill_shortcuts())
         self.shortcuts_panel.visibilityChanged.connect(self.shortcuts_action.setChecked)
+
+    def _fill_shortcuts(self):
+        """F1: every key, including the Alt+letter of each field and button now shown."""
+        rows = list(self._shortcut_rows)
+        seen = {keys for keys, _ in rows}
+        for keys, text in alt_keys(self):
+            if keys not in seen:
+                seen.add(keys)
+                rows.append((keys, text))
+        table = self.shortcuts_panel.widget()
+        table.setRowCount(len(rows))
+        for row, (keys, description) in enumerate(rows):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(description))
 
     # the supervisor's dashboard
 

@@ -31,7 +31,7 @@ RELATIONSHIPS = (("parent", QT_TRANSLATE_NOOP("CallScreen", "Parent")),
 FLAGS = (("distress", QT_TRANSLATE_NOOP("CallScreen", "&Distressed")),
          ("extortion", QT_TRANSLATE_NOOP("CallScreen", "E&xtortion contact")),
          ("media", QT_TRANSLATE_NOOP("CallScreen", "&Media")),
-         ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Com&plaint")))
+         ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Compla&int")))
 
 
 class CallerForm:
@@ -70,7 +70,7 @@ class CallerForm:
             edit.setContextMenuPolicy(Qt.NoContextMenu)
             edit.installEventFilter(NoCopy(edit))
         self.caller_type.currentIndexChanged.connect(self._caller_type_changed)
-        self.check_button = named(QPushButton(translate("CallScreen", "&Check")),
+        self.check_button = named(QPushButton(translate("CallScreen", "Chec&k")),
                                   translate("CallScreen", "Check caller"),
                                   translate("CallScreen", "Check the caller's details (Enter)"))
         self.check_button.clicked.connect(self.request_check)
@@ -86,7 +86,7 @@ class CallerForm:
             (translate("CallScreen", "Date of &birth"), self.dob), ("", self.dob_echo),
             (translate("CallScreen", "Notification c&ode"), self.code),
             (translate("CallScreen", "&NHI"), self.nhi), ("", self.nhi_hint),
-            (translate("CallScreen", "P&hone"), self.phone), ("", self.phone_hint),
+            (translate("CallScreen", "&Phone"), self.phone), ("", self.phone_hint),
             (translate("CallScreen", "Emai&l"), self.email), ("", self.email_hint),
         ):
             form.addRow(label, widget)

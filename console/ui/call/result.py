@@ -46,7 +46,7 @@ class ResultPanel:
         self.documents_label = QLabel(translate("CallScreen",
                                                 "Stolen files (category, date, sensitive; never contents)"))
         self.earlier_label = QLabel(translate("CallScreen", "Earlier calls"))
-        self.callback_button = named(QPushButton(translate("CallScreen", "Book a call&back")),
+        self.callback_button = named(QPushButton(translate("CallScreen", "Book a callback")),
                                      translate("CallScreen", "Book a callback"),
                                      translate("CallScreen", "Book a callback to the numbers on file (Ctrl+B)"))
         self.callback_button.clicked.connect(self.book_callback)

@@ -35,7 +35,7 @@ SHORTCUTS = (
     ("Enter", QT_TRANSLATE_NOOP("CallScreen", "Check the caller's details")),
     ("Space", QT_TRANSLATE_NOOP("CallScreen", "Tick the selected guidance script as delivered and go to the next")),
     ("Ctrl+G", QT_TRANSLATE_NOOP("CallScreen", "Go to the guidance list")),
-    ("Alt+D / Alt+X / Alt+M / Alt+P",
+    ("Alt+D / Alt+X / Alt+M / Alt+I",
      QT_TRANSLATE_NOOP("CallScreen", "Flags: distressed, extortion contact, media, complaint")),
     ("Ctrl+B", QT_TRANSLATE_NOOP("CallScreen", "Book a callback to the numbers on file: shows the time "
                                                "(helpline time), Ctrl+B or Enter again books it")),
@@ -47,6 +47,10 @@ SHORTCUTS = (
     ("Ctrl+Shift+H", QT_TRANSLATE_NOOP("CallScreen", "High-contrast theme on or off")),
     ("Ctrl+Shift+D", QT_TRANSLATE_NOOP("CallScreen", "Supervisor dashboard on or off (supervisors and admins)")),
     ("F1", QT_TRANSLATE_NOOP("CallScreen", "This list of shortcuts")),
+    ("Tab / Shift+Tab", QT_TRANSLATE_NOOP("CallScreen", "Next / previous field; Tab leaves any list or table")),
+    ("Page Down / Page Up", QT_TRANSLATE_NOOP("CallScreen", "Scroll the script being read without leaving the list")),
+    ("Left / Right", QT_TRANSLATE_NOOP("CallScreen", "In the callback time: move between its parts")),
+    ("Esc", QT_TRANSLATE_NOOP("CallScreen", "Keep the call, when Ctrl+N asks what to do with it")),
 )
 
 

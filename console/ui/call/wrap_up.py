@@ -81,7 +81,7 @@ class WrapUp:
         self.notes_count = named(QLabel(), translate("CallScreen", "Notes length"))
         self.notes.textChanged.connect(self._notes_changed)
         self.scam = named(QGroupBox(translate("CallScreen",
-                                              "Sca&m report (someone exploiting the breach contacted the caller)")),
+                                              "Sc&am report (someone exploiting the breach contacted the caller)")),
                           translate("CallScreen", "Scam report"))
         self.scam.setCheckable(True)
         scam_form = QFormLayout(self.scam)

@@ -37,7 +37,7 @@ class QueuesTab:
         self.locked_model = LockedModel(self)
         self.locked_view = table_view(self.locked_model, translate("SupervisorView", "Locked persons"))
         self.unlock_reason = QLineEdit()
-        self.unlock_button = QPushButton(translate("SupervisorView", "&Unlock"))
+        self.unlock_button = QPushButton(translate("SupervisorView", "U&nlock"))
         self.unlock_button.clicked.connect(self.unlock_person)
         self.unlock_target = QLabel()
         self.locked_box = self._queue_box(
