@@ -191,3 +191,23 @@ def test_with_saves_failing_ctrl_n_never_drops_the_unsaved_call(qtbot, window, s
     qtbot.waitUntil(lambda: "NOT SAVED" in screen.save_message.text() and screen.save_button.isEnabled(),
                     timeout=5000)
     assert screen.call.call_id == first and screen.family_name.text() == "Chen"
+
+
+def test_the_verdict_is_a_banner_saying_what_may_be_said(qtbot, window, screen):
+    from console.ui.call.result import may_say
+
+    assert may_say({"outcome": "verified", "assurance": "knowledge"}) == "status"
+    base = QApplication.font().pointSizeF()
+    screen.new_call()
+    for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
+                       (screen.code, "HH4D-2Z7Q")):
+        edit.setText(text)
+    screen.check_caller()
+    wait_result(qtbot, screen)
+    assert screen.verdict.isVisible() and "the status and the files" in screen.verdict.text()
+    assert screen.verdict.font().pointSizeF() >= base + 4
+    assert screen.result_title.font().pointSizeF() > base
+    screen.code.setText("ZZZZ-ZZZZ")
+    screen.check_caller()
+    qtbot.waitUntil(lambda: screen.result_title.text() == "Not verified", timeout=5000)
+    assert "You may say: nothing" in screen.verdict.text()

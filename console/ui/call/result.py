@@ -15,6 +15,22 @@ from console.ui.operations import calls
 translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
 
 
+# the verdict banner: what the operator may say, by what the check allows
+MAY_SAY = {"nothing": QT_TRANSLATE_NOOP("CallScreen", "NOT VERIFIED. You may say: nothing about any record."),
+           "status": QT_TRANSLATE_NOOP("CallScreen", "VERIFIED by knowledge. You may say: the status only."),
+           "files": QT_TRANSLATE_NOOP("CallScreen", "VERIFIED by the code. You may say: the status and the files.")}
+
+
+def may_say(shown: dict | None) -> str | None:
+    """What a check's answer lets the operator tell the caller: nothing, the status only, or the
+    status and the files; None before a check."""
+    if not shown:
+        return None
+    if shown["outcome"] != "verified":
+        return "nothing"
+    return "files" if shown["assurance"] == "possession" else "status"
+
+
 NOT_VERIFIED_MESSAGE = QT_TRANSLATE_NOOP(
     "CallScreen",
     "We could not confirm this caller's identity.\n"
@@ -27,6 +43,10 @@ class ResultPanel:
     def _build_result(self):
         box = QGroupBox(translate("CallScreen", "Result"))
         layout = QVBoxLayout(box)
+        self.verdict = named(QLabel(), translate("CallScreen", "What you may say"))
+        self.verdict.setProperty("role", "verdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.hide()
         self.result_title = named(QLabel(), translate("CallScreen", "Check result"))
         self.result_title.setProperty("role", "result")
         self.result_title.setWordWrap(True)
@@ -51,6 +71,7 @@ class ResultPanel:
                                      translate("CallScreen", "Book a callback to the numbers on file (Ctrl+B)"))
         self.callback_button.clicked.connect(self.book_callback)
         layout.setAlignment(Qt.AlignTop)
+        layout.addWidget(self.verdict)
         layout.addWidget(self.result_title)
         layout.addWidget(self.result_detail)
         layout.addWidget(self.documents_label)
@@ -98,6 +119,12 @@ class ResultPanel:
         self.earlier_label.setVisible(verified)
         self.earlier_view.setVisible(verified)
         self.callback_button.setVisible(bool(shown) and not verified)
+        say = may_say(shown)
+        self.verdict.setVisible(say is not None)
+        self.verdict.setText(translate("CallScreen", MAY_SAY[say]) if say else "")
+        self.verdict.setProperty("may_say", say or "")
+        self.verdict.style().unpolish(self.verdict)  # the banner's colour follows what may be said
+        self.verdict.style().polish(self.verdict)
         if shown is None:
             self.result_title.setText(translate("CallScreen", "Not checked yet"))
             self.result_detail.clear()
