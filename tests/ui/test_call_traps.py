@@ -211,3 +211,25 @@ def test_the_verdict_is_a_banner_saying_what_may_be_said(qtbot, window, screen):
     screen.check_caller()
     qtbot.waitUntil(lambda: screen.result_title.text() == "Not verified", timeout=5000)
     assert "You may say: nothing" in screen.verdict.text()
+
+
+def test_the_callback_time_is_helpline_time_asked_and_booked_once(qtbot, window, screen, monkeypatch):
+    from datetime import datetime, timezone
+
+    # 23:30 UTC is 12:30 the next day in Auckland (NZDT): whatever the workstation's zone says
+    monkeypatch.setattr("console.ui.call.wrap_up.now", lambda: datetime(2026, 12, 3, 23, 30, tzinfo=timezone.utc))
+    screen.new_call()
+    shown = screen.callback_due.dateTime().toPython()
+    assert shown == datetime(2026, 12, 4, 13, 30)
+    screen.family_name.setText("Pōtae")
+    qtbot.keyClick(screen.family_name, Qt.Key_B, Qt.ControlModifier)  # asks: nothing booked yet
+    assert screen.callback_due.isVisible() and screen.callback_due.hasFocus()
+    assert not screen.callback_wanted.isChecked()
+    conn = window.worker.cache.db.conn
+    assert conn.execute("SELECT count(*) FROM callbacks").fetchone()[0] == 0
+    qtbot.keyClick(screen.callback_due, Qt.Key_Return)  # books
+    qtbot.keyClick(screen.callback_due, Qt.Key_B, Qt.ControlModifier)  # a second press books nothing more
+    qtbot.waitUntil(lambda: screen.callback_wanted.isChecked(), timeout=5000)
+    qtbot.keyClick(screen.family_name, Qt.Key_B, Qt.ControlModifier)
+    rows = conn.execute("SELECT due_at FROM callbacks").fetchall()
+    assert len(rows) == 1 and rows[0][0].startswith("2026-12-04T00:30:00")  # 13:30 in Auckland, stored in UTC
