@@ -233,3 +233,25 @@ def test_the_callback_time_is_helpline_time_asked_and_booked_once(qtbot, window,
     qtbot.keyClick(screen.family_name, Qt.Key_B, Qt.ControlModifier)
     rows = conn.execute("SELECT due_at FROM callbacks").fetchall()
     assert len(rows) == 1 and rows[0][0].startswith("2026-12-04T00:30:00")  # 13:30 in Auckland, stored in UTC
+
+
+def test_handle_time_is_measured_on_a_monotonic_clock(qtbot, window, screen, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    wall = [datetime(2026, 12, 4, 1, 0, tzinfo=timezone.utc)]
+    ticks = [1000.0]
+    for module in ("console.ui.call.screen", "console.ui.call.wrap_up"):
+        monkeypatch.setattr(f"{module}.now", lambda: wall[0])
+    monkeypatch.setattr("console.ui.call.screen.monotonic", lambda: ticks[0])
+    for step in (timedelta(seconds=-10), timedelta(days=1)):
+        screen.new_call()
+        screen.skip_reason.setText("testing the clock")
+        ticks[0] += 95  # 95 seconds of call
+        wall[0] += step  # while the wall clock is corrected by a time sync
+        screen.save_call()
+        qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
+    first, second = saved_calls(window)
+    for record in (first, second):
+        started = datetime.fromisoformat(record["started_at"])
+        assert datetime.fromisoformat(record["ended_at"]) - started == timedelta(seconds=95)
+    assert second["started_at"] == "2026-12-04T00:59:50+00:00"  # stamped with the wall clock

@@ -14,7 +14,8 @@ they are shown.
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from time import monotonic
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
@@ -58,7 +59,8 @@ SHORTCUTS = (
 class CallState:
     """What the current call has gathered so far."""
 
-    started_at: datetime
+    started_at: datetime  # the wall clock's time when the call started: the call's stamp
+    clock_started: float = field(default_factory=monotonic)  # the handle time's start, on a clock that never steps
     call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     verification: dict | None = None  # the check's result as shown (no reason)
     region: str | None = None
@@ -114,7 +116,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         if self.call is None:
             self.clock_label.setText(self.tr("No call in progress"))
             return
-        seconds = int((now() - self.call.started_at).total_seconds())
+        seconds = int(self.handle_time().total_seconds())
         self.clock_label.setText(self.tr("Call time {time}").format(time=f"{seconds // 60:02d}:{seconds % 60:02d}"))
 
     def _build_leave_bar(self):
@@ -185,6 +187,14 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
 
         calls.discard_call(self, call_id, reason, discarded).failure(failed).run_in_background()
 
+    def handle_time(self) -> timedelta:
+        """How long the call has lasted, on the monotonic clock: a wall clock stepped back or
+        forward (a time sync) changes neither the handle time nor whether the call can be saved."""
+        return timedelta(seconds=max(0.0, monotonic() - self.call.clock_started))
+
+    def ended_at(self) -> datetime:
+        return self.call.started_at + self.handle_time()
+
     def new_call(self):
         """Ctrl+N: start the next call and its clock. A call with anything in it is first saved,
         kept, or discarded with a reason: it is never thrown away silently."""
@@ -198,7 +208,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
 
     def _start_call(self):
         self._clear_form()
-        self.call = CallState(started_at=now())
+        self.call = CallState(started_at=now(), clock_started=monotonic())
         self.call_state_label.setText(self.tr("Call in progress"))
         self._tick()
         self._refresh_guidance()

@@ -217,7 +217,7 @@ class WrapUp:
         record = {
             "call_id": self.call.call_id,
             "started_at": self.call.started_at.isoformat(timespec="seconds"),
-            "ended_at": now().isoformat(timespec="seconds"),
+            "ended_at": self.ended_at().isoformat(timespec="seconds"),
             "operator": self.operator,
             "caller_type": self.caller_type.currentData(),
             "relationship": self.relationship.currentData(),
