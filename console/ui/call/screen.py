@@ -19,7 +19,9 @@ from time import monotonic
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+)
 
 from console.core.timeutil import now
 from console.ui.call.caller_form import CallerForm
@@ -100,7 +102,12 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         outer.addWidget(self._build_leave_bar())
 
         splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self._build_caller())
+        # the caller's details scroll on a small screen, so the window fits 1280×720
+        caller = QScrollArea()
+        caller.setWidget(self._build_caller())
+        caller.setWidgetResizable(True)
+        caller.setFrameShape(QFrame.NoFrame)
+        splitter.addWidget(caller)
         splitter.addWidget(self._build_result())
         splitter.addWidget(self._build_guidance())
         splitter.setChildrenCollapsible(False)
