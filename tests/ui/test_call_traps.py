@@ -255,3 +255,16 @@ def test_handle_time_is_measured_on_a_monotonic_clock(qtbot, window, screen, mon
         started = datetime.fromisoformat(record["started_at"])
         assert datetime.fromisoformat(record["ended_at"]) - started == timedelta(seconds=95)
     assert second["started_at"] == "2026-12-04T00:59:50+00:00"  # stamped with the wall clock
+
+
+def test_a_date_of_birth_that_does_not_exist_is_named_and_the_age_is_shown(qtbot, window, screen, monkeypatch):
+    from datetime import datetime, timezone
+
+    monkeypatch.setattr("console.ui.call.caller_form.now", lambda: datetime(2026, 12, 4, tzinfo=timezone.utc))
+    screen.new_call()
+    screen.dob.setText("31/2/1980")
+    assert screen.dob_echo.text().startswith("There is no 31 February 1980")
+    screen.dob.setText("29 February 1981")
+    assert screen.dob_echo.text().startswith("There is no 29 February 1981")
+    screen.dob.setText("3/4/25")
+    assert screen.dob_echo.text() == "3 April 2025 (Thursday): age 1"

@@ -5,6 +5,9 @@ but only once they could verify someone (policy v2, "Lockout"): until then it
 says what is missing, and a detail the form flags is asked about first.
 """
 
+import re
+from calendar import monthrange
+
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QLocale, Qt
 from PySide6.QtWidgets import (
     QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
@@ -12,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from console.core import contact, policy
 from console.core.nhi import is_valid_nhi, nhi_problem
-from console.core.timeutil import parse_spoken_date
+from console.core.timeutil import age_on, now, parse_spoken_date
 from console.ui.call.widgets import FlagBox, NoCopy, named
 
 translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
@@ -112,10 +115,18 @@ class CallerForm:
 
     def _details_changed(self, *_):
         spoken = parse_spoken_date(self.dob.text())
+        no_such = no_such_day(self.dob.text())
         if spoken:
-            # in the window's language, and without strftime's "%-d", which Windows lacks
-            self.dob_echo.setText(QLocale().toString(QDate(spoken.year, spoken.month, spoken.day),
-                                                     translate("CallScreen", "d MMMM yyyy (dddd)")))
+            # in the window's language, and without strftime's "%-d", which Windows lacks; the age
+            # beside it, so "3/4/25" read as 2025 shows at once
+            self.dob_echo.setText(translate("CallScreen", "{date}: age {age}").format(
+                date=QLocale().toString(QDate(spoken.year, spoken.month, spoken.day),
+                                        translate("CallScreen", "d MMMM yyyy (dddd)")),
+                age=age_on(spoken, now().date())))
+        elif no_such:
+            day, month, year = no_such
+            self.dob_echo.setText(translate("CallScreen", "There is no {day} {month} {year}: check it with the caller").format(
+                day=day, month=QLocale().standaloneMonthName(month), year=year))
         elif self.dob.text().strip():
             self.dob_echo.setText(translate("CallScreen",
                                             "Not a date yet: type it as said, e.g. 12/4/1975 or 12 April 1975"))
@@ -218,3 +229,21 @@ def could_verify(claim: policy.CallerClaim) -> bool:
     or two different strong factors in a valid form."""
     strong = (is_valid_nhi(claim.nhi), bool(contact.phone_e164(claim.phone)), bool(contact.email_key(claim.email)))
     return bool(contact.notification_key(claim.code)) or sum(strong) >= 2
+
+
+def no_such_day(text: str) -> tuple[int, int, int] | None:
+    """(day, month, year) when what was typed reads as a date but the month has no such day
+    ("31/2/1980"), read as parse_spoken_date reads dates; None otherwise."""
+    words = re.findall(r"[A-Za-z]+|\d+", text or "")
+    numbers = [w for w in words if w.isdigit()]
+    if len(words) != 3 or not numbers:
+        return None
+    if len(numbers) == 2:  # a month word: the day is the shorter number
+        day = numbers[0] if len(numbers[1]) >= len(numbers[0]) else numbers[1]
+    else:
+        day = words[2] if len(words[0]) == 4 else words[0]
+    at = words.index(day)
+    first = parse_spoken_date(" ".join(words[:at] + ["1"] + words[at + 1:]))
+    if first is None or not monthrange(first.year, first.month)[1] < int(day) <= 31:
+        return None
+    return int(day), first.month, first.year
