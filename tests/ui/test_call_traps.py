@@ -268,3 +268,28 @@ def test_a_date_of_birth_that_does_not_exist_is_named_and_the_age_is_shown(qtbot
     assert screen.dob_echo.text().startswith("There is no 29 February 1981")
     screen.dob.setText("3/4/25")
     assert screen.dob_echo.text() == "3 April 2025 (Thursday): age 1"
+
+
+def test_wrap_up_follows_the_call_and_starts_afresh(qtbot, window, screen):
+    screen.new_call()
+    for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
+                       (screen.code, "HH4D-2Z7Q")):
+        edit.setText(text)
+    screen.check_caller()
+    wait_result(qtbot, screen)
+    for _ in screen.guidance.due:
+        screen.tick_current_script()
+    assert "wrap up" in screen.next_prompt.text()
+    assert "am-i-affected" in screen._topics()  # filled in from the scripts delivered
+    screen.outcome.setCurrentIndex(screen.outcome.findData("referred"))
+    screen.escalate.setChecked(True)
+    screen.escalate.setChecked(False)
+    assert screen.outcome.currentData() == "referred"  # turning Escalate off keeps the chosen outcome
+    screen.topics.setCurrentRow(5)
+    screen.scam.setChecked(True)
+    screen.scam_channel.setCurrentIndex(screen.scam_channel.findData("email"))
+    screen.save_call()
+    qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
+    screen.new_call()
+    assert screen.topics.currentRow() == 0 and screen._topics() == []
+    assert screen.scam_channel.currentData() == "call"

@@ -76,7 +76,11 @@ class GuidancePanel:
             return
         self.guidance.toggle(index.row())
         if index.data(Qt.UserRole) in self.guidance.delivered:
+            self._tick_topic_of(index.data(Qt.UserRole))
             self._select_next_undelivered(index.row())
+        if self.guidance.due and not self.guidance.undelivered:
+            self.next_prompt.setText(translate(
+                "CallScreen", "Every script is delivered: wrap up (Ctrl+W; notes Ctrl+T), then save (Ctrl+S)."))
 
     def _show_script(self, current, _previous=None):
         script_id = current.data(Qt.UserRole) if current.isValid() else None

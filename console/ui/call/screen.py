@@ -236,8 +236,11 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
             box.setChecked(False)
         for row in range(self.topics.count()):
             self.topics.item(row).setCheckState(Qt.Unchecked)
+        self.topics.setCurrentRow(0)  # Space on the topics starts at the top again, not on the last call's row
+        self.scam_channel.setCurrentIndex(0)
         self.outcome.setCurrentIndex(0)
         self.escalate.setChecked(False)
+        self._outcome_before_escalating = None
         self.callback_wanted.setChecked(False)
         self._reset_callback_time()
         self.notes.setPlainText("")

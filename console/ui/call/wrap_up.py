@@ -24,6 +24,11 @@ TOPICS = (("am-i-affected", QT_TRANSLATE_NOOP("CallScreen", "Am I affected?")),
           ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Complaint")),
           ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
 
+# the topic a delivered script covers, ticked for the operator (who can untick it)
+SCRIPT_TOPICS = {"status-affected": "am-i-affected", "status-not-affected": "am-i-affected",
+                 "password-2fa": "passwords", "identity-protection": "identity", "sensitive-support": "sensitive",
+                 "extortion": "scam-contact"}
+
 # the words for core.calls' OUTCOMES and SCAM_CHANNELS
 OUTCOME_WORDS = {"resolved": QT_TRANSLATE_NOOP("CallScreen", "Resolved"),
                  "callback": QT_TRANSLATE_NOOP("CallScreen", "Callback"),
@@ -63,8 +68,7 @@ class WrapUp:
             self.outcome.addItem(translate("CallScreen", OUTCOME_WORDS[value]), value)
         self.escalate = named(QCheckBox(translate("CallScreen", "&Escalate to a supervisor")),
                               translate("CallScreen", "Escalate"))
-        self.escalate.toggled.connect(
-            lambda on: self.outcome.setCurrentIndex(self.outcome.findData("escalated" if on else "resolved")))
+        self.escalate.toggled.connect(self._escalate_toggled)
         self.callback_wanted = named(QCheckBox(translate("CallScreen", "Callback booked")),
                                      translate("CallScreen", "Callback booked"))
         self.callback_wanted.setEnabled(False)
@@ -132,6 +136,27 @@ class WrapUp:
             self.book_callback()
             return True
         return super().eventFilter(obj, event)
+
+    def _escalate_toggled(self, on: bool):
+        """Escalating sets the outcome; turning it off puts back the outcome chosen before."""
+        if on:
+            self._outcome_before_escalating = self.outcome.currentData()
+            self.outcome.setCurrentIndex(self.outcome.findData("escalated"))
+        elif self.outcome.currentData() == "escalated":
+            before = getattr(self, "_outcome_before_escalating", None) or "resolved"
+            self.outcome.setCurrentIndex(self.outcome.findData(before))
+
+    def _tick_topic_of(self, script_id: str):
+        topic = SCRIPT_TOPICS.get(script_id)
+        if script_id == "status-affected" and self.documents.rowCount():
+            self._tick_topic("which-files")
+        if topic:
+            self._tick_topic(topic)
+
+    def _tick_topic(self, topic: str):
+        for row in range(self.topics.count()):
+            if self.topics.item(row).data(Qt.UserRole) == topic:
+                self.topics.item(row).setCheckState(Qt.Checked)
 
     def _topics(self) -> list[str]:
         return [self.topics.item(r).data(Qt.UserRole) for r in range(self.topics.count())
