@@ -293,3 +293,14 @@ def test_wrap_up_follows_the_call_and_starts_afresh(qtbot, window, screen):
     screen.new_call()
     assert screen.topics.currentRow() == 0 and screen._topics() == []
     assert screen.scam_channel.currentData() == "call"
+
+
+def test_enter_on_the_check_button_presses_it(qtbot, window, screen):
+    screen.new_call()
+    for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
+                       (screen.code, "HH4D-2Z7Q"), (screen.phone, "02l 555 O123")):
+        edit.setText(text)
+    assert screen.check_button.isEnabled()
+    screen.check_button.setFocus()
+    qtbot.keyClick(screen.check_button, Qt.Key_Return)
+    assert "Enter again" in screen.next_prompt.text()

@@ -151,6 +151,12 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         self.leave_bar.hide()
         return self.leave_bar
 
+    def showEvent(self, event):
+        # Enter on a focused button presses it, as Space does
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(True)
+        super().showEvent(event)
+
     def keyPressEvent(self, event):
         if event.key() == Qt.Key_Escape and self.leave_bar.isVisible():
             self.keep_call()
