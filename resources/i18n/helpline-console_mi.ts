@@ -78,7 +78,7 @@
         <location line="+1"/>
         <location line="+5"/>
         <location filename="../../console/ui/call/wrap_up.py" line="+25"/>
-        <location line="+11"/>
+        <location line="+18"/>
         <source>Other</source>
         <translation type="unfinished"></translation>
     </message>
@@ -113,7 +113,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="-18"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="-25"/>
         <source>Am I affected?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -148,7 +148,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+11"/>
         <source>Resolved</source>
         <translation type="unfinished"></translation>
     </message>
@@ -173,7 +173,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+160"/>
+        <location filename="../../console/ui/call/result.py" line="+172"/>
         <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
@@ -189,7 +189,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-126"/>
+        <location filename="../../console/ui/call/result.py" line="-138"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
@@ -480,7 +480,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>Stolen files (category, date, sensitive; never contents)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -521,6 +521,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+55"/>
+        <source>Every script is delivered: wrap up (Ctrl+W; notes Ctrl+T), then save (Ctrl+S).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location filename="../../console/ui/call/wrap_up.py" line="+16"/>
         <source>Wrap-up</source>
         <translation type="unfinished"></translation>
@@ -532,12 +537,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+8"/>
-        <location line="+49"/>
+        <location line="+48"/>
         <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-46"/>
+        <location line="-45"/>
         <source>&amp;Escalate to a supervisor</source>
         <translation type="unfinished"></translation>
     </message>
@@ -547,7 +552,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <location line="+1"/>
         <source>Callback booked</source>
         <translation type="unfinished"></translation>
@@ -729,7 +734,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+43"/>
         <source>Say why this call is discarded (a reason is required), or save it, or keep it (Esc).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -754,7 +759,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+35"/>
         <source>Ready: Ctrl+N starts a call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -864,7 +869,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="+77"/>
         <source>Call ({topics})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -879,12 +884,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-56"/>
+        <location line="-66"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-91"/>
+        <location line="-93"/>
         <source>NOT VERIFIED. You may say: nothing about any record.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -904,12 +909,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+65"/>
+        <location line="+67"/>
         <source>The check could not be completed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+19"/>
         <source>Not checked yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -939,7 +944,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+43"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+64"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>

@@ -304,3 +304,16 @@ def test_enter_on_the_check_button_presses_it(qtbot, window, screen):
     screen.check_button.setFocus()
     qtbot.keyClick(screen.check_button, Qt.Key_Return)
     assert "Enter again" in screen.next_prompt.text()
+
+
+def test_earlier_calls_read_as_words_and_a_skip_needs_a_real_reason(qtbot, window, screen):
+    from console.ui.call.result import history_rows
+
+    (row,) = history_rows({"calls": [{"started_at": "2026-12-03T21:05:00+00:00", "topics": ["passwords"],
+                                      "outcome": "resolved"}], "open_callbacks": []})
+    assert row == {"when": "04 Dec 2026 10:05", "what": "Call (Passwords / 2FA)", "outcome": "Resolved"}
+    screen.new_call()
+    screen.family_name.setText("Chen")
+    screen.skip_reason.setText("x")
+    screen.save_call()
+    assert screen.call is not None and screen.skip_reason.isVisible()

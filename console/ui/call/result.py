@@ -6,10 +6,10 @@ Nothing here ever says why a caller was not verified.
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout
 
-from console.core.timeutil import now
+from console.core.timeutil import HELPLINE_ZONE, now, parse_instant
 from console.ui.call.models import DocumentsModel, EarlierCallsModel
 from console.ui.call.widgets import named
-from console.ui.call.wrap_up import OUTCOME_WORDS
+from console.ui.call.wrap_up import OUTCOME_WORDS, TOPICS
 from console.ui.operations import calls
 
 translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
@@ -59,7 +59,9 @@ class ResultPanel:
         self.earlier = EarlierCallsModel(self)
         self.earlier_view.setModel(self.earlier)
         for view in (self.documents_view, self.earlier_view):
-            view.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+            # the first column (the file's category, read aloud; when a call was) is never cut off
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+            view.horizontalHeader().setStretchLastSection(True)
             view.verticalHeader().hide()
             view.setSelectionBehavior(QAbstractItemView.SelectRows)
             view.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -114,8 +116,9 @@ class ResultPanel:
 
     def _show_result(self, shown: dict | None, history=()):
         verified = bool(shown) and shown["outcome"] == "verified"
-        self.documents_label.setVisible(verified and "documents" in shown)
-        self.documents_view.setVisible(verified and "documents" in shown)
+        listed = verified and bool(shown.get("documents"))  # no empty table for a caller with no files taken
+        self.documents_label.setVisible(listed)
+        self.documents_view.setVisible(listed)
         self.earlier_label.setVisible(verified)
         self.earlier_view.setVisible(verified)
         self.callback_button.setVisible(bool(shown) and not verified)
@@ -151,17 +154,26 @@ class ResultPanel:
         self.earlier.set_rows(list(history))
 
 
+TOPIC_WORDS = dict(TOPICS)
+
+
+def helpline_time(text: str) -> str:
+    """A stored instant as a whole date and time on the helpline's clock."""
+    return parse_instant(text).astimezone(HELPLINE_ZONE).strftime("%d %b %Y %H:%M")
+
+
 def history_rows(context: dict) -> list[dict]:
     """A verified caller's earlier calls and open callbacks, worded for the result panel
     (on the cache thread: Qt's translation is thread-safe)."""
     history = []
     for record in context["calls"]:
-        what = (translate("CallScreen", "Call ({topics})").format(topics=", ".join(record["topics"]))
-                if record["topics"] else translate("CallScreen", "Call"))
+        topics = [translate("CallScreen", TOPIC_WORDS[t]) if t in TOPIC_WORDS else t for t in record["topics"]]
+        what = (translate("CallScreen", "Call ({topics})").format(topics=", ".join(topics))
+                if topics else translate("CallScreen", "Call"))
         outcome = OUTCOME_WORDS.get(record["outcome"])
-        history.append({"when": record["started_at"][:16].replace("T", " "), "what": what,
+        history.append({"when": helpline_time(record["started_at"]), "what": what,
                         "outcome": translate("CallScreen", outcome) if outcome else record["outcome"]})
     for row in context["open_callbacks"]:
-        history.append({"when": row["due_at"][:16].replace("T", " "), "what": translate("CallScreen", "Open callback"),
+        history.append({"when": helpline_time(row["due_at"]), "what": translate("CallScreen", "Open callback"),
                         "outcome": translate("CallScreen", "due")})
     return history

@@ -24,6 +24,8 @@ TOPICS = (("am-i-affected", QT_TRANSLATE_NOOP("CallScreen", "Am I affected?")),
           ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Complaint")),
           ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
 
+SKIP_REASON_MIN = 5  # a reason for scripts not delivered is words, not a keystroke to get past the question
+
 # the topic a delivered script covers, ticked for the operator (who can untick it)
 SCRIPT_TOPICS = {"status-affected": "am-i-affected", "status-not-affected": "am-i-affected",
                  "password-2fa": "passwords", "identity-protection": "identity", "sensitive-support": "sensitive",
@@ -236,7 +238,7 @@ class WrapUp:
         verified = bool(shown) and shown["outcome"] == "verified"
         notes = self.notes.toPlainText().strip()
         missing = self.guidance.undelivered
-        if missing and self.skip_reason.text().strip():
+        if missing and len(self.skip_reason.text().strip()) >= SKIP_REASON_MIN:
             notes = (notes + "\n\n" if notes else "") + (
                 f"Scripts not delivered ({', '.join(missing)}): {self.skip_reason.text().strip()}")
         record = {
@@ -272,7 +274,7 @@ class WrapUp:
             self.save_message.setText(translate("CallScreen", "No call in progress: Ctrl+N starts one."))
             return
         missing = self.guidance.undelivered
-        if missing and not self.skip_reason.text().strip():
+        if missing and len(self.skip_reason.text().strip()) < SKIP_REASON_MIN:
             self._show_skip_reason(missing)
             self.leave_bar.hide()
             self.skip_reason.setFocus()
