@@ -12,7 +12,7 @@
 <context>
     <name>AuditModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+74"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+87"/>
         <source>#</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1017,7 +1017,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>CallbacksModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-43"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-56"/>
         <source>Due</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1216,6 +1216,46 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+1"/>
         <source>Region</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Representative</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GP practice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Media</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Verified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not verified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not checked</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1431,7 +1471,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>LockedModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-15"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-25"/>
         <source>Person</source>
         <translation type="unfinished"></translation>
     </message>
