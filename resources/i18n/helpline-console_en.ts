@@ -2267,7 +2267,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+40"/>
         <source>That could not be done ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2287,7 +2287,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>{person} unlocked; the reason is in the audit trail.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2297,7 +2297,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>You took up the call escalated by {operator} at {when}.</source>
         <translation type="unfinished"></translation>
     </message>

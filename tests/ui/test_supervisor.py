@@ -405,3 +405,20 @@ def test_take_up_acts_on_the_row_chosen_whatever_the_refreshes(qtbot, seeded_win
     refreshed(qtbot, view, view.take_up_button.click)
     assert audit_rows(window, "escalation_acknowledged")[-1][1] == {"call_id": chosen["call_id"],
                                                                      "note": "ringing the caller"}
+    assert view.take_up_note.text() == ""
+
+
+def test_a_refused_take_up_keeps_the_note(qtbot, seeded_window, monkeypatch):
+    from console.store.cache import Cache
+
+    def refuse(self, *args, **kwargs):
+        raise ValueError("refused for the test")
+
+    monkeypatch.setattr(Cache, "acknowledge_escalation", refuse)
+    view = open_dashboard(qtbot, seeded_window)
+    view.tabs.setCurrentIndex(2)
+    view.escalations_view.selectRow(0)
+    view.take_up_note.setText("ringing the caller")
+    view.take_up_button.click()
+    qtbot.waitUntil(lambda: "refused for the test" in view.queue_message.text(), timeout=5000)
+    assert view.take_up_note.text() == "ringing the caller"

@@ -147,9 +147,12 @@ class QueuesTab:
         rows = view.selectionModel().selectedRows()
         return model.rows[rows[0].row()] if rows else None
 
-    def _act(self, operation, done_text: str):
-        """operation(success) is the write; once done, the change it announces refreshes the queues."""
+    def _act(self, operation, done_text: str, field=None):
+        """operation(success) is the write; once done, the change it announces refreshes the queues.
+        `field` (what the supervisor typed for it) is emptied only once the write is done: a refusal keeps it."""
         def done(_):
+            if field is not None:
+                field.setText("")
             self.queue_message.setText(done_text)
             self.status_message.emit(done_text)
 
@@ -179,10 +182,9 @@ class QueuesTab:
                 "SupervisorView", "Select a locked person and say why they may be checked again."))
             return
         person_id = person["person_id"]
-        self.unlock_reason.clear()
         self._act(lambda done: dashboard.unlock(self, person_id, reason, done),
                   translate("SupervisorView", "{person} unlocked; the reason is in the audit trail.").format(
-                      person=person_id))
+                      person=person_id), self.unlock_reason)
 
     def take_up_escalation(self):
         call = self._selected(self.escalations_view, self.escalations_model)
@@ -190,7 +192,6 @@ class QueuesTab:
             self.queue_message.setText(translate("SupervisorView", "Select an escalated call to take up."))
             return
         call_id, note = call["call_id"], self.take_up_note.text().strip() or None
-        self.take_up_note.clear()
         self._act(lambda done: dashboard.take_up_escalation(self, call_id, note, done),
                   translate("SupervisorView", "You took up the call escalated by {operator} at {when}.").format(
-                      operator=call["operator"], when=local_time(call["started_at"])))
+                      operator=call["operator"], when=local_time(call["started_at"])), self.take_up_note)
