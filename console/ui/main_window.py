@@ -17,6 +17,7 @@ from console.ui.operations import calls, session
 from console.ui.theme import apply_theme
 
 STATUS_REFRESH_MS = 5_000
+IDLE_WARNING_SECONDS = 60  # the idle lock is announced this long before, with a way to stay (WCAG 2.2.1)
 SESSION_CHECK_MS = 5_000
 # the window's own shortcuts, beside the call screen's
 WINDOW_SHORTCUTS = (
@@ -210,6 +211,16 @@ class MainWindow(QMainWindow):
         if self.session is None or self.stack.currentWidget() is self.gate:
             return
         why = self.session.check()
+        left = self.session.idle_minutes * 60 - (self.clock() - self.session.last_activity)
+        if not why and left <= IDLE_WARNING_SECONDS:
+            self._idle_warning = self.tr(
+                "The console locks in {seconds} s for inactivity: press any key to stay signed in.").format(
+                seconds=max(0, round(left)))
+            self.statusBar().showMessage(self._idle_warning)
+        elif getattr(self, "_idle_warning", None):
+            if self.statusBar().currentMessage() == self._idle_warning:
+                self.statusBar().clearMessage()  # the operator is back
+            self._idle_warning = None
         if why:
             self._page_before_lock = self.stack.currentWidget()
             self._set_call_actions(False)

@@ -1489,7 +1489,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/ui/main_window.py" line="+23"/>
+        <location filename="../../console/ui/main_window.py" line="+24"/>
         <source>Sync with the hub now</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1540,17 +1540,22 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+12"/>
-        <location line="+55"/>
+        <location line="+65"/>
         <source>Operator: {operator}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-35"/>
+        <location line="-45"/>
         <source>No hub is set for this workstation: it works standalone.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+12"/>
+        <source>The console locks in {seconds} s for inactivity: press any key to stay signed in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+34"/>
         <source>Register: …</source>
         <translation type="unfinished"></translation>
     </message>
