@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self._hub_password = None
         self.operator = operator
         self.clock = clock
+        self._idle_warning = None  # the status bar's warning of the idle lock, while shown
         self.session: Session | None = None
         self.role: str | None = None
         self.setup_mode = False
@@ -217,7 +218,7 @@ class MainWindow(QMainWindow):
                 "The console locks in {seconds} s for inactivity: press any key to stay signed in.").format(
                 seconds=max(0, round(left)))
             self.statusBar().showMessage(self._idle_warning)
-        elif getattr(self, "_idle_warning", None):
+        elif self._idle_warning:
             if self.statusBar().currentMessage() == self._idle_warning:
                 self.statusBar().clearMessage()  # the operator is back
             self._idle_warning = None
