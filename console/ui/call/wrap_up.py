@@ -145,7 +145,7 @@ class WrapUp:
             self._outcome_before_escalating = self.outcome.currentData()
             self.outcome.setCurrentIndex(self.outcome.findData("escalated"))
         elif self.outcome.currentData() == "escalated":
-            before = getattr(self, "_outcome_before_escalating", None) or "resolved"
+            before = self._outcome_before_escalating or "resolved"
             self.outcome.setCurrentIndex(self.outcome.findData(before))
 
     def _tick_topic_of(self, script_id: str):
