@@ -14,6 +14,15 @@ def type_into(qtbot, widget, text):
     qtbot.keyClicks(widget, text)
 
 
+def check_verified_caller(qtbot, screen):
+    """A caller with her notification code, checked: verified by possession, not affected."""
+    for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
+                       (screen.code, "HH4D-2Z7Q")):
+        edit.setText(text)
+    screen.check_caller()
+    wait_result(qtbot, screen)
+
+
 def audit_kinds(window):
     return [row[0] for row in window.worker.cache.db.conn.execute("SELECT kind FROM audit ORDER BY seq")]
 
@@ -85,12 +94,7 @@ def test_ctrl_n_can_save_the_call_first(qtbot, window, screen):
 
 def test_alt_d_then_space_keeps_the_distress_flag(qtbot, window, screen):
     screen.new_call()
-    screen.family_name.setText("Chen")
-    screen.given_name.setText("Vivian")
-    screen.dob.setText("20/1/1985")
-    screen.code.setText("HH4D-2Z7Q")
-    screen.check_caller()
-    wait_result(qtbot, screen)
+    check_verified_caller(qtbot, screen)
     keys = Keys(qtbot, window)
     assert screen.guidance_view.hasFocus()
     keys.press(Qt.Key_Space)  # opening delivered
@@ -199,11 +203,7 @@ def test_the_verdict_is_a_banner_saying_what_may_be_said(qtbot, window, screen):
     assert may_say({"outcome": "verified", "assurance": "knowledge"}) == "status"
     base = QApplication.font().pointSizeF()
     screen.new_call()
-    for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
-                       (screen.code, "HH4D-2Z7Q")):
-        edit.setText(text)
-    screen.check_caller()
-    wait_result(qtbot, screen)
+    check_verified_caller(qtbot, screen)
     assert screen.verdict.isVisible() and "the status and the files" in screen.verdict.text()
     assert screen.verdict.font().pointSizeF() >= base + 4
     assert screen.result_title.font().pointSizeF() > base
@@ -272,11 +272,7 @@ def test_a_date_of_birth_that_does_not_exist_is_named_and_the_age_is_shown(qtbot
 
 def test_wrap_up_follows_the_call_and_starts_afresh(qtbot, window, screen):
     screen.new_call()
-    for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
-                       (screen.code, "HH4D-2Z7Q")):
-        edit.setText(text)
-    screen.check_caller()
-    wait_result(qtbot, screen)
+    check_verified_caller(qtbot, screen)
     for _ in screen.guidance.due:
         screen.tick_current_script()
     assert "wrap up" in screen.next_prompt.text()
