@@ -5,7 +5,8 @@ import time
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractButton, QApplication, QDockWidget, QGroupBox, QTabWidget, QWidget, QHeaderView, QLabel, QMainWindow, QStackedWidget, QTableWidget, QTableWidgetItem,
+    QAbstractButton, QApplication, QDockWidget, QGroupBox, QHeaderView, QLabel, QMainWindow, QStackedWidget,
+    QTableWidget, QTableWidgetItem, QTabWidget, QWidget,
 )
 
 from console import __version__

@@ -385,7 +385,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+110"/>
+        <location line="+111"/>
         <source>Checked. Go through the guidance (Ctrl+G), then wrap up (Ctrl+W).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -395,7 +395,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-120"/>
+        <location line="-121"/>
         <source>Check caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -769,7 +769,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Not a date yet: type it as said, e.g. 12/4/1975 or 12 April 1975</source>
         <translation type="unfinished"></translation>
     </message>
@@ -814,7 +814,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-114"/>
+        <location line="-115"/>
         <source>Compla&amp;int</source>
         <translation type="unfinished"></translation>
     </message>
@@ -839,7 +839,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+23"/>
         <source>Ask for their relationship to the patient first.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1489,7 +1489,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/ui/main_window.py" line="+24"/>
+        <location filename="../../console/ui/main_window.py" line="+25"/>
         <source>Sync with the hub now</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1499,7 +1499,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+38"/>
         <source>Helpline Console {version}</source>
         <translation type="unfinished"></translation>
     </message>

@@ -5,7 +5,6 @@ from collections import Counter
 
 from PySide6.QtCore import Qt
 
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QTabWidget, QWidget
 
 from test_supervisor import fixed_clock, open_dashboard, seeded_window  # noqa: F401 (fixtures)

@@ -125,7 +125,8 @@ class CallerForm:
                 age=age_on(spoken, now().date())))
         elif no_such:
             day, month, year = no_such
-            self.dob_echo.setText(translate("CallScreen", "There is no {day} {month} {year}: check it with the caller").format(
+            self.dob_echo.setText(translate(
+                "CallScreen", "There is no {day} {month} {year}: check it with the caller").format(
                 day=day, month=QLocale().standaloneMonthName(month), year=year))
         elif self.dob.text().strip():
             self.dob_echo.setText(translate("CallScreen",

@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, Qt
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QGridLayout, QGroupBox, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPlainTextEdit, QPushButton, QSizePolicy,
+    QAbstractSpinBox, QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QGridLayout, QGroupBox, QLabel, QLineEdit,
+    QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSizePolicy,
 )
 
 from console.core.calls import NOTES_MAX, OUTCOMES, SCAM_CHANNELS, CallRecordInvalid, validate_call_record
@@ -205,8 +205,8 @@ class WrapUp:
         if not self.callback_due.isVisible():
             self.callback_due.show()
             self.callback_due.setFocus()
-            self.status_message.emit(translate(
-                "CallScreen", "Agree the callback time (helpline time) with the caller, then Ctrl+B or Enter books it."))
+            self.status_message.emit(translate("CallScreen", "Agree the callback time (helpline time) with the caller, "
+                                                             "then Ctrl+B or Enter books it."))
             return
         if self._booking:
             return
