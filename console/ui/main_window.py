@@ -249,7 +249,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self):
         bar = self.statusBar()
-        self.operator_label = QLabel(self.tr("Operator: {operator}").format(operator=self.operator))
+        self.operator_label = QLabel(self.tr("Not signed in"))  # no name before someone signs in
         self.version_label = QLabel(self.tr("Register: …"))
         self.outbox_label = QLabel(self.tr("Not yet synced: …"))
         self.connection_label = QLabel(self.tr("Standalone: no hub configured"))

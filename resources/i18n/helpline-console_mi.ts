@@ -1525,11 +1525,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+18"/>
+        <location line="+96"/>
         <source>Not signed in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-81"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1540,12 +1541,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+12"/>
-        <location line="+65"/>
         <source>Operator: {operator}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-45"/>
+        <location line="+20"/>
         <source>No hub is set for this workstation: it works standalone.</source>
         <translation type="unfinished"></translation>
     </message>

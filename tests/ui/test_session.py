@@ -72,6 +72,7 @@ def test_sign_in_is_required_and_checked(qtbot, signed_window):
     window = signed_window
     qtbot.waitUntil(lambda: window.gate.title.text().startswith("Sign in"), timeout=10_000)
     assert window.stack.currentWidget() is window.gate
+    assert window.operator_label.text() == "Not signed in"  # not the workstation's user (issue 15)
     assert not any(a.isEnabled() for a in window.call_actions)
     sign_in(qtbot, window, "op-1", "wrong password")
     qtbot.waitUntil(lambda: "Sign-in failed" in window.gate.message.text(), timeout=10_000)
