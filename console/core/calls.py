@@ -5,7 +5,7 @@ import re
 import uuid
 from datetime import datetime, timezone
 
-from console.core.policy import CALLER_TYPES, FLAGS, GUIDANCE_IDS
+from console.core.policy import CALLER_TYPES, FLAGS, GUIDANCE_IDS, RELATIONSHIPS
 from console.core.timeutil import OutsideCalendar, TimeFormatError, parse_instant, utc_text
 
 VERIFICATIONS = ("verified", "not_verified", "not_attempted")
@@ -22,6 +22,7 @@ LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
 FIELDS = (
     "call_id", "started_at", "ended_at", "operator", "caller_type", "person_id", "verification", "assurance",
     "disclosed_status", "guidance_delivered", "topics", "flags", "outcome", "region", "notes", "scam_report",
+    "relationship",
 )
 REQUIRED = ("started_at", "ended_at", "caller_type", "verification", "outcome")
 _CALL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -125,6 +126,10 @@ def validate_call_record(record, *, operator: str | None = None, where: str = ""
         problems.append(f"{where}ended_at {record['ended_at']} is before started_at {record['started_at']}.")
 
     caller_type = _enum(record, "caller_type", CALLER_TYPES, problems, where)
+    # optional, and absent from records made before it existed: a representative's relationship to the patient
+    relationship = _enum(record, "relationship", RELATIONSHIPS, problems, where)
+    if relationship is not None and caller_type not in (None, "representative"):
+        problems.append(f"{where}relationship is set but the caller is not a representative.")
     verification = _enum(record, "verification", VERIFICATIONS, problems, where)
     assurance = _enum(record, "assurance", ASSURANCES, problems, where)
     disclosed = _enum(record, "disclosed_status", DISCLOSED, problems, where)
@@ -192,7 +197,7 @@ def validate_call_record(record, *, operator: str | None = None, where: str = ""
 
     if problems:
         raise CallRecordInvalid(problems)
-    return {
+    normalised = {
         "call_id": call_id,
         "started_at": record["started_at"].strip(),
         "ended_at": record["ended_at"].strip(),
@@ -210,6 +215,9 @@ def validate_call_record(record, *, operator: str | None = None, where: str = ""
         "notes": notes or None,
         "scam_report": scam,
     }
+    if relationship is not None:
+        normalised["relationship"] = relationship  # only when given: older records keep their exact form
+    return normalised
 
 
 def handle_seconds(record: dict) -> float:

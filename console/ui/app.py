@@ -102,6 +102,19 @@ def check_integrity(db) -> None:
         ).format(verdict=verdict))
 
 
+SMALLEST_SCREEN = (1280, 720)  # the window fits it, menus and status bar included
+
+
+def show_on(window, available) -> None:
+    """Show the window on a screen's available area (a QRect): maximised on a screen larger
+    than the smallest supported, filling a smaller one."""
+    if available.width() > SMALLEST_SCREEN[0] or available.height() > SMALLEST_SCREEN[1]:
+        window.showMaximized()
+    else:
+        window.setGeometry(available)
+        window.show()
+
+
 def run_window(db_path, operator: str | None = None, demo=None) -> int:
     import logging
 
@@ -112,8 +125,7 @@ def run_window(db_path, operator: str | None = None, demo=None) -> int:
     logging.getLogger("console.ui").info("window starting, version %s%s", __version__, " (demo)" if demo else "")
     app = make_app()
     window = build_window(db_path, operator, demo)
-    window.resize(1400, 900)
-    window.show()
+    show_on(window, app.primaryScreen().availableGeometry())
     code = app.exec()
     window.worker.shutdown()
     return code

@@ -5,7 +5,8 @@ import time
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication, QDockWidget, QHeaderView, QLabel, QMainWindow, QStackedWidget, QTableWidget, QTableWidgetItem,
+    QAbstractButton, QApplication, QDockWidget, QGroupBox, QHeaderView, QLabel, QMainWindow, QStackedWidget,
+    QTableWidget, QTableWidgetItem, QTabWidget, QWidget,
 )
 
 from console import __version__
@@ -17,12 +18,32 @@ from console.ui.operations import calls, session
 from console.ui.theme import apply_theme
 
 STATUS_REFRESH_MS = 5_000
+IDLE_WARNING_SECONDS = 60  # the idle lock is announced this long before, with a way to stay (WCAG 2.2.1)
 SESSION_CHECK_MS = 5_000
 # the window's own shortcuts, beside the call screen's
 WINDOW_SHORTCUTS = (
     ("F5", QT_TRANSLATE_NOOP("MainWindow", "Sync with the hub now")),
     ("Ctrl+L", QT_TRANSLATE_NOOP("MainWindow", "Lock the console (sign in again to unlock)")),
 )
+
+
+def alt_keys(window: QMainWindow) -> list[tuple[str, str]]:
+    """("Alt+X", what it reaches) for the menus and each control the window now shows."""
+    texts = [action.text() for action in window.menuBar().actions()]
+    for widget in window.centralWidget().findChildren(QWidget):
+        if widget.isVisible():
+            if isinstance(widget, (QLabel, QAbstractButton)):
+                texts.append(widget.text())
+            elif isinstance(widget, QGroupBox) and widget.isCheckable():
+                texts.append(widget.title())
+            elif isinstance(widget, QTabWidget):
+                texts.extend(widget.tabText(i) for i in range(widget.count()))
+    keys = []
+    for text in texts:
+        sequence = QKeySequence.mnemonic(text)
+        if not sequence.isEmpty():
+            keys.append((sequence.toString(), text.replace("&", "")))
+    return sorted(keys)
 
 
 class MainWindow(QMainWindow):
@@ -34,6 +55,7 @@ class MainWindow(QMainWindow):
         self._hub_password = None
         self.operator = operator
         self.clock = clock
+        self._idle_warning = None  # the status bar's warning of the idle lock, while shown
         self.session: Session | None = None
         self.role: str | None = None
         self.setup_mode = False
@@ -191,6 +213,16 @@ class MainWindow(QMainWindow):
         if self.session is None or self.stack.currentWidget() is self.gate:
             return
         why = self.session.check()
+        left = self.session.idle_minutes * 60 - (self.clock() - self.session.last_activity)
+        if not why and left <= IDLE_WARNING_SECONDS:
+            self._idle_warning = self.tr(
+                "The console locks in {seconds} s for inactivity: press any key to stay signed in.").format(
+                seconds=max(0, round(left)))
+            self.statusBar().showMessage(self._idle_warning)
+        elif self._idle_warning:
+            if self.statusBar().currentMessage() == self._idle_warning:
+                self.statusBar().clearMessage()  # the operator is back
+            self._idle_warning = None
         if why:
             self._page_before_lock = self.stack.currentWidget()
             self._set_call_actions(False)
@@ -217,7 +249,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self):
         bar = self.statusBar()
-        self.operator_label = QLabel(self.tr("Operator: {operator}").format(operator=self.operator))
+        self.operator_label = QLabel(self.tr("Not signed in"))  # no name before someone signs in
         self.version_label = QLabel(self.tr("Register: …"))
         self.outbox_label = QLabel(self.tr("Not yet synced: …"))
         self.connection_label = QLabel(self.tr("Standalone: no hub configured"))
@@ -249,7 +281,7 @@ class MainWindow(QMainWindow):
         self.dashboard_action.toggled.connect(lambda on: self.show_supervisor() if on else self.show_call_screen())
         view_menu.addAction(self.dashboard_action)
         self.addAction(self.dashboard_action)
-        hub_menu = self.menuBar().addMenu(self.tr("&Hub"))
+        hub_menu = self.menuBar().addMenu(self.tr("H&ub"))
         self.sync_action = QAction(self.tr("&Sync now"), self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sync_now)
@@ -280,16 +312,29 @@ class MainWindow(QMainWindow):
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
         table.setEditTriggers(QTableWidget.NoEditTriggers)
-        for row, (keys, description) in enumerate(shortcuts):
-            table.setItem(row, 0, QTableWidgetItem(keys))
-            table.setItem(row, 1, QTableWidgetItem(description))
+        self._shortcut_rows = shortcuts
         self.shortcuts_panel = QDockWidget(self.tr("Shortcuts"), self)
         self.shortcuts_panel.setAccessibleName("Shortcuts panel")
         self.shortcuts_panel.setWidget(table)
         self.addDockWidget(Qt.RightDockWidgetArea, self.shortcuts_panel)
         self.shortcuts_panel.hide()
         self.shortcuts_action.toggled.connect(self.shortcuts_panel.setVisible)
+        self.shortcuts_action.toggled.connect(lambda on: on and self._fill_shortcuts())
         self.shortcuts_panel.visibilityChanged.connect(self.shortcuts_action.setChecked)
+
+    def _fill_shortcuts(self):
+        """F1: every key, including the Alt+letter of each field and button now shown."""
+        rows = list(self._shortcut_rows)
+        seen = {keys for keys, _ in rows}
+        for keys, text in alt_keys(self):
+            if keys not in seen:
+                seen.add(keys)
+                rows.append((keys, text))
+        table = self.shortcuts_panel.widget()
+        table.setRowCount(len(rows))
+        for row, (keys, description) in enumerate(rows):
+            table.setItem(row, 0, QTableWidgetItem(keys))
+            table.setItem(row, 1, QTableWidgetItem(description))
 
     # the supervisor's dashboard
 

@@ -34,10 +34,16 @@ class Background(QObject):
         self._latest: dict[str, int] = {}  # key -> the serial of its newest operation
         self._running: dict[str, int] = {}  # key -> its operations not yet delivered
         self._serial = 0
+        self.closed = False
 
     def submit(self, function, on_success=None, on_failure=None, key: str | None = None) -> Future:
         """Run function() on the thread; on_success(result) or on_failure(exception) on the main thread,
-        unless a newer operation of the same key was submitted meanwhile."""
+        unless a newer operation of the same key was submitted meanwhile. Once the thread is shut down
+        (the window closing), a timer's late request is dropped: a cancelled future, nothing run."""
+        if self.closed:
+            dropped = Future()
+            dropped.cancel()
+            return dropped
         self.pending += 1
         self._serial += 1
         serial = self._serial
@@ -77,6 +83,7 @@ class Background(QObject):
             logging.getLogger("console.ui").error("operation failed: %s", type(error).__name__)
 
     def shutdown(self):
+        self.closed = True
         self._executor.shutdown(wait=True)
 
 

@@ -12,7 +12,7 @@
 <context>
     <name>AuditModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+74"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+87"/>
         <source>#</source>
         <translation type="unfinished"></translation>
     </message>
@@ -55,7 +55,7 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+18"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+23"/>
         <source>Patient</source>
         <translation type="unfinished"></translation>
     </message>
@@ -77,8 +77,8 @@
     <message>
         <location line="+1"/>
         <location line="+5"/>
-        <location filename="../../console/ui/call/wrap_up.py" line="+23"/>
-        <location line="+11"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+25"/>
+        <location line="+18"/>
         <source>Other</source>
         <translation type="unfinished"></translation>
     </message>
@@ -113,12 +113,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Com&amp;plaint</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="-18"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="-25"/>
         <source>Am I affected?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -153,7 +148,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+11"/>
         <source>Resolved</source>
         <translation type="unfinished"></translation>
     </message>
@@ -178,7 +173,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+132"/>
+        <location filename="../../console/ui/call/result.py" line="+172"/>
         <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
@@ -194,18 +189,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-114"/>
+        <location filename="../../console/ui/call/result.py" line="-138"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+32"/>
-        <source>New call (starts the handle-time clock)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location filename="../../console/ui/call/screen.py" line="+38"/>
         <source>Check the caller&apos;s details</source>
         <translation type="unfinished"></translation>
     </message>
@@ -225,12 +215,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Book a callback to the numbers on file</source>
+        <location line="-6"/>
+        <source>New call (starts the handle-time clock); a call with anything in it is first saved, kept or discarded with a reason</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+7"/>
+        <source>Book a callback to the numbers on file: shows the time (helpline time), Ctrl+B or Enter again books it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Escalate this call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -242,6 +237,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+1"/>
         <source>Go to the wrap-up (outcome, topics, notes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Go to the notes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -265,7 +265,27 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+1"/>
+        <source>Next / previous field; Tab leaves any list or table</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Scroll the script being read without leaving the list</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>In the callback time: move between its parts</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep the call, when Ctrl+N asks what to do with it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+37"/>
         <source>Handle time</source>
         <translation type="unfinished"></translation>
     </message>
@@ -280,7 +300,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+7"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+8"/>
         <source>Caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -365,12 +385,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
-        <source>&amp;Check</source>
+        <location line="+111"/>
+        <source>Checked. Go through the guidance (Ctrl+G), then wrap up (Ctrl+W).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+22"/>
+        <source>The {details} does not look right: check it with the caller and correct it, or press Enter again to check as it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-121"/>
         <source>Check caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -420,12 +445,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>P&amp;hone</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Emai&amp;l</source>
         <translation type="unfinished"></translation>
     </message>
@@ -440,7 +460,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+6"/>
         <source>Check result</source>
         <translation type="unfinished"></translation>
     </message>
@@ -460,7 +480,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+10"/>
         <source>Stolen files (category, date, sensitive; never contents)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -471,10 +491,6 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>Book a call&amp;back</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location line="+1"/>
         <source>Book a callback</source>
         <translation type="unfinished"></translation>
@@ -505,7 +521,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+8"/>
+        <location line="+55"/>
+        <source>Every script is delivered: wrap up (Ctrl+W; notes Ctrl+T), then save (Ctrl+S).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/call/wrap_up.py" line="+16"/>
         <source>Wrap-up</source>
         <translation type="unfinished"></translation>
     </message>
@@ -516,12 +537,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+8"/>
-        <location line="+46"/>
+        <location line="+48"/>
         <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-43"/>
+        <location line="-45"/>
         <source>&amp;Escalate to a supervisor</source>
         <translation type="unfinished"></translation>
     </message>
@@ -531,7 +552,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <location line="+1"/>
         <source>Callback booked</source>
         <translation type="unfinished"></translation>
@@ -542,7 +563,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+0"/>
+        <source>Helpline time (New Zealand). Left and Right move between its parts; Ctrl+B or Enter books</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>d MMM yyyy h:mm ap</source>
         <translation type="unfinished"></translation>
     </message>
@@ -564,7 +590,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+2"/>
-        <source>Sca&amp;m report (someone exploiting the breach contacted the caller)</source>
+        <source>Sc&amp;am report (someone exploiting the breach contacted the caller)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -643,7 +669,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+18"/>
+        <location filename="../../console/ui/call/screen.py" line="+24"/>
         <source>Register as of {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -663,22 +689,87 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
-        <source>Call in progress</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+28"/>
-        <source>Ready: Ctrl+N starts a call</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+18"/>
-        <source>d MMMM yyyy (dddd)</source>
+        <location line="+8"/>
+        <source>Unsaved call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
+        <source>Reason for discarding this call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Why discard it? (required)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Save it and start the next</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Save this call and start the next</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Keep this call (Esc)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Keep this call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Discard it (Enter)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Discard this call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+43"/>
+        <source>Say why this call is discarded (a reason is required), or save it, or keep it (Esc).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
+        <source>Call {call} discarded; the reason is in the audit trail.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The call could not be discarded ({error}); it is kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>This call is not saved. Save it, keep it (Esc), or type why it is discarded and press Enter.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Call in progress</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
+        <source>Ready: Ctrl+N starts a call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/call/caller_form.py" line="+22"/>
+        <source>d MMMM yyyy (dddd)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
         <source>Not a date yet: type it as said, e.g. 12/4/1975 or 12 April 1975</source>
         <translation type="unfinished"></translation>
     </message>
@@ -693,17 +784,67 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+19"/>
+        <source>Ask for the notification code, or two of NHI / phone / email (a check without them cannot verify anyone).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>NHI</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>phone number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>email address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+5"/>
         <source>Press Ctrl+N when a call starts.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-22"/>
         <source>family name</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-115"/>
+        <source>Compla&amp;int</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+39"/>
+        <source>Chec&amp;k</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>&amp;Phone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+30"/>
+        <source>{date}: age {age}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>There is no {day} {month} {year}: check it with the caller</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+23"/>
+        <source>Ask for their relationship to the patient first.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>given name</source>
         <translation type="unfinished"></translation>
     </message>
@@ -718,22 +859,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
-        <source>Ask for the notification code, or two of NHI / phone / email. Then press Enter.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+22"/>
         <source>Press Enter to check.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+20"/>
+        <location filename="../../console/ui/call/result.py" line="+21"/>
         <source>Checking…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+60"/>
+        <location line="+77"/>
         <source>Call ({topics})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -748,17 +884,37 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-50"/>
+        <location line="-66"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="-93"/>
+        <source>NOT VERIFIED. You may say: nothing about any record.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>VERIFIED by knowledge. You may say: the status only.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>VERIFIED by the code. You may say: the status and the files.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>What you may say</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+67"/>
         <source>The check could not be completed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+19"/>
         <source>Not checked yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -788,7 +944,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+25"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+64"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>
@@ -803,12 +959,22 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Start a call first (Ctrl+N).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+3"/>
+        <source>A callback is already booked for this call.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Agree the callback time (helpline time) with the caller, then Ctrl+B or Enter books it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>Callback booked for {due}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -818,27 +984,32 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+4"/>
+        <source>The callback could not be booked; try again.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>No call in progress: Ctrl+N starts one.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Not saved: {problems}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Saving…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+8"/>
         <source>Saved call {call} at {time}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+6"/>
         <source>NOT SAVED: the cache could not store this call. Try Ctrl+S again; if it fails again, write the call on paper and tell your supervisor.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -846,7 +1017,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>CallbacksModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-43"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-56"/>
         <source>Due</source>
         <translation type="unfinished"></translation>
     </message>
@@ -977,7 +1148,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+94"/>
+        <location line="+107"/>
         <source>File</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1047,6 +1218,46 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>Region</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+3"/>
+        <source>Patient</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Representative</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>GP practice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Media</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Verified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not verified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not checked</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>Gate</name>
@@ -1114,7 +1325,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>GuidanceModel</name>
     <message>
-        <location filename="../../console/ui/call/models.py" line="-81"/>
+        <location filename="../../console/ui/call/models.py" line="-97"/>
+        <source>{script} (new: due now)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>{title}, delivered</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1255,7 +1471,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>LockedModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-15"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-25"/>
         <source>Person</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1273,7 +1489,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../console/ui/main_window.py" line="+23"/>
+        <location filename="../../console/ui/main_window.py" line="+25"/>
         <source>Sync with the hub now</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1283,7 +1499,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+38"/>
         <source>Helpline Console {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1309,11 +1525,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+18"/>
+        <location line="+96"/>
         <source>Not signed in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="-81"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1324,17 +1541,21 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+12"/>
-        <location line="+55"/>
         <source>Operator: {operator}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-35"/>
+        <location line="+20"/>
         <source>No hub is set for this workstation: it works standalone.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+12"/>
+        <source>The console locks in {seconds} s for inactivity: press any key to stay signed in.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+34"/>
         <source>Register: …</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1370,7 +1591,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+7"/>
-        <source>&amp;Hub</source>
+        <source>H&amp;ub</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1404,12 +1625,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+6"/>
         <source>Shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+18"/>
+        <location line="+33"/>
         <source>The supervisor dashboard is for supervisors and admins.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1746,7 +1967,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="+49"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+52"/>
         <source>Escalations awaiting action</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1787,9 +2008,9 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="-24"/>
-        <location line="+6"/>
-        <location line="+61"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-27"/>
+        <location line="+7"/>
+        <location line="+100"/>
         <source>Overdue callbacks</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1834,34 +2055,24 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/queues.py" line="-64"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-104"/>
         <source>A&amp;ssign</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+5"/>
         <source>Operator to assign the callback to</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Assign the selected callback to</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
         <location line="+5"/>
-        <location line="+52"/>
+        <location line="+6"/>
+        <location line="+90"/>
         <source>Locked persons</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-55"/>
-        <source>&amp;Unlock</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+4"/>
+        <location line="-89"/>
         <source>Reason for unlocking</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1871,18 +2082,18 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>Ta&amp;ke up</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
-        <location line="+42"/>
+        <location line="+4"/>
+        <location line="+78"/>
         <source>Escalations awaiting action (last 7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-41"/>
+        <location line="-77"/>
         <source>Note on taking up the escalation</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1892,7 +2103,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+15"/>
         <source>Queue action result</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1902,22 +2113,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
-        <source>&amp;Operator</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+13"/>
         <source>Audit filter: operator</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>&amp;Person</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Audit filter: person id</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1942,12 +2143,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>&amp;Until</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>Audit filter: until</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1957,12 +2153,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>&amp;Verify the chain</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+7"/>
         <source>Reading the audit trail is itself audited.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1992,17 +2183,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
-        <source>Save the daily &amp;report (PDF)…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
-        <source>Export the day&apos;s &amp;calls (CSV)…</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+8"/>
         <source>Export the &amp;figures (CSV)…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2057,7 +2238,32 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/queues.py" line="+24"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-35"/>
+        <source>U&amp;nlock</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+59"/>
+        <source>Acts on: {row}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Select a row above</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>callback due {due}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>call by {operator} at {when}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>{title}: {total:,} (the {shown:,} oldest shown)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2067,7 +2273,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
+        <location line="+40"/>
         <source>That could not be done ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2087,7 +2293,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+5"/>
         <source>{person} unlocked; the reason is in the audit trail.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2097,12 +2303,32 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
         <source>You took up the call escalated by {operator} at {when}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/audit.py" line="+23"/>
+        <location filename="../../console/ui/dashboard/audit.py" line="-26"/>
+        <source>Op&amp;erator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Perso&amp;n</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Unt&amp;il</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>Verif&amp;y the chain</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+35"/>
         <source>Reading…</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2147,7 +2373,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+16"/>
+        <source>Save the daily report (P&amp;DF)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Export the day&apos;s ca&amp;lls (CSV)…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+32"/>
         <location line="+21"/>
         <source>{path} could not be written ({reason}).</source>
         <translation type="unfinished"></translation>

@@ -85,3 +85,12 @@ def test_queue_and_audit_rows_show_the_helplines_clock_and_the_reason_apart(qapp
     row = [audit.data(audit.index(0, c)) for c in range(8)]
     assert row == ["7", local_time(due), "op-1", "ws-1", "verification", "", "not_verified / insufficient",
                    "callback=False"]
+
+
+def test_escalations_show_words_not_ids(qapp):
+    from console.ui.dashboard.models import EscalationsModel
+
+    model = EscalationsModel()
+    model.set_rows([{"started_at": "2026-12-04T01:00:00+00:00", "operator": "op-1", "caller_type": "representative",
+                     "verification": "not_verified", "region": None}])
+    assert [model.data(model.index(0, c)) for c in (2, 3)] == ["Representative", "Not verified"]

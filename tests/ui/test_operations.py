@@ -60,3 +60,13 @@ def test_progress_reaches_the_operation_and_can_ask_it_to_stop(qtbot, worker):
     QueryOp(view, long_work, results.append).with_progress(progress).run_in_background()
     qtbot.waitUntil(lambda: bool(results), timeout=5_000)
     assert results == [True] and progress.read() == ("persons", 1, 2)
+
+
+def test_a_request_after_shutdown_is_dropped_without_an_error(qtbot, qapp):
+    """A window's status timer firing after its cache thread was shut down asks for nothing."""
+    worker = CacheWorker(lambda: {"opened": True})
+    worker.start()
+    worker.shutdown()
+    shown = []
+    future = QueryOp(View(worker), lambda cache: "late", shown.append).run_in_background(key="status")
+    assert future.cancelled() and shown == [] and not worker.busy("status")

@@ -72,6 +72,7 @@ def test_sign_in_is_required_and_checked(qtbot, signed_window):
     window = signed_window
     qtbot.waitUntil(lambda: window.gate.title.text().startswith("Sign in"), timeout=10_000)
     assert window.stack.currentWidget() is window.gate
+    assert window.operator_label.text() == "Not signed in"  # not the workstation's user (issue 15)
     assert not any(a.isEnabled() for a in window.call_actions)
     sign_in(qtbot, window, "op-1", "wrong password")
     qtbot.waitUntil(lambda: "Sign-in failed" in window.gate.message.text(), timeout=10_000)
@@ -117,3 +118,18 @@ def test_twelve_hours_lock_regardless_of_activity(qtbot, signed_window):
             break
     assert window.session.locked == "session_age"
     assert "12 hours" in window.gate.title.text()
+
+
+def test_the_idle_lock_is_announced_and_a_key_extends_it(qtbot, signed_window):
+    window = signed_window
+    qtbot.waitUntil(lambda: window.gate.title.text().startswith("Sign in"), timeout=10_000)
+    sign_in(qtbot, window, "op-1", PASSWORD)
+    qtbot.waitUntil(lambda: window.session is not None, timeout=10_000)
+    window.clock_for_test.advance(4 * 60 + 10)
+    window.check_session()
+    assert "locks in 50 s" in window.statusBar().currentMessage()
+    qtbot.keyClick(window.call_screen.family_name, "a")  # any key: still here
+    window.clock_for_test.advance(30)
+    window.check_session()
+    assert window.stack.currentWidget() is window.call_screen
+    assert "locks in" not in window.statusBar().currentMessage()

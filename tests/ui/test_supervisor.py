@@ -378,3 +378,47 @@ def test_supervisors_and_admins_open_it(qtbot, accounts_window, who):
     view = open_dashboard(qtbot, window)
     assert view.tile_values["calls"].text() == "0"
     assert not any(action.isEnabled() for action in window.call_actions)  # no Ctrl+N on a hidden call screen
+
+
+def test_take_up_acts_on_the_row_chosen_whatever_the_refreshes(qtbot, seeded_window):
+    """Issue 15, trap 3: the refresh keeps the selection by id, Tab leaves the table for the note
+    (which never goes into the table's type-ahead), and the button says which call it will touch."""
+    window = seeded_window
+    view = open_dashboard(qtbot, window)
+    view.tabs.setCurrentIndex(2)
+    assert view.escalations_model.rowCount() >= 2
+    for table in (view.escalations_view, view.callbacks_view, view.locked_view):
+        assert not table.tabKeyNavigation()
+    view.escalations_view.setFocus()
+    view.escalations_view.selectRow(1)
+    chosen = view.escalations_model.rows[1]
+    assert chosen["operator"] in view.take_up_target.text()
+    refreshed(qtbot, view, view.refresh)
+    assert view._selected(view.escalations_view, view.escalations_model)["call_id"] == chosen["call_id"]
+    qtbot.keyClick(view.escalations_view, Qt.Key_Tab)
+    assert view.take_up_note.hasFocus()
+    qtbot.keyClicks(view.escalations_view, "op")  # type-ahead in the table: it selects nothing else
+    assert view._selected(view.escalations_view, view.escalations_model)["call_id"] == chosen["call_id"]
+    qtbot.keyClicks(view.take_up_note, "ringing the caller")
+    refreshed(qtbot, view, view.refresh)
+    assert view.take_up_note.text() == "ringing the caller"
+    refreshed(qtbot, view, view.take_up_button.click)
+    assert audit_rows(window, "escalation_acknowledged")[-1][1] == {"call_id": chosen["call_id"],
+                                                                     "note": "ringing the caller"}
+    assert view.take_up_note.text() == ""
+
+
+def test_a_refused_take_up_keeps_the_note(qtbot, seeded_window, monkeypatch):
+    from console.store.cache import Cache
+
+    def refuse(self, *args, **kwargs):
+        raise ValueError("refused for the test")
+
+    monkeypatch.setattr(Cache, "acknowledge_escalation", refuse)
+    view = open_dashboard(qtbot, seeded_window)
+    view.tabs.setCurrentIndex(2)
+    view.escalations_view.selectRow(0)
+    view.take_up_note.setText("ringing the caller")
+    view.take_up_button.click()
+    qtbot.waitUntil(lambda: "refused for the test" in view.queue_message.text(), timeout=5000)
+    assert view.take_up_note.text() == "ringing the caller"

@@ -1,17 +1,22 @@
 """The call screen's caller form: who is calling, their details as said, the flags.
 
-What to ask next is worked out as the operator types; Enter checks the details.
+What to ask next is worked out as the operator types; Enter checks the details,
+but only once they could verify someone (policy v2, "Lockout"): until then it
+says what is missing, and a detail the form flags is asked about first.
 """
+
+import re
+from calendar import monthrange
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QLocale, Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
 )
 
 from console.core import contact, policy
-from console.core.nhi import nhi_problem
-from console.core.timeutil import parse_spoken_date
-from console.ui.call.widgets import NoCopy, named
+from console.core.nhi import is_valid_nhi, nhi_problem
+from console.core.timeutil import age_on, now, parse_spoken_date
+from console.ui.call.widgets import FlagBox, NoCopy, named
 
 translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
 
@@ -29,7 +34,7 @@ RELATIONSHIPS = (("parent", QT_TRANSLATE_NOOP("CallScreen", "Parent")),
 FLAGS = (("distress", QT_TRANSLATE_NOOP("CallScreen", "&Distressed")),
          ("extortion", QT_TRANSLATE_NOOP("CallScreen", "E&xtortion contact")),
          ("media", QT_TRANSLATE_NOOP("CallScreen", "&Media")),
-         ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Com&plaint")))
+         ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Compla&int")))
 
 
 class CallerForm:
@@ -62,16 +67,16 @@ class CallerForm:
             hint.setWordWrap(True)
             hint.setProperty("role", "hint")
         for edit in (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email):
-            edit.returnPressed.connect(self.check_caller)
+            edit.returnPressed.connect(self.request_check)
             edit.textChanged.connect(self._details_changed)
             # no copying caller details out of the console
             edit.setContextMenuPolicy(Qt.NoContextMenu)
             edit.installEventFilter(NoCopy(edit))
         self.caller_type.currentIndexChanged.connect(self._caller_type_changed)
-        self.check_button = named(QPushButton(translate("CallScreen", "&Check")),
+        self.check_button = named(QPushButton(translate("CallScreen", "Chec&k")),
                                   translate("CallScreen", "Check caller"),
                                   translate("CallScreen", "Check the caller's details (Enter)"))
-        self.check_button.clicked.connect(self.check_caller)
+        self.check_button.clicked.connect(self.request_check)
         self.next_prompt = named(QLabel(), translate("CallScreen", "What to ask next"))
         self.next_prompt.setWordWrap(True)
         self.next_prompt.setProperty("role", "prompt")
@@ -84,7 +89,7 @@ class CallerForm:
             (translate("CallScreen", "Date of &birth"), self.dob), ("", self.dob_echo),
             (translate("CallScreen", "Notification c&ode"), self.code),
             (translate("CallScreen", "&NHI"), self.nhi), ("", self.nhi_hint),
-            (translate("CallScreen", "P&hone"), self.phone), ("", self.phone_hint),
+            (translate("CallScreen", "&Phone"), self.phone), ("", self.phone_hint),
             (translate("CallScreen", "Emai&l"), self.email), ("", self.email_hint),
         ):
             form.addRow(label, widget)
@@ -94,8 +99,8 @@ class CallerForm:
         self.flag_boxes = {}
         for value, text in FLAGS:
             text = translate("CallScreen", text)
-            box_ = named(QCheckBox(text), translate("CallScreen", "Flag: {flag}").format(flag=text.replace("&", "")))
-            box_.toggled.connect(self._refresh_guidance)
+            box_ = named(FlagBox(text), translate("CallScreen", "Flag: {flag}").format(flag=text.replace("&", "")))
+            box_.toggled.connect(lambda on, flag=value: self._flag_toggled(flag, on))
             self.flag_boxes[value] = box_
             flags.addWidget(box_)
         form.addRow(flags)
@@ -106,13 +111,23 @@ class CallerForm:
         self.relationship.setEnabled(representative)
         if not representative:
             self.relationship.setCurrentIndex(0)
+        self._details_changed()
 
     def _details_changed(self, *_):
         spoken = parse_spoken_date(self.dob.text())
+        no_such = no_such_day(self.dob.text())
         if spoken:
-            # in the window's language, and without strftime's "%-d", which Windows lacks
-            self.dob_echo.setText(QLocale().toString(QDate(spoken.year, spoken.month, spoken.day),
-                                                     translate("CallScreen", "d MMMM yyyy (dddd)")))
+            # in the window's language, and without strftime's "%-d", which Windows lacks; the age
+            # beside it, so "3/4/25" read as 2025 shows at once
+            self.dob_echo.setText(translate("CallScreen", "{date}: age {age}").format(
+                date=QLocale().toString(QDate(spoken.year, spoken.month, spoken.day),
+                                        translate("CallScreen", "d MMMM yyyy (dddd)")),
+                age=age_on(spoken, now().date())))
+        elif no_such:
+            day, month, year = no_such
+            self.dob_echo.setText(translate(
+                "CallScreen", "There is no {day} {month} {year}: check it with the caller").format(
+                day=day, month=QLocale().standaloneMonthName(month), year=year))
         elif self.dob.text().strip():
             self.dob_echo.setText(translate("CallScreen",
                                             "Not a date yet: type it as said, e.g. 12/4/1975 or 12 April 1975"))
@@ -125,23 +140,66 @@ class CallerForm:
         email = self.email.text().strip()
         self.email_hint.setText("" if not email or ("@" in email and "." in email.rsplit("@", 1)[-1]) else
                                 translate("CallScreen", "An email address has an @ and a domain"))
+        self._flagged_confirmed = None  # a changed detail is asked about again
         self.next_prompt.setText(self._what_to_ask())
+        if hasattr(self, "check_button"):
+            self.check_button.setEnabled(self.call is not None and self._missing() is None)
+
+    def _missing(self) -> tuple[str, object] | None:
+        """What must still be asked before a check could verify anyone: (what to say, where to go)."""
+        if self.caller_type.currentData() == "representative" and self.relationship.currentData() is None:
+            return translate("CallScreen", "Ask for their relationship to the patient first."), self.relationship
+        missing = [(label, edit) for label, edit in ((translate("CallScreen", "family name"), self.family_name),
+                                                     (translate("CallScreen", "given name"), self.given_name))
+                   if not edit.text().strip()]
+        if not parse_spoken_date(self.dob.text()):
+            missing.append((translate("CallScreen", "date of birth"), self.dob))
+        if missing:
+            return (translate("CallScreen", "Ask for their {details}.").format(
+                details=", ".join(label for label, _ in missing)), missing[0][1])
+        if not could_verify(self.claim()):
+            return translate("CallScreen", "Ask for the notification code, or two of NHI / phone / email "
+                                           "(a check without them cannot verify anyone)."), self.code
+        return None
+
+    def _flagged(self) -> list[str]:
+        """The details the form flags as not looking right, which the operator asks about before checking."""
+        return [name for name, hint in ((translate("CallScreen", "NHI"), self.nhi_hint),
+                                        (translate("CallScreen", "phone number"), self.phone_hint),
+                                        (translate("CallScreen", "email address"), self.email_hint))
+                if hint.text()]
 
     def _what_to_ask(self) -> str:
         if self.call is None:
             return translate("CallScreen", "Press Ctrl+N when a call starts.")
-        missing = [label for label, edit in ((translate("CallScreen", "family name"), self.family_name),
-                                             (translate("CallScreen", "given name"), self.given_name))
-                   if not edit.text().strip()]
-        if not parse_spoken_date(self.dob.text()):
-            missing.append(translate("CallScreen", "date of birth"))
+        if self.call.verification is not None:
+            return translate("CallScreen", "Checked. Go through the guidance (Ctrl+G), then wrap up (Ctrl+W).")
+        missing = self._missing()
         if missing:
-            return translate("CallScreen", "Ask for their {details}.").format(details=", ".join(missing))
-        strong = sum(bool(e.text().strip()) for e in (self.nhi, self.phone, self.email))
-        if not self.code.text().strip() and strong < 2:
-            return translate("CallScreen",
-                             "Ask for the notification code, or two of NHI / phone / email. Then press Enter.")
+            return missing[0]
         return translate("CallScreen", "Press Enter to check.")
+
+    def request_check(self):
+        """Enter or the Check button: a check only once it could verify someone, and a flagged
+        detail only after the operator has asked about it (Enter again). Otherwise say what to ask."""
+        if self.call is None:
+            self.new_call()
+            return
+        missing = self._missing()
+        if missing:
+            text, where = missing
+            self.next_prompt.setText(text)
+            self.status_message.emit(text)
+            where.setFocus()
+            return
+        flagged = self._flagged()
+        if flagged and self._flagged_confirmed != flagged:
+            self._flagged_confirmed = flagged
+            self.next_prompt.setText(translate(
+                "CallScreen", "The {details} does not look right: check it with the caller and correct it, "
+                              "or press Enter again to check as it is.").format(details=", ".join(flagged)))
+            return
+        self.check_caller()
 
     def claim(self) -> policy.CallerClaim:
         return policy.CallerClaim(
@@ -157,5 +215,36 @@ class CallerForm:
             flags=self.flags(),
         )
 
+    def _flag_toggled(self, flag: str, on: bool):
+        before = set(self.guidance.due)
+        self._refresh_guidance()
+        if on:
+            self._mark_new_scripts([s for s in self.guidance.due if s not in before])
+
     def flags(self) -> tuple[str, ...]:
         return tuple(value for value, box in self.flag_boxes.items() if box.isChecked())
+
+
+def could_verify(claim: policy.CallerClaim) -> bool:
+    """Whether a check could verify anyone (policy v2, "Lockout"): a notification code,
+    or two different strong factors in a valid form."""
+    strong = (is_valid_nhi(claim.nhi), bool(contact.phone_e164(claim.phone)), bool(contact.email_key(claim.email)))
+    return bool(contact.notification_key(claim.code)) or sum(strong) >= 2
+
+
+def no_such_day(text: str) -> tuple[int, int, int] | None:
+    """(day, month, year) when what was typed reads as a date but the month has no such day
+    ("31/2/1980"), read as parse_spoken_date reads dates; None otherwise."""
+    words = re.findall(r"[A-Za-z]+|\d+", text or "")
+    numbers = [w for w in words if w.isdigit()]
+    if len(words) != 3 or not numbers:
+        return None
+    if len(numbers) == 2:  # a month word: the day is the shorter number
+        day = numbers[0] if len(numbers[1]) >= len(numbers[0]) else numbers[1]
+    else:
+        day = words[2] if len(words[0]) == 4 else words[0]
+    at = words.index(day)
+    first = parse_spoken_date(" ".join(words[:at] + ["1"] + words[at + 1:]))
+    if first is None or not monthrange(first.year, first.month)[1] < int(day) <= 31:
+        return None
+    return int(day), first.month, first.year

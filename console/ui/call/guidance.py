@@ -50,6 +50,13 @@ class GuidancePanel:
         if current in self.guidance.due:
             self.guidance_view.setCurrentIndex(self.guidance.index(self.guidance.due.index(current)))
 
+    def _mark_new_scripts(self, script_ids: list[str]):
+        """A flag made these scripts due: mark them, and select the first so Space ticks it."""
+        if not script_ids:
+            return
+        self.guidance.mark_new(script_ids)
+        self.guidance_view.setCurrentIndex(self.guidance.index(self.guidance.due.index(script_ids[0])))
+
     def _guidance_reset(self):
         if self.guidance.rowCount():
             self._select_next_undelivered()
@@ -69,7 +76,11 @@ class GuidancePanel:
             return
         self.guidance.toggle(index.row())
         if index.data(Qt.UserRole) in self.guidance.delivered:
+            self._tick_topic_of(index.data(Qt.UserRole))
             self._select_next_undelivered(index.row())
+        if self.guidance.due and not self.guidance.undelivered:
+            self.next_prompt.setText(translate(
+                "CallScreen", "Every script is delivered: wrap up (Ctrl+W; notes Ctrl+T), then save (Ctrl+S)."))
 
     def _show_script(self, current, _previous=None):
         script_id = current.data(Qt.UserRole) if current.isValid() else None

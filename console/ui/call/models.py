@@ -26,6 +26,7 @@ class GuidanceModel(QAbstractListModel):
         self._scripts = scripts  # id -> Script
         self._ids: list[str] = []
         self._delivered: set[str] = set()
+        self._new: set[str] = set()  # made due by a flag during the call: marked until delivered
 
     def set_scripts(self, scripts: dict) -> None:
         """Newer scripts (a content version from the hub); the rows stay."""
@@ -42,7 +43,8 @@ class GuidanceModel(QAbstractListModel):
         script_id = self._ids[index.row()]
         script = self._scripts.get(script_id)
         if role == Qt.DisplayRole:
-            return f"{index.row() + 1}. {script.title if script else script_id}"
+            text = f"{index.row() + 1}. {script.title if script else script_id}"
+            return self.tr("{script} (new: due now)").format(script=text) if self.is_new(script_id) else text
         if role == Qt.CheckStateRole:
             return Qt.Checked if script_id in self._delivered else Qt.Unchecked
         if role == Qt.AccessibleTextRole:
@@ -51,9 +53,10 @@ class GuidanceModel(QAbstractListModel):
                     else self.tr("{title}, not yet delivered")).format(title=title)
         if role == Qt.UserRole:
             return script_id
-        if role == Qt.FontRole and script_id in self._delivered:
+        if role == Qt.FontRole and (script_id in self._delivered or self.is_new(script_id)):
             font = QFont()
-            font.setItalic(True)
+            font.setItalic(script_id in self._delivered)
+            font.setBold(self.is_new(script_id))
             return font
         return None
 
@@ -85,11 +88,21 @@ class GuidanceModel(QAbstractListModel):
         self.beginResetModel()
         self._ids = list(script_ids)
         self._delivered &= set(script_ids)
+        self._new &= set(script_ids)
         self.endResetModel()
+
+    def mark_new(self, script_ids) -> None:
+        """Mark scripts a flag has just made due, until they are delivered."""
+        self._new |= set(script_ids) & set(self._ids)
+        if self._ids:
+            self.dataChanged.emit(self.index(0), self.index(len(self._ids) - 1), [Qt.DisplayRole, Qt.FontRole])
+
+    def is_new(self, script_id: str) -> bool:
+        return script_id in self._new and script_id not in self._delivered
 
     def clear(self) -> None:
         self.beginResetModel()
-        self._ids, self._delivered = [], set()
+        self._ids, self._delivered, self._new = [], set(), set()
         self.endResetModel()
 
     @property

@@ -6,13 +6,29 @@ Nothing here ever says why a caller was not verified.
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
 from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout
 
-from console.core.timeutil import now
+from console.core.timeutil import HELPLINE_ZONE, now, parse_instant
 from console.ui.call.models import DocumentsModel, EarlierCallsModel
 from console.ui.call.widgets import named
-from console.ui.call.wrap_up import OUTCOME_WORDS
+from console.ui.call.wrap_up import OUTCOME_WORDS, TOPICS
 from console.ui.operations import calls
 
 translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
+
+
+# the verdict banner: what the operator may say, by what the check allows
+MAY_SAY = {"nothing": QT_TRANSLATE_NOOP("CallScreen", "NOT VERIFIED. You may say: nothing about any record."),
+           "status": QT_TRANSLATE_NOOP("CallScreen", "VERIFIED by knowledge. You may say: the status only."),
+           "files": QT_TRANSLATE_NOOP("CallScreen", "VERIFIED by the code. You may say: the status and the files.")}
+
+
+def may_say(shown: dict | None) -> str | None:
+    """What a check's answer lets the operator tell the caller: nothing, the status only, or the
+    status and the files; None before a check."""
+    if not shown:
+        return None
+    if shown["outcome"] != "verified":
+        return "nothing"
+    return "files" if shown["assurance"] == "possession" else "status"
 
 
 NOT_VERIFIED_MESSAGE = QT_TRANSLATE_NOOP(
@@ -27,6 +43,10 @@ class ResultPanel:
     def _build_result(self):
         box = QGroupBox(translate("CallScreen", "Result"))
         layout = QVBoxLayout(box)
+        self.verdict = named(QLabel(), translate("CallScreen", "What you may say"))
+        self.verdict.setProperty("role", "verdict")
+        self.verdict.setWordWrap(True)
+        self.verdict.hide()
         self.result_title = named(QLabel(), translate("CallScreen", "Check result"))
         self.result_title.setProperty("role", "result")
         self.result_title.setWordWrap(True)
@@ -39,18 +59,21 @@ class ResultPanel:
         self.earlier = EarlierCallsModel(self)
         self.earlier_view.setModel(self.earlier)
         for view in (self.documents_view, self.earlier_view):
-            view.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+            # the first column (the file's category, read aloud; when a call was) is never cut off
+            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+            view.horizontalHeader().setStretchLastSection(True)
             view.verticalHeader().hide()
             view.setSelectionBehavior(QAbstractItemView.SelectRows)
             view.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.documents_label = QLabel(translate("CallScreen",
                                                 "Stolen files (category, date, sensitive; never contents)"))
         self.earlier_label = QLabel(translate("CallScreen", "Earlier calls"))
-        self.callback_button = named(QPushButton(translate("CallScreen", "Book a call&back")),
+        self.callback_button = named(QPushButton(translate("CallScreen", "Book a callback")),
                                      translate("CallScreen", "Book a callback"),
                                      translate("CallScreen", "Book a callback to the numbers on file (Ctrl+B)"))
         self.callback_button.clicked.connect(self.book_callback)
         layout.setAlignment(Qt.AlignTop)
+        layout.addWidget(self.verdict)
         layout.addWidget(self.result_title)
         layout.addWidget(self.result_detail)
         layout.addWidget(self.documents_label)
@@ -78,6 +101,7 @@ class ResultPanel:
             self.call.region = region
             self.set_register_version(version)
             self._show_result(shown, history)
+            self.next_prompt.setText(self._what_to_ask())
             self._refresh_guidance()
             self.check_button.setEnabled(True)
             self.guidance_view.setFocus()
@@ -92,11 +116,18 @@ class ResultPanel:
 
     def _show_result(self, shown: dict | None, history=()):
         verified = bool(shown) and shown["outcome"] == "verified"
-        self.documents_label.setVisible(verified and "documents" in shown)
-        self.documents_view.setVisible(verified and "documents" in shown)
+        listed = verified and bool(shown.get("documents"))  # no empty table for a caller with no files taken
+        self.documents_label.setVisible(listed)
+        self.documents_view.setVisible(listed)
         self.earlier_label.setVisible(verified)
         self.earlier_view.setVisible(verified)
         self.callback_button.setVisible(bool(shown) and not verified)
+        say = may_say(shown)
+        self.verdict.setVisible(say is not None)
+        self.verdict.setText(translate("CallScreen", MAY_SAY[say]) if say else "")
+        self.verdict.setProperty("may_say", say or "")
+        self.verdict.style().unpolish(self.verdict)  # the banner's colour follows what may be said
+        self.verdict.style().polish(self.verdict)
         if shown is None:
             self.result_title.setText(translate("CallScreen", "Not checked yet"))
             self.result_detail.clear()
@@ -123,17 +154,26 @@ class ResultPanel:
         self.earlier.set_rows(list(history))
 
 
+TOPIC_WORDS = dict(TOPICS)
+
+
+def helpline_time(text: str) -> str:
+    """A stored instant as a whole date and time on the helpline's clock."""
+    return parse_instant(text).astimezone(HELPLINE_ZONE).strftime("%d %b %Y %H:%M")
+
+
 def history_rows(context: dict) -> list[dict]:
     """A verified caller's earlier calls and open callbacks, worded for the result panel
     (on the cache thread: Qt's translation is thread-safe)."""
     history = []
     for record in context["calls"]:
-        what = (translate("CallScreen", "Call ({topics})").format(topics=", ".join(record["topics"]))
-                if record["topics"] else translate("CallScreen", "Call"))
+        topics = [translate("CallScreen", TOPIC_WORDS[t]) if t in TOPIC_WORDS else t for t in record["topics"]]
+        what = (translate("CallScreen", "Call ({topics})").format(topics=", ".join(topics))
+                if topics else translate("CallScreen", "Call"))
         outcome = OUTCOME_WORDS.get(record["outcome"])
-        history.append({"when": record["started_at"][:16].replace("T", " "), "what": what,
+        history.append({"when": helpline_time(record["started_at"]), "what": what,
                         "outcome": translate("CallScreen", outcome) if outcome else record["outcome"]})
     for row in context["open_callbacks"]:
-        history.append({"when": row["due_at"][:16].replace("T", " "), "what": translate("CallScreen", "Open callback"),
+        history.append({"when": helpline_time(row["due_at"]), "what": translate("CallScreen", "Open callback"),
                         "outcome": translate("CallScreen", "due")})
     return history

@@ -14,11 +14,14 @@ they are shown.
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from time import monotonic
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+)
 
 from console.core.timeutil import now
 from console.ui.call.caller_form import CallerForm
@@ -26,23 +29,31 @@ from console.ui.call.guidance import GuidancePanel
 from console.ui.call.result import ResultPanel
 from console.ui.call.widgets import named
 from console.ui.call.wrap_up import WrapUp
+from console.ui.operations import calls
 
 
 SHORTCUTS = (
-    ("Ctrl+N", QT_TRANSLATE_NOOP("CallScreen", "New call (starts the handle-time clock)")),
+    ("Ctrl+N", QT_TRANSLATE_NOOP("CallScreen", "New call (starts the handle-time clock); a call with anything "
+                                               "in it is first saved, kept or discarded with a reason")),
     ("Enter", QT_TRANSLATE_NOOP("CallScreen", "Check the caller's details")),
     ("Space", QT_TRANSLATE_NOOP("CallScreen", "Tick the selected guidance script as delivered and go to the next")),
     ("Ctrl+G", QT_TRANSLATE_NOOP("CallScreen", "Go to the guidance list")),
-    ("Alt+D / Alt+X / Alt+M / Alt+P",
+    ("Alt+D / Alt+X / Alt+M / Alt+I",
      QT_TRANSLATE_NOOP("CallScreen", "Flags: distressed, extortion contact, media, complaint")),
-    ("Ctrl+B", QT_TRANSLATE_NOOP("CallScreen", "Book a callback to the numbers on file")),
+    ("Ctrl+B", QT_TRANSLATE_NOOP("CallScreen", "Book a callback to the numbers on file: shows the time "
+                                               "(helpline time), Ctrl+B or Enter again books it")),
     ("Ctrl+E", QT_TRANSLATE_NOOP("CallScreen", "Escalate this call")),
     ("Ctrl+R", QT_TRANSLATE_NOOP("CallScreen", "Scam report: open its fields")),
     ("Ctrl+W", QT_TRANSLATE_NOOP("CallScreen", "Go to the wrap-up (outcome, topics, notes)")),
+    ("Ctrl+T", QT_TRANSLATE_NOOP("CallScreen", "Go to the notes")),
     ("Ctrl+S", QT_TRANSLATE_NOOP("CallScreen", "Save the call and clear the form")),
     ("Ctrl+Shift+H", QT_TRANSLATE_NOOP("CallScreen", "High-contrast theme on or off")),
     ("Ctrl+Shift+D", QT_TRANSLATE_NOOP("CallScreen", "Supervisor dashboard on or off (supervisors and admins)")),
     ("F1", QT_TRANSLATE_NOOP("CallScreen", "This list of shortcuts")),
+    ("Tab / Shift+Tab", QT_TRANSLATE_NOOP("CallScreen", "Next / previous field; Tab leaves any list or table")),
+    ("Page Down / Page Up", QT_TRANSLATE_NOOP("CallScreen", "Scroll the script being read without leaving the list")),
+    ("Left / Right", QT_TRANSLATE_NOOP("CallScreen", "In the callback time: move between its parts")),
+    ("Esc", QT_TRANSLATE_NOOP("CallScreen", "Keep the call, when Ctrl+N asks what to do with it")),
 )
 
 
@@ -50,7 +61,8 @@ SHORTCUTS = (
 class CallState:
     """What the current call has gathered so far."""
 
-    started_at: datetime
+    started_at: datetime  # the wall clock's time when the call started: the call's stamp
+    clock_started: float = field(default_factory=monotonic)  # the handle time's start, on a clock that never steps
     call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     verification: dict | None = None  # the check's result as shown (no reason)
     region: str | None = None
@@ -87,9 +99,15 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         header.addSpacing(24)
         header.addWidget(self.register_label)
         outer.addLayout(header)
+        outer.addWidget(self._build_leave_bar())
 
         splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self._build_caller())
+        # the caller's details scroll on a small screen, so the window fits 1280×720
+        caller = QScrollArea()
+        caller.setWidget(self._build_caller())
+        caller.setWidgetResizable(True)
+        caller.setFrameShape(QFrame.NoFrame)
+        splitter.addWidget(caller)
         splitter.addWidget(self._build_result())
         splitter.addWidget(self._build_guidance())
         splitter.setChildrenCollapsible(False)
@@ -105,34 +123,133 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         if self.call is None:
             self.clock_label.setText(self.tr("No call in progress"))
             return
-        seconds = int((now() - self.call.started_at).total_seconds())
+        seconds = int(self.handle_time().total_seconds())
         self.clock_label.setText(self.tr("Call time {time}").format(time=f"{seconds // 60:02d}:{seconds % 60:02d}"))
 
+    def _build_leave_bar(self):
+        """Asked when Ctrl+N would end a call with anything in it: save it, keep it, or discard it
+        with a reason (audited). A call is never dropped silently."""
+        self.leave_bar = QFrame()
+        self.leave_bar.setProperty("role", "leave")
+        layout = QHBoxLayout(self.leave_bar)
+        self.leave_message = named(QLabel(), self.tr("Unsaved call"))
+        self.leave_message.setWordWrap(True)
+        self.leave_reason = named(QLineEdit(), self.tr("Reason for discarding this call"))
+        self.leave_reason.setPlaceholderText(self.tr("Why discard it? (required)"))
+        self.leave_reason.returnPressed.connect(self.discard_call)
+        self.save_next_button = named(QPushButton(self.tr("Save it and start the next")),
+                                      self.tr("Save this call and start the next"))
+        self.keep_button = named(QPushButton(self.tr("Keep this call (Esc)")), self.tr("Keep this call"))
+        self.discard_button = named(QPushButton(self.tr("Discard it (Enter)")), self.tr("Discard this call"))
+        self.save_next_button.clicked.connect(lambda: self.save_call(then_new_call=True))
+        self.keep_button.clicked.connect(self.keep_call)
+        self.discard_button.clicked.connect(self.discard_call)
+        layout.addWidget(self.leave_message, 2)
+        layout.addWidget(self.leave_reason, 2)
+        for button in (self.discard_button, self.save_next_button, self.keep_button):
+            layout.addWidget(button)
+        self.leave_bar.hide()
+        return self.leave_bar
+
+    def showEvent(self, event):
+        # Enter on a focused button presses it, as Space does
+        for button in self.findChildren(QPushButton):
+            button.setAutoDefault(True)
+        super().showEvent(event)
+
+    def keyPressEvent(self, event):
+        if event.key() == Qt.Key_Escape and self.leave_bar.isVisible():
+            self.keep_call()
+            return
+        super().keyPressEvent(event)
+
+    def has_content(self) -> bool:
+        """Whether the call holds anything an operator typed, ticked or learned."""
+        if self.call is None:
+            return False
+        edits = (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email,
+                 self.scam_contact, self.scam_claimed, self.scam_asked, self.skip_reason)
+        return (any(e.text().strip() for e in edits) or bool(self.notes.toPlainText().strip())
+                or self.call.verification is not None or bool(self.flags()) or bool(self.guidance.delivered)
+                or bool(self._topics()) or self.scam.isChecked() or self.escalate.isChecked()
+                or self.callback_wanted.isChecked() or self.caller_type.currentIndex() != 0)
+
+    def keep_call(self):
+        self.leave_bar.hide()
+        self.leave_reason.setText("")
+        self.family_name.setFocus()
+
+    def discard_call(self):
+        """Discard the call only with a reason, which the audit trail keeps."""
+        reason = self.leave_reason.text().strip()
+        if len(reason) < 3:
+            self.leave_message.setText(self.tr("Say why this call is discarded (a reason is required), "
+                                               "or save it, or keep it (Esc)."))
+            self.leave_reason.setFocus()
+            return
+        call_id = self.call.call_id
+
+        def discarded(_):
+            self.status_message.emit(self.tr("Call {call} discarded; the reason is in the audit trail.").format(
+                call=call_id[:8]))
+            self._start_call()
+
+        def failed(error):
+            self.leave_message.setText(self.tr("The call could not be discarded ({error}); it is kept.").format(
+                error=type(error).__name__))
+
+        calls.discard_call(self, call_id, reason, discarded).failure(failed).run_in_background()
+
+    def handle_time(self) -> timedelta:
+        """How long the call has lasted, on the monotonic clock: a wall clock stepped back or
+        forward (a time sync) changes neither the handle time nor whether the call can be saved."""
+        return timedelta(seconds=max(0.0, monotonic() - self.call.clock_started))
+
+    def ended_at(self) -> datetime:
+        return self.call.started_at + self.handle_time()
+
     def new_call(self):
-        """Ctrl+N: clear the form and start the clock."""
+        """Ctrl+N: start the next call and its clock. A call with anything in it is first saved,
+        kept, or discarded with a reason: it is never thrown away silently."""
+        if self.has_content():
+            self.leave_message.setText(self.tr(
+                "This call is not saved. Save it, keep it (Esc), or type why it is discarded and press Enter."))
+            self.leave_bar.show()
+            self.leave_reason.setFocus()
+            return
+        self._start_call()
+
+    def _start_call(self):
         self._clear_form()
-        self.call = CallState(started_at=now())
+        self.call = CallState(started_at=now(), clock_started=monotonic())
         self.call_state_label.setText(self.tr("Call in progress"))
         self._tick()
         self._refresh_guidance()
         self.family_name.setFocus()
 
     def _clear_form(self):
+        """Empty every field without an undoable edit: nothing of one call is reachable from the next
+        (QLineEdit.clear() can be undone; setText() drops the undo history)."""
         self.call = None
+        self.leave_bar.hide()
+        self.leave_reason.setText("")
         for edit in (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email,
                      self.scam_contact, self.scam_claimed, self.scam_asked, self.skip_reason):
-            edit.clear()
+            edit.setText("")
         self.caller_type.setCurrentIndex(0)
         self.relationship.setCurrentIndex(0)
         for box in self.flag_boxes.values():
             box.setChecked(False)
         for row in range(self.topics.count()):
             self.topics.item(row).setCheckState(Qt.Unchecked)
+        self.topics.setCurrentRow(0)  # Space on the topics starts at the top again, not on the last call's row
+        self.scam_channel.setCurrentIndex(0)
         self.outcome.setCurrentIndex(0)
         self.escalate.setChecked(False)
+        self._outcome_before_escalating = None
         self.callback_wanted.setChecked(False)
-        self.callback_due.setDateTime(QDateTime.currentDateTime().addSecs(3600))
-        self.notes.clear()
+        self._reset_callback_time()
+        self.notes.setPlainText("")
         self.scam.setChecked(False)
         self._scam_toggled(False)
         self.save_message.clear()
@@ -153,6 +270,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
             (QKeySequence("Ctrl+B"), self.book_callback),
             (QKeySequence("Ctrl+G"), self.guidance_view.setFocus),
             (QKeySequence("Ctrl+W"), self.outcome.setFocus),
+            (QKeySequence("Ctrl+T"), self.notes.setFocus),
             (QKeySequence("Ctrl+E"), lambda: self.escalate.setChecked(not self.escalate.isChecked())),
             (QKeySequence("Ctrl+R"), lambda: self.scam.setChecked(not self.scam.isChecked())),
         ]

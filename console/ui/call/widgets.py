@@ -2,7 +2,7 @@
 
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QListWidget
+from PySide6.QtWidgets import QCheckBox, QListWidget
 
 
 def named(widget, name: str, description: str | None = None):
@@ -14,7 +14,8 @@ def named(widget, name: str, description: str | None = None):
 
 
 class SpaceTicks(QObject):
-    """Space on a checklist ticks the current item (and, for guidance, moves on)."""
+    """Space on a checklist ticks the current item (and, for guidance, moves on);
+    on the guidance, Page Down / Page Up scroll the script being read without leaving the list."""
 
     def __init__(self, screen, widget: QListWidget | None = None):
         super().__init__(widget or screen)
@@ -22,6 +23,11 @@ class SpaceTicks(QObject):
         self.widget = widget
 
     def eventFilter(self, obj, event):
+        if (self.widget is None and event.type() == QEvent.KeyPress
+                and event.key() in (Qt.Key_PageDown, Qt.Key_PageUp)):
+            bar = self.screen.script_text.verticalScrollBar()
+            bar.setValue(bar.value() + bar.pageStep() * (1 if event.key() == Qt.Key_PageDown else -1))
+            return True
         if event.type() == QEvent.KeyPress and event.key() == Qt.Key_Space and not event.modifiers():
             if self.widget is None:
                 self.screen.tick_current_script()
@@ -43,3 +49,19 @@ class NoCopy(QObject):
                 return True
         return False
 
+
+
+class FlagBox(QCheckBox):
+    """A flag its Alt key ticks at once and without taking the focus, so the next key
+    (Space on the guidance) goes where the operator was rather than untick the flag.
+    (A button's mnemonic otherwise takes the focus and clicks 100 ms later.)"""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.setFocusPolicy(Qt.NoFocus)
+
+    def event(self, event):
+        if event.type() == QEvent.Shortcut and not event.isAmbiguous() and self.isEnabled():
+            self.toggle()
+            return True
+        return super().event(event)

@@ -1,9 +1,11 @@
 """The call screen's wrap-up: outcome, topics, notes, a scam report, a callback, and saving the call."""
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from datetime import timedelta
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QGridLayout, QGroupBox, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPlainTextEdit, QPushButton, QSizePolicy,
+    QAbstractSpinBox, QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QGridLayout, QGroupBox, QLabel, QLineEdit,
+    QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSizePolicy,
 )
 
 from console.core.calls import NOTES_MAX, OUTCOMES, SCAM_CHANNELS, CallRecordInvalid, validate_call_record
@@ -22,6 +24,13 @@ TOPICS = (("am-i-affected", QT_TRANSLATE_NOOP("CallScreen", "Am I affected?")),
           ("complaint", QT_TRANSLATE_NOOP("CallScreen", "Complaint")),
           ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
 
+SKIP_REASON_MIN = 5  # a reason for scripts not delivered is words, not a keystroke to get past the question
+
+# the topic a delivered script covers, ticked for the operator (who can untick it)
+SCRIPT_TOPICS = {"status-affected": "am-i-affected", "status-not-affected": "am-i-affected",
+                 "password-2fa": "passwords", "identity-protection": "identity", "sensitive-support": "sensitive",
+                 "extortion": "scam-contact"}
+
 # the words for core.calls' OUTCOMES and SCAM_CHANNELS
 OUTCOME_WORDS = {"resolved": QT_TRANSLATE_NOOP("CallScreen", "Resolved"),
                  "callback": QT_TRANSLATE_NOOP("CallScreen", "Callback"),
@@ -32,6 +41,14 @@ SCAM_CHANNEL_WORDS = {"call": QT_TRANSLATE_NOOP("CallScreen", "Call"),
                       "text": QT_TRANSLATE_NOOP("CallScreen", "Text"),
                       "email": QT_TRANSLATE_NOOP("CallScreen", "Email"),
                       "other": QT_TRANSLATE_NOOP("CallScreen", "Other")}
+
+
+class OneStopDateTime(QDateTimeEdit):
+    """A date and time that Tab leaves in one stop (its parts are reached with the arrow keys),
+    so a note is never typed into a time's parts by accident."""
+
+    def focusNextPrevChild(self, next_):
+        return QAbstractSpinBox.focusNextPrevChild(self, next_)
 
 
 class WrapUp:
@@ -53,13 +70,15 @@ class WrapUp:
             self.outcome.addItem(translate("CallScreen", OUTCOME_WORDS[value]), value)
         self.escalate = named(QCheckBox(translate("CallScreen", "&Escalate to a supervisor")),
                               translate("CallScreen", "Escalate"))
-        self.escalate.toggled.connect(
-            lambda on: self.outcome.setCurrentIndex(self.outcome.findData("escalated" if on else "resolved")))
+        self.escalate.toggled.connect(self._escalate_toggled)
         self.callback_wanted = named(QCheckBox(translate("CallScreen", "Callback booked")),
                                      translate("CallScreen", "Callback booked"))
         self.callback_wanted.setEnabled(False)
-        self.callback_due = named(QDateTimeEdit(), translate("CallScreen", "Callback due"))
+        self.callback_due = named(OneStopDateTime(), translate("CallScreen", "Callback due"), translate(
+            "CallScreen", "Helpline time (New Zealand). Left and Right move between its parts; Ctrl+B or Enter books"))
         self.callback_due.setCalendarPopup(True)
+        self.callback_due.installEventFilter(self)
+        self.callback_due.hide()  # shown only while a callback is being booked
         self.callback_due.setDisplayFormat(translate("CallScreen", "d MMM yyyy h:mm ap"))
         self.notes = named(QPlainTextEdit(), translate("CallScreen", "Notes"),
                            translate("CallScreen", "Up to {limit} characters; never copy in record contents").format(
@@ -68,7 +87,7 @@ class WrapUp:
         self.notes_count = named(QLabel(), translate("CallScreen", "Notes length"))
         self.notes.textChanged.connect(self._notes_changed)
         self.scam = named(QGroupBox(translate("CallScreen",
-                                              "Sca&m report (someone exploiting the breach contacted the caller)")),
+                                              "Sc&am report (someone exploiting the breach contacted the caller)")),
                           translate("CallScreen", "Scam report"))
         self.scam.setCheckable(True)
         scam_form = QFormLayout(self.scam)
@@ -113,6 +132,45 @@ class WrapUp:
         box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
         return box
 
+    def eventFilter(self, obj, event):
+        if (obj is getattr(self, "callback_due", None) and event.type() == event.Type.KeyPress
+                and event.key() in (Qt.Key_Return, Qt.Key_Enter)):
+            self.book_callback()
+            return True
+        return super().eventFilter(obj, event)
+
+    def _escalate_toggled(self, on: bool):
+        """Escalating sets the outcome; turning it off puts back the outcome chosen before."""
+        if on:
+            self._outcome_before_escalating = self.outcome.currentData()
+            self.outcome.setCurrentIndex(self.outcome.findData("escalated"))
+        elif self.outcome.currentData() == "escalated":
+            before = self._outcome_before_escalating or "resolved"
+            self.outcome.setCurrentIndex(self.outcome.findData(before))
+
+    def _tick_topic_of(self, script_id: str):
+        topic = SCRIPT_TOPICS.get(script_id)
+        if script_id == "status-affected" and self.documents.rowCount():
+            self._tick_topic("which-files")
+        if topic:
+            self._tick_topic(topic)
+
+    def _tick_topic(self, topic: str):
+        for row in range(self.topics.count()):
+            if self.topics.item(row).data(Qt.UserRole) == topic:
+                self.topics.item(row).setCheckState(Qt.Checked)
+
+    def _topics(self) -> list[str]:
+        return [self.topics.item(r).data(Qt.UserRole) for r in range(self.topics.count())
+                if self.topics.item(r).checkState() == Qt.Checked]
+
+    def _reset_callback_time(self):
+        """An hour from now on the helpline's clock, whatever the workstation's zone."""
+        due = (now().astimezone(HELPLINE_ZONE) + timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
+        self.callback_due.setDateTime(QDateTime(due))
+        self.callback_due.hide()
+        self._booking = False
+
     def _notes_changed(self):
         length = len(self.notes.toPlainText())
         counts = {"length": f"{length:,}", "limit": f"{NOTES_MAX:,}"}
@@ -136,10 +194,23 @@ class WrapUp:
 
     def book_callback(self):
         """Ctrl+B: book a callback to the numbers on file of whoever matched,
-        without learning who or whether anyone did."""
+        without learning who or whether anyone did. The first press shows the time
+        (helpline time) to agree with the caller; Ctrl+B or Enter again books it, once."""
         if self.call is None:
             self.status_message.emit(translate("CallScreen", "Start a call first (Ctrl+N)."))
             return
+        if self.callback_wanted.isChecked():
+            self.status_message.emit(translate("CallScreen", "A callback is already booked for this call."))
+            return
+        if not self.callback_due.isVisible():
+            self.callback_due.show()
+            self.callback_due.setFocus()
+            self.status_message.emit(translate("CallScreen", "Agree the callback time (helpline time) with the caller, "
+                                                             "then Ctrl+B or Enter books it."))
+            return
+        if self._booking:
+            return
+        self._booking = True
         claim = self.claim()
         due = self.callback_due.dateTime().toPython().replace(tzinfo=HELPLINE_ZONE)
         call_id = self.call.call_id
@@ -147,36 +218,43 @@ class WrapUp:
         reason = "not_verified" if shown and shown["outcome"] != "verified" else "caller_asked"
 
         def booked(result):
+            if self.call is None or self.call.call_id != call_id:
+                return
             self.callback_wanted.setChecked(True)
+            self.callback_due.setEnabled(False)
             if self.outcome.currentData() == "resolved":
                 self.outcome.setCurrentIndex(self.outcome.findData("callback"))
             self.status_message.emit(translate("CallScreen", "Callback booked for {due}.").format(
                 due=self.callback_due.dateTime().toString(translate("CallScreen", "d MMM h:mm ap"))))
 
-        callbacks.book_callback(self, claim, due, call_id, reason, booked).run_in_background()
+        def failed(error):
+            self._booking = False
+            self.status_message.emit(translate("CallScreen", "The callback could not be booked; try again."))
+
+        callbacks.book_callback(self, claim, due, call_id, reason, booked).failure(failed).run_in_background()
 
     def call_record(self) -> dict:
         shown = self.call.verification
         verified = bool(shown) and shown["outcome"] == "verified"
         notes = self.notes.toPlainText().strip()
         missing = self.guidance.undelivered
-        if missing and self.skip_reason.text().strip():
+        if missing and len(self.skip_reason.text().strip()) >= SKIP_REASON_MIN:
             notes = (notes + "\n\n" if notes else "") + (
                 f"Scripts not delivered ({', '.join(missing)}): {self.skip_reason.text().strip()}")
         record = {
             "call_id": self.call.call_id,
             "started_at": self.call.started_at.isoformat(timespec="seconds"),
-            "ended_at": now().isoformat(timespec="seconds"),
+            "ended_at": self.ended_at().isoformat(timespec="seconds"),
             "operator": self.operator,
             "caller_type": self.caller_type.currentData(),
+            "relationship": self.relationship.currentData(),
             "person_id": shown["person_id"] if verified else None,
             "verification": shown["outcome"] if shown else "not_attempted",
             "assurance": shown["assurance"] if verified else None,
             "disclosed_status": shown["affected_status"] if verified else None,
             "guidance_delivered": [{"id": i, "version": str(self.scripts[i].version)}
                                    for i in self.guidance.delivered if i in self.scripts],
-            "topics": [self.topics.item(r).data(Qt.UserRole) for r in range(self.topics.count())
-                       if self.topics.item(r).checkState() == Qt.Checked],
+            "topics": self._topics(),
             "flags": list(self.flags()),
             "outcome": self.outcome.currentData(),
             "region": self.call.region,
@@ -189,14 +267,16 @@ class WrapUp:
                                      "asked_for": self.scam_asked.text().strip() or None}
         return record
 
-    def save_call(self):
-        """Ctrl+S: save durably, then clear the form for the next call."""
+    def save_call(self, then_new_call: bool = False):
+        """Ctrl+S: save durably, then clear the form for the next call (and start it, from Ctrl+N).
+        A save that fails keeps the call and says so."""
         if self.call is None:
             self.save_message.setText(translate("CallScreen", "No call in progress: Ctrl+N starts one."))
             return
         missing = self.guidance.undelivered
-        if missing and not self.skip_reason.text().strip():
+        if missing and len(self.skip_reason.text().strip()) < SKIP_REASON_MIN:
             self._show_skip_reason(missing)
+            self.leave_bar.hide()
             self.skip_reason.setFocus()
             return
         try:
@@ -204,18 +284,23 @@ class WrapUp:
         except CallRecordInvalid as exc:
             self.save_message.setText(translate("CallScreen", "Not saved: {problems}").format(
                 problems=" ".join(exc.problems)))
+            self.leave_bar.hide()
             return
         self.save_button.setEnabled(False)
         self.save_message.setText(translate("CallScreen", "Saving…"))
 
         def done(_):
             self.save_button.setEnabled(True)
-            self._clear_form()
+            if then_new_call:
+                self._start_call()
+            else:
+                self._clear_form()
             self.save_message.setText(translate("CallScreen", "Saved call {call} at {time}.").format(
-                call=record["call_id"][:8], time=f"{now():%H:%M}"))
+                call=record["call_id"][:8], time=f"{now().astimezone(HELPLINE_ZONE):%H:%M}"))
 
         def failed(error):
             self.save_button.setEnabled(True)
+            self.leave_bar.hide()
             self.save_message.setText(translate(
                 "CallScreen", "NOT SAVED: the cache could not store this call. Try Ctrl+S again; "
                               "if it fails again, write the call on paper and tell your supervisor."))

@@ -40,13 +40,13 @@ class AuditTab:
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("d MMM yyyy HH:mm")
         for label, widget, name in (
-            (translate("SupervisorView", "&Operator"), self.audit_operator,
+            (translate("SupervisorView", "Op&erator"), self.audit_operator,
              translate("SupervisorView", "Audit filter: operator")),
-            (translate("SupervisorView", "&Person"), self.audit_person,
+            (translate("SupervisorView", "Perso&n"), self.audit_person,
              translate("SupervisorView", "Audit filter: person id")),
             (translate("SupervisorView", "&Kind"), self.audit_kind, translate("SupervisorView", "Audit filter: kind")),
             (translate("SupervisorView", "&From"), self.audit_since, translate("SupervisorView", "Audit filter: from")),
-            (translate("SupervisorView", "&Until"), self.audit_until,
+            (translate("SupervisorView", "Unt&il"), self.audit_until,
              translate("SupervisorView", "Audit filter: until")),
         ):
             widget.setAccessibleName(name)
@@ -54,7 +54,7 @@ class AuditTab:
         buttons = QHBoxLayout()
         self.audit_button = QPushButton(translate("SupervisorView", "&Show entries"))
         self.audit_button.clicked.connect(self.load_audit)
-        self.verify_button = QPushButton(translate("SupervisorView", "&Verify the chain"))
+        self.verify_button = QPushButton(translate("SupervisorView", "Verif&y the chain"))
         self.verify_button.clicked.connect(self.verify_chain)
         buttons.addWidget(self.audit_button)
         buttons.addWidget(self.verify_button)

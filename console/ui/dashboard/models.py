@@ -65,8 +65,21 @@ class EscalationsModel(RowsModel):
         ("region", QT_TRANSLATE_NOOP("EscalationsModel", "Region")),
     )
 
+    words = {"patient": QT_TRANSLATE_NOOP("EscalationsModel", "Patient"),
+             "representative": QT_TRANSLATE_NOOP("EscalationsModel", "Representative"),
+             "practice": QT_TRANSLATE_NOOP("EscalationsModel", "GP practice"),
+             "media": QT_TRANSLATE_NOOP("EscalationsModel", "Media"),
+             "other": QT_TRANSLATE_NOOP("EscalationsModel", "Other"),
+             "verified": QT_TRANSLATE_NOOP("EscalationsModel", "Verified"),
+             "not_verified": QT_TRANSLATE_NOOP("EscalationsModel", "Not verified"),
+             "not_attempted": QT_TRANSLATE_NOOP("EscalationsModel", "Not checked")}
+
     def cell(self, row, key):
-        return local_time(row["started_at"]) if key == "started_at" else super().cell(row, key)
+        if key == "started_at":
+            return local_time(row["started_at"])
+        if key in ("caller_type", "verification") and row.get(key) in self.words:
+            return self.tr(self.words[row[key]])  # words, not the record's ids
+        return super().cell(row, key)
 
 
 class AuditModel(RowsModel):
@@ -93,8 +106,17 @@ class AuditModel(RowsModel):
         return super().cell(row, key)
 
 
+class QueueTable(QTableView):
+    """A dashboard table: Tab leaves it, and typing into it selects nothing (no type-ahead),
+    so a note typed after choosing a row never moves the selection."""
+
+    def keyboardSearch(self, search: str) -> None:
+        return None
+
+
 def table_view(model, name: str) -> QTableView:
-    view = QTableView()
+    view = QueueTable()
+    view.setTabKeyNavigation(False)
     view.setModel(model)
     view.setAccessibleName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectRows)

@@ -1,9 +1,11 @@
 """Operations on calls: checking a caller, saving a call, the status bar's count."""
 
+from console.store.connection import write_transaction
 from console.ui.operations import Changes, CollectionOp, QueryOp
 
 CHECKED = Changes(attempts=True, audit=True)  # a check records the attempt and audits it
 SAVED = Changes(calls=True, audit=True)
+DISCARDED = Changes(audit=True)
 
 
 def check_caller(parent, claim, at, describe_history, success) -> CollectionOp:
@@ -23,6 +25,15 @@ def check_caller(parent, claim, at, describe_history, success) -> CollectionOp:
 def save_call(parent, record: dict, success) -> CollectionOp:
     """Store a validated call record durably."""
     return CollectionOp(parent, lambda cache: cache.log_calls([record]), SAVED, success)
+
+
+def discard_call(parent, call_id: str, reason: str, success) -> CollectionOp:
+    """Record in the audit trail that a call was discarded unsaved, and why."""
+    def discard(cache):
+        with write_transaction(cache.db):
+            cache.audit("call_discarded", call_id=call_id, reason=reason)
+
+    return CollectionOp(parent, discard, DISCARDED, success)
 
 
 def status(parent, success) -> QueryOp:

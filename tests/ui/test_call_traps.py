@@ -1,0 +1,315 @@
+"""The call screen's traps on a surge day (issue 15): none of them may lose a caller or a record.
+
+Each test drives the real window by keys, as the reviewer did.
+"""
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from test_call_flow import Keys, saved_calls, wait_result
+
+
+def type_into(qtbot, widget, text):
+    widget.setFocus()
+    qtbot.keyClicks(widget, text)
+
+
+def check_verified_caller(qtbot, screen):
+    """A caller with her notification code, checked: verified by possession, not affected."""
+    for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
+                       (screen.code, "HH4D-2Z7Q")):
+        edit.setText(text)
+    screen.check_caller()
+    wait_result(qtbot, screen)
+
+
+def audit_kinds(window):
+    return [row[0] for row in window.worker.cache.db.conn.execute("SELECT kind FROM audit ORDER BY seq")]
+
+
+def test_early_enter_runs_no_check_and_says_what_is_missing(qtbot, window, screen):
+    keys = Keys(qtbot, window)
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    keys.type("Smith")
+    keys.press(Qt.Key_Return)  # given name and date of birth still missing
+    assert screen.result_title.text() == "Not checked yet" and screen.call.verification is None
+    assert "given name" in screen.next_prompt.text() and "date of birth" in screen.next_prompt.text()
+    assert "verification" not in audit_kinds(window)
+    # names and date of birth but nothing that could verify: still no check (policy v2, Lockout)
+    screen.given_name.setText("Jane")
+    screen.dob.setText("9/9/2012")
+    screen.nhi.setFocus()
+    keys.press(Qt.Key_Return)
+    assert screen.result_title.text() == "Not checked yet"
+    assert "notification code" in screen.next_prompt.text()
+    assert not screen.check_button.isEnabled()
+    # a phone the form flags is asked about before it is checked
+    screen.code.setText("Q9W8-E7R6")
+    screen.phone.setText("02l 555 O123")
+    screen.phone.setFocus()
+    keys.press(Qt.Key_Return)
+    assert screen.result_title.text() == "Not checked yet"
+    assert "phone" in screen.next_prompt.text().lower() and "Enter again" in screen.next_prompt.text()
+    assert "verification" not in audit_kinds(window)
+    keys.press(Qt.Key_Return)  # the operator has asked, and checks anyway
+    wait_result(qtbot, screen)
+
+
+def test_ctrl_n_mid_call_keeps_saves_or_discards_with_a_reason(qtbot, window, screen):
+    keys = Keys(qtbot, window)
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    keys.type("Chen")
+    first = screen.call.call_id
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    assert screen.call.call_id == first and screen.family_name.text() == "Chen"
+    assert screen.leave_bar.isVisible() and screen.leave_reason.hasFocus()
+    keys.press(Qt.Key_Escape)  # keep the call
+    assert not screen.leave_bar.isVisible() and screen.call.call_id == first
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    screen.discard_button.click()  # no reason: refused
+    assert screen.call.call_id == first and "reason" in screen.leave_message.text()
+    keys.type("caller hung up before giving details")
+    keys.press(Qt.Key_Return)
+    qtbot.waitUntil(lambda: screen.call is not None and screen.call.call_id != first, timeout=5000)
+    assert screen.family_name.text() == "" and screen.family_name.hasFocus()
+    (reason,) = [row[0] for row in window.worker.cache.db.conn.execute(
+        "SELECT detail FROM audit WHERE kind = 'call_discarded'")]
+    assert first in reason and "caller hung up" in reason
+    # an empty call is simply replaced
+    second = screen.call.call_id
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    assert screen.call.call_id != second and not screen.leave_bar.isVisible()
+
+
+def test_ctrl_n_can_save_the_call_first(qtbot, window, screen):
+    screen.new_call()
+    screen.family_name.setText("Chen")
+    screen.skip_reason.setText("caller had to go")
+    first = screen.call.call_id
+    screen.new_call()
+    screen.save_next_button.click()
+    qtbot.waitUntil(lambda: screen.call is not None and screen.call.call_id != first, timeout=5000)
+    assert [r["call_id"] for r in saved_calls(window)] == [first]
+
+
+def test_alt_d_then_space_keeps_the_distress_flag(qtbot, window, screen):
+    screen.new_call()
+    check_verified_caller(qtbot, screen)
+    keys = Keys(qtbot, window)
+    assert screen.guidance_view.hasFocus()
+    keys.press(Qt.Key_Space)  # opening delivered
+    keys.press(Qt.Key_D, Qt.AltModifier)
+    assert screen.flag_boxes["distress"].isChecked()
+    assert screen.guidance_view.hasFocus()
+    current = screen.guidance_view.currentIndex()
+    assert current.data(Qt.UserRole) == "wellbeing-support"
+    assert "new" in current.data(Qt.DisplayRole).lower()
+    keys.press(Qt.Key_Space)
+    assert screen.flag_boxes["distress"].isChecked()
+    assert "wellbeing-support" in screen.guidance.delivered
+
+
+def test_notes_have_their_own_key_and_the_callback_time_is_one_stop_only_when_booking(qtbot, window, screen):
+    keys = Keys(qtbot, window)
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    keys.press(Qt.Key_T, Qt.ControlModifier)
+    assert screen.notes.hasFocus()
+    keys.press(Qt.Key_W, Qt.ControlModifier)
+    assert screen.outcome.hasFocus()
+    assert not screen.callback_due.isVisible()
+    stops = []
+    while not screen.notes.hasFocus() and len(stops) < 10:
+        keys.press(Qt.Key_Tab)
+        stops.append(QApplication.focusWidget())
+    assert screen.notes.hasFocus() and len(stops) <= 3
+    keys.type("caller will ring back")
+    keys.press(Qt.Key_B, Qt.ControlModifier)  # asks for the time: the callback time is shown
+    assert screen.callback_due.isVisible() and screen.callback_due.hasFocus()
+    keys.press(Qt.Key_Tab)
+    assert not screen.callback_due.hasFocus()  # one stop, not six
+    assert screen.notes.toPlainText() == "caller will ring back"
+
+
+def test_a_representative_is_asked_for_the_relationship_first_and_it_is_recorded(qtbot, window, screen):
+    screen.new_call()
+    screen.caller_type.setCurrentIndex(screen.caller_type.findData("representative"))
+    for edit, text in ((screen.family_name, "Smith"), (screen.given_name, "Jane"), (screen.dob, "9/9/2012"),
+                       (screen.code, "Q9W8-E7R6")):
+        edit.setText(text)
+    assert "relationship" in screen.next_prompt.text()
+    type_into(qtbot, screen.code, "")
+    qtbot.keyClick(screen.code, Qt.Key_Return)
+    assert screen.result_title.text() == "Not checked yet" and screen.relationship.hasFocus()
+    screen.relationship.setCurrentIndex(screen.relationship.findData("parent"))
+    screen.code.setFocus()
+    qtbot.keyClick(screen.code, Qt.Key_Return)
+    wait_result(qtbot, screen)
+    assert screen.call.verification["outcome"] == "verified"
+    for _ in screen.guidance.due:
+        screen.tick_current_script()
+    screen.save_call()
+    qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
+    (record,) = saved_calls(window)
+    assert record["caller_type"] == "representative" and record["relationship"] == "parent"
+
+
+def test_ctrl_z_never_brings_earlier_callers_back(qtbot, window, screen):
+    callers = (("Alpha", "Ann", "1/1/1950", "AAAA-1111"), ("Bravo", "Bob", "2/2/1960", "BBBB-2222"),
+               ("Charlie", "Cat", "3/3/1970", "CCCC-3333"))
+    fields = (screen.family_name, screen.given_name, screen.dob, screen.code, screen.nhi, screen.phone,
+              screen.email)
+    for family, given, dob, code in callers:
+        screen.new_call()
+        for edit, text in zip(fields, (family, given, dob, code, "ZZZ0016", "021 555 0100", "a@b.nz")):
+            type_into(qtbot, edit, text)
+        type_into(qtbot, screen.notes, f"notes about {family}")
+        screen.scam.setChecked(True)
+        type_into(qtbot, screen.scam_contact, f"scammer of {family}")
+        screen._clear_form()  # as a save does
+    screen.new_call()
+    for edit in fields + (screen.scam_contact, screen.skip_reason):
+        edit.setEnabled(True)
+        edit.setFocus()
+        for _ in range(5):
+            qtbot.keyClick(edit, Qt.Key_Z, Qt.ControlModifier)
+        assert edit.text() == "" and not edit.isUndoAvailable(), edit.accessibleName()
+    screen.notes.setFocus()
+    qtbot.keyClick(screen.notes, Qt.Key_Z, Qt.ControlModifier)
+    assert screen.notes.toPlainText() == ""
+
+
+def test_with_saves_failing_ctrl_n_never_drops_the_unsaved_call(qtbot, window, screen, monkeypatch):
+    def disk_full(self, records, fault=None):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(type(window.worker.cache), "log_calls", disk_full)
+    screen.new_call()
+    screen.family_name.setText("Chen")
+    screen.skip_reason.setText("caller had to go")
+    first = screen.call.call_id
+    screen.save_call()
+    qtbot.waitUntil(lambda: "NOT SAVED" in screen.save_message.text(), timeout=5000)
+    screen.new_call()
+    assert screen.call.call_id == first and screen.leave_bar.isVisible()
+    screen.save_next_button.click()  # saving fails again: the call stays
+    qtbot.waitUntil(lambda: "NOT SAVED" in screen.save_message.text() and screen.save_button.isEnabled(),
+                    timeout=5000)
+    assert screen.call.call_id == first and screen.family_name.text() == "Chen"
+
+
+def test_the_verdict_is_a_banner_saying_what_may_be_said(qtbot, window, screen):
+    from console.ui.call.result import may_say
+
+    assert may_say({"outcome": "verified", "assurance": "knowledge"}) == "status"
+    base = QApplication.font().pointSizeF()
+    screen.new_call()
+    check_verified_caller(qtbot, screen)
+    assert screen.verdict.isVisible() and "the status and the files" in screen.verdict.text()
+    assert screen.verdict.font().pointSizeF() >= base + 4
+    assert screen.result_title.font().pointSizeF() > base
+    screen.code.setText("ZZZZ-ZZZZ")
+    screen.check_caller()
+    qtbot.waitUntil(lambda: screen.result_title.text() == "Not verified", timeout=5000)
+    assert "You may say: nothing" in screen.verdict.text()
+
+
+def test_the_callback_time_is_helpline_time_asked_and_booked_once(qtbot, window, screen, monkeypatch):
+    from datetime import datetime, timezone
+
+    # 23:30 UTC is 12:30 the next day in Auckland (NZDT): whatever the workstation's zone says
+    monkeypatch.setattr("console.ui.call.wrap_up.now", lambda: datetime(2026, 12, 3, 23, 30, tzinfo=timezone.utc))
+    screen.new_call()
+    shown = screen.callback_due.dateTime().toPython()
+    assert shown == datetime(2026, 12, 4, 13, 30)
+    screen.family_name.setText("Pōtae")
+    qtbot.keyClick(screen.family_name, Qt.Key_B, Qt.ControlModifier)  # asks: nothing booked yet
+    assert screen.callback_due.isVisible() and screen.callback_due.hasFocus()
+    assert not screen.callback_wanted.isChecked()
+    conn = window.worker.cache.db.conn
+    assert conn.execute("SELECT count(*) FROM callbacks").fetchone()[0] == 0
+    qtbot.keyClick(screen.callback_due, Qt.Key_Return)  # books
+    qtbot.keyClick(screen.callback_due, Qt.Key_B, Qt.ControlModifier)  # a second press books nothing more
+    qtbot.waitUntil(lambda: screen.callback_wanted.isChecked(), timeout=5000)
+    qtbot.keyClick(screen.family_name, Qt.Key_B, Qt.ControlModifier)
+    rows = conn.execute("SELECT due_at FROM callbacks").fetchall()
+    assert len(rows) == 1 and rows[0][0].startswith("2026-12-04T00:30:00")  # 13:30 in Auckland, stored in UTC
+
+
+def test_handle_time_is_measured_on_a_monotonic_clock(qtbot, window, screen, monkeypatch):
+    from datetime import datetime, timedelta, timezone
+
+    wall = [datetime(2026, 12, 4, 1, 0, tzinfo=timezone.utc)]
+    ticks = [1000.0]
+    for module in ("console.ui.call.screen", "console.ui.call.wrap_up"):
+        monkeypatch.setattr(f"{module}.now", lambda: wall[0])
+    monkeypatch.setattr("console.ui.call.screen.monotonic", lambda: ticks[0])
+    for step in (timedelta(seconds=-10), timedelta(days=1)):
+        screen.new_call()
+        screen.skip_reason.setText("testing the clock")
+        ticks[0] += 95  # 95 seconds of call
+        wall[0] += step  # while the wall clock is corrected by a time sync
+        screen.save_call()
+        qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
+    first, second = saved_calls(window)
+    for record in (first, second):
+        started = datetime.fromisoformat(record["started_at"])
+        assert datetime.fromisoformat(record["ended_at"]) - started == timedelta(seconds=95)
+    assert second["started_at"] == "2026-12-04T00:59:50+00:00"  # stamped with the wall clock
+
+
+def test_a_date_of_birth_that_does_not_exist_is_named_and_the_age_is_shown(qtbot, window, screen, monkeypatch):
+    from datetime import datetime, timezone
+
+    monkeypatch.setattr("console.ui.call.caller_form.now", lambda: datetime(2026, 12, 4, tzinfo=timezone.utc))
+    screen.new_call()
+    screen.dob.setText("31/2/1980")
+    assert screen.dob_echo.text().startswith("There is no 31 February 1980")
+    screen.dob.setText("29 February 1981")
+    assert screen.dob_echo.text().startswith("There is no 29 February 1981")
+    screen.dob.setText("3/4/25")
+    assert screen.dob_echo.text() == "3 April 2025 (Thursday): age 1"
+
+
+def test_wrap_up_follows_the_call_and_starts_afresh(qtbot, window, screen):
+    screen.new_call()
+    check_verified_caller(qtbot, screen)
+    for _ in screen.guidance.due:
+        screen.tick_current_script()
+    assert "wrap up" in screen.next_prompt.text()
+    assert "am-i-affected" in screen._topics()  # filled in from the scripts delivered
+    screen.outcome.setCurrentIndex(screen.outcome.findData("referred"))
+    screen.escalate.setChecked(True)
+    screen.escalate.setChecked(False)
+    assert screen.outcome.currentData() == "referred"  # turning Escalate off keeps the chosen outcome
+    screen.topics.setCurrentRow(5)
+    screen.scam.setChecked(True)
+    screen.scam_channel.setCurrentIndex(screen.scam_channel.findData("email"))
+    screen.save_call()
+    qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
+    screen.new_call()
+    assert screen.topics.currentRow() == 0 and screen._topics() == []
+    assert screen.scam_channel.currentData() == "call"
+
+
+def test_enter_on_the_check_button_presses_it(qtbot, window, screen):
+    screen.new_call()
+    for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
+                       (screen.code, "HH4D-2Z7Q"), (screen.phone, "02l 555 O123")):
+        edit.setText(text)
+    assert screen.check_button.isEnabled()
+    screen.check_button.setFocus()
+    qtbot.keyClick(screen.check_button, Qt.Key_Return)
+    assert "Enter again" in screen.next_prompt.text()
+
+
+def test_earlier_calls_read_as_words_and_a_skip_needs_a_real_reason(qtbot, window, screen):
+    from console.ui.call.result import history_rows
+
+    (row,) = history_rows({"calls": [{"started_at": "2026-12-03T21:05:00+00:00", "topics": ["passwords"],
+                                      "outcome": "resolved"}], "open_callbacks": []})
+    assert row == {"when": "04 Dec 2026 10:05", "what": "Call (Passwords / 2FA)", "outcome": "Resolved"}
+    screen.new_call()
+    screen.family_name.setText("Chen")
+    screen.skip_reason.setText("x")
+    screen.save_call()
+    assert screen.call is not None and screen.skip_reason.isVisible()

@@ -1,0 +1,93 @@
+"""Keys (issue 15, "Keys, reading, sizes"): no Alt+letter used twice on what a window shows,
+no shortcut bound twice or onto a mnemonic, and F1 lists every key."""
+
+from collections import Counter
+
+from PySide6.QtCore import Qt
+
+from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QTabWidget, QWidget
+
+from test_supervisor import fixed_clock, open_dashboard, seeded_window  # noqa: F401 (fixtures)
+
+
+def mnemonic(text: str) -> str | None:
+    text = text.replace("&&", "")
+    at = text.find("&")
+    return text[at + 1].upper() if 0 <= at < len(text) - 1 else None
+
+
+def shown_mnemonics(window) -> list[tuple[str, str]]:
+    """(letter, text) of every Alt+letter active on what the window shows: the menu bar's titles,
+    and the visible labels, buttons, group boxes and tabs."""
+    found = [(mnemonic(a.text()), a.text()) for a in window.menuBar().actions()]
+    for widget in window.findChildren(QWidget):
+        if not widget.isVisible():
+            continue
+        texts = []
+        if isinstance(widget, (QLabel, QAbstractButton)):
+            texts.append(widget.text())
+        if isinstance(widget, QGroupBox) and widget.isCheckable():
+            texts.append(widget.title())
+        if isinstance(widget, QTabWidget):
+            texts += [widget.tabText(i) for i in range(widget.count())]
+        found += [(mnemonic(t), t) for t in texts]
+    return [(letter, text) for letter, text in found if letter]
+
+
+def assert_no_clash(window):
+    found = shown_mnemonics(window)
+    twice = {letter for letter, n in Counter(letter for letter, _ in found).items() if n > 1}
+    assert not twice, sorted((letter, text) for letter, text in found if letter in twice)
+    shortcuts = [a.shortcut().toString() for a in window.actions() if not a.shortcut().isEmpty()]
+    assert len(shortcuts) == len(set(shortcuts)), shortcuts
+    alt = {f"Alt+{letter}" for letter, _ in found}
+    assert not alt & set(shortcuts)
+
+
+def test_no_mnemonic_twice_on_the_call_screen(qtbot, window, screen):
+    screen.new_call()
+    screen.caller_type.setCurrentIndex(screen.caller_type.findData("representative"))
+    assert_no_clash(window)
+    screen.family_name.setText("Pōtae")  # not verified: the callback button shows
+    screen.given_name.setText("Wiremu")
+    screen.dob.setText("24/12/1944")
+    screen.nhi.setText("ZZZ0016")
+    screen.email.setText("w@example.nz")
+    screen.check_caller()
+    qtbot.waitUntil(lambda: screen.call.verification is not None, timeout=5000)
+    assert screen.callback_button.isVisible()
+    assert_no_clash(window)
+
+
+def test_no_mnemonic_twice_on_any_dashboard_tab(qtbot, seeded_window):
+    view = open_dashboard(qtbot, seeded_window)
+    for tab in range(view.tabs.count()):
+        view.tabs.setCurrentIndex(tab)
+        assert_no_clash(seeded_window)
+
+
+def test_f1_lists_every_key(qtbot, window, screen):
+    window.shortcuts_action.setChecked(True)
+    table = window.shortcuts_panel.widget()
+    listed = " ".join(table.item(r, 0).text() for r in range(table.rowCount()))
+    for action in window.actions():
+        if not action.shortcut().isEmpty():
+            assert action.shortcut().toString() in listed
+    for letter, text in shown_mnemonics(window):
+        assert f"Alt+{letter}" in listed, text
+    for keys in ("Enter", "Space", "Esc", "Tab", "Page Down"):
+        assert keys in listed, keys
+
+
+def test_page_down_scrolls_the_script_and_stays_on_the_list(qtbot, window, screen):
+    window.resize(1280, 720)
+    screen.new_call()
+    screen.flag_boxes["distress"].setChecked(True)
+    screen.guidance_view.setFocus()
+    screen.script_text.setMarkdown("\n\n".join(f"Paragraph {n}." for n in range(200)))
+    bar = screen.script_text.verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    current = screen.guidance_view.currentIndex().row()
+    qtbot.keyClick(screen.guidance_view, Qt.Key_PageDown)
+    assert bar.value() > 0 and screen.guidance_view.hasFocus()
+    assert screen.guidance_view.currentIndex().row() == current
