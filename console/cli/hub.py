@@ -1,5 +1,6 @@
 """`helpline-console hub …`: serve the hub, and administer it on its own machine.
 
+    hub key new PATH
     hub serve [--host 127.0.0.1] [--port 8765] [--workers N]
     hub import-register PATH
     hub publish-content [--from DIR]
@@ -9,7 +10,9 @@
 Each takes the database as `--data DIR` (the embedded SQLite file) or
 `--database-url postgresql://…`; the URL may instead come from the
 environment variable HELPLINE_HUB_DATABASE_URL, which keeps its password out
-of the process list. Exit status as for every command (common.py).
+of the process list, and the hub's key as `--key-file PATH` or the systemd
+credential `hub-key` (console/hub/crypto.py): without it nothing is opened
+(exit 2). Exit status as for every command (common.py).
 
 console.hub is imported only inside the commands: the workstation's bundle
 leaves the hub and its server stack out, and its command line has no `hub`.
@@ -31,6 +34,9 @@ def _add_database_options(parser) -> None:
     where.add_argument("--database-url", metavar="URL",
                        help="a PostgreSQL database, postgresql://user@host/name "
                             "(or set HELPLINE_HUB_DATABASE_URL, which keeps the password out of the process list)")
+    parser.add_argument("--key-file", metavar="PATH",
+                        help="the hub's key file (made once with `hub key new PATH`); under systemd, the credential "
+                             "hub-key instead ($CREDENTIALS_DIRECTORY/hub-key)")
 
 
 def add_hub_commands(subparsers) -> None:
@@ -38,6 +44,11 @@ def add_hub_commands(subparsers) -> None:
     hub = subparsers.add_parser("hub", help="Run and administer the central hub the workstations sync with.",
                                 description="Run and administer the central hub the workstations sync with.")
     actions = hub.add_subparsers(dest="hub_command", metavar="ACTION", required=True)
+
+    p = actions.add_parser("key", help="make the hub's key file")
+    key_actions = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    a = key_actions.add_parser("new", help="write a new key file, owner-only; an existing file is never overwritten")
+    a.add_argument("path")
 
     p = actions.add_parser("serve", help="serve the hub's HTTP API (put a TLS reverse proxy in front of it)")
     _add_database_options(p)
@@ -81,10 +92,32 @@ def _database_location(args) -> dict:
     return {"database_url": url} if url else {"data": args.data}
 
 
+def _key(args):
+    from console.hub.crypto import KeyProblem, load_key
+
+    try:
+        return load_key(args.key_file)
+    except KeyProblem as exc:
+        raise Refused(str(exc)) from None
+
+
 def _open(args):
     from console.hub.storage import open_database
 
-    return open_database(**_database_location(args))
+    return open_database(**_database_location(args), key=_key(args))
+
+
+def cmd_key(args, out) -> int:
+    from console.hub.crypto import KeyProblem, new_key_file
+
+    try:
+        path = new_key_file(args.path)
+    except KeyProblem as exc:
+        raise Refused(str(exc)) from None
+    out.emit({"key_file": str(path)},
+             f"Wrote a new hub key to {path} (readable by its owner only). Keep a copy apart from the database's "
+             "backups: without it they cannot be read.")
+    return EXIT_OK
 
 
 def cmd_serve(args, out) -> int:
@@ -93,7 +126,8 @@ def cmd_serve(args, out) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from console.hub.app import DATA_ENV, DATABASE_URL_ENV
+    from console.hub.app import DATA_ENV, DATABASE_URL_ENV, KEY_FILE_ENV
+    from console.hub.crypto import key_file_path
 
     if not 0 < args.port < 65536:
         raise Refused(f"--port {args.port} is not a port number (1 to 65535).")
@@ -105,6 +139,7 @@ def cmd_serve(args, out) -> int:
     # the workers (separate processes with --workers) read the location from the environment
     os.environ.pop(DATA_ENV, None)
     os.environ.pop(DATABASE_URL_ENV, None)
+    os.environ[KEY_FILE_ENV] = os.path.abspath(key_file_path(args.key_file))
     if "database_url" in location:
         os.environ[DATABASE_URL_ENV] = location["database_url"]
     else:
@@ -200,7 +235,7 @@ def cmd_stats(args, out) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"serve": cmd_serve, "import-register": cmd_import_register, "publish-content": cmd_publish_content,
+COMMANDS = {"key": cmd_key, "serve": cmd_serve, "import-register": cmd_import_register, "publish-content": cmd_publish_content,
             "operators": cmd_operators, "stats": cmd_stats}
 
 

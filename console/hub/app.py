@@ -44,6 +44,7 @@ log = logging.getLogger("console.hub")
 
 DATA_ENV = "HELPLINE_HUB_DATA"
 DATABASE_URL_ENV = "HELPLINE_HUB_DATABASE_URL"
+KEY_FILE_ENV = "HELPLINE_HUB_KEY_FILE"  # how `hub serve` tells its workers its --key-file
 LARGEST = push.LARGEST_INTEGER
 AUDIT_LIMIT, MAX_AUDIT_LIMIT = 1000, 10_000
 WORKSTATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -568,7 +569,8 @@ def create_app() -> FastAPI:
     if not (url or data):
         raise RuntimeError(f"Set {DATA_ENV} (a folder) or {DATABASE_URL_ENV} (postgresql://…) to say where the "
                            "hub's database is; `helpline-console hub serve` does this for you.")
-    db = open_database(database_url=url) if url else open_database(data=data)
+    where = {"database_url": url} if url else {"data": data}
+    db = open_database(**where, key_file=os.environ.get(KEY_FILE_ENV))
     log.info("hub serving %s", db.describe())
 
     @asynccontextmanager

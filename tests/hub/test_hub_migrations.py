@@ -3,7 +3,6 @@ counted its migrations (hub_meta's schema_version) upgrades without running
 any again; new steps run once, each in a transaction with its record."""
 
 import functools
-import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from console.core.migrations import Migrations
 from console.hub import storage
+from console.hub.crypto import load_key
 from console.hub.storage import DatabaseUnavailable, Transaction, open_database
 
 HUB_MIGRATIONS = storage.migrations
@@ -23,7 +23,7 @@ def raw_transaction(location: dict):
     if "data" in location:
         folder = Path(location["data"])
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        conn = sqlite3.connect(folder / storage.DATABASE_FILE, isolation_level=None)
+        conn = storage._connect_sqlite(folder / storage.DATABASE_FILE, load_key().database_key)
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("BEGIN IMMEDIATE")
         yield Transaction(conn, "sqlite")
