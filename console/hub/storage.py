@@ -429,8 +429,8 @@ class SQLiteDatabase:
             raise DatabaseUnavailable(f"The hub's data folder {self.folder} cannot be used ({exc.strerror}).") from None
         if plain:
             _encrypt_plain(self.path, key.database_key)
-        conn = self._connection()
         try:
+            conn = self._connection()
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError:
             self.close()
