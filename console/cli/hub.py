@@ -4,7 +4,7 @@
     hub serve [--host 127.0.0.1] [--port 8765] [--workers N]
     hub import-register PATH
     hub publish-content [--from DIR]
-    hub operators add ID --role R | disable ID | list
+    hub operators add ID --role R | disable ID | list | passwd ID | reset ID
     hub stats [--since ISO] [--until ISO]
 
 Each takes the database as `--data DIR` (the embedded SQLite file) or
@@ -23,8 +23,8 @@ import json
 import os
 import sys
 
-from console.cli.common import (EXIT_FAILED, EXIT_OK, PASSWORD_ENV, Refused, accounts_text, new_password,
-                                option_instant, run)
+from console.cli.common import (EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Refused, accounts_text,
+                                new_password, option_instant, read_password, run)
 from console.sync.protocol import DEFAULT_PORT
 
 
@@ -77,6 +77,15 @@ def add_hub_commands(subparsers) -> None:
     a.add_argument("operator_id")
     a = op_actions.add_parser("list", help="list accounts")
     _add_database_options(a)
+    a = op_actions.add_parser("passwd", help="change an account's password with its current one (read from "
+                                             "HELPLINE_CONSOLE_PASSWORD, the new one from "
+                                             "HELPLINE_CONSOLE_NEW_PASSWORD, or both asked for)")
+    _add_database_options(a)
+    a.add_argument("operator_id")
+    a = op_actions.add_parser("reset", help="give an account a temporary password (asked for, or read from "
+                                            "HELPLINE_CONSOLE_PASSWORD) it must change at its next sign-in")
+    _add_database_options(a)
+    a.add_argument("operator_id")
 
     p = actions.add_parser("stats", help="cli.md's stats over every workstation's calls, as JSON")
     _add_database_options(p)
@@ -200,7 +209,8 @@ def cmd_publish_content(args, out) -> int:
 
 
 def cmd_operators(args, out) -> int:
-    from console.hub.accounts import AccountError, add_operator, disable_operator, list_operators
+    from console.hub.accounts import (AccountError, add_operator, change_password, disable_operator, list_operators,
+                                      reset_password)
 
     db = _open(args)
     try:
@@ -212,6 +222,17 @@ def cmd_operators(args, out) -> int:
             ended = disable_operator(db, args.operator_id)
             out.emit({"operator_id": args.operator_id, "disabled": True, "sessions_ended": ended},
                   f"Disabled {args.operator_id}; {ended} session{'s' if ended != 1 else ''} ended.")
+        elif args.operators_command == "passwd":
+            current = read_password(f"Current password for {args.operator_id}: ")
+            change_password(db, args.operator_id, current,
+                            new_password(args.operator_id, NEW_PASSWORD_ENV, whose="the account"))
+            out.emit({"operator_id": args.operator_id, "password_changed": True},
+                     f"Changed the password of {args.operator_id}; its sessions ended.")
+        elif args.operators_command == "reset":
+            reset_password(db, args.operator_id, new_password(args.operator_id, PASSWORD_ENV, whose="the account"),
+                           reset_by="hub")
+            out.emit({"operator_id": args.operator_id, "must_change": True},
+                     f"Reset the password of {args.operator_id}; it must be changed at the next sign-in.")
         else:
             accounts = list_operators(db)
             out.emit({"operators": accounts}, accounts_text(accounts))

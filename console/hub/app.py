@@ -27,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from console import __version__
 from console.core.roles import ROLES
 from console.core.timeutil import TimeFormatError, parse_instant
-from console.hub import changes, push, registers, reports, sessions
+from console.hub import accounts, changes, push, registers, reports, sessions
 from console.hub.storage import DatabaseUnavailable, open_database
 from console.logs import crash_summary
 from console.sync.protocol import (
@@ -124,6 +124,11 @@ class SignIn(RequestBody):
     operator_id: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
     workstation: Annotated[str, Field(pattern=WORKSTATION_ID)]
+
+
+class PasswordChange(RequestBody):
+    current_password: Annotated[str, Field(min_length=1, max_length=1024)]
+    new_password: Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 class SignedIn(BaseModel):
@@ -275,6 +280,16 @@ def sign_out(session: Session, credentials: Annotated[HTTPAuthorizationCredentia
              db: Database) -> Response:
     sessions.end_session(db, credentials.credentials)
     log.info("signed out: %s on %s", session.operator_id, session.workstation)
+    return Response(status_code=204)
+
+
+@router.post("/password", status_code=204, summary="Change the signed-in operator's own password (every session "
+             "of the account ends; sign in again with the new one).", responses=_errors(400, 401))
+def change_password(form: PasswordChange, session: Session, db: Database) -> Response:
+    try:
+        accounts.change_password(db, session.operator_id, form.current_password, form.new_password)
+    except accounts.AccountError as exc:
+        raise Refusal(400, str(exc)) from None
     return Response(status_code=204)
 
 

@@ -256,6 +256,12 @@ def m003_register_deltas(tx) -> None:
         tx.execute(f"ALTER TABLE registers ADD COLUMN {column}")
 
 
+@migrations
+def m004_password_change(tx) -> None:
+    # an account whose password an admin reset must choose a new one at its next sign-in
+    tx.execute("ALTER TABLE operators ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0")
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how
