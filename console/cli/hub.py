@@ -6,6 +6,7 @@
     hub publish-content [--from DIR]
     hub operators add ID --role R | disable ID | list | passwd ID | reset ID
     hub stats [--since ISO] [--until ISO]
+    hub audit anchor --out FILE | verify --anchors FILE
 
 Each takes the database as `--data DIR` (the embedded SQLite file) or
 `--database-url postgresql://…`; the URL may instead come from the
@@ -86,6 +87,16 @@ def add_hub_commands(subparsers) -> None:
                                             "HELPLINE_CONSOLE_PASSWORD) it must change at its next sign-in")
     _add_database_options(a)
     a.add_argument("operator_id")
+
+    p = actions.add_parser("audit", help="sign the audit chains' heads into a file kept off the server, and prove "
+                                         "the hub's trail against it")
+    audit_actions = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    a = audit_actions.add_parser("anchor", help="sign the heads now and append every anchor the file lacks to it")
+    _add_database_options(a)
+    a.add_argument("--out", required=True, metavar="FILE", help="the anchors file (appended to, created owner-only)")
+    a = audit_actions.add_parser("verify", help="prove the hub's audit trail against an anchors file")
+    _add_database_options(a)
+    a.add_argument("--anchors", required=True, metavar="FILE", help="an anchors file `hub audit anchor` wrote")
 
     p = actions.add_parser("stats", help="cli.md's stats over every workstation's calls, as JSON")
     _add_database_options(p)
@@ -243,6 +254,33 @@ def cmd_operators(args, out) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args, out) -> int:
+    from console.hub.anchors import AnchorProblem, append_anchors, read_anchors, verify_against
+
+    db = _open(args)
+    try:
+        if args.audit_command == "anchor":
+            appended = append_anchors(db, args.out)
+            out.emit({"appended": appended, "file": args.out},
+                     f"Appended {appended} signed anchor{'s' if appended != 1 else ''} to {args.out}; keep it off "
+                     "this server, on append-only storage.")
+            return EXIT_OK
+        try:
+            anchors = read_anchors(args.anchors)
+        except AnchorProblem as exc:
+            raise Refused(str(exc)) from None
+        problems = verify_against(db, anchors)
+    finally:
+        db.close()
+    if problems:
+        out.emit({"intact": False, "anchors": len(anchors), "problems": problems},
+                 "The hub's audit trail does not match its anchors:\n" + "\n".join(problems))
+        return EXIT_FAILED
+    out.emit({"intact": True, "anchors": len(anchors), "problems": []},
+             f"The hub's audit trail holds every one of the {len(anchors)} anchors in {args.anchors}.")
+    return EXIT_OK
+
+
 def cmd_stats(args, out) -> int:
     from console.hub.reports import call_stats
 
@@ -257,7 +295,7 @@ def cmd_stats(args, out) -> int:
 
 
 COMMANDS = {"key": cmd_key, "serve": cmd_serve, "import-register": cmd_import_register, "publish-content": cmd_publish_content,
-            "operators": cmd_operators, "stats": cmd_stats}
+            "operators": cmd_operators, "audit": cmd_audit, "stats": cmd_stats}
 
 
 def installed() -> bool:

@@ -12,6 +12,7 @@ and an unexpected failure is logged as its type and place only (never a
 request's contents) and answered with a 500 that says nothing more.
 """
 
+import asyncio
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -27,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from console import __version__
 from console.core.roles import ROLES
 from console.core.timeutil import TimeFormatError, parse_instant
-from console.hub import accounts, changes, push, registers, reports, sessions
+from console.hub import accounts, anchors, changes, push, registers, reports, sessions
 from console.hub.storage import DatabaseUnavailable, open_database
 from console.logs import crash_summary
 from console.sync.protocol import (
@@ -590,7 +591,9 @@ def create_app() -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app):
+        signing = asyncio.create_task(anchors.every_hour(db))  # the audit chains' heads, signed hourly
         yield
+        signing.cancel()
         db.close()
 
     return make_app(db, lifespan)

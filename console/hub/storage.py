@@ -262,6 +262,17 @@ def m004_password_change(tx) -> None:
     tx.execute("ALTER TABLE operators ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0")
 
 
+@migrations
+def m005_audit_anchors(tx) -> None:
+    # the audit chains' heads, signed by the hub (console/hub/anchors.py)
+    tx.execute("""CREATE TABLE audit_anchors (
+            anchor_id {serial},
+            at {sorted_text} NOT NULL,
+            body TEXT NOT NULL,
+            signature TEXT NOT NULL
+        )""".format(**TYPES[tx.backend]))
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how
