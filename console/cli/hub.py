@@ -1,6 +1,7 @@
 """`helpline-console hub …`: serve the hub, and administer it on its own machine.
 
     hub key new PATH
+    hub backup PATH
     hub serve [--host 127.0.0.1] [--port 8765] [--workers N]
     hub import-register PATH
     hub publish-content [--from DIR]
@@ -50,6 +51,11 @@ def add_hub_commands(subparsers) -> None:
     key_actions = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
     a = key_actions.add_parser("new", help="write a new key file, owner-only; an existing file is never overwritten")
     a.add_argument("path")
+
+    p = actions.add_parser("backup", help="an encrypted copy of the embedded database (same key); "
+                                          "PostgreSQL: use pg_dump")
+    _add_database_options(p)
+    p.add_argument("path", help="the backup file to create (never written over)")
 
     p = actions.add_parser("serve", help="serve the hub's HTTP API (put a TLS reverse proxy in front of it)")
     _add_database_options(p)
@@ -137,6 +143,20 @@ def cmd_key(args, out) -> int:
     out.emit({"key_file": str(path)},
              f"Wrote a new hub key to {path} (readable by its owner only). Keep a copy apart from the database's "
              "backups: without it they cannot be read.")
+    return EXIT_OK
+
+
+def cmd_backup(args, out) -> int:
+    if "database_url" in _database_location(args):
+        raise Refused("A PostgreSQL hub is backed up with pg_dump (see the README); `hub backup` copies the "
+                      "embedded database.")
+    db = _open(args)
+    try:
+        path = db.backup(args.path)
+    finally:
+        db.close()
+    out.emit({"backup": str(path)}, f"Wrote an encrypted copy of {db.describe()} to {path}; it opens only with "
+                                    "the hub's key file, which you keep apart from it.")
     return EXIT_OK
 
 
@@ -294,7 +314,7 @@ def cmd_stats(args, out) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"key": cmd_key, "serve": cmd_serve, "import-register": cmd_import_register, "publish-content": cmd_publish_content,
+COMMANDS = {"key": cmd_key, "backup": cmd_backup, "serve": cmd_serve, "import-register": cmd_import_register, "publish-content": cmd_publish_content,
             "operators": cmd_operators, "audit": cmd_audit, "stats": cmd_stats}
 
 

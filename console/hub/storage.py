@@ -495,6 +495,29 @@ class SQLiteDatabase:
         """A read transaction: every query in it sees the same committed state."""
         return self._transaction("BEGIN")
 
+    def backup(self, target) -> Path:
+        """An encrypted, consistent copy of the database at `target` (a new file,
+        owner-only), with the same key: sqlcipher_export inside one read transaction."""
+        target = Path(target)
+        try:
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except OSError as exc:
+            raise DatabaseUnavailable(f"The backup {target} cannot be created ({exc.strerror}); "
+                                      "it is never written over an existing file.") from None
+        os.close(fd)
+        key = self.key.database_key.hex()
+        conn = _connect_sqlite(self.path, self.key.database_key)
+        try:
+            conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{key}'\"", [str(target)])
+            conn.execute("SELECT sqlcipher_export('backup')")
+            conn.execute("DETACH DATABASE backup")
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        finally:
+            conn.close()
+        return target
+
     def snapshot_slice(self, seq: int, offset: int, length: int, column: str = "snapshot") -> bytes:
         """Bytes of a register snapshot (or delta). SQLCipher has no incremental
         blob reads, so the blob last asked for is kept in memory (a register's

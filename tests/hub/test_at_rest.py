@@ -9,7 +9,7 @@ import stat
 import pytest
 
 from console.hub import storage
-from console.hub.crypto import CREDENTIALS_ENV, KeyProblem, load_key
+from console.hub.crypto import CREDENTIALS_ENV, KeyProblem
 from console.hub.storage import DatabaseUnavailable, open_database
 from tests.hub.bodies import call_item, unlock_item
 from tests.hub.conftest import Hub, run_hub_cli
@@ -128,8 +128,8 @@ def test_a_plain_database_of_an_earlier_hub_is_encrypted_in_place(tmp_path):
 
 
 def test_an_encrypted_backup_restores_to_a_hub_serving_the_same_calls(tmp_path):
-    """The README's recipe: sqlcipher_export with the key into a backup file,
-    then that file put back as hub.db on a new machine with the same key file."""
+    """The README's recipe: `hub backup` (sqlcipher_export with the key) while
+    the hub runs, then that file put back as hub.db elsewhere with the same key file."""
     db = open_database(data=tmp_path / "hub")
     hub = Hub(db)
     pushed = push_canaries(hub)
@@ -139,12 +139,10 @@ def test_an_encrypted_backup_restores_to_a_hub_serving_the_same_calls(tmp_path):
     hub.client.close()
     backup = tmp_path / "backup" / "hub-backup.db"
     backup.parent.mkdir()
-    key = load_key().database_key
-    conn = storage._connect_sqlite(tmp_path / "hub" / "hub.db", key)
-    conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{key.hex()}'\"", [str(backup)])
-    conn.execute("SELECT sqlcipher_export('backup')")
-    conn.execute("DETACH DATABASE backup")
-    conn.close()
+    done = run_hub_cli("backup", backup, "--data", tmp_path / "hub")
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert run_hub_cli("backup", backup, "--data", tmp_path / "hub").returncode == 1  # never written over
     db.close()
     with open(backup, "rb") as f:
         assert b"canary-note-7f3a9c" not in f.read()
