@@ -35,18 +35,15 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 
-from sqlcipher3 import dbapi2 as sqlcipher
-
 from console.core.migrations import Migrations
 from console.core.transactions import transaction
 from console.hub.crypto import HubKey, load_key
-from console.store.connection import PLAIN_HEADER, Connection
+from console.store.connection import PLAIN_HEADER, Connection, _connect_file
 
 log = logging.getLogger("console.hub.storage")
 
 DATABASE_FILE = "hub.db"
 WRITE_LOCK = 0x48_45_4C_50  # "HELP": the one advisory lock every PostgreSQL write takes
-BUSY_SECONDS = 30
 
 # The column types that differ between the backends. Every other word of the
 # table definitions is shared. Text that is compared by range or sorted (UTC
@@ -374,20 +371,9 @@ class Transaction:
 
 
 def _connect_sqlite(path, key: bytes | None) -> Connection:
-    """A SQLCipher connection to `path` keyed with the raw `key` (None: an unencrypted file)."""
-    conn = sqlcipher.connect(str(path), isolation_level=None, timeout=BUSY_SECONDS, check_same_thread=False,
-                             factory=Connection)
-    try:
-        conn.execute("PRAGMA cipher_log_level = NONE")
-        if key is not None:
-            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")  # a raw key: no key derivation
-        # temporary tables and sort files stay in memory: nothing unencrypted on disk
-        conn.execute("PRAGMA temp_store = MEMORY")
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_SECONDS * 1000}")
-    except BaseException:
-        conn.close()
-        raise
-    return conn
+    """A SQLCipher connection to `path` keyed with the raw `key` (None: an unencrypted
+    file), set up as the workstation's cache connections are (temporary data in memory)."""
+    return _connect_file(path, key)
 
 
 def _encrypt_plain(path: Path, key: bytes) -> None:
