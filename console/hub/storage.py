@@ -38,7 +38,7 @@ from pathlib import Path
 from console.core.migrations import Migrations
 from console.core.transactions import transaction
 from console.hub.crypto import HubKey, load_key
-from console.store.connection import PLAIN_HEADER, Connection, _connect_file
+from console.store.connection import PLAIN_HEADER, Connection, connect_file
 
 log = logging.getLogger("console.hub.storage")
 
@@ -373,7 +373,7 @@ class Transaction:
 def _connect_sqlite(path, key: bytes | None) -> Connection:
     """A SQLCipher connection to `path` keyed with the raw `key` (None: an unencrypted
     file), set up as the workstation's cache connections are (temporary data in memory)."""
-    return _connect_file(path, key)
+    return connect_file(path, key)
 
 
 def _encrypt_plain(path: Path, key: bytes) -> None:
