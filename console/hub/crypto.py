@@ -8,13 +8,10 @@ from `$CREDENTIALS_DIRECTORY/hub-key`). Without one the hub refuses to start:
 it never makes a key on its own, so a key lost is noticed, not replaced by a
 new one that opens nothing.
 
-Three keys are derived from it with HKDF-SHA256, one per use, so none of
-them reveals another:
+Keys are derived from it with HKDF-SHA256, one per use (`_derive`'s
+purpose), so none of them reveals another:
 
 - the SQLCipher key of the embedded database (`hub.db`, its WAL included);
-- the AES-256-GCM key that seals record bodies on PostgreSQL (`seal`/`unseal`):
-  a random 96-bit nonce per value and the record's id as associated data, so
-  a sealed body moved onto another record does not open;
 - the Ed25519 key that signs the audit trail's anchors (console/hub/anchors.py).
 """
 
@@ -25,10 +22,8 @@ from functools import cached_property
 from pathlib import Path
 
 KEY_BYTES = 32
-NONCE_BYTES = 12
 CREDENTIAL = "hub-key"
 CREDENTIALS_ENV = "CREDENTIALS_DIRECTORY"  # set by systemd for a unit with LoadCredential=
-SEALED_PREFIX = "sealed:1:"  # a sealed text column: prefix, then base64 of nonce + ciphertext
 
 
 class KeyProblem(Exception):
@@ -52,47 +47,11 @@ class HubKey:
         return self._derive(b"sqlcipher")
 
     @cached_property
-    def _aead(self):
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-        return AESGCM(self._derive(b"aes-gcm-bodies"))
-
-    @cached_property
     def signing_key(self):
         """The Ed25519 private key that signs audit anchors."""
         from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
         return Ed25519PrivateKey.from_private_bytes(self._derive(b"ed25519-anchors"))
-
-    def seal_bytes(self, record_id: str, plain: bytes) -> bytes:
-        nonce = secrets.token_bytes(NONCE_BYTES)
-        return nonce + self._aead.encrypt(nonce, plain, record_id.encode("utf-8"))
-
-    def unseal_bytes(self, record_id: str, sealed: bytes) -> bytes:
-        from cryptography.exceptions import InvalidTag
-
-        try:
-            return self._aead.decrypt(sealed[:NONCE_BYTES], sealed[NONCE_BYTES:], record_id.encode("utf-8"))
-        except InvalidTag:
-            raise KeyProblem(f"A sealed value of record {record_id} does not open with this hub's key: "
-                             "the key file is not the one the database was written with, or the value was "
-                             "changed.") from None
-
-    def seal(self, record_id: str, text: str | None) -> str | None:
-        """`text` sealed for the database, as text (None stays None)."""
-        import base64
-
-        if text is None:
-            return None
-        return SEALED_PREFIX + base64.b64encode(self.seal_bytes(record_id, text.encode("utf-8"))).decode("ascii")
-
-    def unseal(self, record_id: str, stored: str | None) -> str | None:
-        """The text `seal` sealed; a value stored before sealing began is returned as it is."""
-        import base64
-
-        if stored is None or not stored.startswith(SEALED_PREFIX):
-            return stored
-        return self.unseal_bytes(record_id, base64.b64decode(stored[len(SEALED_PREFIX):])).decode("utf-8")
 
 
 def new_key_file(path) -> Path:
