@@ -27,6 +27,18 @@ def user_folders(tmp_path, monkeypatch):
     return home
 
 
+@pytest.fixture(autouse=True)
+def hub_credential(tmp_path, monkeypatch) -> Path:
+    """The hub's key as systemd hands it over (console/hub/crypto.py), for hubs
+    this test opens in process or starts as child processes."""
+    from console.hub.crypto import CREDENTIAL, CREDENTIALS_ENV, new_key_file
+
+    folder = tmp_path / "credentials"
+    folder.mkdir(mode=0o700)
+    monkeypatch.setenv(CREDENTIALS_ENV, str(folder))
+    return new_key_file(folder / CREDENTIAL)
+
+
 @pytest.fixture
 def sample_register() -> Path:
     return SAMPLE_REGISTER

@@ -45,3 +45,34 @@ def test_idle_lock_setting_is_never_off(cli, tmp_path):
     five = cli("--db", db, "--operator", "admin-1", "settings", "idle_lock_minutes", "5",
                env={"HELPLINE_CONSOLE_PASSWORD": ADMIN_PW})
     assert five.returncode == 0, five.stderr
+
+
+def test_passwd_and_reset_on_a_standalone_workstation(cli, tmp_path):
+    db = tmp_path / "c.db"
+    admin = {"HELPLINE_CONSOLE_PASSWORD": ADMIN_PW}
+    cli("--db", db, "operators", "add", "admin-1", "--role", "admin", env=admin)
+    cli("--db", db, "--operator", "admin-1", "operators", "add", "op-1", "--role", "operator",
+        env={**admin, "HELPLINE_CONSOLE_NEW_PASSWORD": OP_PW})
+    weak = cli("--db", db, "--operator", "op-1", "operators", "passwd",
+               env={"HELPLINE_CONSOLE_PASSWORD": OP_PW, "HELPLINE_CONSOLE_NEW_PASSWORD": "password1234"})
+    assert weak.returncode == 2 and "too easy to guess" in weak.stderr
+    new = "lantern orchard quietly 47"
+    changed = cli("--db", db, "--operator", "op-1", "operators", "passwd",
+                  env={"HELPLINE_CONSOLE_PASSWORD": OP_PW, "HELPLINE_CONSOLE_NEW_PASSWORD": new})
+    assert changed.returncode == 0, changed.stderr
+    signed_in = cli("--db", db, "--operator", "op-1", "stats", env={"HELPLINE_CONSOLE_PASSWORD": new})
+    assert "op-1 (operator) may not" in signed_in.stderr  # signed in with the new password; stats is not theirs
+    old = cli("--db", db, "--operator", "op-1", "stats", env={"HELPLINE_CONSOLE_PASSWORD": OP_PW})
+    assert "Sign-in failed" in old.stderr
+
+    reset = cli("--db", db, "--operator", "admin-1", "operators", "reset", "op-1",
+                env={**admin, "HELPLINE_CONSOLE_NEW_PASSWORD": OP_PW})
+    assert reset.returncode == 0, reset.stderr
+    due = cli("--db", db, "--operator", "op-1", "stats", env={"HELPLINE_CONSOLE_PASSWORD": OP_PW})
+    assert due.returncode == 1 and "was reset by an administrator: choose a new one first" in due.stderr
+    again = cli("--db", db, "--operator", "op-1", "operators", "passwd",
+                env={"HELPLINE_CONSOLE_PASSWORD": OP_PW, "HELPLINE_CONSOLE_NEW_PASSWORD": "brisk heron mapping 903"})
+    assert again.returncode == 0, again.stderr
+    audit = cli("--db", db, "--json", "--operator", "admin-1", "audit", "list", env=admin)
+    kinds = [e["kind"] for e in json.loads(audit.stdout)["entries"]]
+    assert kinds.count("password_changed") == 2 and kinds.count("password_reset") == 1

@@ -1,7 +1,14 @@
-"""`operators add | disable | list`: the workstation's operator accounts."""
+"""`operators add | disable | list | passwd | reset`: the workstation's operator accounts.
 
-from console.cli.common import (EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Command, Refused, accounts_text, add_common,
-                                new_password, open_for)
+`passwd` is the operator's own change (their current password, asked for or
+read from HELPLINE_CONSOLE_PASSWORD, then the new one, asked for twice or read
+from HELPLINE_CONSOLE_NEW_PASSWORD); it works for an account whose password an
+admin reset, which cannot sign in until it has. `reset ID` is an admin's: a
+temporary password the account must change at its next sign-in.
+"""
+
+from console.cli.common import (EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Command, Refused, accounts_text,
+                                acting_operator, add_common, default_db_path, new_password, open_for, read_password)
 
 
 def _operators_arguments(p) -> None:
@@ -16,9 +23,36 @@ def _operators_arguments(p) -> None:
     a.add_argument("operator_id")
     a = op_sub.add_parser("list", help="list accounts")
     add_common(a, suppress=True)
+    a = op_sub.add_parser("passwd", help=f"change your own password (--operator ID; the current one from "
+                                         f"{PASSWORD_ENV}, the new one from {NEW_PASSWORD_ENV}, or both asked for)")
+    add_common(a, suppress=True)
+    a = op_sub.add_parser("reset", help="give an account a temporary password it must change at its next sign-in")
+    add_common(a, suppress=True)
+    a.add_argument("operator_id")
+
+
+def _passwd(args, out) -> int:
+    from console.store.cache import Cache
+
+    operator_id = acting_operator(args)
+    if not operator_id:
+        raise Refused("Say whose password changes: --operator ID.")
+    current = read_password(f"Current password for {operator_id}: ")
+    new = new_password(operator_id, NEW_PASSWORD_ENV, whose="the account")
+    cache = Cache.open(args.db or default_db_path())
+    try:
+        cache.change_password(operator_id, current, new)
+    except ValueError as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        cache.close()
+    out.emit({"operator_id": operator_id, "password_changed": True}, f"Changed the password of {operator_id}.")
+    return EXIT_OK
 
 
 def cmd_operators(args, out) -> int:
+    if args.operators_command == "passwd":
+        return _passwd(args, out)
     cache = open_for(args)
     try:
         if args.operators_command == "add":
@@ -34,6 +68,14 @@ def cmd_operators(args, out) -> int:
             except ValueError as exc:
                 raise Refused(str(exc)) from None
             out.emit({"operator_id": args.operator_id, "disabled": True}, f"Disabled {args.operator_id}.")
+        elif args.operators_command == "reset":
+            temporary = new_password(args.operator_id, NEW_PASSWORD_ENV, whose="the account")
+            try:
+                cache.reset_password(args.operator_id, temporary)
+            except ValueError as exc:
+                raise Refused(str(exc)) from None
+            out.emit({"operator_id": args.operator_id, "must_change": True},
+                     f"Reset the password of {args.operator_id}; it must be changed at the next sign-in.")
         else:
             accounts = cache.list_operators()
             out.emit({"operators": accounts}, accounts_text(accounts))
@@ -43,6 +85,7 @@ def cmd_operators(args, out) -> int:
 
 
 COMMANDS = (
-    Command("operators", "Add, disable and list operator accounts (admin only; the first admin needs no sign-in).",
+    Command("operators", "Add, disable, list and reset operator accounts (admin only; the first admin needs no "
+                         "sign-in), and change your own password.",
             _operators_arguments, cmd_operators),
 )

@@ -163,9 +163,9 @@ def read_password(prompt: str, env: str = PASSWORD_ENV) -> str:
     return getpass.getpass(prompt)
 
 
-def new_password(operator_id: str, env: str) -> str:
-    """A new account's password, typed twice at a terminal (once from the environment)."""
-    password = read_password(f"Password for the new account {operator_id}: ", env)
+def new_password(operator_id: str, env: str, whose: str = "the new account") -> str:
+    """A new password, typed twice at a terminal (once from the environment)."""
+    password = read_password(f"New password for {whose} {operator_id}: ", env)
     if not os.environ.get(env) and read_password("The same password again: ", env) != password:
         raise Refused("The two passwords differ; nothing was changed.")
     return password

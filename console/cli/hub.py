@@ -1,15 +1,20 @@
 """`helpline-console hub …`: serve the hub, and administer it on its own machine.
 
+    hub key new PATH
+    hub backup PATH
     hub serve [--host 127.0.0.1] [--port 8765] [--workers N]
     hub import-register PATH
     hub publish-content [--from DIR]
-    hub operators add ID --role R | disable ID | list
+    hub operators add ID --role R | disable ID | list | passwd ID | reset ID
     hub stats [--since ISO] [--until ISO]
+    hub audit anchor --out FILE | verify --anchors FILE
 
 Each takes the database as `--data DIR` (the embedded SQLite file) or
 `--database-url postgresql://…`; the URL may instead come from the
 environment variable HELPLINE_HUB_DATABASE_URL, which keeps its password out
-of the process list. Exit status as for every command (common.py).
+of the process list, and the hub's key as `--key-file PATH` or the systemd
+credential `hub-key` (console/hub/crypto.py): without it nothing is opened
+(exit 2). Exit status as for every command (common.py).
 
 console.hub is imported only inside the commands: the workstation's bundle
 leaves the hub and its server stack out, and its command line has no `hub`.
@@ -20,8 +25,8 @@ import json
 import os
 import sys
 
-from console.cli.common import (EXIT_FAILED, EXIT_OK, PASSWORD_ENV, Refused, accounts_text, new_password,
-                                option_instant, run)
+from console.cli.common import (EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Refused, accounts_text,
+                                new_password, option_instant, read_password, run)
 from console.sync.protocol import DEFAULT_PORT
 
 
@@ -31,6 +36,9 @@ def _add_database_options(parser) -> None:
     where.add_argument("--database-url", metavar="URL",
                        help="a PostgreSQL database, postgresql://user@host/name "
                             "(or set HELPLINE_HUB_DATABASE_URL, which keeps the password out of the process list)")
+    parser.add_argument("--key-file", metavar="PATH",
+                        help="the hub's key file (made once with `hub key new PATH`); under systemd, the credential "
+                             "hub-key instead ($CREDENTIALS_DIRECTORY/hub-key)")
 
 
 def add_hub_commands(subparsers) -> None:
@@ -38,6 +46,16 @@ def add_hub_commands(subparsers) -> None:
     hub = subparsers.add_parser("hub", help="Run and administer the central hub the workstations sync with.",
                                 description="Run and administer the central hub the workstations sync with.")
     actions = hub.add_subparsers(dest="hub_command", metavar="ACTION", required=True)
+
+    p = actions.add_parser("key", help="make the hub's key file")
+    key_actions = p.add_subparsers(dest="key_command", metavar="ACTION", required=True)
+    a = key_actions.add_parser("new", help="write a new key file, owner-only; an existing file is never overwritten")
+    a.add_argument("path")
+
+    p = actions.add_parser("backup", help="an encrypted copy of the embedded database (same key); "
+                                          "PostgreSQL: use pg_dump")
+    _add_database_options(p)
+    p.add_argument("path", help="the backup file to create (never written over)")
 
     p = actions.add_parser("serve", help="serve the hub's HTTP API (put a TLS reverse proxy in front of it)")
     _add_database_options(p)
@@ -66,6 +84,25 @@ def add_hub_commands(subparsers) -> None:
     a.add_argument("operator_id")
     a = op_actions.add_parser("list", help="list accounts")
     _add_database_options(a)
+    a = op_actions.add_parser("passwd", help="change an account's password with its current one (read from "
+                                             "HELPLINE_CONSOLE_PASSWORD, the new one from "
+                                             "HELPLINE_CONSOLE_NEW_PASSWORD, or both asked for)")
+    _add_database_options(a)
+    a.add_argument("operator_id")
+    a = op_actions.add_parser("reset", help="give an account a temporary password (asked for, or read from "
+                                            "HELPLINE_CONSOLE_PASSWORD) it must change at its next sign-in")
+    _add_database_options(a)
+    a.add_argument("operator_id")
+
+    p = actions.add_parser("audit", help="sign the audit chains' heads into a file kept off the server, and prove "
+                                         "the hub's trail against it")
+    audit_actions = p.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    a = audit_actions.add_parser("anchor", help="sign the heads now and append every anchor the file lacks to it")
+    _add_database_options(a)
+    a.add_argument("--out", required=True, metavar="FILE", help="the anchors file (appended to, created owner-only)")
+    a = audit_actions.add_parser("verify", help="prove the hub's audit trail against an anchors file")
+    _add_database_options(a)
+    a.add_argument("--anchors", required=True, metavar="FILE", help="an anchors file `hub audit anchor` wrote")
 
     p = actions.add_parser("stats", help="cli.md's stats over every workstation's calls, as JSON")
     _add_database_options(p)
@@ -81,10 +118,46 @@ def _database_location(args) -> dict:
     return {"database_url": url} if url else {"data": args.data}
 
 
+def _key(args):
+    from console.hub.crypto import KeyProblem, load_key
+
+    try:
+        return load_key(args.key_file)
+    except KeyProblem as exc:
+        raise Refused(str(exc)) from None
+
+
 def _open(args):
     from console.hub.storage import open_database
 
-    return open_database(**_database_location(args))
+    return open_database(**_database_location(args), key=_key(args))
+
+
+def cmd_key(args, out) -> int:
+    from console.hub.crypto import KeyProblem, new_key_file
+
+    try:
+        path = new_key_file(args.path)
+    except KeyProblem as exc:
+        raise Refused(str(exc)) from None
+    out.emit({"key_file": str(path)},
+             f"Wrote a new hub key to {path} (readable by its owner only). Keep a copy apart from the database's "
+             "backups: without it they cannot be read.")
+    return EXIT_OK
+
+
+def cmd_backup(args, out) -> int:
+    if "database_url" in _database_location(args):
+        raise Refused("A PostgreSQL hub is backed up with pg_dump (see the README); `hub backup` copies the "
+                      "embedded database.")
+    db = _open(args)
+    try:
+        path = db.backup(args.path)
+    finally:
+        db.close()
+    out.emit({"backup": str(path)}, f"Wrote an encrypted copy of {db.describe()} to {path}; it opens only with "
+                                    "the hub's key file, which you keep apart from it.")
+    return EXIT_OK
 
 
 def cmd_serve(args, out) -> int:
@@ -93,7 +166,8 @@ def cmd_serve(args, out) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from console.hub.app import DATA_ENV, DATABASE_URL_ENV
+    from console.hub.app import DATA_ENV, DATABASE_URL_ENV, KEY_FILE_ENV
+    from console.hub.crypto import key_file_path
 
     if not 0 < args.port < 65536:
         raise Refused(f"--port {args.port} is not a port number (1 to 65535).")
@@ -105,6 +179,7 @@ def cmd_serve(args, out) -> int:
     # the workers (separate processes with --workers) read the location from the environment
     os.environ.pop(DATA_ENV, None)
     os.environ.pop(DATABASE_URL_ENV, None)
+    os.environ[KEY_FILE_ENV] = os.path.abspath(key_file_path(args.key_file))
     if "database_url" in location:
         os.environ[DATABASE_URL_ENV] = location["database_url"]
     else:
@@ -165,7 +240,8 @@ def cmd_publish_content(args, out) -> int:
 
 
 def cmd_operators(args, out) -> int:
-    from console.hub.accounts import AccountError, add_operator, disable_operator, list_operators
+    from console.hub.accounts import (AccountError, add_operator, change_password, disable_operator, list_operators,
+                                      reset_password)
 
     db = _open(args)
     try:
@@ -177,6 +253,17 @@ def cmd_operators(args, out) -> int:
             ended = disable_operator(db, args.operator_id)
             out.emit({"operator_id": args.operator_id, "disabled": True, "sessions_ended": ended},
                   f"Disabled {args.operator_id}; {ended} session{'s' if ended != 1 else ''} ended.")
+        elif args.operators_command == "passwd":
+            current = read_password(f"Current password for {args.operator_id}: ")
+            change_password(db, args.operator_id, current,
+                            new_password(args.operator_id, NEW_PASSWORD_ENV, whose="the account"))
+            out.emit({"operator_id": args.operator_id, "password_changed": True},
+                     f"Changed the password of {args.operator_id}; its sessions ended.")
+        elif args.operators_command == "reset":
+            reset_password(db, args.operator_id, new_password(args.operator_id, PASSWORD_ENV, whose="the account"),
+                           reset_by="hub")
+            out.emit({"operator_id": args.operator_id, "must_change": True},
+                     f"Reset the password of {args.operator_id}; it must be changed at the next sign-in.")
         else:
             accounts = list_operators(db)
             out.emit({"operators": accounts}, accounts_text(accounts))
@@ -184,6 +271,33 @@ def cmd_operators(args, out) -> int:
         raise Refused(str(exc)) from None
     finally:
         db.close()
+    return EXIT_OK
+
+
+def cmd_audit(args, out) -> int:
+    from console.hub.anchors import AnchorProblem, append_anchors, read_anchors, verify_against
+
+    db = _open(args)
+    try:
+        if args.audit_command == "anchor":
+            appended = append_anchors(db, args.out)
+            out.emit({"appended": appended, "file": args.out},
+                     f"Appended {appended} signed anchor{'s' if appended != 1 else ''} to {args.out}; keep it off "
+                     "this server, on append-only storage.")
+            return EXIT_OK
+        try:
+            anchors = read_anchors(args.anchors)
+        except AnchorProblem as exc:
+            raise Refused(str(exc)) from None
+        problems = verify_against(db, anchors)
+    finally:
+        db.close()
+    if problems:
+        out.emit({"intact": False, "anchors": len(anchors), "problems": problems},
+                 "The hub's audit trail does not match its anchors:\n" + "\n".join(problems))
+        return EXIT_FAILED
+    out.emit({"intact": True, "anchors": len(anchors), "problems": []},
+             f"The hub's audit trail holds every one of the {len(anchors)} anchors in {args.anchors}.")
     return EXIT_OK
 
 
@@ -200,8 +314,8 @@ def cmd_stats(args, out) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"serve": cmd_serve, "import-register": cmd_import_register, "publish-content": cmd_publish_content,
-            "operators": cmd_operators, "stats": cmd_stats}
+COMMANDS = {"key": cmd_key, "backup": cmd_backup, "serve": cmd_serve, "import-register": cmd_import_register, "publish-content": cmd_publish_content,
+            "operators": cmd_operators, "audit": cmd_audit, "stats": cmd_stats}
 
 
 def installed() -> bool:

@@ -5,20 +5,40 @@ workstations through the change feed as `account` changes carrying the argon2
 verifier, so an operator can sign in on a workstation that is offline. The
 hasher and the id and password rules are the workstation's own
 (console/core/accounts.py), so an account is valid on both.
+
+Only the accounts that may sign in on a workstation (WORKSTATION_ROLES)
+carry their verifier there. An admin's change carries the verifier of a
+random secret nobody knows, disabled: a workstation that held the admin's real
+verifier from an earlier hub has it replaced, and the hub's admins sign in on
+the hub only.
+
+An operator changes their own password (the old one proves it is them); an
+admin resets one, with a temporary password the account must change at its
+next sign-in (must_change). Both are logged as audit lines.
 """
 
-from console.core.accounts import AccountError, check_new_account, password_hasher
+import logging
+import secrets
+
+from console.core.accounts import (WORKSTATION_ROLES, AccountError, check_new_account, check_new_password,
+                                   password_hasher)
 from console.core.timeutil import now, utc_text
 from console.hub.changes import append_change
 
-__all__ = ["AccountError", "add_operator", "disable_operator", "list_operators", "password_hasher"]
+__all__ = ["AccountError", "add_operator", "change_password", "disable_operator", "list_operators",
+           "password_hasher", "reset_password"]
+
+log = logging.getLogger("console.hub.accounts")
 
 
 def _account_change(tx, operator_id: str) -> None:
-    role, password_hash, disabled = tx.one(
-        "SELECT role, password_hash, disabled FROM operators WHERE operator_id = ?", [operator_id])
+    role, password_hash, disabled, must_change = tx.one(
+        "SELECT role, password_hash, disabled, must_change FROM operators WHERE operator_id = ?", [operator_id])
+    if role not in WORKSTATION_ROLES:
+        password_hash, disabled = password_hasher().hash(secrets.token_urlsafe(32)), True
     append_change(tx, "account", operator_id, {"operator_id": operator_id, "role": role,
-                                               "password_hash": password_hash, "disabled": bool(disabled)})
+                                               "password_hash": password_hash, "disabled": bool(disabled),
+                                               "must_change": bool(must_change)})
 
 
 def add_operator(db, operator_id: str, role: str, password: str, *, created_by: str | None) -> dict:
@@ -41,6 +61,45 @@ def disable_operator(db, operator_id: str) -> int:
         revoked = tx.execute("DELETE FROM tokens WHERE operator_id = ?", [operator_id]).rowcount
         _account_change(tx, operator_id)
     return revoked
+
+
+def _set_password(db, operator_id: str, new_password: str, *, must_change: bool) -> None:
+    with db.read() as tx:
+        row = tx.one("SELECT role FROM operators WHERE operator_id = ?", [operator_id])
+    if row is None:
+        raise AccountError(f"There is no operator {operator_id}.")
+    check_new_password(operator_id, new_password, row[0])
+    password_hash = password_hasher().hash(new_password)  # slow on purpose: outside the write lock
+    with db.write() as tx:
+        tx.execute("UPDATE operators SET password_hash = ?, must_change = ? WHERE operator_id = ?",
+                   [password_hash, int(must_change), operator_id])
+        tx.execute("DELETE FROM tokens WHERE operator_id = ?", [operator_id])  # every session signs in again
+        _account_change(tx, operator_id)
+
+
+def change_password(db, operator_id: str, current_password: str, new_password: str) -> None:
+    """The operator's own change: `current_password` proves it is them; AccountError otherwise."""
+    from argon2.exceptions import VerificationError
+
+    with db.read() as tx:
+        row = tx.one("SELECT password_hash, disabled FROM operators WHERE operator_id = ?", [operator_id])
+    refused = AccountError("The password was not changed: the operator id or current password is wrong, "
+                           "or the account is disabled.")
+    try:
+        if row is None or row[1] or not password_hasher().verify(row[0], current_password or ""):
+            raise refused
+    except VerificationError:
+        raise refused from None
+    if new_password == current_password:
+        raise AccountError("The new password must differ from the current one.")
+    _set_password(db, operator_id, new_password, must_change=False)
+    log.info("audit: password changed by %s", operator_id)
+
+
+def reset_password(db, operator_id: str, temporary_password: str, *, reset_by: str) -> None:
+    """An admin's reset: the account signs in with `temporary_password` once, and must change it then."""
+    _set_password(db, operator_id, temporary_password, must_change=True)
+    log.info("audit: password of %s reset by %s; a change is due at its next sign-in", operator_id, reset_by)
 
 
 def list_operators(db) -> list[dict]:

@@ -12,6 +12,7 @@ and an unexpected failure is logged as its type and place only (never a
 request's contents) and answered with a 500 that says nothing more.
 """
 
+import asyncio
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -27,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from console import __version__
 from console.core.roles import ROLES
 from console.core.timeutil import TimeFormatError, parse_instant
-from console.hub import changes, push, registers, reports, sessions
+from console.hub import accounts, anchors, changes, push, registers, reports, sessions
 from console.hub.storage import DatabaseUnavailable, open_database
 from console.logs import crash_summary
 from console.sync.protocol import (
@@ -44,6 +45,7 @@ log = logging.getLogger("console.hub")
 
 DATA_ENV = "HELPLINE_HUB_DATA"
 DATABASE_URL_ENV = "HELPLINE_HUB_DATABASE_URL"
+KEY_FILE_ENV = "HELPLINE_HUB_KEY_FILE"  # how `hub serve` tells its workers its --key-file
 LARGEST = push.LARGEST_INTEGER
 AUDIT_LIMIT, MAX_AUDIT_LIMIT = 1000, 10_000
 WORKSTATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
@@ -123,6 +125,11 @@ class SignIn(RequestBody):
     operator_id: Annotated[str, Field(min_length=1, max_length=64)]
     password: Annotated[str, Field(min_length=1, max_length=1024)]
     workstation: Annotated[str, Field(pattern=WORKSTATION_ID)]
+
+
+class PasswordChange(RequestBody):
+    current_password: Annotated[str, Field(min_length=1, max_length=1024)]
+    new_password: Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 class SignedIn(BaseModel):
@@ -274,6 +281,16 @@ def sign_out(session: Session, credentials: Annotated[HTTPAuthorizationCredentia
              db: Database) -> Response:
     sessions.end_session(db, credentials.credentials)
     log.info("signed out: %s on %s", session.operator_id, session.workstation)
+    return Response(status_code=204)
+
+
+@router.post("/password", status_code=204, summary="Change the signed-in operator's own password (every session "
+             "of the account ends; sign in again with the new one).", responses=_errors(400, 401))
+def change_password(form: PasswordChange, session: Session, db: Database) -> Response:
+    try:
+        accounts.change_password(db, session.operator_id, form.current_password, form.new_password)
+    except accounts.AccountError as exc:
+        raise Refusal(400, str(exc)) from None
     return Response(status_code=204)
 
 
@@ -568,12 +585,15 @@ def create_app() -> FastAPI:
     if not (url or data):
         raise RuntimeError(f"Set {DATA_ENV} (a folder) or {DATABASE_URL_ENV} (postgresql://…) to say where the "
                            "hub's database is; `helpline-console hub serve` does this for you.")
-    db = open_database(database_url=url) if url else open_database(data=data)
+    where = {"database_url": url} if url else {"data": data}
+    db = open_database(**where, key_file=os.environ.get(KEY_FILE_ENV))
     log.info("hub serving %s", db.describe())
 
     @asynccontextmanager
     async def lifespan(app):
+        signing = asyncio.create_task(anchors.every_hour(db))  # the audit chains' heads, signed hourly
         yield
+        signing.cancel()
         db.close()
 
     return make_app(db, lifespan)

@@ -18,7 +18,12 @@ deadlock on. Reads take no lock.
 
 The SQLite file is `DIR/hub.db`, created owner-only (0600) in a folder that is
 owner-only (0700), in WAL mode with synchronous=FULL: an acknowledged push
-survives a power cut.
+survives a power cut. It is a SQLCipher database (as the workstation's cache,
+console/store/connection.py) keyed with a key derived from the hub's key file
+(console/hub/crypto.py): every page of it, of its WAL and of its backups made
+with `sqlcipher_export` is encrypted, and the standard `sqlite3` module cannot
+read it. A hub.db written unencrypted by an earlier hub is encrypted in place
+the first time it is opened with the key (a copy, checked, then swapped in).
 """
 
 import logging
@@ -32,12 +37,13 @@ from pathlib import Path
 
 from console.core.migrations import Migrations
 from console.core.transactions import transaction
+from console.hub.crypto import HubKey, load_key
+from console.store.connection import PLAIN_HEADER, Connection, connect_file
 
 log = logging.getLogger("console.hub.storage")
 
 DATABASE_FILE = "hub.db"
 WRITE_LOCK = 0x48_45_4C_50  # "HELP": the one advisory lock every PostgreSQL write takes
-BUSY_SECONDS = 30
 
 # The column types that differ between the backends. Every other word of the
 # table definitions is shared. Text that is compared by range or sorted (UTC
@@ -247,6 +253,23 @@ def m003_register_deltas(tx) -> None:
         tx.execute(f"ALTER TABLE registers ADD COLUMN {column}")
 
 
+@migrations
+def m004_password_change(tx) -> None:
+    # an account whose password an admin reset must choose a new one at its next sign-in
+    tx.execute("ALTER TABLE operators ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations
+def m005_audit_anchors(tx) -> None:
+    # the audit chains' heads, signed by the hub (console/hub/anchors.py)
+    tx.execute("""CREATE TABLE audit_anchors (
+            anchor_id {serial},
+            at {sorted_text} NOT NULL,
+            body TEXT NOT NULL,
+            signature TEXT NOT NULL
+        )""".format(**TYPES[tx.backend]))
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how
@@ -347,24 +370,75 @@ class Transaction:
         return default if row is None or row[0] is None else row[0]
 
 
+def _connect_sqlite(path, key: bytes | None) -> Connection:
+    """A SQLCipher connection to `path` keyed with the raw `key` (None: an unencrypted
+    file), set up as the workstation's cache connections are (temporary data in memory)."""
+    return connect_file(path, key)
+
+
+def _encrypt_plain(path: Path, key: bytes) -> None:
+    """Encrypt the unencrypted hub database at `path` in place: an encrypted copy is
+    written beside it with sqlcipher_export, its rows counted against the original's,
+    and only then renamed over it."""
+    staging = path.with_name(path.name + ".encrypting")
+    staging.unlink(missing_ok=True)
+    fd = os.open(staging, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    plain = _connect_sqlite(path, None)
+    try:
+        plain.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        tables = [name for (name,) in plain.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+        counts = {t: plain.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+        plain.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"", [str(staging)])
+        plain.execute("SELECT sqlcipher_export('encrypted')")
+        plain.execute("DETACH DATABASE encrypted")
+    finally:
+        plain.close()
+    check = _connect_sqlite(staging, key)
+    try:
+        copied = {t: check.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in counts}
+    finally:
+        check.close()
+    if copied != counts:
+        staging.unlink(missing_ok=True)
+        raise DatabaseUnavailable(f"{path} could not be encrypted (the copy differs); it was left as it was.")
+    for suffix in ("-wal", "-shm"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
+    os.replace(staging, path)
+    log.info("hub database encrypted in place: %s", path)
+
+
 class SQLiteDatabase:
-    """The embedded hub database: `DIR/hub.db`, one connection per thread."""
+    """The embedded hub database: `DIR/hub.db`, encrypted with SQLCipher, one connection per thread."""
 
     backend = "sqlite"
 
-    def __init__(self, folder):
+    def __init__(self, folder, key: HubKey):
         self.folder = Path(folder)
         self.path = self.folder / DATABASE_FILE
+        self.key = key
         self._local = threading.local()
-        self._opened: list[sqlite3.Connection] = []
+        self._opened: list[Connection] = []
         self._opened_lock = threading.Lock()
+        self._blob: tuple = (None, b"")  # ((seq, column), bytes) of the snapshot last read in slices
+        self._blob_lock = threading.Lock()
         try:
             self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
             fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
-            os.close(fd)
+            with os.fdopen(fd, "rb") as f:
+                plain = f.read(len(PLAIN_HEADER)) == PLAIN_HEADER
         except OSError as exc:
             raise DatabaseUnavailable(f"The hub's data folder {self.folder} cannot be used ({exc.strerror}).") from None
-        conn = self._connection()
+        if plain:
+            _encrypt_plain(self.path, key.database_key)
+        try:
+            conn = self._connection()
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.DatabaseError:
+            self.close()
+            raise DatabaseUnavailable(f"{self.path} does not open with this key: it is not a hub database, or it "
+                                      "was written with another key file.") from None
         try:
             if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
                 raise DatabaseUnavailable(f"{self.path} cannot be put in WAL mode; is the folder on a network share?")
@@ -375,10 +449,10 @@ class SQLiteDatabase:
     def describe(self) -> str:
         return str(self.path)
 
-    def _connection(self) -> sqlite3.Connection:
+    def _connection(self) -> Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_SECONDS, check_same_thread=False)
+            conn = _connect_sqlite(self.path, self.key.database_key)
             # every acknowledged write must survive power loss, not only a crash
             conn.execute("PRAGMA synchronous = FULL")
             self._local.conn = conn
@@ -407,14 +481,43 @@ class SQLiteDatabase:
         """A read transaction: every query in it sees the same committed state."""
         return self._transaction("BEGIN")
 
+    def backup(self, target) -> Path:
+        """An encrypted, consistent copy of the database at `target` (a new file,
+        owner-only), with the same key: sqlcipher_export inside one read transaction."""
+        target = Path(target)
+        try:
+            fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except OSError as exc:
+            raise DatabaseUnavailable(f"The backup {target} cannot be created ({exc.strerror}); "
+                                      "it is never written over an existing file.") from None
+        os.close(fd)
+        key = self.key.database_key.hex()
+        conn = _connect_sqlite(self.path, self.key.database_key)
+        try:
+            conn.execute(f"ATTACH DATABASE ? AS backup KEY \"x'{key}'\"", [str(target)])
+            conn.execute("SELECT sqlcipher_export('backup')")
+            conn.execute("DETACH DATABASE backup")
+        except BaseException:
+            target.unlink(missing_ok=True)
+            raise
+        finally:
+            conn.close()
+        return target
+
     def snapshot_slice(self, seq: int, offset: int, length: int, column: str = "snapshot") -> bytes:
-        """Bytes of a register snapshot (or delta), read incrementally: a chunk
-        request does not load the whole (possibly hundreds of megabytes) blob."""
+        """Bytes of a register snapshot (or delta). SQLCipher has no incremental
+        blob reads, so the blob last asked for is kept in memory (a register's
+        snapshot never changes once stored) and a workstation's consecutive
+        chunk requests read it once."""
         assert column in BLOB_COLUMNS
-        conn = self._connection()
-        with conn.blobopen("registers", column, seq, readonly=True) as blob:
-            blob.seek(offset)
-            return blob.read(length)
+        with self._blob_lock:
+            which, data = self._blob
+            if which != (seq, column):
+                with self.read() as tx:
+                    row = tx.one(f"SELECT {column} FROM registers WHERE seq = ?", [seq])
+                data = bytes(row[0]) if row and row[0] is not None else b""
+                self._blob = ((seq, column), data)
+        return data[offset:offset + length]
 
     def close(self) -> None:
         with self._opened_lock:
@@ -422,6 +525,7 @@ class SQLiteDatabase:
                 conn.close()
             self._opened.clear()
         self._local = threading.local()
+        self._blob = (None, b"")
 
 
 class PostgresDatabase:
@@ -437,11 +541,12 @@ class PostgresDatabase:
     backend = "postgresql"
     IDLE_CONNECTIONS = 4
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, key: HubKey):
         import psycopg
 
         self._psycopg = psycopg
         self.url = url
+        self.key = key
         self._idle: list = []
         self._idle_lock = threading.Lock()
         migrate(self)
@@ -528,15 +633,19 @@ class PostgresDatabase:
             conn.close()
 
 
-def open_database(*, data: str | os.PathLike | None = None, database_url: str | None = None):
+def open_database(*, data: str | os.PathLike | None = None, database_url: str | None = None,
+                  key: HubKey | None = None, key_file: str | os.PathLike | None = None):
     """The hub database named by exactly one of `data` (a folder for the
     embedded SQLite file) or `database_url` (PostgreSQL), its schema brought
-    up to date."""
+    up to date, opened with the hub's key: `key`, else the one read from
+    `key_file` or the systemd credential (console/hub/crypto.py; KeyProblem
+    when there is none)."""
     if bool(data) == bool(database_url):
         raise ValueError("give exactly one of data and database_url")
+    if database_url and not database_url.startswith(("postgresql://", "postgres://")):
+        raise DatabaseUnavailable("The database URL must start with postgresql:// "
+                                  "(for example postgresql://hub@db.example/helpline).")
+    key = key or load_key(key_file)
     if database_url:
-        if not database_url.startswith(("postgresql://", "postgres://")):
-            raise DatabaseUnavailable("The database URL must start with postgresql:// "
-                                      "(for example postgresql://hub@db.example/helpline).")
-        return PostgresDatabase(database_url)
-    return SQLiteDatabase(data)
+        return PostgresDatabase(database_url, key)
+    return SQLiteDatabase(data, key)

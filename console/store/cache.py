@@ -329,6 +329,22 @@ class Cache:
             operators.disable_operator(self.db, operator_id)
             self.audit("operator_disabled", operator_id=operator_id)
 
+    def change_password(self, operator_id: str, current_password: str, new_password: str) -> None:
+        """The operator's own change (on a standalone workstation; a hub's accounts change on the hub)."""
+        self._accounts_are_local()
+        with write_transaction(self.db):
+            operators.change_password(self.db, operator_id, current_password, new_password)
+            self.operator = self.operator or operator_id
+            self.audit("password_changed", operator_id=operator_id)
+
+    def reset_password(self, operator_id: str, temporary_password: str) -> None:
+        """An admin's reset: the account must change the temporary password at its next sign-in."""
+        self.require("manage_operators")
+        self._accounts_are_local()
+        with write_transaction(self.db):
+            operators.reset_password(self.db, operator_id, temporary_password)
+            self.audit("password_reset", operator_id=operator_id)
+
     def list_operators(self) -> list[dict]:
         self.require("manage_operators")
         return operators.list_operators(self.db)

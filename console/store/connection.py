@@ -193,7 +193,7 @@ def key_entry(path) -> str:
 # connections
 
 
-def _connect_file(path, key: bytes | None) -> Connection:
+def connect_file(path, key: bytes | None) -> Connection:
     conn = sqlcipher.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30,
                              factory=Connection)
     try:
@@ -259,14 +259,14 @@ def _open_new(path: Path, store, entry: str) -> Connection:
     key = _get_key(store, entry)
     if key is not None:
         _create_owner_only(path)
-        return _connect_file(path, key)
+        return connect_file(path, key)
     if _create_owner_only(path):
         try:
             key = _new_key(store, entry)
         except BaseException:
             path.unlink(missing_ok=True)  # the empty file this call made
             raise
-        return _connect_file(path, key)
+        return connect_file(path, key)
     deadline = time.monotonic() + KEY_WAIT_SECONDS
     while key is None and time.monotonic() < deadline and _file_kind(path) == "new":
         time.sleep(0.05)
@@ -275,14 +275,14 @@ def _open_new(path: Path, store, entry: str) -> Connection:
         if _file_kind(path) != "new" or _has_wal(path):
             raise _unreadable(path, store, f"its key is not in {store.name}")
         key = _new_key(store, entry)  # an empty file left by a run killed before it kept a key
-    return _connect_file(path, key)
+    return connect_file(path, key)
 
 
 def _open_encrypted(path: Path, store, entry: str) -> Connection:
     key = _get_key(store, entry)
     if key is None:
         raise _unreadable(path, store, f"its key is not in {store.name}")
-    conn = _connect_file(path, key)
+    conn = connect_file(path, key)
     try:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except CacheDiskFull:
@@ -334,7 +334,7 @@ def _migrate_plain(path: Path, store, entry: str) -> None:
     If another process encrypted it first, this returns without doing anything.
     """
     backup, staging = _beside(path, ".plain-backup"), _beside(path, ".encrypting")
-    plain = _connect_file(path, None)
+    plain = connect_file(path, None)
     swapped = False
     try:
         try:
@@ -369,7 +369,7 @@ def _migrate_plain(path: Path, store, entry: str) -> None:
         plain.execute("SELECT sqlcipher_export('encrypted')")
         plain.execute(f"PRAGMA encrypted.user_version = {int(user_version)}")
         plain.execute("DETACH DATABASE encrypted")
-        check = _connect_file(staging, key)
+        check = connect_file(staging, key)
         try:
             sound = check.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
             same = _row_counts(check) == counts
@@ -391,7 +391,7 @@ def _migrate_plain(path: Path, store, entry: str) -> None:
         if not swapped:  # the plain cache is still in place, whole: neither copy is needed
             staging.unlink(missing_ok=True)
             backup.unlink(missing_ok=True)
-    swapped_in = _connect_file(path, key)
+    swapped_in = connect_file(path, key)
     try:
         swapped_in.execute("SELECT count(*) FROM sqlite_master").fetchone()
     finally:
@@ -407,7 +407,7 @@ def connect(path) -> Connection:
     Refusals (no secure keystore, no key for an existing cache, a key that
     does not open it) raise CacheError and leave every file as it was."""
     if str(path) == ":memory:":
-        return _connect_file(":memory:", None)
+        return connect_file(":memory:", None)
     path = Path(path)
     store = _keystore()  # before anything on disk is touched
     entry = key_entry(path)

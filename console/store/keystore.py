@@ -19,6 +19,14 @@ secrets in a plain or password-encrypted file. A chainer that holds an allowed
 backend is never used as a chainer: the allowed backend is used directly, so a
 key is never written to, or read from, a plaintext keyring behind it.
 
+A Secret Service collection that keeps its secrets unencrypted is refused
+too: gnome-keyring writes a keyring whose password is empty (common with
+automatic sign-in) as a plain text file, `[keyring]` and then every secret in
+clear, instead of its encrypted format (which starts "GnomeKeyring\n\r\0\n").
+The default collection's file is looked at before anything is read or stored,
+and the refusal says how to set a keyring password; nothing is created or
+changed (`unencrypted_collection`).
+
 Tests: the suite installs an in-memory backend with `keyring.set_keyring()` and
 declares its class with `allow_test_backend()`. Only code already running in
 this process can do that (such code could read the key anyway); no environment
@@ -117,6 +125,68 @@ def choose_backend(backend):
     raise KeystoreError(
         f"No secure keystore is available: the keyring in use ({name}) is not a platform keystore the console "
         f"trusts with the cache key; {_install_hint()}.")
+
+
+_SECRET_SERVICE = ("keyring.backends.SecretService.Keyring", "keyring.backends.libsecret.Keyring")
+PLAIN_KEYRING_HEADER = b"[keyring]"  # gnome-keyring's file format for a keyring with an empty password
+
+
+def _keyrings_folder():
+    import os
+    from pathlib import Path
+
+    return Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "keyrings"
+
+
+def _default_collection_path(backend) -> str | None:
+    """The object path of the collection the backend stores in (its preferred
+    one, else the Secret Service's default alias), asked without creating,
+    unlocking or prompting for anything; None when there is none yet."""
+    import secretstorage
+    from secretstorage.defines import SS_PATH, SS_PREFIX
+    from secretstorage.util import DBusAddressWrapper
+
+    preferred = getattr(backend, "preferred_collection", None)
+    if preferred:
+        return preferred
+    connection = secretstorage.dbus_init()
+    try:
+        service = DBusAddressWrapper(SS_PATH, SS_PREFIX + "Service", connection)
+        (path,) = service.call("ReadAlias", "s", "default")
+    finally:
+        connection.close()
+    return None if path in ("", "/") else path
+
+
+def unencrypted_collection(backend):
+    """The keyring file of the backend's Secret Service collection if gnome-keyring
+    keeps that collection unencrypted (an empty keyring password), else None."""
+    if _class_name(backend) not in _SECRET_SERVICE:
+        return None
+    try:
+        path = _default_collection_path(backend)
+    except Exception:  # no Secret Service to ask: the keystore's own use reports that
+        return None
+    if not path:
+        return None
+    keyring_file = _keyrings_folder() / f"{path.rsplit('/', 1)[-1]}.keyring"
+    try:
+        with open(keyring_file, "rb") as f:
+            head = f.read(len(PLAIN_KEYRING_HEADER))
+    except OSError:  # not gnome-keyring's, or not written yet
+        return None
+    return keyring_file if head == PLAIN_KEYRING_HEADER else None
+
+
+def _refuse_unencrypted(backend) -> None:
+    keyring_file = unencrypted_collection(backend)
+    if keyring_file is not None:
+        raise KeystoreError(
+            f"The keystore ({describe(backend)}) keeps its secrets unencrypted: the keyring in {keyring_file} has an "
+            "empty password (common with automatic sign-in), so anyone with a copy of that file could read the "
+            "cache key. Set a keyring password: open Passwords and Keys (seahorse), right-click the keyring "
+            "(usually \"Login\"), choose Change Password and give it a non-empty one, then try again. Nothing was "
+            "created or changed.")
 
 
 class Keystore(ABC):
@@ -250,4 +320,6 @@ def open_keystore() -> Keystore:
         backend = _platform_backend() or keyring.get_keyring()
     except Exception as exc:
         raise KeystoreError(f"No secure keystore is available ({exc}): {_install_hint()}.") from None
-    return KeyringKeystore(choose_backend(backend))
+    chosen = choose_backend(backend)
+    _refuse_unencrypted(chosen)
+    return KeyringKeystore(chosen)

@@ -454,3 +454,9 @@ def pending(db) -> list[str]:
 def migrate(db) -> list[str]:
     """Bring the cache's schema up to date; the names of the steps run."""
     return migrations.apply(ledger(db))
+
+
+@migrations
+def m010_password_change(db):
+    # an account whose password an admin reset must choose a new one at its next sign-in
+    db.execute("ALTER TABLE operators ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0")

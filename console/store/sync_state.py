@@ -135,11 +135,12 @@ def waiting(db, every_kind: bool) -> dict:
 
 def _apply_account(db, body: dict) -> None:
     db.execute(
-        "INSERT INTO operators (operator_id, role, password_hash, disabled, created_at, created_by) "
-        "VALUES (:operator_id, :role, :password_hash, :disabled, :created_at, 'hub') "
+        "INSERT INTO operators (operator_id, role, password_hash, disabled, must_change, created_at, created_by) "
+        "VALUES (:operator_id, :role, :password_hash, :disabled, :must_change, :created_at, 'hub') "
         "ON CONFLICT (operator_id) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash, "
-        "disabled = excluded.disabled",
-        {"created_at": utc_text(now()), **body, "disabled": 1 if body.get("disabled") else 0},
+        "disabled = excluded.disabled, must_change = excluded.must_change",
+        {"created_at": utc_text(now()), **body, "disabled": 1 if body.get("disabled") else 0,
+         "must_change": 1 if body.get("must_change") else 0},
     )
 
 

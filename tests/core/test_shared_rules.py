@@ -31,7 +31,12 @@ def test_an_instant_at_the_calendars_ends_in_utc_is_accepted():
 @pytest.mark.parametrize("operator_id, role, password, words", [
     ("bad id", "operator", "a long password", "not a usable operator id"),
     ("op-1", "janitor", "a long password", "not a role"),
-    ("op-1", "operator", "short", "at least 10 characters"),
+    ("op-1", "operator", "short", "at least 12 characters"),
+    ("op-1", "operator", "password1234", "too easy to guess: This is a very common password"),
+    ("op-1", "operator", "aaaaaaaaaaaa", "too easy to guess"),
+    ("op-1", "operator", "qwertyuiop12", "too easy to guess"),
+    ("op-1", "operator", "op-1op-1op-1", "too easy to guess"),
+    ("admin-1", "admin", "helpline2026", "too easy to guess"),
 ])
 def test_new_account_rules(operator_id, role, password, words):
     with pytest.raises(AccountError, match=words):

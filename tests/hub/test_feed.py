@@ -68,7 +68,7 @@ def test_accounts_reach_the_feed_with_a_verifier_the_workstation_accepts(hub):
     accounts = [c for c in hub.client.get("/v1/changes", headers=headers).json()["changes"] if c["kind"] == "account"]
     assert [(c["id"], c["body"]["disabled"]) for c in accounts] == [("sup-1", False), ("sup-1", True), ("op-1", False)]
     body = accounts[0]["body"]
-    assert set(body) == {"operator_id", "role", "password_hash", "disabled"}
+    assert set(body) == {"operator_id", "role", "password_hash", "disabled", "must_change"}
     workstation = sqlite_utils.Database(memory=True)
     migrate(workstation)
     workstation.execute("INSERT INTO operators (operator_id, role, password_hash, disabled, created_at) "

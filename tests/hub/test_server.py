@@ -84,7 +84,7 @@ def test_operators_on_the_command_line(database_location):
                        env={"HELPLINE_CONSOLE_PASSWORD": PASSWORD}).returncode == 2
     short = run_hub_cli("operators", "add", "op-2", "--role", "operator", *where,
                         env={"HELPLINE_CONSOLE_PASSWORD": "short"})
-    assert short.returncode == 2 and "at least 10 characters" in short.stderr
+    assert short.returncode == 2 and "at least 12 characters" in short.stderr
     no_password = run_hub_cli("operators", "add", "op-3", "--role", "operator", *where,
                               env={"HELPLINE_CONSOLE_PASSWORD": ""})
     assert no_password.returncode == 2 and "HELPLINE_CONSOLE_PASSWORD" in no_password.stderr

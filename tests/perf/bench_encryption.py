@@ -27,10 +27,10 @@ def plain_database(path: Path):
     """The same schema and settings on a plain (unkeyed) file: the baseline."""
     import sqlite_utils
 
-    from console.store.connection import _connect_file
+    from console.store.connection import connect_file
     from console.store.schema import migrate
 
-    conn = _connect_file(path, None)
+    conn = connect_file(path, None)
     db = sqlite_utils.Database(conn)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")

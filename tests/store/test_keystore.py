@@ -4,6 +4,7 @@ and nothing on disk changes: the cache is not created, or stays byte-identical.
 """
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -249,3 +250,52 @@ def test_a_cache_made_by_the_command_line_is_keyed_in_the_secret_service(cli, tm
     stored = system_keyring.get_password(keystore.SERVICE, key_entry(db))
     assert stored and len(bytes.fromhex(stored)) == 32
     assert memory_keyring.secrets == {}
+
+
+PLAIN_LOGIN_KEYRING = ("[keyring]\ndisplay-name=Login\nctime=0\nmtime=0\nlock-on-idle=false\nlock-after=false\n")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="gnome-keyring is the Secret Service on Linux")
+def test_a_gnome_keyring_with_an_empty_password_is_refused_and_nothing_changes(tmp_path):
+    """A real gnome-keyring-daemon, on a session bus of its own, whose login
+    keyring has an empty password (as automatic sign-in leaves it): it keeps
+    that keyring as a plain text file, so the console refuses it."""
+    import shutil
+
+    for tool in ("dbus-run-session", "gnome-keyring-daemon"):
+        if not shutil.which(tool):
+            pytest.skip(f"{tool} is not installed (apt-get install dbus gnome-keyring)")
+    home = tmp_path / "home"
+    keyrings = home / ".local" / "share" / "keyrings"
+    keyrings.mkdir(parents=True)
+    (keyrings / "login.keyring").write_text(PLAIN_LOGIN_KEYRING)
+    (keyrings / "default").write_text("login")
+    before = {p.name: p.read_bytes() for p in keyrings.iterdir()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("XDG_", "DBUS_", "PYTHON_KEYRING"))}
+    env.update(HOME=str(home), HELPLINE_CONSOLE_PASSWORD="correct horse battery")
+    db = tmp_path / "cache.db"
+    # --daemonize returns once the daemon serves the bus: nothing to wait for after it
+    script = ("printf '' | gnome-keyring-daemon --daemonize --unlock --components=secrets >/dev/null && "
+              f"exec {sys.executable} -m console --db {db} operators add admin-1 --role admin")
+    done = subprocess.run(["dbus-run-session", "--", "sh", "-c", script], capture_output=True, text=True, cwd=REPO,
+                          env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert "keeps its secrets unencrypted" in done.stderr
+    assert "Set a keyring password" in done.stderr and "Nothing was created or changed" in done.stderr
+    assert not db.exists()
+    assert {p.name: p.read_bytes() for p in keyrings.iterdir()} == before
+
+
+def test_an_encrypted_gnome_keyring_file_is_not_taken_for_an_unencrypted_one(tmp_path, monkeypatch):
+    class SecretService(DictKeyring):
+        preferred_collection = "/org/freedesktop/secrets/collection/login"
+
+    SecretService.__module__, SecretService.__qualname__ = "keyring.backends.SecretService", "Keyring"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    (tmp_path / "keyrings").mkdir()
+    login = tmp_path / "keyrings" / "login.keyring"
+    login.write_bytes(b"GnomeKeyring\n\r\0\n" + bytes(64))
+    assert keystore.unencrypted_collection(SecretService()) is None
+    login.write_text(PLAIN_LOGIN_KEYRING)
+    assert keystore.unencrypted_collection(SecretService()) == login
+    assert keystore.unencrypted_collection(DictKeyring()) is None  # not the Secret Service: not asked
