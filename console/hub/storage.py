@@ -247,6 +247,32 @@ def m003_register_deltas(tx) -> None:
         tx.execute(f"ALTER TABLE registers ADD COLUMN {column}")
 
 
+@migrations
+def m004_push_authorship(tx) -> None:
+    # policy v2's "Who may attest what" (console.hub.push): items refused, kept
+    # for supervisors; pushes counted per workstation and minute for the rate
+    # limit; and who entered each call (a supervisor entering paper calls)
+    types = TYPES[tx.backend]
+    tx.execute(
+        f"""CREATE TABLE refused_pushes (
+            refusal_id {types['serial']},
+            workstation TEXT NOT NULL,
+            operator_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            at {types['sorted_text']} NOT NULL
+        )""")
+    tx.execute("CREATE INDEX idx_refused_pushes_at ON refused_pushes(at)")
+    tx.execute(
+        """CREATE TABLE push_rate (
+            workstation TEXT PRIMARY KEY,
+            minute TEXT NOT NULL,
+            pushes BIGINT NOT NULL
+        )""")
+    tx.execute("ALTER TABLE calls ADD COLUMN entered_by TEXT")
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how

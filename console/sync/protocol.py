@@ -28,7 +28,12 @@ Push (any role; items of the token's own workstation only)
           "duplicate" already on the hub with the same body (a re-send);
           "stale"     a callback revision older than the hub's (the hub keeps the newer);
           "conflict"  the same id with a different body: kept as it was on the
-                      hub, reported with a sentence, never overwritten.
+                      hub, reported with a sentence, never overwritten;
+          "refused"   policy v2's "Who may attest what" (console.core.authorship)
+                      does not allow it from this session: the author is not the
+                      operator pushing it, the role may not make it, it is dated in
+                      the future, it is oversized… Never stored, never fed to anyone;
+                      the workstation keeps it aside with the sentence.
         Every item of the batch gets a result. Kinds (ITEM_KINDS):
           call      id = call_id; body = the stored call record (cli.md) plus
                     register_version and workstation.
@@ -49,7 +54,8 @@ Push (any role; items of the token's own workstation only)
         audit_head is the workstation's own head after its last entry; if it is
         behind the head the hub holds, or differs from it at the same seq, the
         hub records an alert (a truncated or rewritten chain) and returns it.
-        At most MAX_PUSH_ITEMS items and MAX_BODY_BYTES bytes (413 beyond).
+        At most MAX_PUSH_ITEMS items and MAX_BODY_BYTES bytes (413 beyond), and
+        PUSHES_PER_MINUTE pushes a minute per workstation (429, Retry-After).
 
 Pull (any role)
     GET /v1/changes?after=<cursor>&limit=<n>
@@ -92,6 +98,7 @@ Supervisors (role supervisor or admin; 403 otherwise)
     GET /v1/dashboard?day=YYYY-MM-DD  the supervisor's figures (issue 7)
     GET /v1/callbacks?which=open|overdue|all
     GET /v1/locked                    persons locked now, with attempt counts
+    GET /v1/refused?since=&limit=     items refused from pushes, newest first
 
 Health (no token)
     GET /v1/health  {"ok": true, "version"}
@@ -106,7 +113,7 @@ __all__ = ["API", "PROTOCOL_VERSION", "ITEM_KINDS", "CHANGE_KINDS", "ITEM_STATUS
 API = "/v1"
 PROTOCOL_VERSION = 1
 
-ITEM_STATUSES = ("stored", "duplicate", "stale", "conflict")
+ITEM_STATUSES = ("stored", "duplicate", "stale", "conflict", "refused")
 
 MAX_PUSH_ITEMS = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024
