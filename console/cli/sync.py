@@ -72,6 +72,9 @@ def _status_text(status: dict) -> str:
              f"Waiting: {status['outbox']} items, {status['unpushed_audit']} audit entries"]
     for conflict in status["conflicts"]:
         lines.append(f"Conflict: {conflict['kind']} {conflict['id']}: {conflict['message']}")
+    if status["refused"]:
+        lines.append("Refused by the hub, kept here for a supervisor: "
+                     + ", ".join(f"{n} {kind}" for kind, n in status["refused"].items()))
     return "\n".join(lines)
 
 

@@ -326,6 +326,7 @@ class Cache:
             "change_cursor": sync_state.change_cursor(self.db),
             "register_seq": sync_state.register_seq(self.db),
             "conflicts": sync_state.conflicts(self.db),
+            "refused": sync_state.refused_counts(self.db),
         }
 
     # the supervisor's dashboard
