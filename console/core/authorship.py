@@ -103,3 +103,26 @@ def size_refusal(item_id: str, body_text: str, ids: dict, texts: dict) -> str | 
     if size > MAX_ITEM_BYTES:
         return f"Its body has {size:,} bytes; an item has at most {MAX_ITEM_BYTES:,}."
     return None
+
+
+def lock_state(attempt_times: list[datetime]) -> tuple[datetime, datetime] | None:
+    """The last stretch of time in which a person's uncleared failed attempts
+    (`attempt_times`) lock them: (locked_from, locked_until), both included,
+    or None when they never reach a lockout. A person is locked at a moment
+    with LOCKOUT_ATTEMPTS attempts in the LOCKOUT_WINDOW_HOURS up to it. This
+    is what the hub feeds to workstations instead of the attempts themselves
+    (who made them, and where, stays on the hub)."""
+    from console.core.policy import LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW_HOURS
+
+    window = timedelta(hours=LOCKOUT_WINDOW_HOURS)
+    times = sorted(attempt_times)
+    stretch = None
+    for n in range(LOCKOUT_ATTEMPTS - 1, len(times)):
+        start, until = times[n], times[n - LOCKOUT_ATTEMPTS + 1] + window
+        if start > until:
+            continue
+        if stretch and start <= stretch[1]:
+            stretch = (stretch[0], max(stretch[1], until))
+        else:
+            stretch = (start, until)
+    return stretch

@@ -294,7 +294,7 @@ def push_items(form: PushRequest, session: Session, db: Database) -> PushReply:
 def list_changes(session: Session, db: Database,
                  after: Annotated[int, Query(ge=0, le=LARGEST)] = 0,
                  limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_LIMIT)] = DEFAULT_CHANGES_LIMIT) -> ChangesPage:
-    return ChangesPage(**changes.changes_after(db, after, limit))
+    return ChangesPage(**changes.changes_after(db, after, limit, session))
 
 
 @router.get("/register", summary="The register in service.", responses=_errors(401, 404))

@@ -33,7 +33,7 @@ from console.core.audit_chain import GENESIS, entry_hash
 from console.core.calls import CallRecordInvalid, call_row, validate_call_record
 from console.core.records import callback_item_id, canonical, unlock_clearing
 from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
-from console.hub.changes import append_change
+from console.hub.changes import append_change, fed_body, feed_lock_state
 from console.sync.protocol import MAX_PUSH_ITEMS
 
 log = logging.getLogger("console.hub.push")
@@ -337,10 +337,15 @@ def _held(tx, item: Item, table: str, key: str) -> dict | None:
 
 
 def _insert(tx, item: Item, table: str, row: dict, at: str) -> dict:
-    """Store a new item's row with its body, and feed it to every workstation."""
+    """Store a new item's row with its body, and feed it to every workstation:
+    an attempt as the person's lock state only, an unlock without who made it
+    where (console.hub.changes)."""
     row = {**row, "body": item.text, "received_at": at}
     tx.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
-    append_change(tx, item.kind, item.id, item.body)
+    if item.kind != "attempt":
+        append_change(tx, item.kind, item.id, fed_body(item.kind, item.body))
+    if item.kind in ("attempt", "unlock"):
+        feed_lock_state(tx, item.body["person_id"])
     return _result(item, "stored")
 
 

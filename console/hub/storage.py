@@ -271,6 +271,8 @@ def m004_push_authorship(tx) -> None:
             pushes BIGINT NOT NULL
         )""")
     tx.execute("ALTER TABLE calls ADD COLUMN entered_by TEXT")
+    # the last lock state fed of each person (console.hub.changes.feed_lock_state)
+    tx.execute("CREATE INDEX idx_changes_entity ON changes(kind, entity_id, seq)")
 
 
 BLOB_COLUMNS = ("snapshot", "delta")

@@ -434,6 +434,14 @@ def m008_register_search_tables(db):
         db.execute("UPDATE meta SET value = '0' WHERE key = 'sync.register_seq'")
 
 
+@migrations
+def m009_person_locks(db):
+    # the hub's lock state of each person (issue 13): the feed carries when a
+    # person is locked, not the attempts of other workstations
+    db.execute("CREATE TABLE person_locks (person_id TEXT PRIMARY KEY, locked_from TEXT NOT NULL, "
+               "locked_until TEXT NOT NULL)")
+
+
 def ledger(db) -> CacheLedger:
     return CacheLedger(db, migrations.name)
 

@@ -155,6 +155,7 @@ APPLY = {
     "content": _apply_content,
     "register": _apply_register,
     "escalation_ack": _apply_escalation_ack,
+    "lock": attempts.apply_lock_state,
 }
 
 
