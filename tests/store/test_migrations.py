@@ -75,7 +75,8 @@ def test_a_cache_made_by_main_runs_nothing_again(tmp_path):
     # what main recorded is untouched, and only the steps new since were added, each once
     assert after[:len(before)] == before
     assert [(migration_set, name) for _, migration_set, name, _ in after[len(before):]] == [
-        (SCHEMA.name, "m008_register_search_tables"), (settings.upgrades.name, "m001_idle_lock_as_read")]
+        (SCHEMA.name, "m008_register_search_tables"), (SCHEMA.name, "m009_person_locks"),
+        (settings.upgrades.name, "m001_idle_lock_as_read")]
     assert schema.ledger(db).applied() == set(SCHEMA.names) and meta(db, "settings_version") is None
     assert meta(db, "setting.idle_lock_minutes") == "999"  # settings' m001 did not run again
     # m008 found main's register tables as they are today, and kept them and the register
