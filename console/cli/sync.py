@@ -81,6 +81,9 @@ def _status_text(status: dict) -> str:
         lines.append(f"Conflict: {conflict['kind']} {conflict['id']}: {conflict['message']}")
     if status.get("other_conflicts"):
         lines.append("Other records conflict with the hub's: a supervisor can see them with `sync --status`.")
+    if status.get("refused"):
+        lines.append("Refused by the hub, kept here for a supervisor: "
+                     + ", ".join(f"{n} {kind}" for kind, n in status["refused"].items()))
     return "\n".join(lines)
 
 

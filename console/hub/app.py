@@ -35,6 +35,7 @@ from console.sync.protocol import (
     API,
     DEFAULT_CHANGES_LIMIT,
     ITEM_KINDS,
+    ITEM_STATUSES,
     MAX_BODY_BYTES,
     MAX_CHANGES_LIMIT,
     MAX_CHUNK_BYTES,
@@ -141,7 +142,7 @@ class SignedIn(BaseModel):
 
 class PushItem(RequestBody):
     kind: Literal[ITEM_KINDS]
-    id: Annotated[str, Field(min_length=1, max_length=200)]
+    id: Annotated[str, Field(min_length=1, max_length=200)]  # longer than an id may be: refused as an item
     body: dict[str, Any]
 
 
@@ -159,7 +160,7 @@ class PushRequest(RequestBody):
 class ItemResult(BaseModel):
     kind: str
     id: str
-    status: Literal["stored", "duplicate", "stale", "conflict"]
+    status: Literal[ITEM_STATUSES]
     message: str | None = None
 
 
@@ -295,13 +296,14 @@ def change_password(form: PasswordChange, session: Session, db: Database) -> Res
 
 
 @router.post("/push", summary="Store a workstation's calls, callbacks, attempts, unlocks and audit entries.",
-             responses=_errors(400, 401, 403, 413), response_model_exclude_unset=True)
+             responses=_errors(400, 401, 403, 413, 429), response_model_exclude_unset=True)
 def push_items(form: PushRequest, session: Session, db: Database) -> PushReply:
     try:
         reply = push.push(db, session, form.workstation, [item.model_dump() for item in form.items],
                           form.audit_head.model_dump() if form.audit_head else None)
     except push.PushRefused as refused:
-        raise Refusal(refused.status, str(refused)) from None
+        headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
+        raise Refusal(refused.status, str(refused), headers) from None
     return PushReply(**reply)
 
 
@@ -309,7 +311,7 @@ def push_items(form: PushRequest, session: Session, db: Database) -> PushReply:
 def list_changes(session: Session, db: Database,
                  after: Annotated[int, Query(ge=0, le=LARGEST)] = 0,
                  limit: Annotated[int, Query(ge=1, le=MAX_CHANGES_LIMIT)] = DEFAULT_CHANGES_LIMIT) -> ChangesPage:
-    return ChangesPage(**changes.changes_after(db, after, limit))
+    return ChangesPage(**changes.changes_after(db, after, limit, session))
 
 
 @router.get("/register", summary="The register in service.", responses=_errors(401, 404))
@@ -367,12 +369,25 @@ def dashboard(session: Supervisor, db: Database, day: QueryText = None) -> dict:
 def _day(text: str | None):
     from datetime import date
 
+    from console.core.calls import EARLIEST, LATEST
+
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise Refusal(400, f"The query parameter day must be a date written YYYY-MM-DD, not {text[:40]!r}.") from None
+    if not EARLIEST.date() < day < LATEST.date():
+        raise Refusal(400, f"The query parameter day must be a day between {EARLIEST.year} and {LATEST.year}, "
+                           f"not {day.isoformat()}.")
+    return day
+
+
+@router.get("/refused", summary="Items the hub refused from workstations, newest first (supervisors).",
+            responses=_errors(400, 401, 403))
+def refused(session: Supervisor, db: Database, since: QueryText = None,
+            limit: Annotated[int, Query(ge=1, le=MAX_AUDIT_LIMIT)] = AUDIT_LIMIT) -> dict:
+    return {"refused": reports.refused_pushes(db, _instant(since, "since"), limit)}
 
 
 @router.get("/audit", summary="Audit entries of every workstation, oldest first (supervisors).",

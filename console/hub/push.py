@@ -1,13 +1,18 @@
 """What a workstation pushes: calls, callbacks, attempts, unlocks, audit entries.
 
-Each item is checked first (its shape, and that it belongs to the pushing
-workstation), all of them before anything is written: a bad item refuses the
-whole request with a sentence naming it, and nothing is stored. Then one
-write transaction stores the batch, giving every item a status
-(console/sync/protocol.py): "stored", "duplicate" (already here, same body,
-compared as protocol.canonical text), "stale" (an older callback revision) or
-"conflict" (the same id with another body: the hub's copy is kept, never
-overwritten).
+Each item is checked first for its shape, all of them before anything is
+written: a malformed item refuses the whole request with a sentence naming
+it, and nothing is stored. Then each item is checked against policy v2's "Who
+may attest what" (console.core.authorship): its author is the operator
+pushing it, that operator's role may make it, it belongs to the pushing
+workstation, it is not dated in the future, it is not oversized. An item that
+fails is answered "refused" with a sentence, kept in refused_pushes for
+supervisors, and neither stored nor fed to anyone. Then one write transaction
+stores the rest, giving every item a status (console/sync/protocol.py):
+"stored", "duplicate" (already here, same body, compared as
+protocol.canonical text), "stale" (an older callback revision) or "conflict"
+(the same id with another body: the hub's copy is kept, never overwritten).
+A workstation pushes at most PUSHES_PER_MINUTE times a minute (429 beyond).
 
 Audit entries are chained per workstation. The hub recomputes each entry's
 hash with the workstation's own function (console.core.audit_chain) and checks it links to the last
@@ -21,13 +26,14 @@ import json
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 
-from console.core import attest
+from console.core import attest, authorship
 from console.core.audit_chain import GENESIS, entry_hash
 from console.core.calls import CallRecordInvalid, call_row, validate_call_record
 from console.core.records import callback_item_id, canonical, unlock_clearing
 from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
-from console.hub.changes import append_change
+from console.hub.changes import append_change, fed_body, feed_lock_state
 from console.sync.protocol import MAX_PUSH_ITEMS
 
 log = logging.getLogger("console.hub.push")
@@ -38,9 +44,10 @@ LARGEST_INTEGER = 2**62  # seqs and revisions beyond this are mistakes (and woul
 class PushRefused(Exception):
     """The whole push is refused (nothing stored); status 400, 403 or 413."""
 
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, retry_after: int | None = None):
         super().__init__(message)
         self.status = status
+        self.retry_after = retry_after
 
 
 @dataclass
@@ -51,9 +58,11 @@ class Item:
     body: dict
     text: str  # protocol.canonical(body): what duplicates and conflicts are judged by
     pusher: str  # the workstation of the session that pushed it
+    pushed_by: str | None = None  # the operator of that session
     record: dict | None = None  # a call: its validated record
     at_utc: str | None = None  # an attempt, unlock or audit entry: its time as sortable UTC text
     due_utc: str | None = None  # a callback: when it is due, as sortable UTC text
+    times: tuple = ()  # every time the item states, as datetimes (none may be in the future)
 
     @property
     def where(self) -> str:
@@ -85,15 +94,19 @@ def _text(item: Item, key: str, *, nullable: bool = False) -> None:
         raise _bad(item, f"{key} must be {'text or null' if nullable else 'non-empty text'}.")
 
 
-def _instant(item: Item, key: str, *, nullable: bool = False) -> str | None:
-    """The value as sortable UTC text (how range queries compare it)."""
+def _instant(item: Item, key: str, *, nullable: bool = False, made: bool = True) -> str | None:
+    """The value as sortable UTC text (how range queries compare it). A time
+    something was `made` (not a time it is due) joins the item's times."""
     value = item.body.get(key)
     if value is None and nullable:
         return None
     try:
-        return utc_text(parse_instant(value, key))
+        instant = parse_instant(value, key)
     except TimeFormatError as exc:
         raise _bad(item, f"{exc}.") from None
+    if made:
+        item.times += (instant,)
+    return utc_text(instant)
 
 
 def _integer(item: Item, key: str, least: int) -> int:
@@ -112,6 +125,7 @@ def _check_call(item: Item) -> None:
         item.record = validate_call_record(record)
     except CallRecordInvalid as exc:
         raise _bad(item, " ".join(exc.problems)) from None
+    _instant(item, "started_at")  # when the call is dated (its end is the call record's to check)
 
 
 CALLBACK_REQUIRED = ("callback_id", "revision", "booked_at", "due_at", "workstation", "person_ids", "reason", "status")
@@ -136,7 +150,7 @@ def _check_callback(item: Item) -> None:
         _text(item, key, nullable=True)
     _instant(item, "booked_at")
     _instant(item, "completed_at", nullable=True)
-    item.due_utc = _instant(item, "due_at")
+    item.due_utc = _instant(item, "due_at", made=False)
 
 
 def _check_attempt(item: Item) -> None:
@@ -199,22 +213,72 @@ CHECKS = {"call": _check_call, "callback": _check_callback, "attempt": _check_at
           "unlock": _check_unlock, "audit": _check_audit, "escalation_ack": _check_escalation_ack}
 
 
-def check_items(raw_items: list, workstation: str) -> list[Item]:
+def check_items(raw_items: list, workstation: str, operator: str | None = None) -> list[Item]:
     if len(raw_items) > MAX_PUSH_ITEMS:
         raise PushRefused(413, f"A push carries at most {MAX_PUSH_ITEMS} items; this one has {len(raw_items)}. "
                                "Send them in smaller batches.")
     items = []
     for index, raw in enumerate(raw_items):
-        item = Item(index, raw["kind"], raw["id"], raw["body"], canonical(raw["body"]), workstation)
+        item = Item(index, raw["kind"], raw["id"], raw["body"], canonical(raw["body"]), workstation, operator)
         CHECKS[item.kind](item)
-        # a callback may be revised on any workstation (completed by whoever calls back),
-        # so its workstation field names where it was booked, not who pushes it
-        owner = item.body.get("workstation")
-        if item.kind != "callback" and owner is not None and owner != workstation:
-            raise PushRefused(403, f"The item {item.where} belongs to workstation {owner}, but this session is for "
-                                   f"{workstation}: a workstation pushes only its own items.")
         items.append(item)
     return items
+
+
+# who may attest what (console.core.authorship)
+
+ID_KEYS = ("call_id", "callback_id", "attempt_id", "unlock_id", "entry_id", "person_id", "operator", "workstation",
+           "booked_by", "assigned_to", "completed_by")
+TEXT_KEYS = ("notes", "note", "reason", "outcome")
+
+
+def _signed_in_there(tx, operator: str | None, workstation: str, times: tuple) -> bool:
+    """Whether `operator` held a hub session on `workstation` covering the record's first time."""
+    if not operator or not times:
+        return False
+    at = utc_text(min(times))
+    return tx.one("SELECT 1 FROM tokens WHERE operator_id = ? AND workstation = ? AND created_at <= ? "
+                  "AND expires_at >= ?", [operator, workstation, at, at]) is not None
+
+
+def refusal(tx, item: Item, session, at: datetime) -> str | None:
+    """Why policy v2 refuses this item from this session (a sentence), or None."""
+    body = item.body
+    persons = body.get("person_ids") if isinstance(body.get("person_ids"), list) else []
+    ids = {key: body.get(key) for key in ID_KEYS}
+    ids.update({f"person_ids[{n}]": person for n, person in enumerate(persons)})
+    problem = (authorship.size_refusal(item.id, item.text, ids, {key: body.get(key) for key in TEXT_KEYS})
+               or authorship.role_refusal(item.kind, session.role)
+               or authorship.workstation_refusal(item.kind, body.get("workstation"), session.workstation))
+    if problem is None and item.kind in authorship.AUTHOR_KEYS:
+        author = body.get(authorship.AUTHOR_KEYS[item.kind])
+        problem = authorship.author_refusal(
+            item.kind, author, session.operator_id, session.role,
+            author != session.operator_id and _signed_in_there(tx, author, session.workstation, item.times))
+    for instant in item.times:
+        problem = problem or authorship.check_time(instant, at)
+    return problem
+
+
+def _count_push(tx, workstation: str, at: datetime) -> None:
+    """Count this push against the workstation's minute; PushRefused 429 beyond the limit."""
+    minute = utc_text(at.replace(second=0, microsecond=0))
+    row = tx.one("SELECT minute, pushes FROM push_rate WHERE workstation = ?", [workstation])
+    pushes = row[1] + 1 if row and row[0] == minute else 1
+    if pushes > authorship.PUSHES_PER_MINUTE:
+        raise PushRefused(429, f"Workstation {workstation} has pushed {authorship.PUSHES_PER_MINUTE} times this "
+                               "minute, the most the hub takes; the next sync sends the rest.",
+                          retry_after=60 - at.second)
+    tx.execute("INSERT INTO push_rate (workstation, minute, pushes) VALUES (?, ?, ?) ON CONFLICT (workstation) "
+               "DO UPDATE SET minute = excluded.minute, pushes = excluded.pushes", [workstation, minute, pushes])
+
+
+def _refuse(tx, item: Item, session, message: str, at: str) -> dict:
+    tx.execute("INSERT INTO refused_pushes (workstation, operator_id, kind, item_id, message, at) "
+               "VALUES (?, ?, ?, ?, ?, ?)",
+               [session.workstation, session.operator_id, item.kind, item.id[:authorship.MAX_ID_CHARS + 12],
+                message, at])
+    return _result(item, "refused", message)
 
 
 # storing items
@@ -240,6 +304,7 @@ def _store_call(tx, item: Item, at: str, alerts: list) -> dict:
         return _same_or_conflict(item, found[0])
     row = call_row(item.record, workstation=item.pusher, register_version=item.body.get("register_version"),
                    saved_at=at, text=item.text)
+    row["entered_by"] = item.pushed_by  # who pushed it: a supervisor entering paper calls, or the author
     row["body_sha256"] = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
     tx.execute(f"INSERT INTO calls ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     return _result(item, "stored")
@@ -272,10 +337,15 @@ def _held(tx, item: Item, table: str, key: str) -> dict | None:
 
 
 def _insert(tx, item: Item, table: str, row: dict, at: str) -> dict:
-    """Store a new item's row with its body, and feed it to every workstation."""
+    """Store a new item's row with its body, and feed it to every workstation:
+    an attempt as the person's lock state only, an unlock without who made it
+    where (console.hub.changes)."""
     row = {**row, "body": item.text, "received_at": at}
     tx.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
-    append_change(tx, item.kind, item.id, item.body)
+    if item.kind != "attempt":
+        append_change(tx, item.kind, item.id, fed_body(item.kind, item.body))
+    if item.kind in ("attempt", "unlock"):
+        feed_lock_state(tx, item.body["person_id"])
     return _result(item, "stored")
 
 
@@ -401,13 +471,23 @@ def push(db, session, workstation: str, raw_items: list, reported_head: dict | N
     if workstation != session.workstation:
         raise PushRefused(403, f"This session is for workstation {session.workstation}, not {workstation}: "
                                "sign in on the workstation that pushes.")
-    items = check_items(raw_items, workstation)
+    items = check_items(raw_items, workstation, session.operator_id)
     alerts: list[str] = []
-    at = utc_text(now())
+    moment = now()
+    at = utc_text(moment)
     with db.write() as tx:
+        _count_push(tx, workstation, moment)
         results = []
         for item in items:
-            results.append(STORES[item.kind](tx, item, at, alerts))
+            problem = refusal(tx, item, session, moment)
+            if problem:
+                results.append(_refuse(tx, item, session, problem, at))
+            elif item.kind == "audit" and any(r["kind"] == "audit" and r["status"] == "refused" for r in results):
+                # the chain is pushed in order: after a refused entry, the next ones wait for it
+                results.append(_refuse(tx, item, session, "An earlier entry of this audit chain was refused in "
+                                                          "this push; the chain continues only after it.", at))
+            else:
+                results.append(STORES[item.kind](tx, item, at, alerts))
         if reported_head is not None:
             alert = _head_alert(tx, workstation, reported_head)
             if alert:

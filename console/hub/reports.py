@@ -179,6 +179,8 @@ def dashboard(db, day=None, at: datetime | None = None) -> dict:
     with db.read() as tx:
         today = _calls_between(tx, start, end)
         yesterday = _calls_between(tx, yesterday_start, start)
+        refused_pushes = tx.value("SELECT count(*) FROM refused_pushes WHERE at >= ? AND at < ?",
+                                  [utc_text(start), utc_text(end)], 0)
         escalations_awaiting = tx.value(
             "SELECT count(*) FROM calls c WHERE c.outcome = 'escalated' AND c.started_utc >= ? AND c.started_utc < ? "
             "AND NOT EXISTS (SELECT 1 FROM escalation_acks a WHERE a.call_id = c.call_id)",
@@ -197,4 +199,14 @@ def dashboard(db, day=None, at: datetime | None = None) -> dict:
     )
     figures["practice_names"] = {code: practice_names.get(code, code) for code in figures["by_practice"]}
     figures["source"] = "hub"
+    figures["refused_pushes"] = refused_pushes
     return figures
+
+
+def refused_pushes(db, since: datetime | None = None, limit: int = 1000) -> list[dict]:
+    """Items the hub refused (console.hub.push), newest first: who pushed them from where, and why."""
+    with db.read() as tx:
+        rows = tx.all("SELECT at, workstation, operator_id, kind, item_id, message FROM refused_pushes "
+                      "WHERE at >= ? ORDER BY refusal_id DESC LIMIT ?",
+                      [utc_text(since) if since else "", limit])
+    return [dict(zip(("at", "workstation", "operator_id", "kind", "id", "message"), row)) for row in rows]

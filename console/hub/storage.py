@@ -270,6 +270,34 @@ def m005_audit_anchors(tx) -> None:
         )""".format(**TYPES[tx.backend]))
 
 
+@migrations
+def m006_push_authorship(tx) -> None:
+    # policy v2's "Who may attest what" (console.hub.push): items refused, kept
+    # for supervisors; pushes counted per workstation and minute for the rate
+    # limit; and who entered each call (a supervisor entering paper calls)
+    types = TYPES[tx.backend]
+    tx.execute(
+        f"""CREATE TABLE refused_pushes (
+            refusal_id {types['serial']},
+            workstation TEXT NOT NULL,
+            operator_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            message TEXT NOT NULL,
+            at {types['sorted_text']} NOT NULL
+        )""")
+    tx.execute("CREATE INDEX idx_refused_pushes_at ON refused_pushes(at)")
+    tx.execute(
+        """CREATE TABLE push_rate (
+            workstation TEXT PRIMARY KEY,
+            minute TEXT NOT NULL,
+            pushes BIGINT NOT NULL
+        )""")
+    tx.execute("ALTER TABLE calls ADD COLUMN entered_by TEXT")
+    # the last lock state fed of each person (console.hub.changes.feed_lock_state)
+    tx.execute("CREATE INDEX idx_changes_entity ON changes(kind, entity_id, seq)")
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how

@@ -5,6 +5,9 @@ against every name match; a person with 3+ attempts in the 24 hours up to the
 time of a call is locked. An unlock clears the person's attempts (they stay on
 file, marked cleared): a supervisor's, or the one a verification by possession
 of the notification code records (reason records.POSSESSION_UNLOCK).
+The hub feeds each person's lock state over every workstation's attempts
+(person_locks: locked from when until when), not the attempts themselves; a
+person is locked here by their attempts here or by that state.
 """
 
 import uuid
@@ -39,8 +42,14 @@ def failed_attempts_before(db, person_id: str, at) -> int:
     ).fetchone()[0]
 
 
+def _hub_locked(db, person_id: str, at) -> bool:
+    moment = utc_text(at)
+    return db.execute("SELECT 1 FROM person_locks WHERE person_id = ? AND locked_from <= ? AND locked_until >= ?",
+                      [person_id, moment, moment]).fetchone() is not None
+
+
 def is_locked(db, person_id: str, at) -> bool:
-    return is_lockout(failed_attempts_before(db, person_id, at))
+    return is_lockout(failed_attempts_before(db, person_id, at)) or _hub_locked(db, person_id, at)
 
 
 def has_uncleared_attempts(db, person_id: str) -> bool:
@@ -49,15 +58,22 @@ def has_uncleared_attempts(db, person_id: str) -> bool:
 
 
 def locked_persons(db, at=None) -> list[dict]:
-    """Persons locked at `at` (default now), with their attempt counts."""
-    return [
-        {"person_id": pid, "failed_attempts": n, "last_attempt": last}
+    """Persons locked at `at` (default now), with their attempt counts here
+    (None for a person locked by the hub's state alone)."""
+    moment = at or now()
+    here = {
+        pid: {"person_id": pid, "failed_attempts": n, "last_attempt": last}
         for pid, n, last in db.execute(
             "SELECT person_id, count(*), max(at) FROM failed_attempts WHERE cleared_by IS NULL AND at >= ? AND at <= ? "
             "GROUP BY person_id HAVING count(*) >= ? ORDER BY max(at) DESC, person_id",
-            [*lockout_window(at or now()), LOCKOUT_ATTEMPTS],
+            [*lockout_window(moment), LOCKOUT_ATTEMPTS],
         )
-    ]
+    }
+    for pid, locked_from in db.execute("SELECT person_id, locked_from FROM person_locks WHERE locked_from <= ? "
+                                       "AND locked_until >= ? ORDER BY locked_from DESC, person_id",
+                                       [utc_text(moment)] * 2):
+        here.setdefault(pid, {"person_id": pid, "failed_attempts": None, "last_attempt": locked_from})
+    return list(here.values())
 
 
 def clear_failed_attempts(db, person_id: str, *, operator, workstation, reason=None) -> dict:
@@ -76,7 +92,9 @@ def clear_failed_attempts(db, person_id: str, *, operator, workstation, reason=N
 
 def apply_unlock(db, unlock: dict) -> int:
     """Clear the person's attempts made at or before the unlock
-    (console.core.records.unlock_clears); how many it cleared."""
+    (console.core.records.unlock_clears), and a lock state of the hub's that
+    began by then; how many attempts it cleared."""
+    db.execute("DELETE FROM person_locks WHERE person_id = ? AND locked_from <= ?", [unlock["person_id"], unlock["at"]])
     return db.execute(
         "UPDATE failed_attempts SET cleared_by = ? WHERE person_id = ? AND cleared_by IS NULL AND at <= ?",
         [unlock["unlock_id"], unlock["person_id"], unlock["at"]],
@@ -104,10 +122,20 @@ def apply_attempt(db, attempt: dict) -> None:
 
 
 def store_unlock(db, unlock: dict) -> int:
-    """Store an unlock made on another workstation (once) and apply it."""
+    """Store an unlock made on another workstation (once) and apply it. The
+    hub's feed does not say who made it where ("hub" stands for both)."""
     db.execute(
         "INSERT OR IGNORE INTO unlocks (unlock_id, person_id, at, operator, workstation, reason) "
         "VALUES (:unlock_id, :person_id, :at, :operator, :workstation, :reason)",
-        {"reason": None, **unlock},
+        {"reason": None, "operator": None, "workstation": "hub", **unlock},
     )
     return apply_unlock(db, unlock)
+
+
+def apply_lock_state(db, state: dict) -> None:
+    """The hub's lock state of a person: locked from when until when, or not locked."""
+    if state.get("locked_from") and state.get("locked_until"):
+        db.execute("INSERT OR REPLACE INTO person_locks (person_id, locked_from, locked_until) VALUES (?, ?, ?)",
+                   [state["person_id"], state["locked_from"], state["locked_until"]])
+    else:
+        db.execute("DELETE FROM person_locks WHERE person_id = ?", [state["person_id"]])

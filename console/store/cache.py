@@ -392,6 +392,7 @@ class Cache:
             "change_cursor": sync_state.change_cursor(self.db),
             "register_seq": sync_state.register_seq(self.db),
             **sync_state.waiting(self.db, every_kind=attest.is_supervisor(self.acting_role)),
+            "refused": sync_state.refused_counts(self.db),
         }
 
     # the supervisor's dashboard

@@ -442,6 +442,15 @@ def m009_callback_countersign(db):
     db.execute("ALTER TABLE callbacks ADD COLUMN countersigned_by TEXT")
     db.execute("ALTER TABLE callbacks ADD COLUMN countersigned_at TEXT")
 
+
+@migrations
+def m010_person_locks(db):
+    # the hub's lock state of each person (issue 13): the feed carries when a
+    # person is locked, not the attempts of other workstations
+    db.execute("CREATE TABLE person_locks (person_id TEXT PRIMARY KEY, locked_from TEXT NOT NULL, "
+               "locked_until TEXT NOT NULL)")
+
+
 def ledger(db) -> CacheLedger:
     return CacheLedger(db, migrations.name)
 
@@ -457,6 +466,6 @@ def migrate(db) -> list[str]:
 
 
 @migrations
-def m010_password_change(db):
+def m011_password_change(db):
     # an account whose password an admin reset must choose a new one at its next sign-in
     db.execute("ALTER TABLE operators ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0")

@@ -63,11 +63,20 @@ def audit_head(db) -> dict:
     return {"seq": seq, "hash": digest}
 
 
+LEAVE = ("stored", "duplicate", "stale")  # on the hub now (or superseded there): the item leaves the outbox
+ASIDE = ("conflict", "refused")  # the hub will never take it: kept aside with its sentence, out of the outbox
+REFUSED = "Refused by the hub: "  # how a refused item's sentence starts in sync_conflicts
+
+
 def acknowledge(db, sent: list[dict], results: list[dict]) -> dict:
-    """Take the hub's answer to a push: acknowledged items leave the outbox (or
-    advance the audit cursor); conflicts are kept aside with the hub's
-    sentence. Items the hub did not answer stay queued. Counts by status."""
-    answered = {(r.get("kind"), r.get("id")): r for r in results}
+    """Take the hub's answer to a push: an item leaves the outbox (or advances
+    the audit cursor) only on a result naming that item's kind and id with a
+    status this workstation knows; conflicts and refusals are kept aside with
+    the hub's sentence. Items with no such result stay queued. Counts by status."""
+    answered = {}
+    for result in results:
+        if isinstance(result, dict) and result.get("status") in LEAVE + ASIDE:
+            answered.setdefault((result.get("kind"), result.get("id")), result)
     counts: dict[str, int] = {}
     with write_transaction(db):
         audit_through = None
@@ -77,13 +86,16 @@ def acknowledge(db, sent: list[dict], results: list[dict]) -> dict:
                 if item["kind"] == "audit":
                     break  # the chain is pushed in order: stop at the first gap
                 continue
-            status = result.get("status")
+            status = result["status"]
             counts[status] = counts.get(status, 0) + 1
-            if status == "conflict":
+            if status in ASIDE:
+                message = result.get("message") if isinstance(result.get("message"), str) else None
+                if status == "refused":
+                    message = REFUSED + (message or "the hub gave no reason.")
                 db.execute(
                     "INSERT OR REPLACE INTO sync_conflicts (kind, entity_id, body, message, at) VALUES (?, ?, ?, ?, ?)",
                     [item["kind"], item["id"], canonical(item["body"]),
-                     result.get("message") or "The hub holds a different entry under this id.", utc_text(now())],
+                     message or "The hub holds a different entry under this id.", utc_text(now())],
                 )
             if item["kind"] == "audit":
                 audit_through = item["seq"]
@@ -95,9 +107,11 @@ def acknowledge(db, sent: list[dict], results: list[dict]) -> dict:
 
 
 def conflicts(db) -> list[dict]:
+    """Items the hub holds differently (not those it refused: refused_counts)."""
     return [
         {"kind": k, "id": i, "message": m, "at": a}
-        for k, i, m, a in db.execute("SELECT kind, entity_id, message, at FROM sync_conflicts ORDER BY at")
+        for k, i, m, a in db.execute("SELECT kind, entity_id, message, at FROM sync_conflicts "
+                                     "WHERE message NOT LIKE ? ORDER BY at", [REFUSED + "%"])
     ]
 
 
@@ -128,6 +142,12 @@ def waiting(db, every_kind: bool) -> dict:
         "conflicts": [c for c in found if c["kind"] in OPERATOR_KINDS],
         "other_conflicts": any(c["kind"] not in OPERATOR_KINDS for c in found),
     }
+
+
+def refused_counts(db) -> dict[str, int]:
+    """Items the hub refused, kept here, counted by kind (the reasons are for a supervisor, on the hub)."""
+    return dict(db.execute("SELECT kind, count(*) FROM sync_conflicts WHERE message LIKE ? GROUP BY kind "
+                           "ORDER BY kind", [REFUSED + "%"]).fetchall())
 
 
 # pull
@@ -165,6 +185,7 @@ APPLY = {
     "content": _apply_content,
     "register": _apply_register,
     "escalation_ack": _apply_escalation_ack,
+    "lock": attempts.apply_lock_state,
 }
 
 

@@ -4,12 +4,18 @@ Every failure becomes one of two exceptions with a sentence: `HubUnreachable`
 (try again later: refused, dropped, timed out, or the hub said 5xx/429) and
 `HubRefused` (the hub understood and said no: retrying the same request will
 not help). `HubRefused.status == 401` means the token is no longer good.
+
+Every answer is checked against the protocol (console.sync.protocol) before
+anything acts on it: one that is not JSON (an HTML page from a proxy, a
+truncated body) or does not follow the protocol is `HubAnswerInvalid`, a kind
+of HubUnreachable: a sentence, and the sync tries again later.
 """
 
 import httpx
 
 from console import __version__
-from console.sync.protocol import API, DEFAULT_CHANGES_LIMIT, MAX_CHUNK_BYTES
+from console.sync import protocol
+from console.sync.protocol import API, DEFAULT_CHANGES_LIMIT, MAX_CHUNK_BYTES, AnswerInvalid
 
 CONNECT_TIMEOUT = 5.0
 READ_TIMEOUT = 30.0
@@ -27,11 +33,18 @@ class HubRefused(Exception):
         self.status = status
 
 
+class HubAnswerInvalid(HubUnreachable):
+    """The hub's answer does not follow the protocol (not JSON, cut short, wrong shape); sync retries."""
+
+
 def _sentence(response: httpx.Response) -> str:
     try:
-        return response.json()["error"]
+        error = response.json()["error"]
     except Exception:
-        return f"The hub answered {response.status_code} {response.reason_phrase}."
+        error = None
+    if isinstance(error, str) and error:
+        return error[:500]
+    return f"The hub answered {response.status_code} {response.reason_phrase}."
 
 
 class HubClient:
@@ -70,14 +83,30 @@ class HubClient:
             raise HubRefused(response.status_code, _sentence(response))
         return response
 
+    def _answer(self, method: str, path: str, check=None, **kwargs):
+        """The JSON answer, checked by `check` (a console.sync.protocol function); HubAnswerInvalid otherwise."""
+        response = self._request(method, path, **kwargs)
+        try:
+            answer = response.json()
+        except ValueError:
+            kind = response.headers.get("content-type", "no content type").split(";")[0]
+            raise HubAnswerInvalid(f"The hub's answer to {method} {path} was not JSON ({kind}, "
+                                   f"{len(response.content)} bytes): perhaps a proxy answered, or the answer was "
+                                   "cut short. Nothing was lost; sync will try again.") from None
+        try:
+            return check(answer) if check else answer
+        except AnswerInvalid as exc:
+            raise HubAnswerInvalid(f"{exc} (in the answer to {method} {path}) Nothing was lost; sync will try "
+                                   "again.") from None
+
     # the API
 
     def health(self) -> dict:
-        return self._request("GET", "/health").json()
+        return self._answer("GET", "/health")
 
     def sign_in(self, operator_id: str, password: str, workstation: str) -> dict:
-        answer = self._request("POST", "/sessions", json={
-            "operator_id": operator_id, "password": password, "workstation": workstation}).json()
+        answer = self._answer("POST", "/sessions", protocol.check_signed_in, json={
+            "operator_id": operator_id, "password": password, "workstation": workstation})
         self.token = answer["token"]
         return answer
 
@@ -85,18 +114,19 @@ class HubClient:
         self._request("DELETE", "/sessions")
 
     def push(self, workstation: str, items: list[dict], audit_head: dict | None) -> dict:
-        return self._request("POST", "/push", json={
+        return self._answer("POST", "/push", lambda answer: protocol.check_push_reply(answer, items), json={
             "workstation": workstation,
             "items": [{"kind": i["kind"], "id": i["id"], "body": i["body"]} for i in items],
             "audit_head": audit_head,
-        }).json()
+        })
 
     def changes(self, after: int, limit: int = DEFAULT_CHANGES_LIMIT) -> dict:
-        return self._request("GET", "/changes", params={"after": after, "limit": limit}).json()
+        return self._answer("GET", "/changes", lambda page: protocol.check_changes_page(page, after),
+                            params={"after": after, "limit": limit})
 
     def register(self) -> dict | None:
         try:
-            return self._request("GET", "/register").json()
+            return self._answer("GET", "/register", protocol.check_register_entry)
         except HubRefused as exc:
             if exc.status == 404:
                 return None
@@ -104,8 +134,12 @@ class HubClient:
 
     def snapshot_chunk(self, seq: int, offset: int, length: int = MAX_CHUNK_BYTES, what: str = "snapshot") -> bytes:
         """A slice of register `seq`'s snapshot (or, with what="delta", of its delta)."""
-        return self._request("GET", f"/register/{seq}/{what}", params={"offset": offset, "length": length}).content
+        data = self._request("GET", f"/register/{seq}/{what}", params={"offset": offset, "length": length}).content
+        if len(data) > length:
+            raise HubAnswerInvalid(f"The hub sent {len(data)} bytes of register {seq}'s {what} where at most "
+                                   f"{length} were asked for; the download will be tried again.")
+        return data
 
     def get(self, path: str, **params) -> dict | list:
         """A supervisor's read (stats, audit, dashboard…), by its path under /v1."""
-        return self._request("GET", path, params={k: v for k, v in params.items() if v is not None}).json()
+        return self._answer("GET", path, params={k: v for k, v in params.items() if v is not None})

@@ -10,6 +10,7 @@ twice in effect (the hub answers a re-sent item as a duplicate).
 
 import hashlib
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 
 from console.core.timeutil import now
@@ -40,12 +41,14 @@ class SyncReport:
     outbox: int = 0
     unpushed_audit: int = 0
     conflicts: int = 0
+    refused: dict = field(default_factory=dict)  # kind → items the hub refused, kept aside here
     at: str = ""
 
     def as_json(self) -> dict:
         return {
             "pushed": self.pushed, "pulled": self.pulled, "register": self.register, "outbox": self.outbox,
-            "unpushed_audit": self.unpushed_audit, "conflicts": self.conflicts, "at": self.at,
+            "unpushed_audit": self.unpushed_audit, "conflicts": self.conflicts, "refused": self.refused,
+            "at": self.at,
         }
 
 
@@ -81,6 +84,7 @@ class Sync:
 
         report.unpushed_audit = unpushed_audit(self.db)
         report.conflicts = len(sync_state.conflicts(self.db))
+        report.refused = sync_state.refused_counts(self.db)
         log.info("sync: pushed %s, pulled %s, register %s", report.pushed, report.pulled, report.register)
         return report
 
@@ -102,7 +106,7 @@ class Sync:
                 self.fault("push_answered")
                 if answer.get("audit_alert"):
                     log.warning("the hub reports an audit chain alert for this workstation")
-                counts = sync_state.acknowledge(self.db, batch, answer.get("results", []))
+                counts = sync_state.acknowledge(self.db, batch, answer["results"])
                 if not counts:
                     raise SyncFailed("The hub acknowledged none of the items sent; they stay queued.")
                 _add(report.pushed, counts)
@@ -114,7 +118,13 @@ class Sync:
             self._check_stop()
             page = self.client.changes(sync_state.change_cursor(self.db))
             self.fault("changes_received")
-            _add(report.pulled, sync_state.apply_changes(self.db, page["changes"], int(page["cursor"])))
+            try:
+                applied = sync_state.apply_changes(self.db, page["changes"], page["cursor"])
+            except (KeyError, TypeError, ValueError, sqlite3.Error) as exc:
+                # rolled back with the cursor: nothing of the page is kept
+                raise SyncFailed(f"The hub sent a change this workstation cannot apply ({type(exc).__name__}); "
+                                 "nothing of it was kept, and sync will try again.") from None
+            _add(report.pulled, applied)
             if not page.get("more"):
                 return
 

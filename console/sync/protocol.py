@@ -28,7 +28,12 @@ Push (any role; items of the token's own workstation only)
           "duplicate" already on the hub with the same body (a re-send);
           "stale"     a callback revision older than the hub's (the hub keeps the newer);
           "conflict"  the same id with a different body: kept as it was on the
-                      hub, reported with a sentence, never overwritten.
+                      hub, reported with a sentence, never overwritten;
+          "refused"   policy v2's "Who may attest what" (console.core.authorship)
+                      does not allow it from this session: the author is not the
+                      operator pushing it, the role may not make it, it is dated in
+                      the future, it is oversized… Never stored, never fed to anyone;
+                      the workstation keeps it aside with the sentence.
         Every item of the batch gets a result. Kinds (ITEM_KINDS):
           call      id = call_id; body = the stored call record (cli.md) plus
                     register_version and workstation.
@@ -49,7 +54,8 @@ Push (any role; items of the token's own workstation only)
         audit_head is the workstation's own head after its last entry; if it is
         behind the head the hub holds, or differs from it at the same seq, the
         hub records an alert (a truncated or rewritten chain) and returns it.
-        At most MAX_PUSH_ITEMS items and MAX_BODY_BYTES bytes (413 beyond).
+        At most MAX_PUSH_ITEMS items and MAX_BODY_BYTES bytes (413 beyond), and
+        PUSHES_PER_MINUTE pushes a minute per workstation (429, Retry-After).
 
 Pull (any role)
     GET /v1/changes?after=<cursor>&limit=<n>
@@ -92,6 +98,7 @@ Supervisors (role supervisor or admin; 403 otherwise)
     GET /v1/dashboard?day=YYYY-MM-DD  the supervisor's figures (issue 7)
     GET /v1/callbacks?which=open|overdue|all
     GET /v1/locked                    persons locked now, with attempt counts
+    GET /v1/refused?since=&limit=     items refused from pushes, newest first
 
 Health (no token)
     GET /v1/health  {"ok": true, "version"}
@@ -101,12 +108,13 @@ from console.core.records import CHANGE_KINDS, ITEM_KINDS, callback_item_id, can
 
 __all__ = ["API", "PROTOCOL_VERSION", "ITEM_KINDS", "CHANGE_KINDS", "ITEM_STATUSES", "MAX_PUSH_ITEMS",
            "MAX_BODY_BYTES", "MAX_CHUNK_BYTES", "DEFAULT_CHANGES_LIMIT", "MAX_CHANGES_LIMIT", "SIGN_IN_FAILURES",
-           "SIGN_IN_WINDOW_SECONDS", "TOKEN_HOURS", "DEFAULT_PORT", "callback_item_id", "canonical"]
+           "SIGN_IN_WINDOW_SECONDS", "TOKEN_HOURS", "DEFAULT_PORT", "callback_item_id", "canonical", "AnswerInvalid",
+           "check_signed_in", "check_push_reply", "check_changes_page", "check_register_entry"]
 
 API = "/v1"
 PROTOCOL_VERSION = 1
 
-ITEM_STATUSES = ("stored", "duplicate", "stale", "conflict")
+ITEM_STATUSES = ("stored", "duplicate", "stale", "conflict", "refused")
 
 MAX_PUSH_ITEMS = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -120,3 +128,66 @@ TOKEN_HOURS = 12  # a session token lasts one shift
 
 DEFAULT_PORT = 8765
 
+
+
+# the hub's answers, as the workstation checks them before acting on any
+
+class AnswerInvalid(ValueError):
+    """An answer that does not follow this protocol; the message is a sentence."""
+
+
+def _whole(value, least: int = 0) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least
+
+
+def _require(condition: bool, what: str) -> None:
+    if not condition:
+        raise AnswerInvalid(f"The hub's answer is not what the protocol says: {what}.")
+
+
+def check_signed_in(answer) -> dict:
+    _require(isinstance(answer, dict), "a sign-in answer must be an object")
+    for key in ("token", "operator_id", "role", "expires_at"):
+        _require(isinstance(answer.get(key), str) and answer[key], f"a sign-in answer lacks {key}")
+    return answer
+
+
+def check_push_reply(answer, sent: list[dict]) -> dict:
+    """A push reply: a result per item, each naming an item that was sent, with a known status."""
+    _require(isinstance(answer, dict) and isinstance(answer.get("results"), list), "a push reply has results")
+    _require(answer.get("audit_alert") is None or isinstance(answer["audit_alert"], str),
+             "audit_alert is a sentence or null")
+    names = {(item["kind"], item["id"]) for item in sent}
+    for result in answer["results"]:
+        _require(isinstance(result, dict) and (result.get("kind"), result.get("id")) in names,
+                 "every result names an item that was sent")
+        _require(result.get("status") in ITEM_STATUSES, f"a result's status is one of {', '.join(ITEM_STATUSES)}")
+        _require(result.get("message") is None or isinstance(result["message"], str), "a message is a sentence")
+    return answer
+
+
+def check_changes_page(page, after: int) -> dict:
+    """A page of the change feed: changes in seq order after the cursor, and the cursor past them."""
+    _require(isinstance(page, dict) and isinstance(page.get("changes"), list), "a page of changes has changes")
+    _require(_whole(page.get("cursor"), after) and isinstance(page.get("more"), bool),
+             f"a page's cursor is a whole number from {after}, and more is true or false")
+    last = after
+    for change in page["changes"]:
+        _require(isinstance(change, dict) and _whole(change.get("seq"), last + 1),
+                 "changes come in increasing seq order after the cursor")
+        _require(isinstance(change.get("kind"), str) and isinstance(change.get("id"), str)
+                 and isinstance(change.get("body"), dict), "a change has a kind, an id and a body")
+        last = change["seq"]
+    _require(page["cursor"] >= last, "the cursor is at or past the last change")
+    return page
+
+
+def check_register_entry(entry) -> dict:
+    _require(isinstance(entry, dict), "a register entry must be an object")
+    _require(_whole(entry.get("seq"), 1) and _whole(entry.get("size")), "a register has a seq and a size")
+    for key in ("register_version", "sha256", "digest"):
+        _require(isinstance(entry.get(key), str) and entry[key], f"a register entry lacks {key}")
+    if entry.get("delta_size"):
+        _require(_whole(entry.get("delta_size")) and _whole(entry.get("delta_from"), 1)
+                 and isinstance(entry.get("delta_sha256"), str), "a register's delta has a size, a start and a hash")
+    return entry

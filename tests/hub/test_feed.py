@@ -14,7 +14,7 @@ from console.hub.registers import import_register
 from console.paths import resources_folder
 from console.sync.protocol import DEFAULT_CHANGES_LIMIT, MAX_CHANGES_LIMIT
 
-from tests.hub.bodies import attempt_item
+from tests.hub.bodies import attempt_item, callback_item, unlock_item
 from tests.hub.conftest import PASSWORD, location_args, run_hub_cli
 
 
@@ -24,7 +24,7 @@ def operator(hub):
 
 
 def test_the_feed_pages_in_seq_order_and_resumes_from_its_cursor(hub, operator):
-    hub.push(operator, [attempt_item(f"a-{i:02d}") for i in range(25)])
+    hub.push(operator, [callback_item(f"cb-{i:02d}", assigned_to="op-17") for i in range(25)])
     seen, cursor, pages = [], 0, 0
     while True:
         page = hub.client.get("/v1/changes", headers=operator, params={"after": cursor, "limit": 10}).json()
@@ -36,7 +36,7 @@ def test_the_feed_pages_in_seq_order_and_resumes_from_its_cursor(hub, operator):
             break
     assert pages == 3
     assert [c["seq"] for c in seen] == sorted(c["seq"] for c in seen)
-    assert [c["id"] for c in seen if c["kind"] == "attempt"] == [f"a-{i:02d}" for i in range(25)]
+    assert [c["id"] for c in seen if c["kind"] == "callback"] == [f"cb-{i:02d}" for i in range(25)]
     assert seen[0] == {"seq": 1, "kind": "account", "id": "op-17", "body": seen[0]["body"]}
     # nothing new: an empty page that keeps the cursor
     assert hub.client.get("/v1/changes", headers=operator, params={"after": cursor}).json() == {
@@ -44,6 +44,52 @@ def test_the_feed_pages_in_seq_order_and_resumes_from_its_cursor(hub, operator):
     # exactly a full page left: "more" is false only when nothing follows
     page = hub.client.get("/v1/changes", headers=operator, params={"after": seen[-11]["seq"], "limit": 10}).json()
     assert len(page["changes"]) == 10 and page["more"] is False
+
+
+def feed(hub, headers, after=0) -> list[dict]:
+    return hub.client.get("/v1/changes", headers=headers, params={"after": after}).json()["changes"]
+
+
+def test_the_feed_carries_a_persons_lock_state_not_the_attempts_or_who_made_them(hub, operator):
+    from datetime import timedelta
+
+    from console.core.timeutil import now, utc_text
+
+    moment = now().replace(microsecond=0)
+    times = [utc_text(moment - timedelta(hours=h)) for h in (3, 2, 1)]
+    hub.push(operator, [attempt_item("a-1", at=times[0]), attempt_item("a-2", at=times[1])])
+    assert [c["kind"] for c in feed(hub, operator)] == ["account"]  # two attempts lock nobody: nothing to tell
+    elsewhere = hub.token("op-2", workstation="ws-2")
+    third = attempt_item("a-3", at=times[2], workstation="ws-2")
+    third["body"]["operator"] = "op-2"
+    assert hub.push(elsewhere, [third], workstation="ws-2").json()["results"][0]["status"] == "stored"
+    changes = feed(hub, operator)
+    assert [c for c in changes if c["kind"] not in ("account",)] == [
+        {"seq": changes[-1]["seq"], "kind": "lock", "id": "P0001",
+         "body": {"person_id": "P0001", "locked_from": times[2],
+                  "locked_until": utc_text(moment - timedelta(hours=3) + timedelta(hours=24))}}]
+    supervisor = hub.token("sup-1", "supervisor")
+    unlock = unlock_item("u-1", at=utc_text(moment))
+    unlock["body"]["operator"] = "sup-1"
+    assert hub.push(supervisor, [unlock]).json()["results"][0]["status"] == "stored"
+    after_unlock = feed(hub, operator, changes[-1]["seq"])
+    assert [(c["kind"], c["body"]) for c in after_unlock if c["kind"] != "account"] == [
+        ("unlock", {"unlock_id": "u-1", "person_id": "P0001", "at": unlock["body"]["at"]}),
+        ("lock", {"person_id": "P0001", "locked_from": None, "locked_until": None})]
+    for change in feed(hub, operator):
+        assert not {"operator", "workstation", "attempt_id"} & set(change["body"]), change
+
+
+def test_a_callback_is_fed_only_to_the_operator_assigned_and_to_supervisors(hub, operator):
+    booked_elsewhere = hub.token("op-3", workstation="ws-2")
+    hub.push(booked_elsewhere, [callback_item("cb-theirs", workstation="ws-2"),
+                                callback_item("cb-mine", workstation="ws-2", assigned_to="op-17")], workstation="ws-2")
+    supervisor = hub.token("sup-1", "supervisor", workstation="ws-office")
+    page = hub.client.get("/v1/changes", headers=operator).json()
+    assert [c["id"] for c in page["changes"] if c["kind"] == "callback"] == ["cb-mine"]
+    everything = hub.client.get("/v1/changes", headers=supervisor).json()
+    assert [c["id"] for c in everything["changes"] if c["kind"] == "callback"] == ["cb-theirs", "cb-mine"]
+    assert page["cursor"] == everything["cursor"]  # what is held back is passed, not waited for
 
 
 def test_feed_limits_are_checked(hub, operator):

@@ -29,14 +29,14 @@ OPERATIONS = [pytest.param(method.upper(), path, id=f"{method.upper()} {path}")
 NOT_A_TOKEN = ({}, {"Authorization": "Bearer bogus-token"}, {"Authorization": "Basic c3VwLTE6cHc="})
 
 
-def fresh_token(hub, case) -> str:
-    """A supervisor's token, made directly (a generated DELETE /v1/sessions ends
-    the session it is given), for the workstation a generated push names, so
-    the push's items are checked rather than refused for their workstation."""
+def fresh_token(hub, case, operator_id: str = "sup-1") -> str:
+    """A token of that account, made directly (a generated DELETE /v1/sessions
+    ends the session it is given), for the workstation a generated push names,
+    so the push's items are checked rather than refused for their workstation."""
     named = case.body.get("workstation") if isinstance(case.body, dict) else None
     workstation = named if isinstance(named, str) and re.fullmatch(WORKSTATION_ID, named) else WORKSTATION
     with hub.db.write() as tx:
-        token, _ = issue_token(tx, "sup-1", workstation)
+        token, _ = issue_token(tx, operator_id, workstation)
     return token
 
 
@@ -61,9 +61,18 @@ def assert_answered_properly(case, response) -> None:
         assert set(body) == {"error"} and body["error"].endswith("."), response.text
 
 
+SUPERVISOR_ONLY = ("unlocks", "escalation_acks")  # what no operator's push may store (console.core.authorship)
+
+
+def supervisor_records(hub) -> int:
+    with hub.db.read() as tx:
+        return sum(tx.value(f"SELECT count(*) FROM {table}") for table in SUPERVISOR_ONLY)
+
+
+@pytest.mark.parametrize("role", ["supervisor", "operator"])
 @pytest.mark.parametrize("method, path", OPERATIONS)
-def test_generated_requests(hub, method, path):
-    hub.add("sup-1", "supervisor")
+def test_generated_requests(hub, method, path, role):
+    account = hub.add("sup-1" if role == "supervisor" else "op-1", role)
     operation = schemathesis.openapi.from_asgi("/openapi.json", hub.app)[path][method]
     protected = bool(operation.definition.raw.get("security"))
 
@@ -71,7 +80,10 @@ def test_generated_requests(hub, method, path):
     @given(case=cases(operation), not_a_token=st.sampled_from(NOT_A_TOKEN))
     def exercise(case, not_a_token):
         without_authorization(case)
-        assert_answered_properly(case, case.call(headers={"Authorization": f"Bearer {fresh_token(hub, case)}"}))
+        token = fresh_token(hub, case, account)
+        assert_answered_properly(case, case.call(headers={"Authorization": f"Bearer {token}"}))
+        if role == "operator":
+            assert supervisor_records(hub) == 0
         if protected:
             response = case.call(headers=not_a_token)
             assert_answered_properly(case, response)

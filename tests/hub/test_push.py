@@ -19,7 +19,8 @@ def operator(hub):
 
 @pytest.fixture
 def supervisor(hub):
-    return hub.token("sup-1", "supervisor", workstation="ws-office")
+    """A supervisor signed in on the same workstation: the one who may push unlocks."""
+    return hub.token("sup-1", "supervisor")
 
 
 def statuses(reply) -> list[str]:
@@ -50,7 +51,7 @@ def test_every_item_of_a_batch_gets_its_result_in_order(hub, operator, superviso
     items = [call_item(), attempt_item(), callback_item(), unlock_item(), call_item()]
     reply = hub.push(operator, items, audit_head=None)
     assert [(r["kind"], r["id"]) for r in reply.json()["results"]] == [(i["kind"], i["id"]) for i in items]
-    assert statuses(reply) == ["stored"] * 5
+    assert statuses(reply) == ["stored", "stored", "stored", "refused", "stored"]  # an unlock needs a supervisor
     assert reply.json()["audit_alert"] is None
 
 
@@ -78,21 +79,24 @@ def test_a_callback_revised_on_another_workstation_is_accepted(hub):
 
 def test_attempts_and_unlocks_are_stored_once_and_fed_to_every_workstation(hub, operator, supervisor):
     attempt, unlock = attempt_item("a-1"), unlock_item("u-1")
-    assert statuses(hub.push(operator, [attempt, unlock])) == ["stored", "stored"]
-    assert statuses(hub.push(operator, [attempt, unlock])) == ["duplicate", "duplicate"]
+    assert statuses(hub.push(operator, [attempt])) == ["stored"]
+    assert statuses(hub.push(supervisor, [unlock])) == ["stored"]
+    assert statuses(hub.push(operator, [attempt])) == ["duplicate"]
+    assert statuses(hub.push(supervisor, [unlock])) == ["duplicate"]
     other = attempt_item("a-1", person_id="P0002")
     assert statuses(hub.push(operator, [other])) == ["conflict"]
     other_unlock = dict(unlock, body=dict(unlock["body"], reason="another reason"))
-    assert statuses(hub.push(operator, [other_unlock])) == ["conflict"]
-    assert [(c["id"], c["body"]) for c in changes_of(hub, "attempt")] == [("a-1", attempt["body"])]
-    assert [(c["id"], c["body"]) for c in changes_of(hub, "unlock")] == [("u-1", unlock["body"])]
+    assert statuses(hub.push(supervisor, [other_unlock])) == ["conflict"]
+    assert changes_of(hub, "attempt") == []  # fed as the person's lock state (tests/hub/test_feed.py)
+    assert [(c["id"], c["body"]) for c in changes_of(hub, "unlock")] == [
+        ("u-1", {key: unlock["body"][key] for key in ("unlock_id", "person_id", "at")})]
 
 
 def test_an_unlock_clears_attempts_at_or_before_it_even_those_arriving_later(hub, operator, supervisor):
     before = [attempt_item(f"a-{i}", at=f"2026-01-06T0{i}:00:00.000000+00:00") for i in range(1, 4)]
     statuses(hub.push(operator, before[:2]))
     unlock = unlock_item("u-1", at="2026-01-06T05:00:00.000000+00:00")
-    statuses(hub.push(operator, [unlock]))
+    assert statuses(hub.push(supervisor, [unlock])) == ["stored"]
     # pushed after the unlock by a workstation that was offline: made before it, so already cleared
     late = before[2]
     at_the_unlock = attempt_item("a-at", at="2026-01-06T05:00:00.000000+00:00")
@@ -115,7 +119,7 @@ def test_two_unlocks_at_one_instant_clear_an_attempt_by_the_same_unlock_on_the_h
     same_instant = "2026-01-06T05:00:00.000000+00:00"
     unlocks = [unlock_item(unlock_id, at=same_instant) for unlock_id in ("u-b", "u-c", "u-a")]
     attempt = attempt_item("a-late", at="2026-01-06T04:00:00.000000+00:00")
-    statuses(hub.push(operator, unlocks))
+    assert statuses(hub.push(supervisor, unlocks)) == ["stored"] * 3
     statuses(hub.push(operator, [attempt]))
     with hub.db.read() as tx:
         on_the_hub = tx.value("SELECT cleared_by FROM attempts WHERE attempt_id = ?", ["a-late"])
@@ -138,12 +142,13 @@ def test_locked_lists_persons_with_three_uncleared_attempts_in_24_hours(hub, ope
     old = [attempt_item(person_id="P0002", at=utc_text(moment - timedelta(hours=h))) for h in (1, 2, 30)]
     other_ws = [attempt_item(person_id="P0003", at=utc_text(moment - timedelta(minutes=m)), workstation="ws-2")
                 for m in (1, 2)]
+    other_ws = [dict(item, body=dict(item["body"], operator="op-2")) for item in other_ws]
     statuses(hub.push(operator, recent + old))
     statuses(hub.push(hub.token("op-2", workstation="ws-2"), other_ws, workstation="ws-2"))
     statuses(hub.push(operator, [attempt_item(person_id="P0003", at=utc_text(moment - timedelta(minutes=3)))]))
     locked = hub.client.get("/v1/locked", headers=supervisor).json()["locked"]
     assert {(p["person_id"], p["failed_attempts"]) for p in locked} == {("P0001", 3), ("P0003", 3)}
-    statuses(hub.push(operator, [unlock_item(person_id="P0001", at=utc_text(moment))]))
+    assert statuses(hub.push(supervisor, [unlock_item(person_id="P0001", at=utc_text(moment))])) == ["stored"]
     locked = hub.client.get("/v1/locked", headers=supervisor).json()["locked"]
     assert [p["person_id"] for p in locked] == ["P0003"]
 
@@ -281,12 +286,13 @@ def test_a_session_pushes_only_for_its_own_workstation(hub, operator):
     assert reply.status_code == 403
     assert "ws-other" in reply.json()["error"]
     for item in (call_item(workstation="ws-other"), attempt_item(workstation="ws-other"),
-                 unlock_item(workstation="ws-other"), audit_item(Chain("ws-other").append())):
+                 audit_item(Chain("ws-other").append())):
         reply = hub.push(operator, [item])
-        assert reply.status_code == 403, item["kind"]
-        assert "a workstation pushes only its own items" in reply.json()["error"]
+        assert statuses(reply) == ["refused"], item["kind"]
+        assert "a workstation pushes only its own records" in reply.json()["results"][0]["message"]
     with hub.db.read() as tx:
-        assert tx.value("SELECT count(*) FROM calls") == 0
+        assert tx.value("SELECT count(*) FROM calls") + tx.value("SELECT count(*) FROM attempts") == 0
+        assert tx.value("SELECT count(*) FROM audit") == 0
 
 
 @pytest.mark.parametrize("item, problem", [

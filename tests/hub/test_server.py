@@ -34,10 +34,12 @@ def test_a_workstation_session_against_a_running_hub(hub_process, database_locat
     headers = {"Authorization": f"Bearer {reply.json()['token']}"}
     with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
         pushed = client.post("/v1/push", json={"workstation": WORKSTATION, "audit_head": None,
-                                               "items": [call_item("c-1"), attempt_item("a-1")]})
+                                               "items": [call_item("c-1", operator="op-1"),
+                                                         attempt_item("a-1") | {"body": attempt_item("a-1")["body"]
+                                                                                | {"operator": "op-1"}}]})
         assert [r["status"] for r in pushed.json()["results"]] == ["stored", "stored"]
         feed = client.get("/v1/changes").json()
-        assert [c["kind"] for c in feed["changes"]] == ["account", "attempt"]
+        assert [c["kind"] for c in feed["changes"]] == ["account"]  # one attempt locks nobody: not fed
 
         def chunks():  # no Content-Length: counted as it arrives
             for _ in range(MAX_BODY_BYTES // 65536 + 2):

@@ -1,0 +1,114 @@
+"""The cost of the hub's authorship checks (issue 13) on a 500-item push.
+
+Pushes batches of 500 new items (calls, attempts and callbacks, as an
+operator's workstation makes them) into a hub on SQLite, in one run,
+alternating two ways: with the checks of console.hub.push.refusal (policy
+v2's "Who may attest what": author, role, workstation, time, size) and with
+them replaced by a no-op (what main did). Prints p50/p99 of the whole push
+(POST /v1/push's computation, console.hub.push.push) each way, and of the
+checks alone.
+
+Usage: python tests/perf/bench_push_checks.py [--rounds 40] [--backend sqlite|postgresql]
+(postgresql needs Debian's PostgreSQL binaries, as the tests do)
+"""
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+ITEMS = 500
+WORKSTATION = "ws-bench"
+OPERATOR = "op-bench"
+
+
+def batch(n: int) -> list[dict]:
+    from tests.hub.bodies import attempt_item, call_item, callback_item
+
+    items = []
+    for i in range(ITEMS):
+        if i % 3 == 0:
+            item = call_item(f"c-{n}-{i}", workstation=WORKSTATION, operator=OPERATOR)
+        elif i % 3 == 1:
+            item = attempt_item(str(uuid.uuid4()), person_id=f"P{i:05d}", workstation=WORKSTATION)
+            item["body"]["operator"] = OPERATOR
+        else:
+            item = callback_item(f"cb-{n}-{i}", workstation=WORKSTATION, booked_by=OPERATOR)
+        items.append(item)
+    return items
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def open_hub(backend: str, folder: str):
+    from console.hub.storage import open_database
+
+    if backend == "sqlite":
+        return open_database(data=folder), None
+    from tests.hub.postgres import start_postgres  # noqa: PLC0415 (only for this backend)
+
+    url, server = start_postgres(Path(folder))
+    return open_database(database_url=url), server
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql"), default="sqlite")
+    args = parser.parse_args()
+
+    from console.core import authorship
+    from console.hub import push
+    from console.hub.sessions import Session
+
+    authorship.PUSHES_PER_MINUTE = 10**9  # the rate limit is not what is measured
+    session = Session(OPERATOR, "operator", WORKSTATION)
+    checked = push.refusal
+    checks_alone: list[float] = []
+
+    def timed_refusal(tx, item, session, at):
+        start = time.perf_counter()
+        answer = checked(tx, item, session, at)
+        checks_alone[-1] += time.perf_counter() - start
+        return answer
+
+    timings = {"without checks": [], "with checks": []}
+    with tempfile.TemporaryDirectory() as folder:
+        db, server = open_hub(args.backend, folder)
+        try:
+            n = 0
+            for _ in range(args.rounds):
+                for way in timings:
+                    n += 1
+                    items = batch(n)
+                    push.refusal = timed_refusal if way == "with checks" else (lambda tx, item, session, at: None)
+                    checks_alone.append(0.0)
+                    start = time.perf_counter()
+                    reply = push.push(db, session, WORKSTATION, items, None)
+                    timings[way].append(time.perf_counter() - start)
+                    assert all(r["status"] == "stored" for r in reply["results"]), way
+        finally:
+            push.refusal = checked
+            db.close()
+            if server is not None:
+                server.stop()
+    checks = [t for t in checks_alone if t]
+    print(f"{ITEMS}-item push on {args.backend}, {args.rounds} rounds each way (ms):")
+    for way, values in timings.items():
+        values = [v * 1000 for v in values]
+        print(f"  {way:15} p50 {statistics.median(values):8.1f}   p99 {percentile(values, 0.99):8.1f}")
+    checks = [v * 1000 for v in checks]
+    print(f"  {'checks alone':15} p50 {statistics.median(checks):8.1f}   p99 {percentile(checks, 0.99):8.1f}")
+
+
+if __name__ == "__main__":
+    main()

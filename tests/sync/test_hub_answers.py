@@ -1,0 +1,125 @@
+"""The workstation trusts the hub's answers no more than the hub trusts it:
+every answer is checked against the protocol, an item leaves the outbox only
+on a valid acknowledgement of that item, and a malformed, truncated or HTML
+answer is a sentence and a retry, never a traceback."""
+
+import json
+from datetime import datetime, timezone
+
+import httpx
+import pytest
+
+from console.store import attempts, sync_state
+from console.store.connection import write_transaction
+from console.store.outbox import outbox_count
+from console.sync.client import HubAnswerInvalid, HubClient, HubUnreachable
+from console.sync.engine import Sync, SyncFailed
+
+AT = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
+EMPTY_PAGE = {"changes": [], "cursor": 0, "more": False}
+
+
+def hub_answering(push=None, changes=None):
+    """A HubClient whose hub answers a push with `push(sent_items)` and the feed with `changes`."""
+    def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/push":
+            return push(json.loads(request.content)["items"])
+        if request.url.path == "/v1/changes":
+            return changes if isinstance(changes, httpx.Response) else httpx.Response(200, json=changes or EMPTY_PAGE)
+        return httpx.Response(404, json={"error": "No register has been imported on this hub yet."})
+
+    return HubClient("http://hub.test", "token", transport=httpx.MockTransport(handle))
+
+
+def queued(cache, persons=("S0001", "S0002")) -> int:
+    with write_transaction(cache.db):
+        attempts.record_failed_attempts(cache.db, list(persons), AT, operator=cache.operator,
+                                        workstation=cache.workstation)
+    return outbox_count(cache.db)
+
+
+def sync(cache, client) -> None:
+    Sync(cache.db, client, cache.workstation, cache.operator).run()
+
+
+def answer(results) -> httpx.Response:
+    return httpx.Response(200, json={"results": results, "audit_alert": None})
+
+
+def test_a_result_without_a_status_leaves_the_item_queued(cache):
+    """Before, an answer with no status for an item still removed it from the outbox."""
+    assert queued(cache) == 2
+    client = hub_answering(lambda items: answer([{"kind": i["kind"], "id": i["id"]} for i in items]))
+    with pytest.raises(HubAnswerInvalid, match="a result's status is one of stored, duplicate"):
+        sync(cache, client)
+    assert outbox_count(cache.db) == 2
+    assert sync_state.acknowledge(cache.db, sync_state.outbox_batch(cache.db, 10),
+                                  [{"kind": "attempt", "id": i["id"]} for i in sync_state.outbox_batch(cache.db, 10)]
+                                  ) == {}
+    assert outbox_count(cache.db) == 2
+
+
+@pytest.mark.parametrize("results", [
+    [{"kind": "attempt", "id": "not-sent", "status": "stored"}],
+    [{"kind": "call", "id": "x", "status": "stored"}, 7],
+    [{"status": "stored"}],
+], ids=["another item", "not an object", "no kind or id"])
+def test_a_result_for_something_not_sent_is_an_invalid_answer_and_nothing_leaves(cache, results):
+    queued(cache)
+    with pytest.raises(HubAnswerInvalid):
+        sync(cache, hub_answering(lambda items: answer(results)))
+    assert outbox_count(cache.db) == 2
+
+
+@pytest.mark.parametrize("response, sentence", [
+    (httpx.Response(200, text="<html><body>Proxy login</body></html>", headers={"content-type": "text/html"}),
+     "was not JSON (text/html"),
+    (httpx.Response(200, text='{"results": [{"kind": "attempt", "id"', headers={"content-type": "application/json"}),
+     "was not JSON (application/json"),
+    (httpx.Response(200, json=[1, 2, 3]), "a push reply has results"),
+    (httpx.Response(200, json={"results": [], "audit_alert": 5}), "audit_alert is a sentence or null"),
+    (httpx.Response(502, text="<html>Bad gateway</html>"), "The hub answered 502 Bad Gateway"),
+], ids=["html", "truncated", "a list", "alert not text", "a proxy's 502"])
+def test_a_malformed_truncated_or_html_answer_is_a_sentence_and_a_retry(cache, response, sentence):
+    queued(cache)
+    with pytest.raises(HubUnreachable) as raised:  # the loop and the command line retry later
+        sync(cache, hub_answering(lambda items: response))
+    assert sentence in str(raised.value)
+    assert "<html" not in str(raised.value)
+    assert outbox_count(cache.db) == 2
+
+
+@pytest.mark.parametrize("page, sentence", [
+    ({"changes": [{"seq": 1, "kind": "account"}], "cursor": 1, "more": False}, "a change has a kind, an id"),
+    ({"changes": [{"seq": 2, "kind": "attempt", "id": "a", "body": {}},
+                  {"seq": 1, "kind": "attempt", "id": "b", "body": {}}], "cursor": 2, "more": False},
+     "increasing seq order"),
+    ({"changes": [], "cursor": "7", "more": False}, "cursor is a whole number"),
+    ({"changes": [{"seq": 3, "kind": "attempt", "id": "a", "body": {}}], "cursor": 2, "more": False},
+     "at or past the last change"),
+], ids=["no id or body", "out of order", "cursor as text", "cursor behind"])
+def test_a_page_of_changes_that_breaks_the_protocol_is_not_applied(cache, page, sentence):
+    with pytest.raises(HubAnswerInvalid, match=sentence):
+        sync(cache, hub_answering(lambda items: answer([]), changes=page))
+    assert sync_state.change_cursor(cache.db) == 0
+
+
+def test_a_change_whose_body_cannot_be_applied_is_a_sentence_and_nothing_of_its_page_is_kept(cache):
+    page = {"changes": [{"seq": 1, "kind": "escalation_ack", "id": "c", "body": {"call_id": "c"}}],
+            "cursor": 1, "more": False}
+    with pytest.raises(SyncFailed, match="cannot apply"):
+        sync(cache, hub_answering(lambda items: answer([]), changes=page))
+    assert sync_state.change_cursor(cache.db) == 0
+
+
+def test_a_refused_item_leaves_the_outbox_and_is_kept_aside_counted_by_kind(cache):
+    queued(cache)
+    refusal = "A attempt record needs a supervisor's session; this one is an operator's."
+    client = hub_answering(lambda items: answer(
+        [{"kind": items[0]["kind"], "id": items[0]["id"], "status": "refused", "message": refusal},
+         {"kind": items[1]["kind"], "id": items[1]["id"], "status": "stored"}]))
+    sync(cache, client)
+    assert outbox_count(cache.db) == 0
+    assert sync_state.refused_counts(cache.db) == {"attempt": 1}
+    assert sync_state.conflicts(cache.db) == []
+    assert cache.sync_status()["refused"] == {"attempt": 1}
