@@ -12,9 +12,8 @@ not, never naming a person.
 
 from datetime import datetime, timedelta
 
+from console.core.attest import CLOCK_SKEW  # how far ahead of the hub's clock a record's time may be
 from console.core.roles import ROLES
-
-CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of the hub's clock a record's time may be
 
 MAX_ID_CHARS = 64  # an item's id, and every id inside its body
 MAX_ITEM_BYTES = 64 * 1024  # one item's body, as canonical text

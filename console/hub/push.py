@@ -248,7 +248,8 @@ def refusal(tx, item: Item, session, at: datetime) -> str | None:
     ids = {key: body.get(key) for key in ID_KEYS}
     ids.update({f"person_ids[{n}]": person for n, person in enumerate(persons)})
     problem = (authorship.size_refusal(item.id, item.text, ids, {key: body.get(key) for key in TEXT_KEYS})
-               or authorship.role_refusal(item.kind, session.role)
+               or (attest.unlock_problem(session.role, body.get("reason")) if item.kind == "unlock"
+                   else authorship.role_refusal(item.kind, session.role))
                or authorship.workstation_refusal(item.kind, body.get("workstation"), session.workstation))
     if problem is None and item.kind in authorship.AUTHOR_KEYS:
         author = body.get(authorship.AUTHOR_KEYS[item.kind])
@@ -351,9 +352,8 @@ def _insert(tx, item: Item, table: str, row: dict, at: str) -> dict:
 
 def _refused(item: Item, problem: str) -> dict:
     """An item that who-may-attest-what refuses: kept aside on the workstation
-    with this sentence (a conflict, until the protocol has a status of its own),
-    never stored here nor fanned out."""
-    return _result(item, "conflict", f"Refused: {problem}")
+    with this sentence, never stored here nor fanned out."""
+    return _result(item, "refused", problem)
 
 
 def _store_attempt(tx, item: Item, at: str, alerts: list) -> dict:

@@ -60,7 +60,7 @@ def ten_minutes_ahead() -> str:
 
 
 FORGERIES = {
-    "an unlock": (as_author(unlock_item("u-forged"), "op-17"), "unlocks", "needs a supervisor's session"),
+    "an unlock": (as_author(unlock_item("u-forged"), "op-17"), "unlocks", "Only a supervisor may unlock"),
     "an escalation taken up": (escalation_ack_item(), "escalation_acks", "needs a supervisor's session"),
     "an attempt for another workstation": (attempt_item("a-other", workstation="ws-south-2"), "attempts",
                                            "pushes only its own records"),

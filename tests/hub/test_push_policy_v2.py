@@ -28,10 +28,10 @@ def test_an_operators_unlock_is_refused_unless_it_records_a_verification_by_poss
     hub.add("op-18", "operator")
     forged = by(unlock_item("u-forged"), "op-17")
     (status, message), = results(hub.push(headers, [forged]))
-    assert status == "conflict" and message.startswith("Refused: Only a supervisor may unlock")
+    assert status == "refused" and message.startswith("Only a supervisor may unlock")
     unknown = by(unlock_item("u-unknown"), "nobody-here")
-    assert results(hub.push(headers, [unknown]))[0][0] == "conflict"
-    possession = by(unlock_item("u-code"), "op-18", reason=POSSESSION_UNLOCK)
+    assert results(hub.push(headers, [unknown]))[0][0] == "refused"
+    possession = by(unlock_item("u-code"), "op-17", reason=POSSESSION_UNLOCK)
     assert results(hub.push(headers, [possession])) == [("stored", "")]
     assert fed(hub, "unlock") == ["u-code"]
     with hub.db.read() as tx:
@@ -44,8 +44,11 @@ def test_an_attempt_or_unlock_dated_in_the_future_is_refused_and_never_fed(hub):
     soon = datetime.now(timezone.utc) + timedelta(minutes=4)
     later = datetime.now(timezone.utc) + timedelta(minutes=10)
     items = [attempt_item("a-soon", at=soon.isoformat()), attempt_item("a-later", at=later.isoformat()),
-             unlock_item("u-later", at=later.isoformat())]
+             by(unlock_item("u-later", at=later.isoformat()), "op-17", reason=POSSESSION_UNLOCK)]
     replied = results(hub.push(headers, items))
-    assert [status for status, _ in replied] == ["stored", "conflict", "conflict"]
+    assert [status for status, _ in replied] == ["stored", "refused", "refused"]
     assert all("in the future" in message for _, message in replied[1:])
-    assert fed(hub, "attempt") == ["a-soon"] and fed(hub, "unlock") == []
+    # attempts travel as lock states, never themselves; only the one in time is held
+    assert fed(hub, "attempt") == [] and fed(hub, "unlock") == []
+    with hub.db.read() as tx:
+        assert [row[0] for row in tx.all("SELECT attempt_id FROM attempts")] == ["a-soon"]

@@ -34,7 +34,7 @@ def test_opening_a_cache_on_a_full_disk_says_so_not_that_its_key_fails(tmp_path,
     from console.store.cache import Cache
 
     Cache.open(tmp_path / "cache.db").close()
-    real = connection._connect_file
+    real = connection.connect_file
 
     def on_a_full_disk(path, key):
         conn = real(path, key)
@@ -47,7 +47,7 @@ def test_opening_a_cache_on_a_full_disk_says_so_not_that_its_key_fails(tmp_path,
         conn.execute = fail
         return conn
 
-    monkeypatch.setattr(connection, "_connect_file", on_a_full_disk)
+    monkeypatch.setattr(connection, "connect_file", on_a_full_disk)
     with pytest.raises(CacheDiskFull) as full:
         Cache.open(tmp_path / "cache.db")
     assert str(full.value) == FULL

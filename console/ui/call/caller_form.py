@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from console.core import contact, policy
-from console.core.nhi import is_valid_nhi, nhi_problem
+from console.core.nhi import nhi_problem
 from console.core.timeutil import age_on, now, parse_spoken_date
 from console.ui.call.widgets import FlagBox, NoCopy, named
 
@@ -157,7 +157,7 @@ class CallerForm:
         if missing:
             return (translate("CallScreen", "Ask for their {details}.").format(
                 details=", ".join(label for label, _ in missing)), missing[0][1])
-        if not could_verify(self.claim()):
+        if not policy.could_verify(self.claim()):
             return translate("CallScreen", "Ask for the notification code, or two of NHI / phone / email "
                                            "(a check without them cannot verify anyone)."), self.code
         return None
@@ -223,13 +223,6 @@ class CallerForm:
 
     def flags(self) -> tuple[str, ...]:
         return tuple(value for value, box in self.flag_boxes.items() if box.isChecked())
-
-
-def could_verify(claim: policy.CallerClaim) -> bool:
-    """Whether a check could verify anyone (policy v2, "Lockout"): a notification code,
-    or two different strong factors in a valid form."""
-    strong = (is_valid_nhi(claim.nhi), bool(contact.phone_e164(claim.phone)), bool(contact.email_key(claim.email)))
-    return bool(contact.notification_key(claim.code)) or sum(strong) >= 2
 
 
 def no_such_day(text: str) -> tuple[int, int, int] | None:
