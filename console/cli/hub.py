@@ -4,6 +4,7 @@
     hub import-register PATH
     hub publish-content [--from DIR]
     hub operators add ID --role R | disable ID | list
+    hub workstations enrol [NAME] | revoke NAME | list
     hub stats [--since ISO] [--until ISO]
 
 Each takes the database as `--data DIR` (the embedded SQLite file) or
@@ -23,6 +24,8 @@ import sys
 from console.cli.common import (EXIT_FAILED, EXIT_OK, PASSWORD_ENV, Refused, accounts_text, new_password,
                                 option_instant, run)
 from console.sync.protocol import DEFAULT_PORT
+
+ADMIN = "hub"  # who the hub's audit names for what its command line did: whoever runs it on the hub's machine
 
 
 def _add_database_options(parser) -> None:
@@ -44,6 +47,8 @@ def add_hub_commands(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                   help="a reverse proxy whose X-Forwarded-For is believed (repeatable; default: none is)")
 
     p = actions.add_parser("import-register", help="check a register folder or .zip and serve it to the workstations")
     _add_database_options(p)
@@ -65,6 +70,17 @@ def add_hub_commands(subparsers) -> None:
     _add_database_options(a)
     a.add_argument("operator_id")
     a = op_actions.add_parser("list", help="list accounts")
+    _add_database_options(a)
+
+    p = actions.add_parser("workstations", help="enrol, revoke and list the workstations that may sync")
+    ws_actions = p.add_subparsers(dest="workstations_command", metavar="ACTION", required=True)
+    a = ws_actions.add_parser("enrol", help="name a workstation and print its one-time enrolment code")
+    _add_database_options(a)
+    a.add_argument("name", nargs="?", help="the workstation's id (default: one the hub makes up)")
+    a = ws_actions.add_parser("revoke", help="revoke a workstation: its sessions end and it gets nothing more")
+    _add_database_options(a)
+    a.add_argument("name")
+    a = ws_actions.add_parser("list", help="list workstations")
     _add_database_options(a)
 
     p = actions.add_parser("stats", help="cli.md's stats over every workstation's calls, as JSON")
@@ -117,7 +133,8 @@ def cmd_serve(args, out) -> int:
     log_config["loggers"]["console"] = {"handlers": ["hub"], "level": "INFO", "propagate": False}
     try:
         uvicorn.run("console.hub.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_config=log_config, log_level=logging.INFO, server_header=False, proxy_headers=True)
+                    log_config=log_config, log_level=logging.INFO, server_header=False,
+                    proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "")
     except SystemExit as exc:  # uvicorn's own exit, e.g. 3 when the port is taken
         if exc.code not in (None, 0):
             print(f"The hub stopped: it could not serve on {args.host}:{args.port} (the reason is above).",
@@ -139,6 +156,7 @@ def cmd_import_register(args, out) -> int:
     finally:
         db.close()
     if imported:
+        _audit(args, "register_imported", register=entry["seq"], register_version=entry["register_version"])
         text = (f"Register {entry['register_version']} is in service as register {entry['seq']}: "
                 f"{entry['persons']:,} persons, {entry['documents']:,} stolen files, "
                 f"a {entry['size']:,}-byte snapshot. Workstations fetch it at their next sync.")
@@ -158,6 +176,8 @@ def cmd_publish_content(args, out) -> int:
         raise Refused(str(exc), "Nothing was published.") from None
     finally:
         db.close()
+    if published:
+        _audit(args, "content_published", version=version)
     text = (f"Published content version {version}; workstations take it at their next sync." if published
             else f"That content is already published as version {version}; nothing was changed.")
     out.emit({"version": version, "published": published}, text)
@@ -171,16 +191,54 @@ def cmd_operators(args, out) -> int:
     try:
         if args.operators_command == "add":
             password = new_password(args.operator_id, PASSWORD_ENV)
-            account = add_operator(db, args.operator_id, args.role, password, created_by="hub")
+            account = add_operator(db, args.operator_id, args.role, password, created_by=ADMIN)
             out.emit(account, f"Added {account['operator_id']} as {account['role']}.")
         elif args.operators_command == "disable":
-            ended = disable_operator(db, args.operator_id)
+            ended = disable_operator(db, args.operator_id, disabled_by=ADMIN)
             out.emit({"operator_id": args.operator_id, "disabled": True, "sessions_ended": ended},
                   f"Disabled {args.operator_id}; {ended} session{'s' if ended != 1 else ''} ended.")
         else:
             accounts = list_operators(db)
             out.emit({"operators": accounts}, accounts_text(accounts))
     except AccountError as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        db.close()
+    return EXIT_OK
+
+
+def _audit(args, kind: str, **detail) -> None:
+    """An administrator's action in the hub's audit (those in accounts and workstations record their own)."""
+    from console.hub.audit_log import record
+
+    db = _open(args)
+    try:
+        with db.write() as tx:
+            record(tx, kind, operator_id=ADMIN, **detail)
+    finally:
+        db.close()
+
+
+def cmd_workstations(args, out) -> int:
+    from console.hub.workstations import WorkstationRefused, create_enrolment, list_workstations, revoke
+
+    db = _open(args)
+    try:
+        if args.workstations_command == "enrol":
+            enrolment = create_enrolment(db, args.name, created_by=ADMIN)
+            out.emit(enrolment, f"Workstation {enrolment['workstation']}: type the code {enrolment['code']} into its "
+                                f"setup assistant (or `sync --enrol CODE`) before {enrolment['expires_at']}. "
+                                "It works once.")
+        elif args.workstations_command == "revoke":
+            ended = revoke(db, args.name, revoked_by=ADMIN)
+            out.emit({"workstation": args.name, "revoked": True, "sessions_ended": ended},
+                     f"Revoked {args.name}; {ended} session{'s' if ended != 1 else ''} ended.")
+        else:
+            found = list_workstations(db)
+            lines = [f"{w['workstation']}: {w['state']}" + (f" (caches {', '.join(w['caches'])})" if w["caches"] else "")
+                     for w in found]
+            out.emit({"workstations": found}, "\n".join(lines) or "No workstation is enrolled yet.")
+    except WorkstationRefused as exc:
         raise Refused(str(exc)) from None
     finally:
         db.close()
@@ -201,7 +259,7 @@ def cmd_stats(args, out) -> int:
 
 
 COMMANDS = {"serve": cmd_serve, "import-register": cmd_import_register, "publish-content": cmd_publish_content,
-            "operators": cmd_operators, "stats": cmd_stats}
+            "operators": cmd_operators, "workstations": cmd_workstations, "stats": cmd_stats}
 
 
 def installed() -> bool:

@@ -9,6 +9,7 @@ hasher and the id and password rules are the workstation's own
 
 from console.core.accounts import AccountError, check_new_account, password_hasher
 from console.core.timeutil import now, utc_text
+from console.hub import audit_log
 from console.hub.changes import append_change
 
 __all__ = ["AccountError", "add_operator", "disable_operator", "list_operators", "password_hasher"]
@@ -30,16 +31,18 @@ def add_operator(db, operator_id: str, role: str, password: str, *, created_by: 
         tx.execute("INSERT INTO operators (operator_id, role, password_hash, disabled, created_at, created_by) "
                    "VALUES (?, ?, ?, 0, ?, ?)", [operator_id, role, password_hash, utc_text(now()), created_by])
         _account_change(tx, operator_id)
+        audit_log.record(tx, "operator_added", operator_id=created_by, account=operator_id, role=role)
     return {"operator_id": operator_id, "role": role}
 
 
-def disable_operator(db, operator_id: str) -> int:
+def disable_operator(db, operator_id: str, *, disabled_by: str | None = None) -> int:
     """Disable the account and end every session it has; returns the sessions ended."""
     with db.write() as tx:
         if tx.execute("UPDATE operators SET disabled = 1 WHERE operator_id = ?", [operator_id]).rowcount == 0:
             raise AccountError(f"There is no operator {operator_id}.")
         revoked = tx.execute("DELETE FROM tokens WHERE operator_id = ?", [operator_id]).rowcount
         _account_change(tx, operator_id)
+        audit_log.record(tx, "operator_disabled", operator_id=disabled_by, account=operator_id, sessions_ended=revoked)
     return revoked
 
 

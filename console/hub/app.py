@@ -27,7 +27,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from console import __version__
 from console.core.roles import ROLES
 from console.core.timeutil import TimeFormatError, parse_instant
-from console.hub import changes, push, registers, reports, sessions
+from console.core.device_proof import CHALLENGE_HEADER, SIGNATURE_HEADER, WORKSTATION_HEADER
+from console.hub import changes, downloads, push, registers, reports, sessions, workstations
 from console.hub.storage import DatabaseUnavailable, open_database
 from console.logs import crash_summary
 from console.sync.protocol import (
@@ -125,6 +126,19 @@ class SignIn(RequestBody):
     workstation: Annotated[str, Field(pattern=WORKSTATION_ID)]
 
 
+class Enrolment(RequestBody):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    public_key: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class Enrolled(BaseModel):
+    workstation: str
+
+
+class Challenge(BaseModel):
+    challenge: str
+
+
 class SignedIn(BaseModel):
     token: str
     operator_id: str
@@ -209,13 +223,20 @@ Database = Annotated[Any, Depends(database)]
 bearer = HTTPBearer(auto_error=False, description="The token POST /v1/sessions returned.")
 
 
-def signed_in(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-              db: Database) -> sessions.Session:
+async def request_body(request: Request) -> bytes:
+    return await request.body()
+
+
+def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+              body: Annotated[bytes, Depends(request_body)], db: Database) -> sessions.Session:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise Refusal(401, f"This needs a session: sign in with POST {API}/sessions and send the token as "
                            "Authorization: Bearer <token>.", challenge)
-    found = sessions.session_for(db, credentials.credentials)
+    signature = request.headers.get(SIGNATURE_HEADER)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    signed = (signature, request.method, target, body) if signature else None
+    found = sessions.session_for(db, credentials.credentials, signed)
     if isinstance(found, str):
         raise Refusal(401, found, challenge)
     return found
@@ -252,19 +273,51 @@ def health(db: Database) -> dict:
     return {"ok": True, "version": __version__, "protocol": PROTOCOL_VERSION}
 
 
-@router.post("/sessions", summary="Sign in: a token for this operator on this workstation.",
-             responses=_errors(400, 401, 403, 429))
-def sign_in(request: Request, form: SignIn, db: Database) -> SignedIn:
-    address = request.client.host if request.client else "unknown"
+@router.post("/workstations", status_code=200, summary="Enrol this workstation with an administrator's one-time "
+                                                     "code and its Ed25519 public key; the hub names it.",
+             responses=_errors(400, 403))
+def enrol_workstation(form: Enrolment, db: Database) -> Enrolled:
     try:
-        signed = sessions.sign_in(db, form.operator_id, form.password, form.workstation, address)
+        workstation = workstations.enrol(db, form.code, form.public_key)
+    except workstations.WorkstationRefused as refused:
+        raise Refusal(refused.status, str(refused)) from None
+    log.info("workstation enrolled: %s", workstation)
+    return Enrolled(workstation=workstation)
+
+
+def _device(request: Request) -> str:
+    device = request.headers.get(WORKSTATION_HEADER, "")
+    if not device:
+        raise Refusal(403, f"Only an enrolled workstation signs in: it sends its id as {WORKSTATION_HEADER} (an "
+                           "administrator enrols it with `hub workstations enrol`).")
+    return device[:64]
+
+
+@router.post("/sessions/challenge", summary="A one-time challenge the enrolled workstation signs to sign in.",
+             responses=_errors(403))
+def sign_in_challenge(request: Request, db: Database) -> Challenge:
+    try:
+        return Challenge(challenge=workstations.new_challenge(db, _device(request)))
+    except workstations.WorkstationRefused as refused:
+        raise Refusal(refused.status, str(refused)) from None
+
+
+@router.post("/sessions", summary="Sign in: a token for this operator on this enrolled workstation.",
+             responses=_errors(400, 401, 403, 429))
+def sign_in(request: Request, form: SignIn, body: Annotated[bytes, Depends(request_body)],
+            db: Database) -> SignedIn:
+    address = request.client.host if request.client else "unknown"
+    device = _device(request)
+    try:
+        sessions.check_device(db, device, request.headers.get(CHALLENGE_HEADER, ""),
+                              request.headers.get(SIGNATURE_HEADER, ""), body)
+        signed = sessions.sign_in(db, form.operator_id, form.password, form.workstation, address, device)
     except sessions.SignInRefused as refused:
-        # a refused id is not logged unless the account is certain: people type passwords into id fields
-        who = f" for {form.operator_id}" if refused.status == 403 else ""
-        log.info("sign-in refused (%s)%s on %s", refused.status, who, form.workstation)
+        # a refused id is not logged: people type passwords into id fields
+        log.info("sign-in refused (%s) on %s", refused.status, device)
         headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
         raise Refusal(refused.status, str(refused), headers) from None
-    log.info("signed in: %s (%s) on %s", signed["operator_id"], signed["role"], form.workstation)
+    log.info("signed in: %s (%s) on %s", signed["operator_id"], signed["role"], device)
     return SignedIn(**signed)
 
 
@@ -272,8 +325,8 @@ def sign_in(request: Request, form: SignIn, db: Database) -> SignedIn:
                responses=_errors(401))
 def sign_out(session: Session, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
              db: Database) -> Response:
-    sessions.end_session(db, credentials.credentials)
-    log.info("signed out: %s on %s", session.operator_id, session.workstation)
+    sessions.end_session(db, credentials.credentials, session)
+    log.info("signed out: %s on %s", session.operator_id, session.device)
     return Response(status_code=204)
 
 
@@ -317,6 +370,7 @@ def register_snapshot(seq: Annotated[int, Path(ge=1, le=LARGEST)], session: Sess
         raise Refusal(416, f"offset {offset} is at or past the end of register {seq}'s snapshot, which has "
                            f"{entry['size']} bytes.", {"Content-Range": f"bytes */{entry['size']}"})
     data = db.snapshot_slice(seq, offset, length)
+    downloads.record_download(db, session, seq, "snapshot", offset, len(data))
     return Response(data, media_type="application/octet-stream")
 
 
@@ -332,7 +386,9 @@ def register_delta(seq: Annotated[int, Path(ge=1, le=LARGEST)], session: Session
     if offset >= entry["delta_size"]:
         raise Refusal(416, f"offset {offset} is at or past the end of register {seq}'s delta, which has "
                            f"{entry['delta_size']} bytes.", {"Content-Range": f"bytes */{entry['delta_size']}"})
-    return Response(db.snapshot_slice(seq, offset, length, "delta"), media_type="application/octet-stream")
+    data = db.snapshot_slice(seq, offset, length, "delta")
+    downloads.record_download(db, session, seq, "delta", offset, len(data))
+    return Response(data, media_type="application/octet-stream")
 
 
 @router.get("/stats", summary="cli.md's stats over every workstation's calls (supervisors).",

@@ -70,11 +70,11 @@ class SyncController(QObject):
     def dashboard_fetcher(self, operator: str):
         """fetch(day) → the hub's dashboard figures, with this operator's token
         (for the supervisor view, which calls it on its own thread)."""
-        from console.sync.client import HubClient
-        from console.sync.tokens import load_token
+        from console.sync.tokens import device_client, load_token
 
         def fetch(day):
-            with HubClient(self.hub_url, load_token(self.hub_url, operator), timeout=10) as client:
+            with device_client(self.hub_url, load_token(self.hub_url, operator, self.workstation),
+                               timeout=10) as client:
                 return client.get("/dashboard", day=day.isoformat() if day else None)
 
         return fetch

@@ -56,24 +56,50 @@ def hub_db(database_location):
     db.close()
 
 
+def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli=None):
+    """Enrol a workstation named `name` as an administrator would, and return
+    its console.sync.device.Device (whose .auth() signs an httpx client's
+    requests). The one place tests enrol: over a hub database in process
+    (db), or on a hub process (hub_url), its code from `run_cli(*args)`, a
+    `python -m console.hub …` runner, the key then kept in the keystore as
+    `sync --enrol` keeps it."""
+    import json
+
+    from console.sync.device import Device, enrol
+
+    if db is not None:
+        from console.hub.workstations import create_enrolment
+        from console.hub.workstations import enrol as hub_enrol
+
+        device = Device.generate()
+        device.workstation = hub_enrol(db, create_enrolment(db, name, created_by="test")["code"], device.public_key())
+        return device
+    answer = run_cli("workstations", "enrol", name, "--json")
+    return enrol(hub_url, json.loads(answer.stdout)["code"])
+
+
 class Hub:
-    """The API in process over hub_db, with helpers to make accounts and sign in."""
+    """The API in process over hub_db, with helpers to make accounts and sign
+    in; its clients sign as the enrolled workstation WORKSTATION."""
 
     def __init__(self, db):
         from console.hub.app import make_app
 
         self.db = db
         self.app = make_app(db)
+        self.device = enrol_workstation(WORKSTATION, db=db)
         self.client = self.client_at("testclient")
 
-    def client_at(self, address: str):
-        """A test client whose requests come from `address`."""
+    def client_at(self, address: str, device=None):
+        """A test client whose requests come from `address`, signed by `device` (this hub's enrolled one)."""
         with warnings.catch_warnings():
             # starlette would rather it ran on httpx2, which this project does not install
             warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
             from fastapi.testclient import TestClient
 
-        return TestClient(self.app, client=(address, 50000))
+        client = TestClient(self.app, client=(address, 50000))
+        client.auth = (device or self.device).auth()
+        return client
 
     def add(self, operator_id: str, role: str = "operator", password: str = PASSWORD) -> str:
         from console.hub.accounts import add_operator
