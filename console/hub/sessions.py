@@ -30,7 +30,7 @@ from console.hub import accounts, audit_log, workstations
 from console.sync.protocol import SIGN_IN_FAILURES, SIGN_IN_WINDOW_SECONDS, TOKEN_HOURS
 
 WRONG = "Sign-in failed: the operator id or password is wrong."
-ACCOUNT_FREE_FAILURES = 3
+ACCOUNT_FREE_FAILURES = SIGN_IN_FAILURES  # then each try waits twice as long as the one before
 ACCOUNT_MAX_DELAY = 300
 
 

@@ -144,7 +144,20 @@ def location_args(location: dict) -> list[str]:
 
 
 class HubProcess:
-    def __init__(self, location: dict, workers: int = 1):
+    """`python -m console.hub serve`; `auth` signs an httpx client's requests as
+    the enrolled workstation WORKSTATION (or the `device` given)."""
+
+    def __init__(self, location: dict, workers: int = 1, device=None):
+        if device is None:
+            from console.hub.storage import open_database
+
+            db = open_database(**location)
+            try:
+                device = enrol_workstation(WORKSTATION, db=db)
+            finally:
+                db.close()
+        self.device = device
+        self.auth = device.auth()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.TemporaryFile()

@@ -36,7 +36,7 @@ def fresh_token(hub, case) -> str:
     named = case.body.get("workstation") if isinstance(case.body, dict) else None
     workstation = named if isinstance(named, str) and re.fullmatch(WORKSTATION_ID, named) else WORKSTATION
     with hub.db.write() as tx:
-        token, _ = issue_token(tx, "sup-1", workstation)
+        token, _ = issue_token(tx, "sup-1", workstation, hub.device.workstation)
     return token
 
 
