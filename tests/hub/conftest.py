@@ -63,7 +63,7 @@ def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli
     (db), or on a hub process (hub_url), its code from `run_cli(*args)`, a
     `python -m console.hub …` runner, the key then kept in the keystore as
     `sync --enrol` keeps it."""
-    import json
+    import re
 
     from console.sync.device import Device, enrol
 
@@ -74,8 +74,8 @@ def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli
         device = Device.generate()
         device.workstation = hub_enrol(db, create_enrolment(db, name, created_by="test")["code"], device.public_key())
         return device
-    answer = run_cli("workstations", "enrol", name, "--json")
-    return enrol(hub_url, json.loads(answer.stdout)["code"])
+    answer = run_cli("workstations", "enrol", name)
+    return enrol(hub_url, re.search(r"the code ([A-Z0-9-]+) ", answer.stdout).group(1))
 
 
 class Hub:

@@ -89,12 +89,21 @@ class HubProcess:
             db.close()
 
     def register(self) -> dict:
-        return httpx.get(self.url + "/v1/register", headers=self.admin_headers(), timeout=10).json()
+        return httpx.get(self.url + "/v1/register", headers=self.admin_headers(), timeout=10, auth=self.auth).json()
+
+    def enrol(self):
+        """Enrol this machine (the test keystore) on the hub, as `sync --enrol` does; the
+        workstations of a test share it, each cache claimed under it."""
+        from tests.hub.conftest import enrol_workstation
+
+        self.device = enrol_workstation(f"machine-{self.port}", hub_url=self.url, run_cli=self.cli)
+        self.auth = self.device.auth()
 
     def admin_headers(self) -> dict:
         if not getattr(self, "_token", None):
             answer = httpx.post(self.url + "/v1/sessions", json={
-                "operator_id": "sup-1", "password": PASSWORD, "workstation": "test-harness"}, timeout=10)
+                "operator_id": "sup-1", "password": PASSWORD, "workstation": "test-harness"}, timeout=10,
+                auth=self.auth)
             answer.raise_for_status()
             self._token = answer.json()["token"]
         return {"Authorization": f"Bearer {self._token}"}
@@ -113,6 +122,7 @@ def hub(request, tmp_path, demo_register):
     hub.cli("import-register", str(demo_register))
     hub.cli("publish-content")
     hub.start()
+    hub.enrol()
     yield hub
     hub.kill()
 
