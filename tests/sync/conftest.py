@@ -61,6 +61,8 @@ class HubProcess:
                 raise AssertionError(f"the hub exited: {(self.folder / f'hub-{self.starts}.log').read_text()}")
             try:
                 if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
+                    if not hasattr(self, "device"):
+                        self.enrol()
                     return
             except httpx.TransportError:
                 pass
@@ -122,7 +124,6 @@ def hub(request, tmp_path, demo_register):
     hub.cli("import-register", str(demo_register))
     hub.cli("publish-content")
     hub.start()
-    hub.enrol()
     yield hub
     hub.kill()
 
