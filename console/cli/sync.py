@@ -16,6 +16,9 @@ def _sync_arguments(p) -> None:
 def cmd_sync(args, out) -> int:
     from console.sync.client import HubRefused, HubUnreachable
     from console.sync.engine import SyncFailed, sync_cache
+    from console.core.clock import skew_warning
+    from console.store.clock import record_offset
+    from console.store.connection import write_transaction
     from console.sync.tokens import forget_token, hub_client
 
     password = PasswordOnce(acting_operator(args))  # for the cache and the hub, asked for once
@@ -43,6 +46,10 @@ def cmd_sync(args, out) -> int:
                 with hub_client(hub, cache.operator, cache.workstation, password()
                                 if _needs_password(hub, cache.operator, cache.workstation) else None) as client:
                     report = sync_cache(cache, client, progress=progress)
+                    offset = client.device_auth.clock_offset
+                if offset is not None:
+                    with write_transaction(cache.db):
+                        record_offset(cache.db, offset)
                 break
             except HubRefused as exc:
                 if exc.status != 401 or attempt == 2:
@@ -57,7 +64,9 @@ def cmd_sync(args, out) -> int:
         return out.fail([str(exc)], EXIT_FAILED)
     finally:
         cache.close()
-    out.emit(report.as_json(), _report_text(report))
+    warning = skew_warning(offset)
+    text = _report_text(report) + (f"\n{warning}" if warning else "")
+    out.emit({**report.as_json(), "clock_offset_seconds": offset, "clock_warning": warning}, text)
     return EXIT_OK
 
 

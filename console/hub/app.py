@@ -26,7 +26,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from console import __version__
 from console.core.roles import ROLES
-from console.core.timeutil import TimeFormatError, parse_instant
+from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
+from console.core.clock import SERVER_TIME_HEADER
 from console.core.device_proof import CHALLENGE_HEADER, SIGNATURE_HEADER, WORKSTATION_HEADER
 from console.hub import changes, downloads, push, registers, reports, sessions, workstations
 from console.hub.storage import DatabaseUnavailable, open_database
@@ -47,7 +48,7 @@ DATA_ENV = "HELPLINE_HUB_DATA"
 DATABASE_URL_ENV = "HELPLINE_HUB_DATABASE_URL"
 LARGEST = push.LARGEST_INTEGER
 AUDIT_LIMIT, MAX_AUDIT_LIMIT = 1000, 10_000
-WORKSTATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+WORKSTATION_ID = workstations.WORKSTATION_ID
 
 
 class Refusal(Exception):
@@ -556,6 +557,26 @@ class LimitBody:
         await self.app(scope, replay, send)
 
 
+class ServerTime:
+    """Every answer carries the hub's time (SERVER_TIME_HEADER), so each
+    workstation knows how far its clock is off at every sync."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def stamped(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (SERVER_TIME_HEADER.lower().encode(), utc_text(now()).encode())]}
+            await send(message)
+
+        await self.app(scope, receive, stamped)
+
+
 class ContainFailures:
     """An unexpected exception becomes a bare 500, logged as type and place
     only: its message could quote a request's contents."""
@@ -614,6 +635,7 @@ def make_app(db, lifespan=None) -> FastAPI:
     app.add_exception_handler(Refusal, _on_refusal)
     app.add_exception_handler(DatabaseUnavailable, _on_database_unavailable)
     app.add_middleware(LimitBody)
+    app.add_middleware(ServerTime)
     app.add_middleware(ContainFailures)  # added last: outermost
     return app
 

@@ -15,6 +15,7 @@ enrolled workstation that signs in with it, and no other may use it.
 
 import base64
 import hashlib
+import re
 import secrets
 import time
 from datetime import timedelta
@@ -28,6 +29,7 @@ from console.hub import audit_log
 ENROLMENT_HOURS = 24
 CHALLENGE_SECONDS = 120
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+WORKSTATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"  # a workstation's or a cache's name
 
 
 class WorkstationRefused(Exception):
@@ -52,6 +54,9 @@ def create_enrolment(db, workstation_id: str | None, *, created_by: str) -> dict
     makes up when None). Enrolling an id again gives it a new code: the
     workstation that uses it replaces the key the id had."""
     workstation_id = workstation_id or f"ws-{secrets.token_hex(4)}"
+    if not re.fullmatch(WORKSTATION_ID, workstation_id):
+        raise WorkstationRefused(400, f"{workstation_id!r} cannot name a workstation: use up to 64 letters, digits, "
+                                      "dots, dashes and underscores, starting with a letter or digit.")
     code = new_code()
     created = now()
     expires = utc_text(created + timedelta(hours=ENROLMENT_HOURS))

@@ -9,7 +9,8 @@ import uuid
 
 from console.core.policy import LOCKOUT_ATTEMPTS
 from console.core.records import is_lockout, lockout_window, unlock_clearing
-from console.core.timeutil import now, utc_text
+from console.core.timeutil import utc_text
+from console.store.clock import hub_now
 from console.store.outbox import queue_outbox
 
 
@@ -48,14 +49,14 @@ def locked_persons(db, at=None) -> list[dict]:
         for pid, n, last in db.execute(
             "SELECT person_id, count(*), max(at) FROM failed_attempts WHERE cleared_by IS NULL AND at >= ? AND at <= ? "
             "GROUP BY person_id HAVING count(*) >= ? ORDER BY max(at) DESC, person_id",
-            [*lockout_window(at or now()), LOCKOUT_ATTEMPTS],
+            [*lockout_window(at or hub_now(db)), LOCKOUT_ATTEMPTS],
         )
     ]
 
 
 def clear_failed_attempts(db, person_id: str, *, operator, workstation, reason=None) -> dict:
     """Record an unlock and clear the person's attempts; returns the unlock."""
-    unlock = {"unlock_id": str(uuid.uuid4()), "person_id": person_id, "at": utc_text(now()),
+    unlock = {"unlock_id": str(uuid.uuid4()), "person_id": person_id, "at": utc_text(hub_now(db)),
               "operator": operator, "workstation": workstation, "reason": reason}
     db.execute(
         "INSERT INTO unlocks (unlock_id, person_id, at, operator, workstation, reason) "

@@ -12,6 +12,7 @@ from console.core.timeutil import now
 from console.core import roles
 from console.store import attempts, calls, callbacks, operators, persons
 from console.store.audit import append_audit
+from console.store.clock import hub_now
 from console.store.connection import open_cache, write_transaction
 from console.store.register_import import import_register, register_version
 from console.store.search import SearchQuery, search_register
@@ -123,7 +124,7 @@ class Cache:
         """Apply the policy to what the caller said at time `at` (default now),
         recording the attempt (audit, lockout) before the answer is shown."""
         self.require("verify_caller")
-        at = at or now()
+        at = at or hub_now(self.db)  # by the hub's clock: a fast or slow clock lets no attempt escape the lockout
         candidates = persons.persons_born_on(self.db, claim.date_of_birth.isoformat()) if claim.date_of_birth else []
         with write_transaction(self.db):
             decision = decide(

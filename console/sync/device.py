@@ -14,8 +14,10 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from console.core.clock import SERVER_TIME_HEADER, offset_seconds
 from console.core.device_proof import (CHALLENGE_HEADER, SIGNATURE_HEADER, WORKSTATION_HEADER, request_message,
                                        sign_in_message)
+from console.core.timeutil import TimeFormatError, now, parse_instant
 from console.store.keystore import open_keystore
 from console.sync.protocol import API
 
@@ -83,15 +85,27 @@ def enrol(hub_url: str, code: str, *, transport=None, timeout: float = 30.0) -> 
 class DeviceAuth(httpx.Auth):
     """Signs each request with the device key: a sign-in (POST /v1/sessions)
     signs a challenge it first asks the hub for; any request with a bearer
-    token signs the request and the token."""
+    token signs the request and the token. It reads the hub's clock off each
+    answer: `clock_offset` is how far the hub is ahead of this machine."""
 
     requires_request_body = True
     requires_response_body = True
 
     def __init__(self, device: Device):
         self.device = device
+        self.clock_offset: float | None = None
 
     def auth_flow(self, request: httpx.Request):
+        sent = now()
+        response = yield from self._signed(request)
+        stamp = response.headers.get(SERVER_TIME_HEADER)
+        if stamp:
+            try:
+                self.clock_offset = offset_seconds(parse_instant(stamp), sent, now())
+            except TimeFormatError:
+                pass  # an answer without a readable time tells nothing about the clock
+
+    def _signed(self, request: httpx.Request):
         request.headers[WORKSTATION_HEADER] = self.device.workstation
         path = request.url.raw_path.decode("ascii")
         body = request.content
@@ -102,8 +116,7 @@ class DeviceAuth(httpx.Auth):
                                                                               "User-Agent", "")})
             if asked.status_code != 200:
                 # the hub's refusal (not enrolled, revoked) is the sign-in's answer
-                yield request
-                return
+                return (yield request)
             challenge = asked.json()["challenge"]
             request.headers[CHALLENGE_HEADER] = challenge
             request.headers[SIGNATURE_HEADER] = self.device.sign(sign_in_message(challenge, self.device.workstation,
@@ -114,4 +127,4 @@ class DeviceAuth(httpx.Auth):
                 token = authorization.removeprefix("Bearer ")
                 request.headers[SIGNATURE_HEADER] = self.device.sign(request_message(request.method, path, body,
                                                                                      token))
-        yield request
+        return (yield request)

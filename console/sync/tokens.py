@@ -31,7 +31,10 @@ def device_client(hub_url: str, token: str | None = None, **options) -> HubClien
         raise HubRefused(403, f"This workstation is not enrolled on the hub at {hub_url}: ask an administrator for "
                               "an enrolment code (`hub workstations enrol`), then give it to `sync --enrol CODE` "
                               "or the setup assistant.")
-    return HubClient(hub_url, token, auth=device.auth(), **options)
+    auth = device.auth()
+    client = HubClient(hub_url, token, auth=auth, **options)
+    client.device_auth = auth  # its clock_offset: how far the hub's clock is ahead of this machine's
+    return client
 
 
 def hub_client(hub_url: str, operator: str, workstation: str, password: str | None = None, **options) -> HubClient:
@@ -80,11 +83,18 @@ class HubSession:
         self.hub_url, self.operator, self.workstation = hub_url, operator, workstation
         self._password = password
         self.options = options
+        self._auth = None
 
     def __call__(self) -> HubClient:
         client = hub_client(self.hub_url, self.operator, self.workstation, self._password, **self.options)
         self._password = None
+        self._auth = client.device_auth
         return client
+
+    @property
+    def clock_offset(self) -> float | None:
+        """How far the hub's clock was ahead of this machine's at the last answer (None before any)."""
+        return self._auth.clock_offset if self._auth else None
 
     def signed_out(self) -> None:
         """The token is no good any more (the hub said 401): forget it here."""

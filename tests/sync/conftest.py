@@ -34,6 +34,7 @@ class HubProcess:
         self.port = free_port()
         self.process = None
         self.starts = 0
+        self.enrol_on_start = True  # this machine is enrolled at the first start (see enrol)
 
     @property
     def url(self) -> str:
@@ -61,7 +62,7 @@ class HubProcess:
                 raise AssertionError(f"the hub exited: {(self.folder / f'hub-{self.starts}.log').read_text()}")
             try:
                 if httpx.get(self.url + "/v1/health", timeout=1).status_code == 200:
-                    if not hasattr(self, "device"):
+                    if self.enrol_on_start and not hasattr(self, "device"):
                         self.enrol()
                     return
             except httpx.TransportError:
@@ -93,13 +94,17 @@ class HubProcess:
     def register(self) -> dict:
         return httpx.get(self.url + "/v1/register", headers=self.admin_headers(), timeout=10, auth=self.auth).json()
 
-    def enrol(self):
+    def enrol(self, url: str | None = None):
         """Enrol this machine (the test keystore) on the hub, as `sync --enrol` does; the
-        workstations of a test share it, each cache claimed under it."""
+        workstations of a test share it, each cache claimed under it. With `url`, the
+        machine reaches the hub there (through a proxy) and is enrolled as another."""
         from tests.hub.conftest import enrol_workstation
 
-        self.device = enrol_workstation(f"machine-{self.port}", hub_url=self.url, run_cli=self.cli)
-        self.auth = self.device.auth()
+        name = f"machine-{self.port}" + (f"-via-{httpx.URL(url).port}" if url else "")
+        device = enrol_workstation(name, hub_url=url or self.url, run_cli=self.cli)
+        if url is None:
+            self.device, self.auth = device, device.auth()
+        return device
 
     def admin_headers(self) -> dict:
         if not getattr(self, "_token", None):

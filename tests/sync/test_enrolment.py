@@ -132,3 +132,28 @@ def test_register_downloads_are_audited_on_the_hub(hub, workstations):
         ("op-1", hub.device.workstation)}
     assert sum(e["detail"]["bytes"] for e in downloads) == hub.register()["size"]
     assert all(e["detail"]["register"] == 1 and e["at"] for e in downloads)
+
+
+def test_a_workstation_ten_minutes_fast_is_warned_and_keeps_the_hubs_offset(hub, workstations, monkeypatch):
+    from datetime import timedelta
+
+    from console.core.clock import skew_warning
+    from console.core.timeutil import now
+    from console.store.clock import clock_offset, hub_now, record_offset
+    from console.store.connection import write_transaction
+    from console.sync import device
+    from console.sync.engine import sync_cache
+    from console.sync.tokens import hub_client
+
+    ws = workstations("desk", "op-1", hub.url)
+    monkeypatch.setattr(device, "now", lambda: now() + timedelta(minutes=10))  # this machine's clock runs fast
+    with hub_client(hub.url, "op-1", ws.cache.workstation, PASSWORD) as client:
+        sync_cache(ws.cache, client)
+        offset = client.device_auth.clock_offset
+    assert -620 < offset < -580
+    assert "10 minutes ahead of the hub's" in skew_warning(offset)
+    with write_transaction(ws.cache.db):
+        record_offset(ws.cache.db, offset)
+    assert clock_offset(ws.cache.db) == pytest.approx(offset, abs=0.01)
+    assert abs((hub_now(ws.cache.db) - now()).total_seconds() - offset) < 5
+    assert skew_warning(30.0) is None

@@ -143,6 +143,7 @@ def test_fault_injection_every_call_on_the_hub_exactly_once(hub, workstations, s
     every call logged so far is on the hub once and every register equals
     the hub's."""
     proxy = FaultProxy(hub.port, slow_seconds=1.5)
+    hub.enrol(proxy.url)
     rng = random.Random(20261125)
     a = workstations("ws-a", "op-1", proxy.url, timeout=0.8, chunk_bytes=8192)
     b = workstations("ws-b", "op-2", proxy.url, timeout=0.8, chunk_bytes=8192)

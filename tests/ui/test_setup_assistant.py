@@ -96,6 +96,32 @@ def test_setup_from_the_hub_signs_in_fetches_and_starts_syncing(new_window, qtbo
     qtbot.waitUntil(lambda: "online" in new_window.connection_label.text(), timeout=30_000)
 
 
+def test_a_machine_not_enrolled_is_told_so_and_enrols_with_the_code(new_window, qtbot, tmp_path, sample_register):
+    import re
+
+    hub = HubProcess(["--data", str(tmp_path / "hub-data-2")], tmp_path)
+    hub.enrol_on_start = False
+    hub.cli("operators", "add", "op-1", "--role", "operator")
+    hub.cli("import-register", str(sample_register))
+    hub.start()
+    try:
+        assistant = new_window.setup_assistant
+        assistant.next_button.click()
+        assistant.hub_url.setText(hub.url)
+        assistant.hub_operator.setText("op-1")
+        assistant.hub_password.setText(PASSWORD)
+        assistant.connect_button.click()
+        qtbot.waitUntil(lambda: assistant.connect_button.isEnabled(), timeout=30_000)
+        assert "not enrolled" in assistant.message.text()
+        code = re.search(r"the code ([A-Z0-9-]+) ", hub.cli("workstations", "enrol", "front-desk").stdout).group(1)
+        assistant.hub_code.setText(code)
+        assistant.connect_button.click()
+        qtbot.waitUntil(lambda: new_window.session is not None, timeout=30_000)
+        assert "front-desk: enrolled" in hub.cli("workstations", "list").stdout
+    finally:
+        hub.kill()
+
+
 def test_an_unreachable_hub_is_said_plainly(new_window, qtbot):
     assistant = new_window.setup_assistant
     assistant.next_button.click()
