@@ -144,12 +144,14 @@ def cmd_serve(args, out) -> int:
 
 
 def cmd_import_register(args, out) -> int:
+    from console.hub.downloads import retire_snapshots
     from console.hub.registers import import_register
     from console.store.register_import import RegisterRefused
 
     db = _open(args)
     try:
         entry, imported = import_register(db, args.path)
+        retire_snapshots(db)
     except RegisterRefused as exc:
         raise Refused(*exc.problems, "The register was not imported; the hub serves the one it served before.") \
             from None
@@ -220,6 +222,7 @@ def _audit(args, kind: str, **detail) -> None:
 
 
 def cmd_workstations(args, out) -> int:
+    from console.hub.downloads import retire_snapshots
     from console.hub.workstations import WorkstationRefused, create_enrolment, list_workstations, revoke
 
     db = _open(args)
@@ -231,6 +234,7 @@ def cmd_workstations(args, out) -> int:
                                 "It works once.")
         elif args.workstations_command == "revoke":
             ended = revoke(db, args.name, revoked_by=ADMIN)
+            retire_snapshots(db)
             out.emit({"workstation": args.name, "revoked": True, "sessions_ended": ended},
                      f"Revoked {args.name}; {ended} session{'s' if ended != 1 else ''} ended.")
         else:

@@ -358,20 +358,26 @@ def register_in_service(session: Session, db: Database) -> RegisterEntry:
     return RegisterEntry(**entry)
 
 
-@router.get("/register/{seq}/snapshot", summary="A slice of a register's snapshot (a .zip).",
+@router.get("/register/{seq}/snapshot", summary="A slice of a register's snapshot (a .zip); a workstation takes "
+                                               "one register's a day unless an administrator signs in on it.",
             response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}, **_errors(400, 401, 404, 416)})
+            responses={200: {"content": {"application/octet-stream": {}}}, **_errors(400, 401, 403, 404, 410, 416)})
 def register_snapshot(seq: Annotated[int, Path(ge=1, le=LARGEST)], session: Session, db: Database,
                       offset: Annotated[int, Query(ge=0, le=LARGEST)] = 0,
                       length: Annotated[int, Query(ge=1, le=MAX_CHUNK_BYTES)] = MAX_CHUNK_BYTES) -> Response:
     entry = registers.register_entry(db, seq)
     if entry is None:
         raise Refusal(404, f"There is no register {seq} on this hub; GET {API}/register names the one in service.")
+    refused = downloads.refusal(db, session, seq)
+    if refused:
+        raise Refusal(*refused)
     if offset >= entry["size"]:
         raise Refusal(416, f"offset {offset} is at or past the end of register {seq}'s snapshot, which has "
                            f"{entry['size']} bytes.", {"Content-Range": f"bytes */{entry['size']}"})
     data = db.snapshot_slice(seq, offset, length)
     downloads.record_download(db, session, seq, "snapshot", offset, len(data))
+    if offset + len(data) >= entry["size"]:  # this workstation now holds it, and no longer the one before
+        downloads.retire_snapshots(db)
     return Response(data, media_type="application/octet-stream")
 
 
@@ -389,6 +395,8 @@ def register_delta(seq: Annotated[int, Path(ge=1, le=LARGEST)], session: Session
                            f"{entry['delta_size']} bytes.", {"Content-Range": f"bytes */{entry['delta_size']}"})
     data = db.snapshot_slice(seq, offset, length, "delta")
     downloads.record_download(db, session, seq, "delta", offset, len(data))
+    if offset + len(data) >= entry["delta_size"]:
+        downloads.retire_snapshots(db)
     return Response(data, media_type="application/octet-stream")
 
 

@@ -1,11 +1,21 @@
 """Register downloads, each recorded on the hub: who (operator), from which
-enrolled workstation, which register and part, how many bytes, when.
+enrolled workstation, which register and part, how many bytes, when; the
+hub's audit (audit_log) has one entry per slice too.
 
-A supervisor reads them with `downloads`; the hub's audit (audit_log) has
-one entry per slice too."""
+A workstation takes one register's full snapshot a day (again and again if
+need be, as a replaced cache does): a second register's the same day needs
+an administrator signed in on it. A snapshot is retired (its bytes deleted)
+once it is not the register in service and no enrolled workstation holds it
+(the register of its latest snapshot or delta download), or KEEP_DAYS after
+it was imported.
+"""
+
+from datetime import timedelta
 
 from console.core.timeutil import now, utc_text
 from console.hub import audit_log
+
+KEEP_DAYS = 30
 
 
 def record_download(db, session, seq: int, what: str, offset: int, size: int) -> None:
@@ -27,3 +37,46 @@ def downloads(db) -> list[dict]:
                       "FROM register_downloads ORDER BY download_id")
     return [{"at": at, "operator_id": o, "workstation": w, "register": s, "part": p, "offset": off, "bytes": b}
             for at, o, w, s, p, off, b in rows]
+
+
+def refusal(db, session, seq: int) -> tuple[int, str] | None:
+    """Why this session may not take register `seq`'s snapshot (a status and
+    a sentence), or None."""
+    with db.read() as tx:
+        if tx.one("SELECT 1 FROM retired_snapshots WHERE seq = ?", [seq]):
+            return 410, (f"The hub no longer keeps register {seq}'s snapshot; GET /v1/register names the one in "
+                         "service.")
+        if session.role == "admin":
+            return None
+        others = tx.value("SELECT count(DISTINCT seq) FROM register_downloads WHERE workstation_id = ? AND day = ? "
+                          "AND what = 'snapshot' AND seq <> ?",
+                          [session.device, now().date().isoformat(), seq])
+    if others:
+        return 403, (f"The workstation {session.device} has already taken a full register today: another one needs "
+                     "an administrator signed in on it.")
+    return None
+
+
+def retire_snapshots(db) -> list[int]:
+    """Delete the snapshots no enrolled workstation holds (or older than
+    KEEP_DAYS), except the register in service's; returns their seqs."""
+    cutoff = utc_text(now() - timedelta(days=KEEP_DAYS))
+    with db.write() as tx:
+        latest = tx.value("SELECT max(seq) FROM registers")
+        if latest is None:
+            return []
+        held = {seq for (seq,) in tx.all(
+            "SELECT max(d.seq) FROM register_downloads d JOIN workstations w ON w.workstation_id = d.workstation_id "
+            "WHERE w.revoked_at IS NULL GROUP BY d.workstation_id")}
+        candidates = tx.all("SELECT r.seq, r.imported_at FROM registers r WHERE r.seq < ? AND NOT EXISTS "
+                            "(SELECT 1 FROM retired_snapshots s WHERE s.seq = r.seq) ORDER BY r.seq", [latest])
+        retired = []
+        for seq, imported_at in candidates:
+            reason = ("older than 30 days" if imported_at < cutoff else
+                      "no enrolled workstation holds it" if seq not in held else None)
+            if reason:
+                tx.execute("UPDATE registers SET snapshot = ? WHERE seq = ?", [b"", seq])
+                tx.execute("INSERT INTO retired_snapshots (seq, retired_at, reason) VALUES (?, ?, ?)",
+                           [seq, utc_text(now()), reason])
+                retired.append(seq)
+    return retired

@@ -298,6 +298,12 @@ def m004_enrolled_workstations(tx) -> None:
             bytes INTEGER NOT NULL
         )""",
         "CREATE INDEX idx_register_downloads_day ON register_downloads(workstation_id, day, seq, what)",
+        # registers whose snapshot the hub no longer keeps (console.hub.downloads.retire_snapshots)
+        """CREATE TABLE retired_snapshots (
+            seq INTEGER PRIMARY KEY,
+            retired_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )""",
     ):
         tx.execute(statement.format(**types))
 

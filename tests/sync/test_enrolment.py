@@ -157,3 +157,22 @@ def test_a_workstation_ten_minutes_fast_is_warned_and_keeps_the_hubs_offset(hub,
     assert clock_offset(ws.cache.db) == pytest.approx(offset, abs=0.01)
     assert abs((hub_now(ws.cache.db) - now()).total_seconds() - offset) < 5
     assert skew_warning(30.0) is None
+
+
+def test_a_second_register_a_day_needs_an_admin_and_old_snapshots_are_retired(hub, workstations, second_register):
+    from console.sync.tokens import hub_client
+
+    first = workstations("desk", "op-1", hub.url)
+    first.sync()
+    hub.cli("import-register", str(second_register))
+    replaced = workstations("desk-new", "op-1", hub.url)  # a new cache on the machine needs register 2 whole
+    with hub_client(hub.url, "op-1", replaced.cache.workstation, PASSWORD) as client:
+        with pytest.raises(HubRefused) as refusal:
+            client.snapshot_chunk(2, 0)
+        assert refusal.value.status == 403 and "needs an administrator" in str(refusal.value)
+        assert client.snapshot_chunk(1, 0)  # the register it took today, again: nothing new leaves the hub
+    first.sync()  # the delta to register 2: no enrolled workstation holds register 1 any more
+    with hub_client(hub.url, "op-1", first.cache.workstation, PASSWORD) as client:
+        with pytest.raises(HubRefused) as refusal:
+            client.snapshot_chunk(1, 0)
+    assert refusal.value.status == 410 and "no longer keeps" in str(refusal.value)
