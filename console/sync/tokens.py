@@ -28,6 +28,8 @@ def device_client(hub_url: str, token: str | None = None, **options) -> HubClien
     HubRefused(403) when the machine is not enrolled there."""
     device = load_device(hub_url)
     if device is None:
+        with HubClient(hub_url, **options) as probe:
+            probe.health()  # an unreachable hub is said as such first
         raise HubRefused(403, f"This workstation is not enrolled on the hub at {hub_url}: ask an administrator for "
                               "an enrolment code (`hub workstations enrol`), then give it to `sync --enrol CODE` "
                               "or the setup assistant.")
