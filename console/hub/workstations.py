@@ -172,11 +172,10 @@ def take_challenge(tx, challenge: str, workstation_id: str) -> bool:
 
 def claim_cache(tx, cache: str, workstation_id: str) -> str | None:
     """Claim a cache name for the workstation; a sentence when another holds it."""
+    # two sign-ins of a new cache at once both claim it, and both find the same owner
+    tx.execute("INSERT INTO workstation_caches (cache, workstation_id, claimed_at) VALUES (?, ?, ?) "
+               "ON CONFLICT (cache) DO NOTHING", [cache, workstation_id, utc_text(now())])
     row = tx.one("SELECT workstation_id FROM workstation_caches WHERE cache = ?", [cache])
-    if row is None:
-        tx.execute("INSERT INTO workstation_caches (cache, workstation_id, claimed_at) VALUES (?, ?, ?)",
-                   [cache, workstation_id, utc_text(now())])
-        return None
     if row[0] != workstation_id:
         return f"The cache {cache} belongs to another enrolled workstation; it cannot sync from this one."
     return None
