@@ -235,7 +235,10 @@ def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredenti
         raise Refusal(401, f"This needs a session: sign in with POST {API}/sessions and send the token as "
                            "Authorization: Bearer <token>.", challenge)
     signature = request.headers.get(SIGNATURE_HEADER)
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    # the path and query as sent (percent-encoded), which is what the workstation signed
+    path = request.scope.get("raw_path") or request.url.path.encode("utf-8")
+    query = request.scope.get("query_string") or b""
+    target = (path + (b"?" + query if query else b"")).decode("latin-1")
     signed = (signature, request.method, target, body) if signature else None
     found = sessions.session_for(db, credentials.credentials, signed)
     if isinstance(found, str):

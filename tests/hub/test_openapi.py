@@ -29,6 +29,20 @@ OPERATIONS = [pytest.param(method.upper(), path, id=f"{method.upper()} {path}")
 NOT_A_TOKEN = ({}, {"Authorization": "Bearer bogus-token"}, {"Authorization": "Basic c3VwLTE6cHc="})
 
 
+def signed_by(device, token: str):
+    """A requests auth hook (schemathesis sends with requests) signing as the enrolled workstation."""
+    from console.core.device_proof import SIGNATURE_HEADER, WORKSTATION_HEADER, request_message
+
+    def sign(request):
+        body = request.body or b""
+        body = body.encode("utf-8") if isinstance(body, str) else body
+        request.headers[WORKSTATION_HEADER] = device.workstation
+        request.headers[SIGNATURE_HEADER] = device.sign(request_message(request.method, request.path_url, body, token))
+        return request
+
+    return sign
+
+
 def fresh_token(hub, case) -> str:
     """A supervisor's token, made directly (a generated DELETE /v1/sessions ends
     the session it is given), for the workstation a generated push names, so
@@ -71,7 +85,9 @@ def test_generated_requests(hub, method, path):
     @given(case=cases(operation), not_a_token=st.sampled_from(NOT_A_TOKEN))
     def exercise(case, not_a_token):
         without_authorization(case)
-        assert_answered_properly(case, case.call(headers={"Authorization": f"Bearer {fresh_token(hub, case)}"}))
+        token = fresh_token(hub, case)
+        assert_answered_properly(case, case.call(headers={"Authorization": f"Bearer {token}"},
+                                                 auth=signed_by(hub.device, token)))
         if protected:
             response = case.call(headers=not_a_token)
             assert_answered_properly(case, response)
