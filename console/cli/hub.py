@@ -6,6 +6,7 @@
     hub import-register PATH
     hub publish-content [--from DIR]
     hub operators add ID --role R | disable ID | list | passwd ID | reset ID
+    hub workstations enrol [NAME] | revoke NAME | allow-download NAME | list
     hub stats [--since ISO] [--until ISO]
     hub audit anchor --out FILE | verify --anchors FILE
 
@@ -28,6 +29,8 @@ import sys
 from console.cli.common import (EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Refused, accounts_text,
                                 new_password, option_instant, read_password, run)
 from console.sync.protocol import DEFAULT_PORT
+
+ADMIN = "hub"  # who the hub's audit names for what its command line did: whoever runs it on the hub's machine
 
 
 def _add_database_options(parser) -> None:
@@ -62,6 +65,8 @@ def add_hub_commands(subparsers) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
+                   help="a reverse proxy whose X-Forwarded-For is believed (repeatable; default: none is)")
 
     p = actions.add_parser("import-register", help="check a register folder or .zip and serve it to the workstations")
     _add_database_options(p)
@@ -103,6 +108,20 @@ def add_hub_commands(subparsers) -> None:
     a = audit_actions.add_parser("verify", help="prove the hub's audit trail against an anchors file")
     _add_database_options(a)
     a.add_argument("--anchors", required=True, metavar="FILE", help="an anchors file `hub audit anchor` wrote")
+
+    p = actions.add_parser("workstations", help="enrol, revoke and list the workstations that may sync")
+    ws_actions = p.add_subparsers(dest="workstations_command", metavar="ACTION", required=True)
+    a = ws_actions.add_parser("enrol", help="name a workstation and print its one-time enrolment code")
+    _add_database_options(a)
+    a.add_argument("name", nargs="?", help="the workstation's id (default: one the hub makes up)")
+    a = ws_actions.add_parser("revoke", help="revoke a workstation: its sessions end and it gets nothing more")
+    _add_database_options(a)
+    a.add_argument("name")
+    a = ws_actions.add_parser("allow-download", help="let a workstation take one more full register today")
+    _add_database_options(a)
+    a.add_argument("name")
+    a = ws_actions.add_parser("list", help="list workstations")
+    _add_database_options(a)
 
     p = actions.add_parser("stats", help="cli.md's stats over every workstation's calls, as JSON")
     _add_database_options(p)
@@ -192,7 +211,8 @@ def cmd_serve(args, out) -> int:
     log_config["loggers"]["console"] = {"handlers": ["hub"], "level": "INFO", "propagate": False}
     try:
         uvicorn.run("console.hub.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-                    log_config=log_config, log_level=logging.INFO, server_header=False, proxy_headers=True)
+                    log_config=log_config, log_level=logging.INFO, server_header=False,
+                    proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "")
     except SystemExit as exc:  # uvicorn's own exit, e.g. 3 when the port is taken
         if exc.code not in (None, 0):
             print(f"The hub stopped: it could not serve on {args.host}:{args.port} (the reason is above).",
@@ -202,18 +222,21 @@ def cmd_serve(args, out) -> int:
 
 
 def cmd_import_register(args, out) -> int:
+    from console.hub.downloads import allow_download, retire_snapshots
     from console.hub.registers import import_register
     from console.core.register_format import RegisterRefused
 
     db = _open(args)
     try:
         entry, imported = import_register(db, args.path)
+        retire_snapshots(db)
     except RegisterRefused as exc:
         raise Refused(*exc.problems, "The register was not imported; the hub serves the one it served before.") \
             from None
     finally:
         db.close()
     if imported:
+        _audit(args, "register_imported", register=entry["seq"], register_version=entry["register_version"])
         text = (f"Register {entry['register_version']} is in service as register {entry['seq']}: "
                 f"{entry['persons']:,} persons, {entry['documents']:,} stolen files, "
                 f"a {entry['size']:,}-byte snapshot. Workstations fetch it at their next sync.")
@@ -233,6 +256,8 @@ def cmd_publish_content(args, out) -> int:
         raise Refused(str(exc), "Nothing was published.") from None
     finally:
         db.close()
+    if published:
+        _audit(args, "content_published", version=version)
     text = (f"Published content version {version}; workstations take it at their next sync." if published
             else f"That content is already published as version {version}; nothing was changed.")
     out.emit({"version": version, "published": published}, text)
@@ -247,10 +272,10 @@ def cmd_operators(args, out) -> int:
     try:
         if args.operators_command == "add":
             password = new_password(args.operator_id, PASSWORD_ENV)
-            account = add_operator(db, args.operator_id, args.role, password, created_by="hub")
+            account = add_operator(db, args.operator_id, args.role, password, created_by=ADMIN)
             out.emit(account, f"Added {account['operator_id']} as {account['role']}.")
         elif args.operators_command == "disable":
-            ended = disable_operator(db, args.operator_id)
+            ended = disable_operator(db, args.operator_id, disabled_by=ADMIN)
             out.emit({"operator_id": args.operator_id, "disabled": True, "sessions_ended": ended},
                   f"Disabled {args.operator_id}; {ended} session{'s' if ended != 1 else ''} ended.")
         elif args.operators_command == "passwd":
@@ -301,6 +326,50 @@ def cmd_audit(args, out) -> int:
     return EXIT_OK
 
 
+def _audit(args, kind: str, **detail) -> None:
+    """An administrator's action in the hub's audit (those in accounts and workstations record their own)."""
+    from console.hub.audit_log import record
+
+    db = _open(args)
+    try:
+        with db.write() as tx:
+            record(tx, kind, operator_id=ADMIN, **detail)
+    finally:
+        db.close()
+
+
+def cmd_workstations(args, out) -> int:
+    from console.hub.downloads import allow_download, retire_snapshots
+    from console.hub.workstations import WorkstationRefused, create_enrolment, list_workstations, revoke
+
+    db = _open(args)
+    try:
+        if args.workstations_command == "enrol":
+            enrolment = create_enrolment(db, args.name, created_by=ADMIN)
+            out.emit(enrolment, f"Workstation {enrolment['workstation']}: type the code {enrolment['code']} into its "
+                                f"setup assistant (or `sync --enrol CODE`) before {enrolment['expires_at']}. "
+                                "It works once.")
+        elif args.workstations_command == "revoke":
+            ended = revoke(db, args.name, revoked_by=ADMIN)
+            retire_snapshots(db)
+            out.emit({"workstation": args.name, "revoked": True, "sessions_ended": ended},
+                     f"Revoked {args.name}; {ended} session{'s' if ended != 1 else ''} ended.")
+        elif args.workstations_command == "allow-download":
+            allow_download(db, args.name, granted_by=ADMIN)
+            out.emit({"workstation": args.name, "allowed": True},
+                     f"{args.name} may take one more full register today.")
+        else:
+            found = list_workstations(db)
+            lines = [f"{w['workstation']}: {w['state']}" + (f" (caches {', '.join(w['caches'])})" if w["caches"] else "")
+                     for w in found]
+            out.emit({"workstations": found}, "\n".join(lines) or "No workstation is enrolled yet.")
+    except WorkstationRefused as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        db.close()
+    return EXIT_OK
+
+
 def cmd_stats(args, out) -> int:
     from console.hub.reports import call_stats
 
@@ -314,8 +383,9 @@ def cmd_stats(args, out) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"key": cmd_key, "backup": cmd_backup, "serve": cmd_serve, "import-register": cmd_import_register, "publish-content": cmd_publish_content,
-            "operators": cmd_operators, "audit": cmd_audit, "stats": cmd_stats}
+COMMANDS = {"key": cmd_key, "backup": cmd_backup, "serve": cmd_serve, "import-register": cmd_import_register,
+            "publish-content": cmd_publish_content, "operators": cmd_operators, "workstations": cmd_workstations,
+            "audit": cmd_audit, "stats": cmd_stats}
 
 
 def installed() -> bool:

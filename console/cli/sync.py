@@ -1,5 +1,7 @@
 """`helpline-console sync`: one sync with the hub, or what is waiting for it."""
 
+import sys
+
 from console.cli.common import (EXIT_FAILED, EXIT_OK, Command, PasswordOnce, Refused, TerminalProgress, acting_operator,
                                 open_for)
 
@@ -7,11 +9,16 @@ from console.cli.common import (EXIT_FAILED, EXIT_OK, Command, PasswordOnce, Ref
 def _sync_arguments(p) -> None:
     p.add_argument("--hub", help="the hub's address, e.g. https://hub.helpline.example (remembered for next time)")
     p.add_argument("--status", action="store_true", help="only say what is waiting for the hub (no network)")
+    p.add_argument("--enrol", metavar="CODE", help="first enrol this machine on the hub with the one-time code an "
+                                                   "administrator got from `hub workstations enrol`")
 
 
 def cmd_sync(args, out) -> int:
     from console.sync.client import HubRefused, HubUnreachable
     from console.sync.engine import SyncFailed, sync_cache
+    from console.core.clock import skew_warning
+    from console.store.clock import record_offset
+    from console.store.connection import write_transaction
     from console.sync.tokens import forget_token, hub_client
 
     password = PasswordOnce(acting_operator(args))  # for the cache and the hub, asked for once
@@ -28,17 +35,26 @@ def cmd_sync(args, out) -> int:
             raise Refused("Name the operator who signs in to the hub with --operator ID.")
         if hub != cache.hub_url:
             cache.set_setting("hub_url", hub)
+        if args.enrol:
+            from console.sync.device import enrol
+
+            device = enrol(hub, args.enrol)
+            print(f"This machine is enrolled on the hub as {device.workstation}.", file=sys.stderr)
         progress = TerminalProgress(enabled=not args.json)
         for attempt in (1, 2):
             try:
                 with hub_client(hub, cache.operator, cache.workstation, password()
-                                if _needs_password(hub, cache.operator) else None) as client:
+                                if _needs_password(hub, cache.operator, cache.workstation) else None) as client:
                     report = sync_cache(cache, client, progress=progress)
+                    offset = client.device_auth.clock_offset
+                if offset is not None:
+                    with write_transaction(cache.db):
+                        record_offset(cache.db, offset)
                 break
             except HubRefused as exc:
                 if exc.status != 401 or attempt == 2:
                     raise
-                forget_token(hub, cache.operator)  # expired or revoked: sign in again
+                forget_token(hub, cache.operator, cache.workstation)  # expired or revoked: sign in again
         progress.finish()
     except HubUnreachable as exc:
         return out.fail([str(exc), "Nothing was lost: everything waiting stays queued for the next sync."], EXIT_FAILED)
@@ -48,14 +64,16 @@ def cmd_sync(args, out) -> int:
         return out.fail([str(exc)], EXIT_FAILED)
     finally:
         cache.close()
-    out.emit(report.as_json(), _report_text(report))
+    warning = skew_warning(offset)
+    text = _report_text(report) + (f"\n{warning}" if warning else "")
+    out.emit({**report.as_json(), "clock_offset_seconds": offset, "clock_warning": warning}, text)
     return EXIT_OK
 
 
-def _needs_password(hub: str, operator: str) -> bool:
+def _needs_password(hub: str, operator: str, workstation: str) -> bool:
     from console.sync.tokens import load_token
 
-    return load_token(hub, operator) is None
+    return load_token(hub, operator, workstation) is None
 
 
 def _report_text(report) -> str:

@@ -23,6 +23,7 @@ import secrets
 from console.core.accounts import (WORKSTATION_ROLES, AccountError, check_new_account, check_new_password,
                                    password_hasher)
 from console.core.timeutil import now, utc_text
+from console.hub import audit_log
 from console.hub.changes import append_change
 
 __all__ = ["AccountError", "add_operator", "change_password", "disable_operator", "list_operators",
@@ -50,20 +51,22 @@ def add_operator(db, operator_id: str, role: str, password: str, *, created_by: 
         tx.execute("INSERT INTO operators (operator_id, role, password_hash, disabled, created_at, created_by) "
                    "VALUES (?, ?, ?, 0, ?, ?)", [operator_id, role, password_hash, utc_text(now()), created_by])
         _account_change(tx, operator_id)
+        audit_log.record(tx, "operator_added", operator_id=created_by, account=operator_id, role=role)
     return {"operator_id": operator_id, "role": role}
 
 
-def disable_operator(db, operator_id: str) -> int:
+def disable_operator(db, operator_id: str, *, disabled_by: str | None = None) -> int:
     """Disable the account and end every session it has; returns the sessions ended."""
     with db.write() as tx:
         if tx.execute("UPDATE operators SET disabled = 1 WHERE operator_id = ?", [operator_id]).rowcount == 0:
             raise AccountError(f"There is no operator {operator_id}.")
         revoked = tx.execute("DELETE FROM tokens WHERE operator_id = ?", [operator_id]).rowcount
         _account_change(tx, operator_id)
+        audit_log.record(tx, "operator_disabled", operator_id=disabled_by, account=operator_id, sessions_ended=revoked)
     return revoked
 
 
-def _set_password(db, operator_id: str, new_password: str, *, must_change: bool) -> None:
+def _set_password(db, operator_id: str, new_password: str, *, must_change: bool, by: str) -> None:
     with db.read() as tx:
         row = tx.one("SELECT role FROM operators WHERE operator_id = ?", [operator_id])
     if row is None:
@@ -75,6 +78,8 @@ def _set_password(db, operator_id: str, new_password: str, *, must_change: bool)
                    [password_hash, int(must_change), operator_id])
         tx.execute("DELETE FROM tokens WHERE operator_id = ?", [operator_id])  # every session signs in again
         _account_change(tx, operator_id)
+        audit_log.record(tx, "password_reset" if must_change else "password_changed", operator_id=by,
+                         account=operator_id)
 
 
 def change_password(db, operator_id: str, current_password: str, new_password: str) -> None:
@@ -92,13 +97,13 @@ def change_password(db, operator_id: str, current_password: str, new_password: s
         raise refused from None
     if new_password == current_password:
         raise AccountError("The new password must differ from the current one.")
-    _set_password(db, operator_id, new_password, must_change=False)
+    _set_password(db, operator_id, new_password, must_change=False, by=operator_id)
     log.info("audit: password changed by %s", operator_id)
 
 
 def reset_password(db, operator_id: str, temporary_password: str, *, reset_by: str) -> None:
     """An admin's reset: the account signs in with `temporary_password` once, and must change it then."""
-    _set_password(db, operator_id, temporary_password, must_change=True)
+    _set_password(db, operator_id, temporary_password, must_change=True, by=reset_by)
     log.info("audit: password of %s reset by %s; a change is due at its next sign-in", operator_id, reset_by)
 
 

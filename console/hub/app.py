@@ -27,8 +27,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from console import __version__
 from console.core.roles import ROLES
-from console.core.timeutil import TimeFormatError, parse_instant
-from console.hub import accounts, anchors, changes, push, registers, reports, sessions
+from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
+from console.core.clock import SERVER_TIME_HEADER
+from console.core.device_proof import CHALLENGE_HEADER, SIGNATURE_HEADER, WORKSTATION_HEADER
+from console.hub import accounts, anchors, changes, downloads, push, registers, reports, sessions, workstations
 from console.hub.storage import DatabaseUnavailable, open_database
 from console.logs import crash_summary
 from console.sync.protocol import (
@@ -49,7 +51,7 @@ DATABASE_URL_ENV = "HELPLINE_HUB_DATABASE_URL"
 KEY_FILE_ENV = "HELPLINE_HUB_KEY_FILE"  # how `hub serve` tells its workers its --key-file
 LARGEST = push.LARGEST_INTEGER
 AUDIT_LIMIT, MAX_AUDIT_LIMIT = 1000, 10_000
-WORKSTATION_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+WORKSTATION_ID = workstations.WORKSTATION_ID
 
 
 class Refusal(Exception):
@@ -131,6 +133,19 @@ class SignIn(RequestBody):
 class PasswordChange(RequestBody):
     current_password: Annotated[str, Field(min_length=1, max_length=1024)]
     new_password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class Enrolment(RequestBody):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    public_key: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class Enrolled(BaseModel):
+    workstation: str
+
+
+class Challenge(BaseModel):
+    challenge: str
 
 
 class SignedIn(BaseModel):
@@ -217,13 +232,23 @@ Database = Annotated[Any, Depends(database)]
 bearer = HTTPBearer(auto_error=False, description="The token POST /v1/sessions returned.")
 
 
-def signed_in(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-              db: Database) -> sessions.Session:
+async def request_body(request: Request) -> bytes:
+    return await request.body()
+
+
+def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+              body: Annotated[bytes, Depends(request_body)], db: Database) -> sessions.Session:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise Refusal(401, f"This needs a session: sign in with POST {API}/sessions and send the token as "
                            "Authorization: Bearer <token>.", challenge)
-    found = sessions.session_for(db, credentials.credentials)
+    signature = request.headers.get(SIGNATURE_HEADER)
+    # the path and query as sent (percent-encoded), which is what the workstation signed
+    path = request.scope.get("raw_path") or request.url.path.encode("utf-8")
+    query = request.scope.get("query_string") or b""
+    target = (path + (b"?" + query if query else b"")).decode("latin-1")
+    signed = (signature, request.method, target, body) if signature else None
+    found = sessions.session_for(db, credentials.credentials, signed)
     if isinstance(found, str):
         raise Refusal(401, found, challenge)
     return found
@@ -260,19 +285,51 @@ def health(db: Database) -> dict:
     return {"ok": True, "version": __version__, "protocol": PROTOCOL_VERSION}
 
 
-@router.post("/sessions", summary="Sign in: a token for this operator on this workstation.",
-             responses=_errors(400, 401, 403, 429))
-def sign_in(request: Request, form: SignIn, db: Database) -> SignedIn:
-    address = request.client.host if request.client else "unknown"
+@router.post("/workstations", status_code=200, summary="Enrol this workstation with an administrator's one-time "
+                                                     "code and its Ed25519 public key; the hub names it.",
+             responses=_errors(400, 403))
+def enrol_workstation(form: Enrolment, db: Database) -> Enrolled:
     try:
-        signed = sessions.sign_in(db, form.operator_id, form.password, form.workstation, address)
+        workstation = workstations.enrol(db, form.code, form.public_key)
+    except workstations.WorkstationRefused as refused:
+        raise Refusal(refused.status, str(refused)) from None
+    log.info("workstation enrolled: %s", workstation)
+    return Enrolled(workstation=workstation)
+
+
+def _device(request: Request) -> str:
+    device = request.headers.get(WORKSTATION_HEADER, "")
+    if not device:
+        raise Refusal(403, f"Only an enrolled workstation signs in: it sends its id as {WORKSTATION_HEADER} (an "
+                           "administrator enrols it with `hub workstations enrol`).")
+    return device[:64]
+
+
+@router.post("/sessions/challenge", summary="A one-time challenge the enrolled workstation signs to sign in.",
+             responses=_errors(403))
+def sign_in_challenge(request: Request, db: Database) -> Challenge:
+    try:
+        return Challenge(challenge=workstations.new_challenge(db, _device(request)))
+    except workstations.WorkstationRefused as refused:
+        raise Refusal(refused.status, str(refused)) from None
+
+
+@router.post("/sessions", summary="Sign in: a token for this operator on this enrolled workstation.",
+             responses=_errors(400, 401, 403, 429))
+def sign_in(request: Request, form: SignIn, body: Annotated[bytes, Depends(request_body)],
+            db: Database) -> SignedIn:
+    address = request.client.host if request.client else "unknown"
+    device = _device(request)
+    try:
+        sessions.check_device(db, device, request.headers.get(CHALLENGE_HEADER, ""),
+                              request.headers.get(SIGNATURE_HEADER, ""), body)
+        signed = sessions.sign_in(db, form.operator_id, form.password, form.workstation, address, device)
     except sessions.SignInRefused as refused:
-        # a refused id is not logged unless the account is certain: people type passwords into id fields
-        who = f" for {form.operator_id}" if refused.status == 403 else ""
-        log.info("sign-in refused (%s)%s on %s", refused.status, who, form.workstation)
+        # a refused id is not logged: people type passwords into id fields
+        log.info("sign-in refused (%s) on %s", refused.status, device)
         headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
         raise Refusal(refused.status, str(refused), headers) from None
-    log.info("signed in: %s (%s) on %s", signed["operator_id"], signed["role"], form.workstation)
+    log.info("signed in: %s (%s) on %s", signed["operator_id"], signed["role"], device)
     return SignedIn(**signed)
 
 
@@ -280,8 +337,8 @@ def sign_in(request: Request, form: SignIn, db: Database) -> SignedIn:
                responses=_errors(401))
 def sign_out(session: Session, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
              db: Database) -> Response:
-    sessions.end_session(db, credentials.credentials)
-    log.info("signed out: %s on %s", session.operator_id, session.workstation)
+    sessions.end_session(db, credentials.credentials, session)
+    log.info("signed out: %s on %s", session.operator_id, session.device)
     return Response(status_code=204)
 
 
@@ -323,19 +380,26 @@ def register_in_service(session: Session, db: Database) -> RegisterEntry:
     return RegisterEntry(**entry)
 
 
-@router.get("/register/{seq}/snapshot", summary="A slice of a register's snapshot (a .zip).",
+@router.get("/register/{seq}/snapshot", summary="A slice of a register's snapshot (a .zip); a workstation takes "
+                                               "one register's a day unless an administrator signs in on it.",
             response_class=Response,
-            responses={200: {"content": {"application/octet-stream": {}}}, **_errors(400, 401, 404, 416)})
+            responses={200: {"content": {"application/octet-stream": {}}}, **_errors(400, 401, 403, 404, 410, 416)})
 def register_snapshot(seq: Annotated[int, Path(ge=1, le=LARGEST)], session: Session, db: Database,
                       offset: Annotated[int, Query(ge=0, le=LARGEST)] = 0,
                       length: Annotated[int, Query(ge=1, le=MAX_CHUNK_BYTES)] = MAX_CHUNK_BYTES) -> Response:
     entry = registers.register_entry(db, seq)
     if entry is None:
         raise Refusal(404, f"There is no register {seq} on this hub; GET {API}/register names the one in service.")
+    refused = downloads.refusal(db, session, seq)
+    if refused:
+        raise Refusal(*refused)
     if offset >= entry["size"]:
         raise Refusal(416, f"offset {offset} is at or past the end of register {seq}'s snapshot, which has "
                            f"{entry['size']} bytes.", {"Content-Range": f"bytes */{entry['size']}"})
     data = db.snapshot_slice(seq, offset, length)
+    downloads.record_download(db, session, seq, "snapshot", offset, len(data))
+    if offset + len(data) >= entry["size"]:  # this workstation now holds it, and no longer the one before
+        downloads.retire_snapshots(db)
     return Response(data, media_type="application/octet-stream")
 
 
@@ -351,7 +415,11 @@ def register_delta(seq: Annotated[int, Path(ge=1, le=LARGEST)], session: Session
     if offset >= entry["delta_size"]:
         raise Refusal(416, f"offset {offset} is at or past the end of register {seq}'s delta, which has "
                            f"{entry['delta_size']} bytes.", {"Content-Range": f"bytes */{entry['delta_size']}"})
-    return Response(db.snapshot_slice(seq, offset, length, "delta"), media_type="application/octet-stream")
+    data = db.snapshot_slice(seq, offset, length, "delta")
+    downloads.record_download(db, session, seq, "delta", offset, len(data))
+    if offset + len(data) >= entry["delta_size"]:
+        downloads.retire_snapshots(db)
+    return Response(data, media_type="application/octet-stream")
 
 
 @router.get("/stats", summary="cli.md's stats over every workstation's calls (supervisors).",
@@ -532,6 +600,26 @@ class LimitBody:
         await self.app(scope, replay, send)
 
 
+class ServerTime:
+    """Every answer carries the hub's time (SERVER_TIME_HEADER), so each
+    workstation knows how far its clock is off at every sync."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def stamped(message):
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  (SERVER_TIME_HEADER.lower().encode(), utc_text(now()).encode())]}
+            await send(message)
+
+        await self.app(scope, receive, stamped)
+
+
 class ContainFailures:
     """An unexpected exception becomes a bare 500, logged as type and place
     only: its message could quote a request's contents."""
@@ -590,6 +678,7 @@ def make_app(db, lifespan=None) -> FastAPI:
     app.add_exception_handler(Refusal, _on_refusal)
     app.add_exception_handler(DatabaseUnavailable, _on_database_unavailable)
     app.add_middleware(LimitBody)
+    app.add_middleware(ServerTime)
     app.add_middleware(ContainFailures)  # added last: outermost
     return app
 

@@ -298,6 +298,75 @@ def m006_push_authorship(tx) -> None:
     tx.execute("CREATE INDEX idx_changes_entity ON changes(kind, entity_id, seq)")
 
 
+@migrations
+def m007_enrolled_workstations(tx) -> None:
+    # workstations an administrator enrolled (console.hub.workstations): the
+    # hub names each one, keeps its public key, and binds every token to it;
+    # the caches a workstation has synced are claimed by it; sign-ins and the
+    # hub's own administration are audited; register downloads are recorded
+    types = TYPES[tx.backend]
+    for statement in (
+        """CREATE TABLE workstations (
+            workstation_id TEXT PRIMARY KEY,
+            public_key TEXT,
+            code_sha256 TEXT,
+            code_expires_at TEXT,
+            enrolled_at TEXT,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            revoked_at TEXT
+        )""",
+        """CREATE TABLE workstation_caches (
+            cache TEXT PRIMARY KEY,
+            workstation_id TEXT NOT NULL,
+            claimed_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE sign_in_challenges (
+            challenge TEXT PRIMARY KEY,
+            workstation_id TEXT NOT NULL,
+            at {real} NOT NULL
+        )""",
+        "ALTER TABLE tokens ADD COLUMN device TEXT",
+        "DELETE FROM tokens",  # every token from before enrolment was bound to no device
+        "CREATE INDEX idx_sign_in_failures_operator ON sign_in_failures(operator_id, at)",
+        """CREATE TABLE hub_audit (
+            entry_id {serial},
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            operator_id TEXT,
+            workstation TEXT,
+            detail TEXT
+        )""",
+        """CREATE TABLE register_downloads (
+            download_id {serial},
+            at TEXT NOT NULL,
+            day TEXT NOT NULL,
+            operator_id TEXT NOT NULL,
+            workstation_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            what TEXT NOT NULL,
+            start_offset INTEGER NOT NULL,
+            bytes INTEGER NOT NULL
+        )""",
+        "CREATE INDEX idx_register_downloads_day ON register_downloads(workstation_id, day, seq, what)",
+        # registers whose snapshot the hub no longer keeps (console.hub.downloads.retire_snapshots)
+        # one more full register today for a workstation, granted by an administrator
+        """CREATE TABLE download_allowances (
+            allowance_id {serial},
+            workstation_id TEXT NOT NULL,
+            day TEXT NOT NULL,
+            granted_by TEXT NOT NULL,
+            granted_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE retired_snapshots (
+            seq INTEGER PRIMARY KEY,
+            retired_at TEXT NOT NULL,
+            reason TEXT NOT NULL
+        )""",
+    ):
+        tx.execute(statement.format(**types))
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how

@@ -14,7 +14,8 @@ import uuid
 
 from console.core.policy import LOCKOUT_ATTEMPTS
 from console.core.records import is_lockout, lockout_window, unlock_clearing
-from console.core.timeutil import now, utc_text
+from console.core.timeutil import utc_text
+from console.store.clock import hub_now
 from console.store.outbox import queue_outbox
 
 
@@ -60,7 +61,7 @@ def has_uncleared_attempts(db, person_id: str) -> bool:
 def locked_persons(db, at=None) -> list[dict]:
     """Persons locked at `at` (default now), with their attempt counts here
     (None for a person locked by the hub's state alone)."""
-    moment = at or now()
+    moment = at or hub_now(db)  # by the hub's clock, as the attempts were recorded
     here = {
         pid: {"person_id": pid, "failed_attempts": n, "last_attempt": last}
         for pid, n, last in db.execute(
@@ -78,7 +79,7 @@ def locked_persons(db, at=None) -> list[dict]:
 
 def clear_failed_attempts(db, person_id: str, *, operator, workstation, reason=None) -> dict:
     """Record an unlock and clear the person's attempts; returns the unlock."""
-    unlock = {"unlock_id": str(uuid.uuid4()), "person_id": person_id, "at": utc_text(now()),
+    unlock = {"unlock_id": str(uuid.uuid4()), "person_id": person_id, "at": utc_text(hub_now(db)),
               "operator": operator, "workstation": workstation, "reason": reason}
     db.execute(
         "INSERT INTO unlocks (unlock_id, person_id, at, operator, workstation, reason) "

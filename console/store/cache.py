@@ -13,6 +13,7 @@ from console.core.records import POSSESSION_UNLOCK, lock_judged_at
 from console.core.timeutil import now
 from console.store import attempts, calls, callbacks, operators, persons
 from console.store.audit import append_audit
+from console.store.clock import hub_now
 from console.store.connection import open_cache, write_transaction
 from console.store.register.swap import import_register, register_version
 from console.store.search import SearchQuery, search_register
@@ -138,7 +139,7 @@ class Cache:
         as an unlock with reason records.POSSESSION_UNLOCK.
         callback_person_ids: from answered_callback_persons (attested only)."""
         self.require("verify_caller")
-        checked_at = now()
+        checked_at = hub_now(self.db)  # by the hub's clock: a fast or slow clock lets no attempt escape the lockout
         at = at or checked_at
         attest.refuse(attest.call_time_problem(at, checked_at, self.acting_role))
         candidates = persons.persons_born_on(self.db, claim.date_of_birth.isoformat()) if claim.date_of_birth else []
@@ -206,7 +207,7 @@ class Cache:
         sign-in) calls are entered as given, like every other operation."""
         self.require("log_calls")
         if not self.setup_mode:
-            entered_at = now()
+            entered_at = hub_now(self.db)
             attest.refuse(*(problem for record in records for problem in attest.call_record_problems(
                 record, acting=self.operator, role=self.role, entered_at=entered_at,
                 person_exists=bool(persons.person_rows(self.db, [record["person_id"]])) if record["person_id"] else None,
@@ -332,6 +333,7 @@ class Cache:
     def change_password(self, operator_id: str, current_password: str, new_password: str) -> None:
         """The operator's own change (on a standalone workstation; a hub's accounts change on the hub)."""
         self._accounts_are_local()
+        operators.check_current_password(self.db, operator_id, current_password)
         with write_transaction(self.db):
             operators.change_password(self.db, operator_id, current_password, new_password)
             self.operator = self.operator or operator_id

@@ -48,7 +48,8 @@ def _sentence(response: httpx.Response) -> str:
 
 
 class HubClient:
-    def __init__(self, url: str, token: str | None = None, *, timeout: float = READ_TIMEOUT, transport=None):
+    def __init__(self, url: str, token: str | None = None, *, timeout: float = READ_TIMEOUT, transport=None,
+                 auth=None):
         self.url = url.rstrip("/")
         self.token = token
         self._http = httpx.Client(
@@ -56,6 +57,7 @@ class HubClient:
             timeout=httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout)),
             headers={"User-Agent": f"helpline-console/{__version__}"},
             transport=transport,
+            auth=auth,  # the enrolled workstation's signature (console.sync.device)
         )
 
     def close(self) -> None:
@@ -109,6 +111,9 @@ class HubClient:
             "operator_id": operator_id, "password": password, "workstation": workstation})
         self.token = answer["token"]
         return answer
+
+    def enrol(self, code: str, public_key: str) -> dict:
+        return self._request("POST", "/workstations", json={"code": code, "public_key": public_key}).json()
 
     def sign_out(self) -> None:
         self._request("DELETE", "/sessions")

@@ -225,6 +225,8 @@ class MainWindow(QMainWindow):
             self._idle_warning = None
         if why:
             self._page_before_lock = self.stack.currentWidget()
+            if self.sync is not None:
+                self.sync.sign_out()  # a locked console holds no hub token
             self._set_call_actions(False)
             self.dashboard_action.setEnabled(False)
             self.stack.setCurrentWidget(self.gate)
@@ -416,6 +418,7 @@ class MainWindow(QMainWindow):
         self._status_timer.stop()
         if self.sync is not None:
             self.sync.stop()
+            self.sync.sign_out()
         if self.supervisor is not None:
             self.supervisor.close_down()
         super().closeEvent(event)

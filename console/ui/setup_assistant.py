@@ -95,10 +95,13 @@ class SetupAssistant(QWidget):
         self.hub_operator = QLineEdit()
         self.hub_password = QLineEdit()
         self.hub_password.setEchoMode(QLineEdit.Password)
+        self.hub_code = QLineEdit()
+        self.hub_code.setPlaceholderText(self.tr("from your administrator; empty if this machine is enrolled"))
         for field, name in ((self.hub_url, self.tr("Hub address")), (self.hub_operator, self.tr("Operator id")),
-                            (self.hub_password, self.tr("Password"))):
+                            (self.hub_password, self.tr("Password")), (self.hub_code, self.tr("Enrolment code"))):
             field.setAccessibleName(name)
         form.addRow(self.tr("Hub &address"), self.hub_url)
+        form.addRow(self.tr("&Enrolment code"), self.hub_code)
         form.addRow(self.tr("&Operator"), self.hub_operator)
         form.addRow(self.tr("&Password"), self.hub_password)
         self.connect_button = QPushButton(self.tr("Connect and &fetch"))
@@ -155,8 +158,9 @@ class SetupAssistant(QWidget):
         if not operator or not password:
             return self._refused(self.tr("Enter your operator id and password for the hub."))
         progress = self._begin()
-        register.connect_to_hub(self, url, operator, password, lambda role: self._done(operator, password, url, role)
-                                ).with_progress(progress).failure(self._failed).run_in_background()
+        register.connect_to_hub(self, url, operator, password, lambda role: self._done(operator, password, url, role),
+                                self.hub_code.text().strip()).with_progress(progress).failure(self._failed
+                                                                                              ).run_in_background()
 
     def import_from_file(self):
         path, admin = self.register_path.text().strip(), self.admin_id.text().strip()

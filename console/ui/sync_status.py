@@ -70,11 +70,11 @@ class SyncController(QObject):
     def dashboard_fetcher(self, operator: str):
         """fetch(day) → the hub's dashboard figures, with this operator's token
         (for the supervisor view, which calls it on its own thread)."""
-        from console.sync.client import HubClient
-        from console.sync.tokens import load_token
+        from console.sync.tokens import device_client, load_token
 
         def fetch(day):
-            with HubClient(self.hub_url, load_token(self.hub_url, operator), timeout=10) as client:
+            with device_client(self.hub_url, load_token(self.hub_url, operator, self.workstation),
+                               timeout=10) as client:
                 return client.get("/dashboard", day=day.isoformat() if day else None)
 
         return fetch
@@ -83,12 +83,26 @@ class SyncController(QObject):
         if self.loop is not None:
             self.loop.sync_now()
 
+    def sign_out(self) -> None:
+        """The console locked or closed: the operator's hub token is revoked on
+        the hub and deleted from the keystore, on a thread of its own (the
+        window never waits for the network). Unlocking signs in again."""
+        import threading
+
+        if self.session is not None:
+            thread = threading.Thread(target=self.session.sign_out, name="hub-sign-out", daemon=True)
+            thread.start()
+            self._sign_out_thread = thread
+
     def status(self):
         return self.loop.status() if self.loop else None
 
     def _poll(self) -> None:
+        from console.core.clock import skew_warning
+
         status = self.loop.status()
-        self.changed.emit(describe(status))
+        warning = skew_warning(self.session.clock_offset)
+        self.changed.emit(describe(status) + (f" — {warning}" if warning else ""))
         if status.last_success and status.last_success != self._last_success:
             self._last_success = status.last_success
             self.synced.emit()

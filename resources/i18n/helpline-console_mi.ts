@@ -1525,12 +1525,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+18"/>
-        <location line="+96"/>
+        <location line="+98"/>
         <source>Not signed in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-81"/>
+        <location line="-83"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1555,7 +1555,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+36"/>
         <source>Register: …</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1703,7 +1703,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+14"/>
+        <source>from your administrator; empty if this machine is enrolled</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
         <source>Hub address</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1718,8 +1723,18 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Enrolment code</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+2"/>
         <source>Hub &amp;address</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Enrolment code</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1819,7 +1834,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Choose the register folder or .zip to import.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -6,7 +6,8 @@ import warnings
 import pytest
 
 from tests.hub.postgres import postgres_database_url, postgres_server  # noqa: F401 (fixtures)
-from tests.support.hub import HubProcess, location_args, run_hub_cli  # noqa: F401 (for the tests)
+from tests.support.hub import (HubProcess, enrol_workstation, enrolled_in, location_args,  # noqa: F401 (for the tests)
+                               run_hub_cli)
 
 BACKENDS = ["sqlite", "postgresql"]
 PASSWORD = "correct horse battery"
@@ -50,23 +51,27 @@ def hub_db(database_location):
 
 
 class Hub:
-    """The API in process over hub_db, with helpers to make accounts and sign in."""
+    """The API in process over hub_db, with helpers to make accounts and sign
+    in; its clients sign as the enrolled workstation WORKSTATION."""
 
     def __init__(self, db):
         from console.hub.app import make_app
 
         self.db = db
         self.app = make_app(db)
+        self.device = enrol_workstation(WORKSTATION, db=db)
         self.client = self.client_at("testclient")
 
-    def client_at(self, address: str):
-        """A test client whose requests come from `address`."""
+    def client_at(self, address: str, device=None):
+        """A test client whose requests come from `address`, signed by `device` (this hub's enrolled one)."""
         with warnings.catch_warnings():
             # starlette would rather it ran on httpx2, which this project does not install
             warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
             from fastapi.testclient import TestClient
 
-        return TestClient(self.app, client=(address, 50000))
+        client = TestClient(self.app, client=(address, 50000))
+        client.auth = (device or self.device).auth()
+        return client
 
     def add(self, operator_id: str, role: str = "operator", password: str = PASSWORD) -> str:
         from console.hub.accounts import add_operator
@@ -103,6 +108,6 @@ def hub(hub_db):
 @pytest.fixture
 def hub_process(database_location, tmp_path):
     """A real `hub serve` on a free port of 127.0.0.1, over this test's database."""
-    server = HubProcess(database_location, tmp_path).start()
+    server = HubProcess(database_location, tmp_path, device=enrolled_in(database_location, WORKSTATION)).start()
     yield server
     server.stop()

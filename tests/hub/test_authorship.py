@@ -22,10 +22,10 @@ def running(hub_process, hub_db):
 
     def client(operator_id: str, role: str = "operator", workstation: str = WORKSTATION) -> httpx.Client:
         add_operator(hub_db, operator_id, role, PASSWORD, created_by="test")
-        reply = httpx.post(f"{hub_process.url}/v1/sessions", timeout=10,
+        reply = httpx.post(f"{hub_process.url}/v1/sessions", timeout=10, auth=hub_process.auth,
                            json={"operator_id": operator_id, "password": PASSWORD, "workstation": workstation})
         assert reply.status_code == 200, reply.text
-        return httpx.Client(base_url=hub_process.url, timeout=30,
+        return httpx.Client(base_url=hub_process.url, timeout=30, auth=hub_process.auth,
                             headers={"Authorization": f"Bearer {reply.json()['token']}"})
 
     return client

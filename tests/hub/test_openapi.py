@@ -29,6 +29,20 @@ OPERATIONS = [pytest.param(method.upper(), path, id=f"{method.upper()} {path}")
 NOT_A_TOKEN = ({}, {"Authorization": "Bearer bogus-token"}, {"Authorization": "Basic c3VwLTE6cHc="})
 
 
+def signed_by(device, token: str):
+    """A requests auth hook (schemathesis sends with requests) signing as the enrolled workstation."""
+    from console.core.device_proof import SIGNATURE_HEADER, WORKSTATION_HEADER, request_message
+
+    def sign(request):
+        body = request.body or b""
+        body = body.encode("utf-8") if isinstance(body, str) else body
+        request.headers[WORKSTATION_HEADER] = device.workstation
+        request.headers[SIGNATURE_HEADER] = device.sign(request_message(request.method, request.path_url, body, token))
+        return request
+
+    return sign
+
+
 def fresh_token(hub, case, operator_id: str = "sup-1") -> str:
     """A token of that account, made directly (a generated DELETE /v1/sessions
     ends the session it is given), for the workstation a generated push names,
@@ -36,7 +50,7 @@ def fresh_token(hub, case, operator_id: str = "sup-1") -> str:
     named = case.body.get("workstation") if isinstance(case.body, dict) else None
     workstation = named if isinstance(named, str) and re.fullmatch(WORKSTATION_ID, named) else WORKSTATION
     with hub.db.write() as tx:
-        token, _ = issue_token(tx, operator_id, workstation)
+        token, _ = issue_token(tx, operator_id, workstation, hub.device.workstation)
     return token
 
 
@@ -81,7 +95,8 @@ def test_generated_requests(hub, method, path, role):
     def exercise(case, not_a_token):
         without_authorization(case)
         token = fresh_token(hub, case, account)
-        assert_answered_properly(case, case.call(headers={"Authorization": f"Bearer {token}"}))
+        assert_answered_properly(case, case.call(headers={"Authorization": f"Bearer {token}"},
+                                                 auth=signed_by(hub.device, token)))
         if role == "operator":
             assert supervisor_records(hub) == 0
         if protected:

@@ -19,9 +19,9 @@ def add_operator_by_cli(location: dict, operator_id: str, role: str) -> None:
     assert f"Added {operator_id} as {role}." in done.stdout
 
 
-def sign_in(url: str, operator_id: str, password: str = PASSWORD, workstation: str = WORKSTATION) -> httpx.Response:
-    return httpx.post(f"{url}/v1/sessions", json={"operator_id": operator_id, "password": password,
-                                                  "workstation": workstation}, timeout=10)
+def sign_in(hub, operator_id: str, password: str = PASSWORD, workstation: str = WORKSTATION) -> httpx.Response:
+    return httpx.post(f"{hub.url}/v1/sessions", json={"operator_id": operator_id, "password": password,
+                                                      "workstation": workstation}, timeout=10, auth=hub.auth)
 
 
 def test_a_workstation_session_against_a_running_hub(hub_process, database_location):
@@ -29,10 +29,10 @@ def test_a_workstation_session_against_a_running_hub(hub_process, database_locat
     url = hub_process.url
     assert httpx.get(f"{url}/v1/health").json()["ok"] is True
     assert httpx.get(f"{url}/openapi.json").json()["info"]["title"] == "Helpline Console hub"
-    reply = sign_in(url, "op-1")
+    reply = sign_in(hub_process, "op-1")
     assert reply.status_code == 200, reply.text
     headers = {"Authorization": f"Bearer {reply.json()['token']}"}
-    with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
+    with httpx.Client(base_url=url, headers=headers, timeout=30, auth=hub_process.auth) as client:
         pushed = client.post("/v1/push", json={"workstation": WORKSTATION, "audit_head": None,
                                                "items": [call_item("c-1", operator="op-1"),
                                                          attempt_item("a-1") | {"body": attempt_item("a-1")["body"]
@@ -63,16 +63,16 @@ def test_hub_processes_share_everything_through_the_database(hub_process, databa
     processes): a token from one works on the other, and failed sign-ins on
     both count toward one limit."""
     add_operator_by_cli(database_location, "sup-1", "supervisor")
-    other = HubProcess(database_location, hub_process.folder / "second", workers=2).start()
+    other = HubProcess(database_location, hub_process.folder / "second", workers=2, device=hub_process.device).start()
     try:
-        token = sign_in(hub_process.url, "sup-1").json()["token"]
+        token = sign_in(hub_process, "sup-1").json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
-        assert httpx.get(f"{other.url}/v1/locked", headers=headers).status_code == 200
+        assert httpx.get(f"{other.url}/v1/locked", headers=headers, auth=other.auth).status_code == 200
         for attempt in range(SIGN_IN_FAILURES):
             hub = (hub_process, other)[attempt % 2]
-            assert sign_in(hub.url, "sup-1", "wrong password").status_code == 401
+            assert sign_in(hub, "sup-1", "wrong password").status_code == 401
         for hub in (hub_process, other):
-            limited = sign_in(hub.url, "sup-1")
+            limited = sign_in(hub, "sup-1")
             assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
     finally:
         other.stop()

@@ -122,7 +122,8 @@ def call_body(i: int, workstation: str) -> dict:
     }
 
 
-async def workstation(n: int, url: str, token: str, until: float, latencies: dict, errors: list, rng: random.Random):
+async def workstation(n: int, url: str, token: str, until: float, latencies: dict, errors: list, rng: random.Random,
+                      auth=None):
     import httpx
 
     name = f"bench-ws-{n:03d}"
@@ -131,7 +132,7 @@ async def workstation(n: int, url: str, token: str, until: float, latencies: dic
     next_pull = time.monotonic() + rng.uniform(0, 30)
     next_push = time.monotonic() + rng.uniform(0, 120)
     pushed = 0
-    async with httpx.AsyncClient(base_url=url + "/v1", headers=headers, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=url + "/v1", headers=headers, timeout=30, auth=auth) as client:
         while True:
             wake = min(next_pull, next_push)
             if wake >= until:
@@ -184,7 +185,8 @@ def load(work: Path, backend: str, minutes: float, count: int, register: Path) -
         tokens = []
         for n in range(count):
             answer = httpx.post(hub.url + "/v1/sessions", json={
-                "operator_id": "op-bench", "password": PASSWORD, "workstation": f"bench-ws-{n:03d}"}, timeout=30)
+                "operator_id": "op-bench", "password": PASSWORD, "workstation": f"bench-ws-{n:03d}"}, timeout=30,
+                auth=hub.auth)
             answer.raise_for_status()
             tokens.append(answer.json()["token"])
         latencies = {"pull": [], "push": []}
@@ -194,7 +196,7 @@ def load(work: Path, backend: str, minutes: float, count: int, register: Path) -
         async def run_all():
             rng = random.Random(5)
             await asyncio.gather(*(workstation(n, hub.url, tokens[n], until, latencies, errors,
-                                               random.Random(rng.random())) for n in range(count)))
+                                               random.Random(rng.random()), hub.auth) for n in range(count)))
 
         asyncio.run(run_all())
         calls = len(hub.call_ids())

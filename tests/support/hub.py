@@ -52,11 +52,53 @@ def prepare_hub(location: dict, register=None, operators=(), content=False) -> N
         db.close()
 
 
+def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli=None):
+    """Enrol a workstation named `name` as an administrator would, and return
+    its console.sync.device.Device (whose .auth() signs an httpx client's
+    requests). The one place tests enrol: over a hub database in process
+    (db), or on a hub process (hub_url), its code from `run_cli(*args)`, a
+    `python -m console.hub …` runner, the key then kept in the keystore as
+    `sync --enrol` keeps it."""
+    import re
+
+    from console.sync.device import Device, enrol
+
+    if db is not None:
+        from console.hub.workstations import create_enrolment
+        from console.hub.workstations import enrol as hub_enrol
+
+        device = Device.generate()
+        device.workstation = hub_enrol(db, create_enrolment(db, name, created_by="test")["code"], device.public_key())
+        return device
+    answer = run_cli("workstations", "enrol", name)
+    return enrol(hub_url, re.search(r"the code ([A-Z0-9-]+) ", answer.stdout).group(1))
+
+
+def enrolled_in(location: dict, name: str):
+    """A workstation enrolled on the hub database at `location` (in this process), before its hub serves."""
+    from console.hub.storage import open_database
+
+    db = open_database(**location)
+    try:
+        return enrol_workstation(name, db=db)
+    finally:
+        db.close()
+
+
 class HubProcess:
     """`helpline-console hub serve` over one database, on a port of 127.0.0.1
-    that stays the same across a kill and a start (workstations remember it)."""
+    that stays the same across a kill and a start (workstations remember it).
 
-    def __init__(self, location: dict, folder: Path, workers: int = 1):
+    Requests to it come from an enrolled workstation: `device` (a
+    console.sync.device.Device) if given, else this machine, enrolled through
+    the hub's commands and `sync --enrol`'s steps at the first start unless
+    `enrol_on_start` is turned off. `auth` signs an httpx client's requests
+    as that workstation."""
+
+    def __init__(self, location: dict, folder: Path, workers: int = 1, device=None):
+        self.device = device
+        self.auth = device.auth() if device is not None else None
+        self.enrol_on_start = True
         self.location = location
         self.folder = Path(folder)  # its logs, one per start
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -89,6 +131,8 @@ class HubProcess:
         for _ in range(3):
             if self._serve():
                 self._served = True
+                if self.enrol_on_start and self.device is None:
+                    self.enrol()
                 return self
             if self._served or "address already in use" not in self.output():
                 break
@@ -190,14 +234,25 @@ class HubProcess:
         finally:
             db.close()
 
+    def enrol(self, url: str | None = None):
+        """Enrol this machine (the test keystore) on the hub, as `sync --enrol` does; the
+        workstations of a test share it, each cache claimed under it. With `url`, the
+        machine reaches the hub there (through a proxy) and is enrolled as another."""
+        name = f"machine-{self.port}" + (f"-via-{httpx.URL(url).port}" if url else "")
+        device = enrol_workstation(name, hub_url=url or self.url, run_cli=self.cli)
+        if url is None:
+            self.device, self.auth = device, device.auth()
+        return device
+
     def admin_headers(self, operator: str = "sup-1") -> dict:
         """Authorization headers of a supervisor signed in from the test harness."""
         if not self._token:
             answer = httpx.post(self.url + "/v1/sessions", json={
-                "operator_id": operator, "password": PASSWORD, "workstation": "test-harness"}, timeout=10)
+                "operator_id": operator, "password": PASSWORD, "workstation": "test-harness"}, timeout=10,
+                auth=self.auth)
             answer.raise_for_status()
             self._token = answer.json()["token"]
         return {"Authorization": f"Bearer {self._token}"}
 
     def register(self) -> dict:
-        return httpx.get(self.url + "/v1/register", headers=self.admin_headers(), timeout=10).json()
+        return httpx.get(self.url + "/v1/register", headers=self.admin_headers(), timeout=10, auth=self.auth).json()

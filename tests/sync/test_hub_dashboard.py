@@ -51,7 +51,7 @@ def test_the_hubs_figures_equal_the_workstations_and_an_independent_count(hub, w
     a.sync(), b.sync()
     day = helpline_day(at)
     figures = httpx.get(hub.url + "/v1/dashboard", params={"day": day.isoformat()}, headers=hub.admin_headers(),
-                        timeout=30).json()
+                        timeout=30, auth=hub.auth).json()
     today = [r for r in records if helpline_day(datetime.fromisoformat(r["started_at"])) == day]
     assert figures["calls"] == len(today)
     assert figures["by_outcome"] == dict(Counter(r["outcome"] for r in today))
@@ -64,10 +64,12 @@ def test_the_hubs_figures_equal_the_workstations_and_an_independent_count(hub, w
     assert figures["source"] == "hub"
     # an operator is refused, with a sentence
     token = httpx.post(hub.url + "/v1/sessions", json={"operator_id": "op-1", "password": "a long hub password",
-                                                       "workstation": "x"}, timeout=10).json()["token"]
-    refused = httpx.get(hub.url + "/v1/dashboard", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+                                                       "workstation": "x"}, timeout=10, auth=hub.auth).json()["token"]
+    refused = httpx.get(hub.url + "/v1/dashboard", headers={"Authorization": f"Bearer {token}"}, timeout=10,
+                        auth=hub.auth)
     assert refused.status_code == 403 and refused.json()["error"].endswith(".")
-    bad = httpx.get(hub.url + "/v1/dashboard", params={"day": "tuesday"}, headers=hub.admin_headers(), timeout=10)
+    bad = httpx.get(hub.url + "/v1/dashboard", params={"day": "tuesday"}, headers=hub.admin_headers(), timeout=10,
+                    auth=hub.auth)
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
 
 
@@ -89,7 +91,8 @@ def test_an_escalation_taken_up_on_one_workstation_leaves_the_hubs_queue(hub, wo
     a.sync()
 
     def awaiting():
-        return httpx.get(hub.url + "/v1/dashboard", headers=hub.admin_headers(), timeout=30).json()[
+        return httpx.get(hub.url + "/v1/dashboard", headers=hub.admin_headers(), timeout=30,
+                         auth=hub.auth).json()[
             "escalations_awaiting"]
 
     assert awaiting() == 3

@@ -147,6 +147,7 @@ def test_fault_injection_every_call_on_the_hub_exactly_once(hub, workstations, s
     every call logged so far is on the hub once and every register equals
     the hub's."""
     proxy = FaultProxy(hub.port, slow_seconds=1.5)
+    hub.enrol(proxy.url)
     rng = random.Random(20261125)
     a = workstations("ws-a", "op-1", proxy.url, timeout=0.8, chunk_bytes=8192)
     b = workstations("ws-b", "op-2", proxy.url, timeout=0.8, chunk_bytes=8192)
@@ -285,7 +286,10 @@ def test_a_workstation_holding_the_register_before_fetches_only_the_changes(hub,
     assert register_digest(a.cache.db) == offer["digest"]
     assert a.cache.db.execute("SELECT suburb FROM persons WHERE person_id = (SELECT person_id FROM persons "
                               "WHERE notification_code = 'NEWC-0DE1')").fetchone()
-    # a new workstation takes the whole snapshot, and arrives at the same register
-    b = workstations("ws-b", "op-2", hub.url)
+    # a new workstation (another machine: its own enrolment, kept under another address of the hub, as the
+    # test keystore is this machine's) takes the whole snapshot, and arrives at the same register
+    elsewhere = hub.url.replace("127.0.0.1", "localhost")
+    hub.enrol(elsewhere)
+    b = workstations("ws-b", "op-2", elsewhere)
     assert b.sync().register == "imported demo-changed"
     assert register_digest(b.cache.db) == offer["digest"]

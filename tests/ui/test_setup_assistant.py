@@ -56,13 +56,31 @@ def test_standalone_setup_imports_a_register_with_a_first_admin(new_window, qtbo
         cache.close()
 
 
+@pytest.fixture
+def hub_not_enrolled_on(tmp_path, sample_register):
+    """A hub with op-1, the sample register and content, on which this machine is not enrolled."""
+    from tests.support.hub import HubProcess, prepare_hub
+
+    location = {"data": str(tmp_path / "hub-data")}
+    prepare_hub(location, sample_register, (("op-1", "operator"),), content=True)
+    hub = HubProcess(location, tmp_path)
+    hub.enrol_on_start = False
+    hub.start()
+    yield hub
+    hub.kill()
+
+
+def _connect(assistant, url: str, password: str) -> None:
+    assistant.hub_url.setText(url)
+    assistant.hub_operator.setText("op-1")
+    assistant.hub_password.setText(password)
+    assistant.connect_button.click()
+
+
 def test_setup_from_the_hub_signs_in_fetches_and_starts_syncing(new_window, qtbot, running_hub):
     assistant = new_window.setup_assistant
     assistant.next_button.click()  # the hub is the default choice
-    assistant.hub_url.setText(running_hub.url)
-    assistant.hub_operator.setText("op-1")
-    assistant.hub_password.setText("not the password")
-    assistant.connect_button.click()
+    _connect(assistant, running_hub.url, "not the password")
     qtbot.waitUntil(lambda: assistant.connect_button.isEnabled(), timeout=30_000)
     assert assistant.message.text() == "Sign-in failed: the operator id or password is wrong."
     assert new_window.session is None
@@ -85,13 +103,26 @@ def test_setup_from_the_hub_signs_in_fetches_and_starts_syncing(new_window, qtbo
     qtbot.waitUntil(lambda: "online" in new_window.connection_label.text(), timeout=30_000)
 
 
+def test_a_machine_not_enrolled_is_told_so_and_enrols_with_the_code(new_window, qtbot, hub_not_enrolled_on):
+    import re
+
+    hub = hub_not_enrolled_on
+    assistant = new_window.setup_assistant
+    assistant.next_button.click()
+    _connect(assistant, hub.url, PASSWORD)
+    qtbot.waitUntil(lambda: assistant.connect_button.isEnabled(), timeout=30_000)
+    assert "not enrolled" in assistant.message.text()
+    code = re.search(r"the code ([A-Z0-9-]+) ", hub.cli("workstations", "enrol", "front-desk").stdout).group(1)
+    assistant.hub_code.setText(code)
+    assistant.connect_button.click()
+    qtbot.waitUntil(lambda: new_window.session is not None, timeout=30_000)
+    assert "front-desk: enrolled" in hub.cli("workstations", "list").stdout
+
+
 def test_an_unreachable_hub_is_said_plainly(new_window, qtbot):
     assistant = new_window.setup_assistant
     assistant.next_button.click()
-    assistant.hub_url.setText("http://127.0.0.1:9")  # nothing listens there
-    assistant.hub_operator.setText("op-1")
-    assistant.hub_password.setText(PASSWORD)
-    assistant.connect_button.click()
+    _connect(assistant, "http://127.0.0.1:9", PASSWORD)  # nothing listens there
     qtbot.waitUntil(lambda: assistant.connect_button.isEnabled(), timeout=30_000)
     assert "cannot be reached" in assistant.message.text()
     assert new_window.stack.currentWidget() is assistant

@@ -1,0 +1,130 @@
+"""This machine as a workstation enrolled on a hub: its Ed25519 key pair (the
+private half only in the OS keystore, never in a file), the id the hub gave
+it, and the signature it puts on every request (console.core.device_proof).
+
+The enrolment belongs to the machine's user, not to one cache: a cache
+replaced on an enrolled machine syncs at once under the same enrolment.
+"""
+
+import base64
+import json
+from urllib.parse import urlsplit
+
+import httpx
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from console.core.clock import SERVER_TIME_HEADER, offset_seconds
+from console.core.device_proof import (CHALLENGE_HEADER, SIGNATURE_HEADER, WORKSTATION_HEADER, request_message,
+                                       sign_in_message)
+from console.core.timeutil import TimeFormatError, now, parse_instant
+from console.store.keystore import open_keystore
+from console.sync.protocol import API
+
+
+def _entry(hub_url: str) -> str:
+    return f"hub-device@{hub_url.rstrip('/')}"
+
+
+class Device:
+    """An enrolled workstation: its id on the hub and its private key."""
+
+    def __init__(self, workstation: str, key: Ed25519PrivateKey):
+        self.workstation = workstation
+        self._key = key
+
+    @classmethod
+    def generate(cls) -> "Device":
+        return cls("", Ed25519PrivateKey.generate())
+
+    def public_key(self) -> str:
+        raw = self._key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return base64.b64encode(raw).decode("ascii")
+
+    def sign(self, message: bytes) -> str:
+        return base64.b64encode(self._key.sign(message)).decode("ascii")
+
+    def _private_text(self) -> str:
+        raw = self._key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
+                                      serialization.NoEncryption())
+        return base64.b64encode(raw).decode("ascii")
+
+    def auth(self) -> "DeviceAuth":
+        return DeviceAuth(self)
+
+
+def load_device(hub_url: str) -> Device | None:
+    """This machine's enrolment on that hub, from the OS keystore, or None."""
+    text = open_keystore().get_secret(_entry(hub_url))
+    if not text:
+        return None
+    kept = json.loads(text)
+    key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(kept["key"]))
+    return Device(kept["workstation"], key)
+
+
+def save_device(hub_url: str, device: Device) -> None:
+    open_keystore().put_secret(_entry(hub_url), json.dumps({"workstation": device.workstation,
+                                                            "key": device._private_text()}))
+
+
+def enrol(hub_url: str, code: str, *, transport=None, timeout: float = 30.0) -> Device:
+    """Enrol this machine on the hub with an administrator's one-time code:
+    a new key pair, its public half sent with the code, the private half kept
+    in the OS keystore. Raises HubRefused or HubUnreachable (console.sync.client)."""
+    from console.sync.client import HubClient
+
+    device = Device.generate()
+    with HubClient(hub_url, timeout=timeout, transport=transport) as client:
+        answer = client.enrol(code, device.public_key())
+    device.workstation = answer["workstation"]
+    save_device(hub_url, device)
+    return device
+
+
+class DeviceAuth(httpx.Auth):
+    """Signs each request with the device key: a sign-in (POST /v1/sessions)
+    signs a challenge it first asks the hub for; any request with a bearer
+    token signs the request and the token. It reads the hub's clock off each
+    answer: `clock_offset` is how far the hub is ahead of this machine."""
+
+    requires_request_body = True
+    requires_response_body = True
+
+    def __init__(self, device: Device):
+        self.device = device
+        self.clock_offset: float | None = None
+
+    def auth_flow(self, request: httpx.Request):
+        sent = now()
+        response = yield from self._signed(request)
+        stamp = response.headers.get(SERVER_TIME_HEADER)
+        if stamp:
+            try:
+                self.clock_offset = offset_seconds(parse_instant(stamp), sent, now())
+            except TimeFormatError:
+                pass  # an answer without a readable time tells nothing about the clock
+
+    def _signed(self, request: httpx.Request):
+        request.headers[WORKSTATION_HEADER] = self.device.workstation
+        path = request.url.raw_path.decode("ascii")
+        body = request.content
+        if request.method == "POST" and urlsplit(path).path.endswith(f"{API}/sessions"):
+            challenge_url = request.url.copy_with(raw_path=f"{API}/sessions/challenge".encode("ascii"))
+            asked = yield httpx.Request("POST", challenge_url, headers={WORKSTATION_HEADER: self.device.workstation,
+                                                                          "User-Agent": request.headers.get(
+                                                                              "User-Agent", "")})
+            if asked.status_code != 200:
+                # the hub's refusal (not enrolled, revoked) is the sign-in's answer
+                return (yield request)
+            challenge = asked.json()["challenge"]
+            request.headers[CHALLENGE_HEADER] = challenge
+            request.headers[SIGNATURE_HEADER] = self.device.sign(sign_in_message(challenge, self.device.workstation,
+                                                                                 body))
+        else:
+            authorization = request.headers.get("Authorization", "")
+            if authorization.startswith("Bearer "):
+                token = authorization.removeprefix("Bearer ")
+                request.headers[SIGNATURE_HEADER] = self.device.sign(request_message(request.method, path, body,
+                                                                                     token))
+        return (yield request)
