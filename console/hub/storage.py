@@ -298,6 +298,66 @@ def m006_push_authorship(tx) -> None:
     tx.execute("CREATE INDEX idx_changes_entity ON changes(kind, entity_id, seq)")
 
 
+@migrations
+def m007_telephony(tx) -> None:
+    # the telephone line (console/hub/telephony.py): PBXs and their hashed
+    # tokens, every CTI event once per (PBX, callId, event), each call's row for
+    # the queue's figures, operators' extensions, and blocked numbers
+    types = TYPES[tx.backend]
+    statements = [
+        """CREATE TABLE pbxs (
+            name TEXT PRIMARY KEY,
+            token_sha256 TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )""",
+        """CREATE TABLE cti_events (
+            event_id {serial},
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            at {sorted_text} NOT NULL,
+            received_at {sorted_text} NOT NULL,
+            body TEXT NOT NULL,
+            UNIQUE (pbx, call_id, event)
+        )""",
+        """CREATE TABLE cti_calls (
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            number TEXT NOT NULL,
+            number_key TEXT,
+            queue TEXT NOT NULL,
+            users TEXT NOT NULL,
+            new_at {sorted_text},
+            answer_at {sorted_text},
+            hangup_at {sorted_text},
+            cause TEXT,
+            day TEXT,
+            hour INTEGER,
+            outcome TEXT NOT NULL,
+            wait_seconds INTEGER NOT NULL,
+            handle_seconds {real},
+            PRIMARY KEY (pbx, call_id)
+        )""",
+        "CREATE INDEX idx_cti_calls_day ON cti_calls(day, direction, queue, hour, outcome, wait_seconds)",
+        "CREATE INDEX idx_cti_calls_number ON cti_calls(number_key, new_at)",
+        "CREATE INDEX idx_cti_calls_open ON cti_calls(answer_at, hangup_at)",
+        """CREATE TABLE operator_extensions (
+            extension TEXT PRIMARY KEY,
+            operator_id TEXT NOT NULL,
+            mapped_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE blocked_numbers (
+            number_key TEXT PRIMARY KEY,
+            blocked_at TEXT NOT NULL,
+            blocked_by TEXT NOT NULL
+        )""",
+    ]
+    for statement in statements:
+        tx.execute(statement.format(**types))
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how

@@ -1,0 +1,100 @@
+"""POST /v1/cti/{token}, GET /v1/queue and /v1/missed-callers on both backends."""
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from console.core.telephony import tally_calls, traces, queue_figures
+from console.core.timeutil import now as now_in_helpline
+from console.hub import telephony
+
+
+def event(kind, call_id, frm="+6421555001", **extra):
+    return {"event": kind, "callId": call_id, "from": frm, "to": "0800111222", "direction": "in",
+            "queue": "helpline", **extra}
+
+
+@pytest.fixture
+def pbx(hub):
+    return "/v1/cti/" + telephony.add_pbx(hub.db, "pbx-1")
+
+
+def test_each_event_is_stored_once_and_repeats_are_answered_without_counting(hub, pbx):
+    assert hub.client.post(pbx, json=event("newCall", "c1")).json() == {"stored": True}
+    assert hub.client.post(pbx, json=event("newCall", "c1")).json() == {"stored": False}
+    assert hub.client.post(pbx, data={**event("answer", "c1"), "user": "Anna"}).json() == {"stored": True}
+    assert hub.client.post(pbx, json=event("hangup", "c1", cause="normalClearing")).json() == {"stored": True}
+    with hub.db.read() as tx:
+        assert tx.value("SELECT count(*) FROM cti_events") == 3
+        assert tx.one("SELECT outcome, cause FROM cti_calls") == ("answered", "normalClearing")
+
+
+def test_bad_input_is_a_4xx_with_a_sentence_never_a_5xx(hub, pbx):
+    bad = [
+        (dict(content=b"{not json", headers={"content-type": "application/json"}), 400, "could not be read"),
+        (dict(content=b"\xff\xfe", headers={"content-type": "application/x-www-form-urlencoded"}), 400, "UTF-8"),
+        (dict(json=[1, 2]), 400, "JSON object"),
+        (dict(json=event("hangup", "c2")), 400, "The field cause is missing."),
+        (dict(json=event("newCall", "x" * 251)), 400, "at most 250"),
+        (dict(json=event("newCall", "c3", frm="a\u0000b")), 400, "not storable"),
+        (dict(content=b"x", headers={"content-type": "text/plain"}), 415, "JSON or form data"),
+    ]
+    for kwargs, status, words in bad:
+        answer = hub.client.post(pbx, **kwargs)
+        assert answer.status_code == status and words in answer.json()["error"], answer.text
+    unknown = hub.client.post("/v1/cti/not-a-token", json=event("newCall", "c4"))
+    assert unknown.status_code == 404 and "No PBX has this address" in unknown.json()["error"]
+    with hub.db.read() as tx:
+        assert tx.value("SELECT count(*) FROM cti_events") == 0
+
+
+def test_a_revoked_token_stops_working_and_tokens_are_stored_hashed(hub, pbx):
+    token = pbx.rsplit("/", 1)[1]
+    with hub.db.read() as tx:
+        assert tx.value("SELECT count(*) FROM pbxs WHERE token_sha256 = ?", [token]) == 0
+    telephony.revoke_pbx(hub.db, "pbx-1")
+    assert hub.client.post(pbx, json=event("newCall", "c1")).status_code == 404
+
+
+def test_a_blocked_number_is_rejected_as_zammad_says(hub, pbx):
+    telephony.block_number(hub.db, "021 555 666")
+    assert hub.client.post(pbx, json=event("newCall", "b1", frm="+6421555666")).json() == {
+        "stored": True, "action": "reject"}
+    assert "action" not in hub.client.post(pbx, json=event("newCall", "b2", frm="+6421555667")).json()
+    telephony.unblock_number(hub.db, "+6421555666")
+    assert "action" not in hub.client.post(pbx, json=event("newCall", "b3", frm="+6421555666")).json()
+
+
+def test_queue_and_missed_callers_for_supervisors_only_and_equal_to_the_event_log(hub, pbx):
+    now = datetime.now(timezone.utc)
+    for i in range(12):
+        at = now - timedelta(minutes=30) + timedelta(seconds=10 * i)
+        frm = f"+64215550{i % 5:02d}"
+        hub.client.post(pbx, json=event("newCall", f"q{i}", frm=frm, at=at.isoformat()))
+        if i % 4 == 0:
+            hub.client.post(pbx, json=event("hangup", f"q{i}", frm=frm, cause="cancel",
+                                            at=(at + timedelta(seconds=i)).isoformat()))
+        elif i % 4 != 3:
+            hub.client.post(pbx, json=event("answer", f"q{i}", frm=frm, at=(at + timedelta(seconds=7 * i)).isoformat()))
+            hub.client.post(pbx, json=event("hangup", f"q{i}", frm=frm, cause="normalClearing",
+                                            at=(at + timedelta(seconds=200)).isoformat()))
+    operator = hub.token("op-1")
+    assert hub.client.get("/v1/queue", headers=operator).status_code == 403
+    assert hub.client.get("/v1/missed-callers", headers=operator).status_code == 403
+    supervisor = hub.token("sup-1", "supervisor")
+    day = now_in_helpline().date()
+    figures = hub.client.get("/v1/queue", headers=supervisor, params={"day": day.isoformat()}).json()
+    logged = telephony.events_of_day(hub.db, day)
+    expected = queue_figures(tally_calls(traces((e, at) for _, e, at in logged).values(), day))
+    assert figures["overall"]["offered"] == 12
+    for name in ("offered", "answered", "abandoned", "short_abandoned", "service_level",
+                 "average_speed_of_answer_seconds", "average_handle_seconds"):
+        assert figures["overall"][name] == expected["overall"][name], name
+    assert figures["overall"]["waiting_now"] == 3 and figures["overall"]["longest_wait_seconds"] >= 30 * 60 - 60
+    missed = hub.client.get("/v1/missed-callers", headers=supervisor, params={"day": day.isoformat()}).json()
+    # i = 0, 4, 8 abandoned: numbers +6421555000, 04, 03; 04 and 03 got through later (i = 9, 13 → 9 only)
+    shown = [(m["number"], m["resolved"]) for m in missed["missed_callers"]]
+    assert shown == [("021 555 003", False), ("021 555 004", True), ("021 555 000", True)], shown
+    bad = hub.client.get("/v1/queue", headers=supervisor, params={"day": "3 March"})
+    assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
