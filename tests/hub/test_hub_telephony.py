@@ -98,3 +98,30 @@ def test_queue_and_missed_callers_for_supervisors_only_and_equal_to_the_event_lo
     assert shown == [("021 555 003", False), ("021 555 004", True), ("021 555 000", True)], shown
     bad = hub.client.get("/v1/queue", headers=supervisor, params={"day": "3 March"})
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
+
+
+def test_the_telephony_commands_add_list_revoke_map_and_block(hub, database_location):
+    from tests.hub.conftest import location_args, run_hub_cli
+
+    where = location_args(database_location)
+    added = run_hub_cli("telephony", "add-pbx", "main-pbx", "--base-url", "https://hub.example.org", *where)
+    assert added.returncode == 0, added.stderr
+    url = added.stdout.splitlines()[1]
+    assert url.startswith("https://hub.example.org/v1/cti/") and len(url.rsplit("/", 1)[1]) >= 43
+    path = url.removeprefix("https://hub.example.org")
+    assert hub.client.post(path, json=event("newCall", "k1")).json() == {"stored": True}
+    again = run_hub_cli("telephony", "add-pbx", "main-pbx", *where)
+    assert again.returncode == 2 and "already a PBX called main-pbx" in again.stderr
+    hub.add("op-7")
+    assert run_hub_cli("telephony", "map", "op-7", "1007", *where).returncode == 0
+    unknown = run_hub_cli("telephony", "map", "op-404", "1008", *where)
+    assert unknown.returncode == 2 and "no operator op-404" in unknown.stderr
+    assert run_hub_cli("telephony", "block", "+6421555666", *where).returncode == 0
+    assert hub.client.post(path, json=event("newCall", "k2", frm="021555666")).json()["action"] == "reject"
+    assert run_hub_cli("telephony", "unblock", "+6421555666", *where).returncode == 0
+    listed = run_hub_cli("telephony", "list", *where)
+    assert "main-pbx: added" in listed.stdout and "last event" in listed.stdout
+    assert run_hub_cli("telephony", "revoke", "main-pbx", *where).returncode == 0
+    assert hub.client.post(path, json=event("newCall", "k3")).status_code == 404
+    with hub.db.read() as tx:
+        assert tx.value("SELECT operator_id FROM operator_extensions WHERE extension = '1007'") == "op-7"
