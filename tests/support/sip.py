@@ -1,0 +1,213 @@
+"""A real telephone line on 127.0.0.1 for the tests: Kamailio running the
+shipped packaging/telephony/kamailio.cfg (posting CTI events to a hub), SIPp
+agents that answer, ring until cancelled, or are busy, and SIPp callers.
+
+Everything is waited for by what the processes say, with a generous
+deadline: Kamailio's "cti delivered" lines are counted as they come.
+"""
+
+import csv
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CONFIG = REPO / "packaging" / "telephony" / "kamailio.cfg"
+SCENARIOS = REPO / "tests" / "telephony" / "scenarios"
+DEADLINE = 120  # seconds a test waits for a process to say something before it fails
+QUEUE = "helpline"  # the number the callers dial: the queue's name in the events
+
+
+def missing_tools() -> str | None:
+    """Why the telephone tests cannot run here, or None."""
+    absent = [tool for tool in ("kamailio", "sipp") if shutil.which(tool) is None]
+    if absent:
+        return (f"{' and '.join(absent)} not installed (packaging/dev test installs kamailio, "
+                "kamailio-extra-modules, kamailio-utils-modules and sip-tester on Debian)")
+    return None
+
+
+def free_udp_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _udp_port_taken(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
+def _until_bound(process: subprocess.Popen, port: int, what: str, output) -> None:
+    """Until `process` holds UDP `port` (it has no line saying so), asked between short waits on the process."""
+    for _ in range(DEADLINE * 50):
+        if _udp_port_taken(port):
+            return
+        try:
+            process.wait(timeout=0.02)
+            break  # it exited
+        except subprocess.TimeoutExpired:
+            pass
+    raise AssertionError(f"{what} never listened on udp:{port}:\n{output()}")
+
+
+class Kamailio:
+    """The shipped configuration, its placeholders filled in, on a free UDP port."""
+
+    def __init__(self, folder: Path, cti_url: str):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.port = free_udp_port()
+        self.cti_url = cti_url
+        self.delivered = 0  # "cti delivered" lines: events the hub answered 2xx or 4xx
+        self.retries = 0  # posts that failed and were queued again
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+        self.process = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> "Kamailio":
+        config = CONFIG.read_text(encoding="utf-8")
+        config = config.replace("@LISTEN@", f"udp:{self.address}").replace("@CTI_URL@", self.cti_url)
+        path = self.folder / "kamailio.cfg"
+        path.write_text(config, encoding="utf-8")
+        self.process = subprocess.Popen(
+            ["kamailio", "-f", str(path), "-Y", str(self.folder), "-P", str(self.folder / "kamailio.pid"),
+             "-DD", "-E", "-w", str(self.folder)],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+        threading.Thread(target=self._read, daemon=True).start()
+        _until_bound(self.process, self.port, "Kamailio", self.output)
+        return self
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self.delivered += "cti delivered" in line
+                self.retries += "cti retry" in line
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def output(self) -> str:
+        with self._changed:
+            return "".join(self.lines[-60:])
+
+    def wait_for(self, condition, what: str) -> None:
+        """Until condition(self) holds, woken by each line Kamailio writes."""
+        with self._changed:
+            if not self._changed.wait_for(lambda: condition(self) or self.process.poll() is not None, DEADLINE):
+                raise AssertionError(f"Kamailio never {what} in {DEADLINE} s:\n{''.join(self.lines[-60:])}")
+            if not condition(self):
+                raise AssertionError(f"Kamailio stopped before it {what}:\n{''.join(self.lines[-60:])}")
+
+    def wait_delivered(self, count: int) -> None:
+        self.wait_for(lambda k: k.delivered >= count, f"delivered {count} CTI events")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            # its children are in its own session: end that group, by the main process's id
+            signal_group(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def signal_group(pid: int, which) -> None:
+    import os
+
+    try:
+        os.killpg(pid, which)
+    except ProcessLookupError:
+        pass
+
+
+class Agent:
+    """A SIPp answering side (uas) running one of the agent_*.xml scenarios."""
+
+    def __init__(self, folder: Path, scenario: str):
+        self.folder = Path(folder)
+        self.scenario = scenario
+        self.port = free_udp_port()
+        self.process = None
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> "Agent":
+        log = self.folder / f"{self.scenario}.log"
+        self.process = subprocess.Popen(
+            ["sipp", "-sf", str(SCENARIOS / f"{self.scenario}.xml"), "-i", "127.0.0.1", "-p", str(self.port),
+             "-nostdin", "-trace_err", "-error_file", str(self.folder / f"{self.scenario}-errors.log")],
+            stdout=subprocess.DEVNULL, stderr=open(log, "w"), cwd=self.folder)
+        _until_bound(self.process, self.port, f"SIPp ({self.scenario})", lambda: log.read_text(errors="replace"))
+        return self
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@dataclass
+class Counts:
+    """SIPp's own count of a caller run: calls completed as the scenario says, and failed."""
+
+    successful: int
+    failed: int
+
+
+class Callers:
+    """SIPp placing `calls` calls at `rate` a second to an agent, through Kamailio."""
+
+    def __init__(self, folder: Path, scenario: str, kamailio: Kamailio, agent: Agent, calls: int, rate: float = 10,
+                 pause_ms: int = 200):
+        self.folder = Path(folder)
+        self.scenario = scenario
+        self.stat = self.folder / f"{scenario}-{agent.port}-stat.csv"
+        port = free_udp_port()
+        self.args = ["sipp", agent.address, "-rsa", kamailio.address, "-sf", str(SCENARIOS / f"{scenario}.xml"),
+                     "-s", QUEUE, "-i", "127.0.0.1", "-p", str(port), "-m", str(calls), "-r", str(rate),
+                     "-d", str(pause_ms), "-nostdin", "-trace_stat", "-stf", str(self.stat), "-fd", "1",
+                     "-recv_timeout", "30000", "-timeout_error"]
+        self.log = self.folder / f"{scenario}-{agent.port}.log"
+        self.process = None
+
+    def start(self) -> "Callers":
+        self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=open(self.log, "w"),
+                                        cwd=self.folder)
+        return self
+
+    def finish(self) -> Counts:
+        """Wait for SIPp to place every call; its own counts from its statistics file."""
+        try:
+            self.process.wait(timeout=DEADLINE * 5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise AssertionError(f"SIPp ({self.scenario}) did not finish:\n{self.log.read_text(errors='replace')}")
+        with open(self.stat, newline="") as f:
+            rows = list(csv.DictReader(f, delimiter=";"))
+        last = rows[-1]
+        return Counts(int(last["SuccessfulCall(C)"]), int(last["FailedCall(C)"]))
+
+    def run(self) -> Counts:
+        return self.start().finish()
