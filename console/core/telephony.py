@@ -7,11 +7,12 @@ it, `hangup` with a `cause` when it ends. `parse_event` checks one event
 and says, in a sentence each, what is wrong with it.
 
 The queue's figures come from one place, `queue_figures`, which works on
-tallies: how many calls of each kind (queue, hour, outcome, whole seconds
-waited) there were. The hub's database counts them with GROUP BY
-(console/hub/telephony.py); `tally_calls` counts the same from calls held in
-memory, so a dashboard or a test that has the calls gets the same figures
-from the same code.
+tallies: how many calls of each kind (queue, hour, outcome) there were, how
+many of them waited under the target and under the short-abandon time, and
+their waits and handle times summed. The hub's database counts them with one
+GROUP BY (TALLY_SQL, over the rows `summarise` gives each call);
+`tally_calls` counts the same from calls held in memory, so a dashboard or a
+test that has the calls gets the same figures from the same code.
 
 Missed callers (`missed_callers`) are inbound calls that ended without an
 answer from a number that is known: one entry per number per helpline day,
@@ -210,6 +211,7 @@ class CallTrace:
     hangup_at: datetime | None = None
     cause: str | None = None
     users: tuple[str, ...] = ()
+    key: str | None = None  # number_key(number), when already known
 
     def add(self, event: CtiEvent, at: datetime) -> None:
         self.direction = event.direction
@@ -264,15 +266,24 @@ def outcome(answered: bool, ended: bool, cause: str | None) -> str:
 
 @dataclass(frozen=True)
 class Tally:
-    """Inbound calls alike in queue, hour (helpline time, of their newCall), outcome and whole seconds waited."""
+    """Inbound calls alike in queue, hour (helpline time, of their newCall) and outcome, counted."""
 
     queue: str
     hour: int
     outcome: str
-    wait_seconds: int
     calls: int
-    handle_seconds: float = 0.0  # summed over the answered ones whose handle time is known
+    within_target: int = 0  # of them, how many waited under the target
+    short: int = 0  # of them, how many waited under SHORT_ABANDON_SECONDS
+    wait_seconds: float = 0.0  # their whole seconds waited, summed
+    handle_seconds: float = 0.0  # summed over those whose handle time is known
     handled: int = 0  # how many of them that is
+
+
+# the tallies as SQL over the hub's cti_calls rows (the columns summarise() gives), with
+# the target and SHORT_ABANDON_SECONDS as parameters: the same counts tally_calls makes
+TALLY_SQL = ("SELECT queue, hour, outcome, count(*), sum(CASE WHEN wait_seconds < ? THEN 1 ELSE 0 END), "
+             "sum(CASE WHEN wait_seconds < ? THEN 1 ELSE 0 END), sum(wait_seconds), sum(handle_seconds), "
+             "count(handle_seconds) FROM cti_calls WHERE day = ? AND direction = 'in' GROUP BY queue, hour, outcome")
 
 
 def summarise(call: CallTrace) -> dict | None:
@@ -293,20 +304,22 @@ def summarise(call: CallTrace) -> dict | None:
             "handle_seconds": handle}
 
 
-def tally_calls(calls, day: date) -> list[Tally]:
+def tally_calls(calls, day: date, target: int = SERVICE_TARGET_SECONDS) -> list[Tally]:
     """Tallies of the inbound calls (CallTrace) that rang in on a helpline day, counted in memory."""
-    counts: Counter = Counter()
-    handles: defaultdict = defaultdict(lambda: [0.0, 0])
+    counts: defaultdict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
     for call in calls:
         row = summarise(call) if call.direction == "in" else None
         if row is None or row["day"] != day.isoformat():
             continue
-        key = (call.queue, row["hour"], row["outcome"], row["wait_seconds"])
-        counts[key] += 1
+        tally = counts[(call.queue, row["hour"], row["outcome"])]
+        tally[0] += 1
+        tally[1] += row["wait_seconds"] < target
+        tally[2] += row["wait_seconds"] < SHORT_ABANDON_SECONDS
+        tally[3] += row["wait_seconds"]
         if row["handle_seconds"] is not None:
-            handles[key][0] += row["handle_seconds"]
-            handles[key][1] += 1
-    return [Tally(*key, n, *handles[key]) if key in handles else Tally(*key, n) for key, n in counts.items()]
+            tally[4] += row["handle_seconds"]
+            tally[5] += 1
+    return [Tally(*key, *values) for key, values in counts.items()]
 
 
 def service_level_formula(target: int) -> str:
@@ -331,19 +344,17 @@ class Figures:
     _handle: float = 0.0
     _handled: int = 0
 
-    def add(self, tally: Tally, target: int) -> None:
+    def add(self, tally: Tally) -> None:
         self.offered += tally.calls
         if tally.outcome == ANSWERED:
             self.answered += tally.calls
-            self.answered_within_target += tally.calls if tally.wait_seconds < target else 0
-            self._wait_answered += tally.wait_seconds * tally.calls
+            self.answered_within_target += tally.within_target
+            self._wait_answered += tally.wait_seconds
             self._handle += tally.handle_seconds
             self._handled += tally.handled
         elif tally.outcome == ABANDONED:
-            if tally.wait_seconds < SHORT_ABANDON_SECONDS:
-                self.short_abandoned += tally.calls
-            else:
-                self.abandoned += tally.calls
+            self.short_abandoned += tally.short
+            self.abandoned += tally.calls - tally.short
         elif tally.outcome == UNANSWERED:
             self.unanswered += tally.calls
         else:
@@ -363,8 +374,8 @@ class Figures:
 
 def queue_figures(tallies, *, target: int = SERVICE_TARGET_SECONDS, waiting_since=(), now: datetime | None = None,
                   operators: dict | None = None, handle_basis: str = HANDLE_FROM_HANGUP) -> dict:
-    """The queue's figures for a day: overall, per queue and by hour (helpline
-    time), each with offered, answered, abandoned (and short abandons, under
+    """The queue's figures for a day from its tallies (counted with the same
+    `target`): overall, per queue and by hour (helpline time), each with offered, answered, abandoned (and short abandons, under
     SHORT_ABANDON_SECONDS, apart), unanswered, the service level within
     `target` seconds, the average speed of answer and the average handle time.
     `waiting_since` holds (queue, newCall instant) of the calls waiting now,
@@ -373,7 +384,7 @@ def queue_figures(tallies, *, target: int = SERVICE_TARGET_SECONDS, waiting_sinc
     overall, queues, hours = Figures(), defaultdict(Figures), defaultdict(Figures)
     for tally in tallies:
         for figures in (overall, queues[tally.queue], hours[tally.hour]):
-            figures.add(tally, target)
+            figures.add(tally)
     now = now or datetime.now(timezone.utc)
     waits = defaultdict(list)
     for queue, since in waiting_since:
@@ -436,7 +447,7 @@ def missed_callers(calls, day: date) -> list[MissedCaller]:
     entries: dict[str, MissedCaller] = {}
     got_through = defaultdict(list)
     for call in calls:
-        key = number_key(call.number)
+        key = call.key or number_key(call.number)
         if key is None or call.new_at is None:
             continue
         if call.answer_at is not None:

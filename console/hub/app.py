@@ -432,8 +432,9 @@ def queue(session: Supervisor, db: Database, day: QueryText = None,
 
 @router.get("/missed-callers", summary="Callers whose call ended unanswered, to ring back: one per number per "
                                        "helpline day, newest first (supervisors).", responses=_errors(400, 401, 403))
-def missed(session: Supervisor, db: Database, day: QueryText = None) -> dict:
-    return {"missed_callers": telephony.missed_for_day(db, _day(day))}
+def missed(session: Supervisor, db: Database, day: QueryText = None,
+           limit: Annotated[int, Query(ge=1, le=telephony.MAX_MISSED_LIMIT)] = telephony.MISSED_LIMIT) -> dict:
+    return telephony.missed_for_day(db, _day(day), limit=limit)
 
 
 @router.get("/refused", summary="Items the hub refused from workstations, newest first (supervisors).",

@@ -340,7 +340,9 @@ def m007_telephony(tx) -> None:
             handle_seconds {real},
             PRIMARY KEY (pbx, call_id)
         )""",
-        "CREATE INDEX idx_cti_calls_day ON cti_calls(day, direction, queue, hour, outcome, wait_seconds)",
+        # covering the queue's tallies (console.core.telephony.TALLY_SQL)
+        "CREATE INDEX idx_cti_calls_day ON cti_calls(day, direction, queue, hour, outcome, wait_seconds, "
+        "handle_seconds)",
         "CREATE INDEX idx_cti_calls_number ON cti_calls(number_key, new_at)",
         "CREATE INDEX idx_cti_calls_open ON cti_calls(answer_at, hangup_at)",
         """CREATE TABLE operator_extensions (

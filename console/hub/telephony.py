@@ -32,11 +32,14 @@ from console.core.telephony import (
     traces,
     day_bounds,
     SERVICE_TARGET_SECONDS,
+    SHORT_ABANDON_SECONDS,
+    TALLY_SQL,
 )
 from console.core.timeutil import now as helpline_now
 from console.core.timeutil import utc_text
 
 PBX_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+MISSED_LIMIT, MAX_MISSED_LIMIT = 500, 5000
 
 
 class TelephonyProblem(ValueError):
@@ -216,34 +219,35 @@ def figures_for_day(db, day: date | None = None, target: int = SERVICE_TARGET_SE
     today = helpline_now().date()
     day = day or today
     with db.read() as tx:
-        rows = tx.all("SELECT queue, hour, outcome, wait_seconds, count(*), sum(handle_seconds), "
-                      "count(handle_seconds) FROM cti_calls WHERE day = ? AND direction = 'in' "
-                      "GROUP BY queue, hour, outcome, wait_seconds", [day.isoformat()])
+        rows = tx.all(TALLY_SQL, [target, SHORT_ABANDON_SECONDS, day.isoformat()])
         waiting = tx.all("SELECT queue, new_at FROM cti_calls WHERE day = ? AND direction = 'in' AND outcome = ?",
                          [day.isoformat(), WAITING]) if day == today else []
         operators = _operators_now(tx) if day == today else None
-    tallies = [Tally(queue, int(hour), kind, int(wait), n, float(handle or 0), handled)
-               for queue, hour, kind, wait, n, handle, handled in rows]
+    tallies = [Tally(queue, int(hour), kind, n, int(within), int(short), float(waits), float(handle or 0), handled)
+               for queue, hour, kind, n, within, short, waits, handle, handled in rows]
     figures = queue_figures(tallies, target=target, operators=operators,
                             waiting_since=[(queue, datetime.fromisoformat(at)) for queue, at in waiting])
     return {"day": day.isoformat(), **figures}
 
 
 def _trace(row) -> CallTrace:
-    call_id, direction, number, queue, new_at, answer_at, hangup_at, cause = row
+    call_id, direction, number, key, queue, new_at, answer_at, hangup_at, cause = row
     parse = lambda t: datetime.fromisoformat(t) if t else None  # noqa: E731
-    return CallTrace(call_id, direction, number, queue, parse(new_at), parse(answer_at), parse(hangup_at), cause)
+    return CallTrace(call_id, direction, number, queue, parse(new_at), parse(answer_at), parse(hangup_at), cause,
+                     key=key)
 
 
-def missed_for_day(db, day: date | None = None, *, masked: bool = False) -> list[dict]:
-    """The missed callers of a helpline day (console.core.telephony.missed_callers), newest first; blocked
-    numbers left out."""
+def missed_for_day(db, day: date | None = None, *, masked: bool = False, limit: int = MISSED_LIMIT) -> dict:
+    """The missed callers of a helpline day (console.core.telephony.missed_callers), newest first, at most
+    `limit` of them (and how many there are in all); blocked numbers left out."""
     day = day or helpline_now().date()
     start, _ = day_bounds(day)
     with db.read() as tx:
-        rows = tx.all("SELECT call_id, direction, number, queue, new_at, answer_at, hangup_at, cause FROM cti_calls "
+        rows = tx.all("SELECT call_id, direction, number, number_key, queue, new_at, answer_at, hangup_at, cause "
+                      "FROM cti_calls "
                       "WHERE number_key IS NOT NULL AND new_at >= ? AND (day = ? OR answer_at IS NOT NULL)",
                       [utc_text(start), day.isoformat()])
         blocked = {key for (key,) in tx.all("SELECT number_key FROM blocked_numbers")}
-    entries = missed_callers([_trace(row) for row in rows], day)
-    return [entry.as_dict(masked=masked) for entry in entries if entry.key not in blocked]
+    entries = [entry for entry in missed_callers([_trace(row) for row in rows], day) if entry.key not in blocked]
+    return {"missed_callers": [entry.as_dict(masked=masked) for entry in entries[:limit]], "total": len(entries),
+            "open": sum(entry.resolved_at is None for entry in entries)}

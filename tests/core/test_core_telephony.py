@@ -81,7 +81,7 @@ def test_queue_figures_count_each_outcome_and_apply_the_formulas():
     assert list(figures["hours"]) == ["11"]
     assert figures["formulas"]["service_level"] == "answered within 60 s ÷ (offered − short abandons)"
     assert "answer → hangup" in figures["formulas"]["average_handle_time"]
-    assert queue_figures(tally_calls(traces(events).values(), DAY), target=20)["overall"]["service_level"] == 0.0
+    assert queue_figures(tally_calls(traces(events).values(), DAY, target=20), target=20)["overall"]["service_level"] == 0.0
 
 
 def test_missed_callers_are_one_per_number_per_day_newest_first_and_resolved_when_they_get_through():

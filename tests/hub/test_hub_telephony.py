@@ -96,6 +96,7 @@ def test_queue_and_missed_callers_for_supervisors_only_and_equal_to_the_event_lo
     # i = 0, 4, 8 abandoned: numbers +6421555000, 04, 03; 04 and 03 got through later (i = 9, 13 → 9 only)
     shown = [(m["number"], m["resolved"]) for m in missed["missed_callers"]]
     assert shown == [("021 555 003", False), ("021 555 004", True), ("021 555 000", True)], shown
+    assert (missed["total"], missed["open"]) == (3, 1)
     bad = hub.client.get("/v1/queue", headers=supervisor, params={"day": "3 March"})
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["error"]
 
