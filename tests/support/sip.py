@@ -12,7 +12,9 @@ import signal
 import socket
 import subprocess
 import threading
+from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -211,3 +213,144 @@ class Callers:
 
     def run(self) -> Counts:
         return self.start().finish()
+
+
+def independent_figures(events: list[dict]) -> dict:
+    """The figures straight from the event log, without console.core.telephony."""
+    calls = defaultdict(dict)
+    for event in events:
+        calls[event["callId"]][event["event"]] = event
+    offered = answered = abandoned = short = within = 0
+    waits = []
+    for call in calls.values():
+        rang = float(call["newCall"]["at"])
+        offered += 1
+        if "answer" in call:
+            answered += 1
+            wait = float(call["answer"]["at"]) - rang
+            waits.append(int(wait))
+            within += wait < 60
+        elif call.get("hangup", {}).get("cause") == "cancel":
+            gave_up = float(call["hangup"]["at"]) - rang
+            short += gave_up < 5
+            abandoned += gave_up >= 5
+    return {"offered": offered, "answered": answered, "abandoned": abandoned, "short_abandoned": short,
+            "service_level": round(within / (offered - short), 4),
+            "average_speed_of_answer_seconds": round(sum(waits) / len(waits), 1)}
+
+
+def queue_of_burst(hub, events: list[dict]) -> dict:
+    """GET /v1/queue for the helpline day a burst's calls rang in on."""
+    import httpx
+
+    from console.core.timeutil import HELPLINE_ZONE
+
+    days = sorted({datetime.fromtimestamp(float(e["at"]), timezone.utc).astimezone(HELPLINE_ZONE).date()
+                   for e in events if e["event"] == "newCall"})
+    assert len(days) == 1, "the burst crossed midnight in Auckland; run it again"
+    return httpx.get(f"{hub.url}/v1/queue", params={"day": days[0].isoformat()}, headers=hub.admin_headers(),
+                     timeout=30).json()
+
+
+class Relay:
+    """console.telephony_relay between Kamailio and the hub, on a fixed port
+    across kill -9 and restarts, its queue file kept."""
+
+    def __init__(self, folder: Path, to: str):
+        from tests.hub.postgres import free_port
+
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.to = to
+        self.port = free_port()
+        self.delivered = 0  # "delivered" lines, over every start
+        self.process = None
+        self.lines: list[str] = []
+        self._changed = threading.Condition()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> "Relay":
+        import sys
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "console.telephony_relay", "--to", self.to, "--queue",
+             str(self.folder / "queue.db"), "--listen", f"127.0.0.1:{self.port}"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", cwd=REPO)
+        threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
+        self.wait_for(lambda r: any("relay listening" in line for line in r.lines[-5:]), "listened")
+        return self
+
+    def _read(self, process) -> None:
+        for line in process.stdout:
+            with self._changed:
+                self.lines.append(line)
+                self.delivered += line.startswith("console.telephony_relay: delivered")
+                self._changed.notify_all()
+        with self._changed:
+            self._changed.notify_all()
+
+    def wait_for(self, condition, what: str) -> None:
+        with self._changed:
+            if not self._changed.wait_for(lambda: condition(self) or self.process.poll() is not None, DEADLINE) \
+                    or not condition(self):
+                raise AssertionError(f"the relay never {what}:\n{''.join(self.lines[-40:])}")
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+
+
+class Line:
+    """A hub serving `location` (tests/support/hub.py), Kamailio posting to it
+    as the PBX "kamailio" (through console.telephony_relay with relay=True),
+    and the three SIPp agents; stop() ends them all."""
+
+    AGENTS = ("agent_answers", "agent_rings", "agent_busy")
+
+    def __init__(self, location: dict, folder: Path, relay: bool = False):
+        from console.hub.storage import open_database
+        from console.hub.telephony import add_pbx
+        from tests.support.hub import HubProcess, prepare_hub
+
+        self.folder = Path(folder)
+        prepare_hub(location, operators=[("sup-1", "supervisor")])
+        db = open_database(**location)
+        try:
+            token = add_pbx(db, "kamailio")
+        finally:
+            db.close()
+        self.hub = HubProcess(location, self.folder / "hub").start()
+        cti = f"{self.hub.url}/v1/cti/{token}"
+        self.relay = Relay(self.folder / "relay", cti).start() if relay else None
+        self.kamailio = Kamailio(self.folder / "kamailio", self.relay.url if relay else cti).start()
+        self.agents = {name: Agent(self.folder, name).start() for name in self.AGENTS}
+
+    def callers(self, scenario: str, agent: str, calls: int, rate: float = 10, pause_ms: int = 200) -> Callers:
+        return Callers(self.folder, scenario, self.kamailio, self.agents[agent], calls, rate, pause_ms)
+
+    def events(self) -> list[dict]:
+        """The hub's event log, oldest first, as the PBX sent each event."""
+        import json
+
+        db = self.hub.database()
+        try:
+            with db.read() as tx:
+                return [json.loads(body) for (body,) in tx.all("SELECT body FROM cti_events ORDER BY event_id")]
+        finally:
+            db.close()
+
+    def stop(self) -> None:
+        for agent in self.agents.values():
+            agent.stop()
+        self.kamailio.stop()
+        if self.relay is not None:
+            self.relay.stop()
+        self.hub.stop()

@@ -2,11 +2,8 @@
 answered by SIPp, reaching the hub as CTI events (on both hub backends)."""
 
 from collections import defaultdict
-from datetime import datetime, timezone
 
-import httpx
-
-from console.core.timeutil import HELPLINE_ZONE
+from tests.support.sip import independent_figures, queue_of_burst
 
 BURST_CALLS, BURST_ABANDONED = 200, 40  # 20% abandoned; the 1,000-call run is tests/perf/bench_sip_burst.py
 
@@ -35,37 +32,8 @@ def test_answered_cancelled_and_busy_calls_give_zammads_events(line):
     assert answer["user"] == "agent-1001" and answer["queue"] == "helpline" and answer["from"].startswith("+642155")
 
 
-def independent_figures(events: list[dict]) -> dict:
-    """The figures straight from the event log, without console.core.telephony."""
-    calls = defaultdict(dict)
-    for event in events:
-        calls[event["callId"]][event["event"]] = event
-    offered = answered = abandoned = short = within = 0
-    waits = []
-    for call in calls.values():
-        rang = float(call["newCall"]["at"])
-        offered += 1
-        if "answer" in call:
-            answered += 1
-            wait = float(call["answer"]["at"]) - rang
-            waits.append(int(wait))
-            within += wait < 60
-        elif call.get("hangup", {}).get("cause") == "cancel":
-            gave_up = float(call["hangup"]["at"]) - rang
-            short += gave_up < 5
-            abandoned += gave_up >= 5
-    return {"offered": offered, "answered": answered, "abandoned": abandoned, "short_abandoned": short,
-            "service_level": round(within / (offered - short), 4),
-            "average_speed_of_answer_seconds": round(sum(waits) / len(waits), 1)}
-
-
 def hub_figures(line, events) -> dict:
-    """GET /v1/queue, summed over the helpline days the calls rang in on (a burst may cross midnight)."""
-    days = sorted({datetime.fromtimestamp(float(e["at"]), timezone.utc).astimezone(HELPLINE_ZONE).date()
-                   for e in events if e["event"] == "newCall"})
-    assert len(days) == 1, "the burst crossed midnight in Auckland; run it again"
-    return httpx.get(f"{line.hub.url}/v1/queue", params={"day": days[0].isoformat()},
-                     headers=line.hub.admin_headers(), timeout=30).json()
+    return queue_of_burst(line.hub, events)
 
 
 def test_a_burst_gives_the_same_figures_from_sipp_the_event_log_and_the_hub(line):
