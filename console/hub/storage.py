@@ -349,7 +349,6 @@ def m007_enrolled_workstations(tx) -> None:
             bytes INTEGER NOT NULL
         )""",
         "CREATE INDEX idx_register_downloads_day ON register_downloads(workstation_id, day, seq, what)",
-        # registers whose snapshot the hub no longer keeps (console.hub.downloads.retire_snapshots)
         # one more full register today for a workstation, granted by an administrator
         """CREATE TABLE download_allowances (
             allowance_id {serial},
@@ -358,12 +357,75 @@ def m007_enrolled_workstations(tx) -> None:
             granted_by TEXT NOT NULL,
             granted_at TEXT NOT NULL
         )""",
+        # registers whose snapshot the hub no longer keeps (console.hub.downloads.retire_snapshots)
         """CREATE TABLE retired_snapshots (
             seq INTEGER PRIMARY KEY,
             retired_at TEXT NOT NULL,
             reason TEXT NOT NULL
         )""",
     ):
+        tx.execute(statement.format(**types))
+
+
+@migrations
+def m008_telephony(tx) -> None:
+    # the telephone line (console/hub/telephony.py): PBXs and their hashed
+    # tokens, every CTI event once per (PBX, callId, event), each call's row for
+    # the queue's figures, operators' extensions, and blocked numbers
+    types = TYPES[tx.backend]
+    statements = [
+        """CREATE TABLE pbxs (
+            name TEXT PRIMARY KEY,
+            token_sha256 TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )""",
+        """CREATE TABLE cti_events (
+            event_id {serial},
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            at {sorted_text} NOT NULL,
+            received_at {sorted_text} NOT NULL,
+            body TEXT NOT NULL,
+            UNIQUE (pbx, call_id, event)
+        )""",
+        """CREATE TABLE cti_calls (
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            number TEXT NOT NULL,
+            number_key TEXT,
+            queue TEXT NOT NULL,
+            users TEXT NOT NULL,
+            new_at {sorted_text},
+            answer_at {sorted_text},
+            hangup_at {sorted_text},
+            cause TEXT,
+            day TEXT,
+            hour INTEGER,
+            outcome TEXT NOT NULL,
+            wait_seconds INTEGER NOT NULL,
+            handle_seconds {real},
+            PRIMARY KEY (pbx, call_id)
+        )""",
+        # covering the queue's tallies (console.core.telephony.TALLY_SQL)
+        "CREATE INDEX idx_cti_calls_day ON cti_calls(day, direction, queue, hour, outcome, wait_seconds, "
+        "handle_seconds)",
+        "CREATE INDEX idx_cti_calls_number ON cti_calls(number_key, new_at)",
+        "CREATE INDEX idx_cti_calls_open ON cti_calls(answer_at, hangup_at)",
+        """CREATE TABLE operator_extensions (
+            extension TEXT PRIMARY KEY,
+            operator_id TEXT NOT NULL,
+            mapped_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE blocked_numbers (
+            number_key TEXT PRIMARY KEY,
+            blocked_at TEXT NOT NULL,
+            blocked_by TEXT NOT NULL
+        )""",
+    ]
+    for statement in statements:
         tx.execute(statement.format(**types))
 
 
