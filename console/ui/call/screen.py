@@ -107,6 +107,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         caller.setWidget(self._build_caller())
         caller.setWidgetResizable(True)
         caller.setFrameShape(QFrame.NoFrame)
+        caller.setFocusPolicy(Qt.NoFocus)  # its fields are the stops (it scrolls to each): no unnamed stop between
         splitter.addWidget(caller)
         splitter.addWidget(self._build_result())
         splitter.addWidget(self._build_guidance())

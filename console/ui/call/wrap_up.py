@@ -91,14 +91,17 @@ class WrapUp:
                                  translate("CallScreen", "Save call"),
                                  translate("CallScreen", "Save the call record (Ctrl+S)"))
         self.save_button.clicked.connect(self.save_call)
-        grid.addWidget(QLabel(translate("CallScreen", "Topics")), 0, 0)
+        for column, (text, field) in enumerate(((translate("CallScreen", "Topics"), self.topics),
+                                                (translate("CallScreen", "Outcome"), self.outcome),
+                                                (translate("CallScreen", "Notes"), self.notes))):
+            label = QLabel(text)
+            label.setBuddy(field)  # a screen reader says which field it labels
+            grid.addWidget(label, 0, column)
         grid.addWidget(self.topics, 1, 0, 4, 1)
-        grid.addWidget(QLabel(translate("CallScreen", "Outcome")), 0, 1)
         grid.addWidget(self.outcome, 1, 1)
         grid.addWidget(self.escalate, 2, 1)
         grid.addWidget(self.callback_wanted, 3, 1)
         grid.addWidget(self.callback_due, 4, 1)
-        grid.addWidget(QLabel(translate("CallScreen", "Notes")), 0, 2)
         grid.addWidget(self.notes, 1, 2, 3, 1)
         grid.addWidget(self.notes_count, 4, 2)
         grid.addWidget(self.skip_reason_label, 5, 0, 1, 2)

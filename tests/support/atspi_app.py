@@ -1,0 +1,82 @@
+"""The console's window for the AT-SPI test (tests/ui/test_screen_reader.py), run by the venv's python
+under Xvfb with the xcb platform and Qt's AT-SPI bridge on.
+
+It opens the window on the sample register with a call whose caller's details are typed, prints "ready",
+then obeys one command a line on stdin: "tab" (a Tab key to the focused widget), "check" (check the
+caller, as Enter does), "quit". Each command is answered with "done <command>" once Qt has handled it.
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QSocketNotifier, Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def main(register: str) -> int:
+    import keyring
+
+    from console.store.cache import Cache
+    from console.store.keystore import allow_test_backend
+    from console.ui.app import build_window, make_app
+    from tests.conftest import MemoryKeyring
+
+    app = make_app()
+    allow_test_backend(MemoryKeyring)  # a throwaway cache: its key in memory, as in-process tests keep it
+    keyring.set_keyring(MemoryKeyring())
+    db = Path(tempfile.mkdtemp(prefix="atspi-")) / "cache.db"
+    cache = Cache.open(db, operator="setup")
+    cache.import_register(register)
+    cache.close()
+    window = build_window(db, operator="op-atspi")
+    window.resize(1400, 880)
+    window.show()
+    window.activateWindow()
+    screen = window.call_screen
+
+    def started():
+        if window.session is None or not window.isActiveWindow():
+            return False
+        screen.new_call()
+        for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
+                           (screen.code, "HH4D-2Z7Q")):
+            edit.setText(text)
+        screen.caller_type.setFocus()  # the first field: the walker follows Tab from here
+        return True
+
+    notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Read)
+
+    def command():
+        line = sys.stdin.readline().strip()
+        if line == "tab":
+            QTest.keyClick(QApplication.focusWidget() or window, Qt.Key_Tab)
+        elif line == "check":
+            screen.check_caller()
+        elif line in ("quit", ""):
+            notifier.setEnabled(False)
+            window.worker.shutdown()
+            app.exit(0)  # not quit(): the window refuses to close on a call in progress
+            return
+        print("done", line, flush=True)
+
+    notifier.activated.connect(command)
+    # ready once the session is open and the window active: looked at as the event loop turns
+    poll = QTimer(window)
+
+    def maybe_ready():
+        if started():
+            poll.stop()
+            print("ready", flush=True)
+
+    poll.timeout.connect(maybe_ready)
+    poll.start(50)
+    return app.exec()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(REPO))
+    raise SystemExit(main(sys.argv[1]))
