@@ -24,26 +24,15 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 
 
-def in_memory_keystore():
-    """The cache's key in memory, as the in-process tests keep it: the benchmark's caches are throwaway."""
-    import keyring
-
-    from console.store.keystore import allow_test_backend
-    from tests.conftest import MemoryKeyring
-
-    allow_test_backend(MemoryKeyring)
-    keyring.set_keyring(MemoryKeyring())
-
-
 def drive(register: str, steps: bool) -> dict:
     """In this process: open the window on the register and drive the six calls (the code on sys.path)."""
     from datetime import date
 
     from PySide6.QtCore import QEventLoop, QTimer
 
-    from console.store.cache import Cache
-    from console.ui.app import build_window, make_app
+    from console.ui.app import make_app
     from tests.support.call_keys import KINDS, drive_all, pick_callers
+    from tests.support.window import in_memory_keystore, window_on
 
     app = make_app()
     in_memory_keystore()
@@ -57,14 +46,7 @@ def drive(register: str, steps: bool) -> dict:
             QTimer.singleShot(10, loop.quit)  # let the window's events run, then look again
             loop.exec()
 
-    db = Path(tempfile.mkdtemp(prefix="keystrokes-")) / "cache.db"
-    cache = Cache.open(db, operator="setup")
-    cache.import_register(register)
-    cache.close()
-    window = build_window(db, operator="op-bench")
-    window.resize(1400, 900)
-    window.show()
-    window.activateWindow()
+    window = window_on(register, "op-bench")
     wait_until(lambda: window.session is not None, 20_000)
     counts = drive_all(window, wait_until, pick_callers(Path(register), date.today()))
     window.worker.shutdown()

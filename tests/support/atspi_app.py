@@ -7,7 +7,6 @@ caller, as Enter does), "quit". Each command is answered with "done <command>" o
 """
 
 import sys
-import tempfile
 from pathlib import Path
 
 from PySide6.QtCore import QSocketNotifier, Qt, QTimer
@@ -18,24 +17,12 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def main(register: str) -> int:
-    import keyring
-
-    from console.store.cache import Cache
-    from console.store.keystore import allow_test_backend
-    from console.ui.app import build_window, make_app
-    from tests.conftest import MemoryKeyring
+    from console.ui.app import make_app
+    from tests.support.window import in_memory_keystore, window_on
 
     app = make_app()
-    allow_test_backend(MemoryKeyring)  # a throwaway cache: its key in memory, as in-process tests keep it
-    keyring.set_keyring(MemoryKeyring())
-    db = Path(tempfile.mkdtemp(prefix="atspi-")) / "cache.db"
-    cache = Cache.open(db, operator="setup")
-    cache.import_register(register)
-    cache.close()
-    window = build_window(db, operator="op-atspi")
-    window.resize(1400, 880)
-    window.show()
-    window.activateWindow()
+    in_memory_keystore()  # a throwaway cache
+    window = window_on(register, "op-atspi", size=(1400, 880))
     screen = window.call_screen
 
     def started():

@@ -12,21 +12,13 @@ from test_call_flow import saved_calls
 
 @pytest.fixture
 def demo_window(qtbot, tmp_path):
-    from console.store.cache import Cache
-    from console.ui.app import build_window
+    from tests.support.window import window_on
 
     register = write_register(tmp_path / "register")
-    db_path = tmp_path / "cache.db"
-    cache = Cache.open(db_path, operator="setup")
-    cache.import_register(register)
-    cache.close()
-    window = build_window(db_path, operator="op-keys")
+    window = window_on(register, "op-keys", tmp_path)
     qtbot.addWidget(window)
-    window.resize(1400, 900)
-    window.show()
     qtbot.waitExposed(window)
     qtbot.waitUntil(lambda: window.session is not None, timeout=10_000)
-    window.activateWindow()
     yield window, register
     window.worker.shutdown()
 
