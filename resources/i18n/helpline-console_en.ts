@@ -174,7 +174,7 @@
     </message>
     <message>
         <location filename="../../console/ui/call/caller_form.py" line="-7"/>
-        <location filename="../../console/ui/call/result.py" line="+180"/>
+        <location filename="../../console/ui/call/result.py" line="+181"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -189,7 +189,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-145"/>
+        <location filename="../../console/ui/call/result.py" line="-146"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
@@ -485,7 +485,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Stolen files (category, date, sensitive; never contents)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -889,7 +889,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-93"/>
+        <location line="-94"/>
         <source>NOT VERIFIED. You may say: nothing about any record.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -905,7 +905,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+25"/>
-        <location line="+84"/>
+        <location line="+85"/>
         <source>What you may say</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1173,6 +1173,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>SENSITIVE</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+7"/>
+        <source>not sensitive</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>EarlierCallsModel</name>
@@ -1326,7 +1331,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>GuidanceModel</name>
     <message>
-        <location filename="../../console/ui/call/models.py" line="-97"/>
+        <location filename="../../console/ui/call/models.py" line="-104"/>
         <source>{script} (new: due now)</source>
         <translation type="unfinished"></translation>
     </message>

@@ -3,7 +3,7 @@ under Xvfb with the xcb platform and Qt's AT-SPI bridge on.
 
 It opens the window on the sample register with a call whose caller's details are typed, prints "ready",
 then obeys one command a line on stdin: "tab" (a Tab key to the focused widget), "check" (check the
-caller, as Enter does), "quit". Each command is answered with "done <command>" once Qt has handled it.
+caller, as Enter does), "extortion" (the flag, as Alt+X), "first" (the focus on the first field), "quit". Each command is answered with "done <command>" once Qt has handled it.
 """
 
 import sys
@@ -29,8 +29,8 @@ def main(register: str) -> int:
         if window.session is None or not window.isActiveWindow():
             return False
         screen.new_call()
-        for edit, text in ((screen.family_name, "Chen"), (screen.given_name, "Vivian"), (screen.dob, "20/1/1985"),
-                           (screen.code, "HH4D-2Z7Q")):
+        caller = ("Ngāti-Rēhia", "Hine", "29/2/1968", "7QF2-M9DA")  # affected: the files are listed
+        for edit, text in zip((screen.family_name, screen.given_name, screen.dob, screen.code), caller):
             edit.setText(text)
         screen.caller_type.setFocus()  # the first field: the walker follows Tab from here
         return True
@@ -43,6 +43,10 @@ def main(register: str) -> int:
             QTest.keyClick(QApplication.focusWidget() or window, Qt.Key_Tab)
         elif line == "check":
             screen.check_caller()
+        elif line == "extortion":  # as Alt+X does
+            screen.flag_boxes["extortion"].toggle()
+        elif line == "first":
+            screen.caller_type.setFocus()
         elif line in ("quit", ""):
             notifier.setEnabled(False)
             window.worker.shutdown()

@@ -7,10 +7,11 @@ and an X display (dbus-run-session under xvfb-run):
 
 It starts the app (tests/support/atspi_app.py under the venv's python), waits for it on the AT-SPI
 registry, then prints one JSON object:
-  tree:   every showing object of the app's window: role, name, states, extents, its panel;
-  focus:  the object focused first, then those AT-SPI reported focused as Tab was pressed, in order,
-          until the focus comes back to the first;
-  verdict_events: the events seen after "check" whose source or text carry the verdict.
+  tree:    every showing object of the app's window: role, name, states, extents, labels, its panel;
+  verdict_events: the events seen after "check" whose source or text carry the verdict;
+  checked: the tree again once checked and flagged as an extortion contact (tables, scam report shown);
+  focus:   from the first field, the objects AT-SPI reported focused as Tab was pressed, in order,
+           until the focus comes back to the first.
 Every wait is for an event or for the tree, with a deadline; nothing sleeps for time.
 """
 
@@ -23,6 +24,7 @@ import pyatspi
 from gi.repository import GLib
 
 DEADLINE_S = 60
+EVENTS: list[tuple[str, dict, str]] = []  # (type, source described, detail) of every event heard
 PANELS = ("Caller", "Result", "Guidance, in order", "Wrap-up")
 
 
@@ -34,7 +36,9 @@ def pump(condition, what: str, deadline_s: float = DEADLINE_S):
     try:
         while not condition():
             if time.monotonic() > end:
-                raise SystemExit(f"AT-SPI walker: no {what} within {deadline_s} s")
+                raise SystemExit(f"AT-SPI walker: no {what} within {deadline_s} s; the last events:\n"
+                                 + "\n".join(f"{k} {s.get('role')} {s.get('name')!r} labelled by {s.get('labelled_by')}"
+                                              for k, s, _ in EVENTS[-15:]))
             context.iteration(True)
     finally:
         GLib.source_remove(wake)
@@ -60,7 +64,10 @@ def find_app(pid: int):
 
 
 def extents(obj):
-    box = obj.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    try:
+        box = obj.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    except NotImplementedError:  # an object with no place on screen (a table's header list, say)
+        return None
     return [box.x, box.y, box.width, box.height]
 
 
@@ -118,7 +125,7 @@ def main(command: list[str]) -> int:
     pump(lambda: window.childCount > 0, "window contents")
     walk(window, tree)
 
-    events: list[tuple[str, dict, str]] = []
+    events = EVENTS
 
     def on_event(event):
         try:
@@ -138,23 +145,8 @@ def main(command: list[str]) -> int:
         if app_process.stdout.readline().strip() != f"done {line}":
             raise SystemExit(f"AT-SPI walker: the app did not do {line!r}")
 
-    focus = [o for o in tree if o.get("focused") and o["role"] not in ("list item", "table cell")][:1]  # where the focus starts: the first field
     def same(a, b):
         return a["name"] == b["name"] and a["extents"] == b["extents"]
-
-    for _ in range(60):  # Tab until the focus comes back to the first stop
-        before = len(events)
-        ask("tab")
-
-        def moved():  # focus events arrive on their own time: the one this Tab caused is a new object
-            return [s for k, s, _ in events[before:] if k == "object:state-changed:focused"
-                    and s["role"] != "gone" and not (focus and same(s, focus[-1]))]
-
-        pump(lambda: moved(), "focus event after Tab")
-        stop = moved()[-1]
-        if focus and same(stop, focus[0]):
-            break
-        focus.append(stop)
 
     def verdict_seen():
         return [(k, s, d) for k, s, d in events
@@ -164,15 +156,43 @@ def main(command: list[str]) -> int:
     ask("check")
     try:
         pump(lambda: verdict_seen(), "verdict event after the check", deadline_s=20)
-    except SystemExit as missing:  # said, and the tree and the focus still reported
+    except SystemExit as missing:  # said, and the trees and the focus still reported
         seen = [f"{k} {s.get('role')} {s.get('name')!r}" for k, s, d in events[before:]]
         print(f"{missing}; events after the check:\n" + "\n".join(seen[-40:]), file=sys.stderr)
     verdict_events = [{"type": k, "source": s, "detail": d} for k, s, d in verdict_seen()]
+
+    # checked, with the extortion flag's scam report open: the result's tables and the report's fields show
+    ask("extortion")
+    # (on Linux, Qt names a combo box by its value; what it asks for is its label, "How")
+    pump(lambda: any("How" in s.get("labelled_by", []) for k, s, _ in events
+                     if k == "object:state-changed:focused"), "focus on the scam report after the flag")
+    checked: list[dict] = []
+    walk(window, checked)
+
+    ask("first")  # the focus on the first field; Tab from there round to it again
+    pump(lambda: any("Caller type" in s.get("labelled_by", []) for k, s, _ in events
+                     if k == "object:state-changed:focused"), "focus on the first field")
+    start = [s for k, s, _ in events if k == "object:state-changed:focused"][-1]
+    focus = [start]
+    for _ in range(80):  # Tab until the focus comes back to the first stop
+        before = len(events)
+        ask("tab")
+
+        def moved():  # focus events arrive on their own time: the one this Tab caused is a new object
+            return [s for k, s, _ in events[before:] if k == "object:state-changed:focused"
+                    and s["role"] != "gone" and not same(s, focus[-1])]
+
+        pump(lambda: moved(), "focus event after Tab")
+        stop = moved()[-1]
+        if same(stop, focus[0]):
+            break
+        focus.append(stop)
+
     ask_quit = app_process.stdin
     ask_quit.write("quit\n")
     ask_quit.flush()
     app_process.wait(timeout=DEADLINE_S)
-    print(json.dumps({"tree": tree, "focus": focus, "verdict_events": verdict_events}))
+    print(json.dumps({"tree": tree, "checked": checked, "focus": focus, "verdict_events": verdict_events}))
     return 0
 
 

@@ -57,8 +57,9 @@ def walked():
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_every_control_has_a_name_and_a_proper_role(walked):
-    controls = [o for o in walked["tree"] if o.get("focusable") and o.get("showing") and o["role"] != "error"]
+@pytest.mark.parametrize("state", ["tree", "checked"])
+def test_every_control_has_a_name_and_a_proper_role(walked, state):
+    controls = [o for o in walked[state] if o.get("focusable") and o.get("showing") and o["role"] != "error"]
     assert len(controls) >= 15, controls  # the call screen was walked, not an empty window
     unnamed = [(o["role"], o["extents"]) for o in controls if not o["name"].strip()]
     assert unnamed == []
@@ -67,12 +68,16 @@ def test_every_control_has_a_name_and_a_proper_role(walked):
     # a combo box's name is its value: what it asks for is said by the label that labels it
     unlabelled = [o["name"] for o in controls if o["role"] == "combo box" and not o["labelled_by"]]
     assert unlabelled == []
-    assert [o for o in walked["tree"] if o["role"] == "error"] == []
+    assert [o for o in walked[state] if o["role"] == "error"] == []
+    if state == "checked":  # the result's tables and the scam report were walked too
+        names = {o["name"] for o in controls}
+        assert {"Stolen files", "Number or address the scammer used", "What the scammer asked for"} <= names, names
+        assert [o for o in controls if o["role"] == "combo box" and "How" in o["labelled_by"]]
 
 
 def test_tab_follows_the_visual_order(walked):
     stops = walked["focus"]
-    assert len(stops) >= 10, stops
+    assert len(stops) >= 18, [s["name"] for s in stops]  # checked, with the scam report open
     assert [(s["role"], s["name"]) for s in stops if s["panel"] not in PANELS] == []  # no stop outside the panels
     assert [(s["role"], s["name"]) for s in stops if s["role"] not in FOCUS_CONTROL_ROLES or not s["name"]] == []
     panels = [PANELS.index(s["panel"]) for s in stops]

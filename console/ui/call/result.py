@@ -66,6 +66,7 @@ class ResultPanel:
             view.verticalHeader().hide()
             view.setSelectionBehavior(QAbstractItemView.SelectRows)
             view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+            view.setTabKeyNavigation(False)  # Tab leaves the table (the arrows move within it)
         self.documents_label = QLabel(translate("CallScreen",
                                                 "Stolen files (category, date, sensitive; never contents)"))
         self.earlier_label = QLabel(translate("CallScreen", "Earlier calls"))
