@@ -3,7 +3,8 @@
 Run under a virtual screen with the X11 platform, e.g.:
     xvfb-run -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb python -m console.ui.screenshots resources/screenshots
 It drives the window on the sample register: a new call, a verified-affected
-caller with guidance, and a caller who is not verified; then, over a
+caller mid-call (guidance partly delivered) with its verdict banner close up and
+in high contrast, and a caller who is not verified; then, over a
 synthetic surge day, the Supervisor dashboard (its overview, its queues, the
 high-contrast theme) and the first pages of its daily report; and a new
 workstation's setup assistant.
@@ -32,10 +33,12 @@ def wait_for(condition, timeout_ms: int = 10_000):
         waited += 50
 
 
-def shoot(window, path: Path):
+def shoot(window, path: Path, whole_window: bool = True):
+    """The window as the X server shows it (xcb), or one widget of it as Qt paints it."""
     settle(400)
     screen = QApplication.primaryScreen()
-    image = screen.grabWindow(window.winId()) if QApplication.platformName() == "xcb" else window.grab()
+    image = (screen.grabWindow(window.winId()) if whole_window and QApplication.platformName() == "xcb"
+             else window.grab())
     image.save(str(path))
     print(f"wrote {path}")
 
@@ -67,6 +70,10 @@ def main(out: str, register: str | None = None) -> int:
     screen.tick_current_script()
     screen.tick_current_script()
     shoot(window, out_dir / "verified-affected.png")
+    shoot(screen.verdict.parentWidget(), out_dir / "verdict-banner.png", whole_window=False)
+    window.high_contrast.setChecked(True)
+    shoot(window, out_dir / "call-high-contrast.png")
+    window.high_contrast.setChecked(False)
     screen.new_call()
     screen.family_name.setText("Pōtae")
     screen.given_name.setText("Wiremu")

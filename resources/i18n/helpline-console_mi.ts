@@ -55,7 +55,7 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+23"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+24"/>
         <source>Patient</source>
         <translation type="unfinished"></translation>
     </message>
@@ -77,13 +77,13 @@
     <message>
         <location line="+1"/>
         <location line="+5"/>
-        <location filename="../../console/ui/call/wrap_up.py" line="+25"/>
-        <location line="+18"/>
+        <location line="+6"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+26"/>
         <source>Other</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-3"/>
+        <location line="-9"/>
         <source>Parent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -98,7 +98,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+9"/>
         <source>&amp;Distressed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -113,7 +113,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="-25"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="-7"/>
         <source>Am I affected?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -173,13 +173,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+172"/>
-        <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
+        <location filename="../../console/ui/call/caller_form.py" line="-7"/>
+        <location filename="../../console/ui/call/result.py" line="+181"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
+        <location line="+1"/>
         <source>Text</source>
         <translation type="unfinished"></translation>
     </message>
@@ -189,7 +189,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-138"/>
+        <location filename="../../console/ui/call/result.py" line="-146"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
@@ -210,28 +210,23 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Flags: distressed, extortion contact, media, complaint</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-6"/>
+        <location line="-4"/>
         <source>New call (starts the handle-time clock); a call with anything in it is first saved, kept or discarded with a reason</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
+        <source>Flags: distressed, extortion contact (opens its scam report; Enter moves through it and back to the guidance), media, complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Book a callback to the numbers on file: shows the time (helpline time), Ctrl+B or Enter again books it</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Escalate this call</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Scam report: open its fields</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -300,7 +295,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+8"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+13"/>
         <source>Caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -385,7 +380,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+50"/>
+        <source>Scam report: how the extortion contact was made</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Type its first letter: Call, Text, Email, Other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+92"/>
         <source>Checked. Go through the guidance (Ctrl+G), then wrap up (Ctrl+W).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -395,7 +400,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-121"/>
+        <location line="-154"/>
         <source>Check caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -480,7 +485,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Stolen files (category, date, sensitive; never contents)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -526,7 +531,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+16"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+14"/>
         <source>Wrap-up</source>
         <translation type="unfinished"></translation>
     </message>
@@ -537,12 +542,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+8"/>
-        <location line="+48"/>
+        <location line="+31"/>
         <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-45"/>
+        <location line="-28"/>
         <source>&amp;Escalate to a supervisor</source>
         <translation type="unfinished"></translation>
     </message>
@@ -574,12 +579,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <location line="+38"/>
+        <location line="+17"/>
         <source>Notes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-37"/>
+        <location line="-16"/>
         <source>Up to {limit} characters; never copy in record contents</source>
         <translation type="unfinished"></translation>
     </message>
@@ -589,22 +594,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Sc&amp;am report (someone exploiting the breach contacted the caller)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+12"/>
         <source>Scam report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Scam contact channel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Number or address the scammer used</source>
         <translation type="unfinished"></translation>
     </message>
@@ -639,7 +639,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+2"/>
         <source>Reason scripts were not delivered</source>
         <translation type="unfinished"></translation>
     </message>
@@ -669,7 +669,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+24"/>
+        <location filename="../../console/ui/call/screen.py" line="+25"/>
         <source>Register as of {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -759,12 +759,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+33"/>
         <source>Ready: Ctrl+N starts a call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+22"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+31"/>
         <source>d MMMM yyyy (dddd)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -814,12 +814,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-115"/>
+        <location line="-150"/>
         <source>Compla&amp;int</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+41"/>
         <source>Chec&amp;k</source>
         <translation type="unfinished"></translation>
     </message>
@@ -829,7 +829,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+63"/>
         <source>{date}: age {age}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -869,7 +869,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+84"/>
         <source>Call ({topics})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -884,12 +884,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-66"/>
+        <location line="-73"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-93"/>
+        <location line="-94"/>
         <source>NOT VERIFIED. You may say: nothing about any record.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -905,16 +905,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+25"/>
+        <location line="+85"/>
         <source>What you may say</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="-17"/>
         <source>The check could not be completed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+26"/>
         <source>Not checked yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -944,7 +945,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+64"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+66"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>
@@ -954,7 +955,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+7"/>
         <source>Not ticked as delivered: {titles}. Say why, then save again:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -974,7 +975,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>Callback booked for {due}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1172,6 +1173,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>SENSITIVE</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+7"/>
+        <source>not sensitive</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>EarlierCallsModel</name>
@@ -1325,7 +1331,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>GuidanceModel</name>
     <message>
-        <location filename="../../console/ui/call/models.py" line="-97"/>
+        <location filename="../../console/ui/call/models.py" line="-104"/>
         <source>{script} (new: due now)</source>
         <translation type="unfinished"></translation>
     </message>

@@ -39,11 +39,11 @@ SHORTCUTS = (
     ("Space", QT_TRANSLATE_NOOP("CallScreen", "Tick the selected guidance script as delivered and go to the next")),
     ("Ctrl+G", QT_TRANSLATE_NOOP("CallScreen", "Go to the guidance list")),
     ("Alt+D / Alt+X / Alt+M / Alt+I",
-     QT_TRANSLATE_NOOP("CallScreen", "Flags: distressed, extortion contact, media, complaint")),
+     QT_TRANSLATE_NOOP("CallScreen", "Flags: distressed, extortion contact (opens its scam report; Enter moves "
+                                     "through it and back to the guidance), media, complaint")),
     ("Ctrl+B", QT_TRANSLATE_NOOP("CallScreen", "Book a callback to the numbers on file: shows the time "
                                                "(helpline time), Ctrl+B or Enter again books it")),
     ("Ctrl+E", QT_TRANSLATE_NOOP("CallScreen", "Escalate this call")),
-    ("Ctrl+R", QT_TRANSLATE_NOOP("CallScreen", "Scam report: open its fields")),
     ("Ctrl+W", QT_TRANSLATE_NOOP("CallScreen", "Go to the wrap-up (outcome, topics, notes)")),
     ("Ctrl+T", QT_TRANSLATE_NOOP("CallScreen", "Go to the notes")),
     ("Ctrl+S", QT_TRANSLATE_NOOP("CallScreen", "Save the call and clear the form")),
@@ -107,6 +107,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         caller.setWidget(self._build_caller())
         caller.setWidgetResizable(True)
         caller.setFrameShape(QFrame.NoFrame)
+        caller.setFocusPolicy(Qt.NoFocus)  # its fields are the stops (it scrolls to each): no unnamed stop between
         splitter.addWidget(caller)
         splitter.addWidget(self._build_result())
         splitter.addWidget(self._build_guidance())
@@ -171,7 +172,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
                  self.scam_contact, self.scam_claimed, self.scam_asked, self.skip_reason)
         return (any(e.text().strip() for e in edits) or bool(self.notes.toPlainText().strip())
                 or self.call.verification is not None or bool(self.flags()) or bool(self.guidance.delivered)
-                or bool(self._topics()) or self.scam.isChecked() or self.escalate.isChecked()
+                or bool(self._topics()) or self.escalate.isChecked()
                 or self.callback_wanted.isChecked() or self.caller_type.currentIndex() != 0)
 
     def keep_call(self):
@@ -250,8 +251,6 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         self.callback_wanted.setChecked(False)
         self._reset_callback_time()
         self.notes.setPlainText("")
-        self.scam.setChecked(False)
-        self._scam_toggled(False)
         self.save_message.clear()
         self._show_skip_reason(False)
         self._show_result(None)
@@ -272,6 +271,5 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
             (QKeySequence("Ctrl+W"), self.outcome.setFocus),
             (QKeySequence("Ctrl+T"), self.notes.setFocus),
             (QKeySequence("Ctrl+E"), lambda: self.escalate.setChecked(not self.escalate.isChecked())),
-            (QKeySequence("Ctrl+R"), lambda: self.scam.setChecked(not self.scam.isChecked())),
         ]
 
