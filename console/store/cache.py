@@ -109,11 +109,11 @@ class Cache:
         self.require("import_register")
         result = import_register(self.db, path, skip_invalid=skip_invalid, rejects=rejects, progress=progress)
         log.info("register %s imported: %d persons, %d documents, %d rows left out", result.register_version,
-                 result.persons, result.documents, len(result.rejected))
+                 result.persons, result.documents, result.rejected_count)
         with write_transaction(self.db):
             self.audit(
                 "register_import", register_version=result.register_version, persons=result.persons,
-                documents=result.documents, practices=result.practices, rejected=len(result.rejected),
+                documents=result.documents, practices=result.practices, rejected=result.rejected_count,
             )
         return result
 
