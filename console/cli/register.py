@@ -59,11 +59,15 @@ def cmd_search(args, out) -> int:
         results = cache.search(query)
     finally:
         cache.close()
-    lines = [f"{r['score']:.2f}  {r['person_id']}  {r['family_name']}, {r['given_names']}"
-             f"{' (' + r['preferred_name'] + ')' if r['preferred_name'] else ''}  born {r['date_of_birth'] or '?'}"
-             f"  {r['suburb'] or ''} {r['city'] or ''}".rstrip() for r in results]
+    lines = [_result_line({k: printable(v) if isinstance(v, str) else v for k, v in r.items()}) for r in results]
     out.emit({"results": results}, "\n".join(lines) if lines else "No records found.")
     return EXIT_OK
+
+
+def _result_line(r: dict) -> str:
+    return (f"{r['score']:.2f}  {r['person_id']}  {r['family_name']}, {r['given_names']}"
+            f"{' (' + r['preferred_name'] + ')' if r['preferred_name'] else ''}  born {r['date_of_birth'] or '?'}"
+            f"  {r['suburb'] or ''} {r['city'] or ''}".rstrip())
 
 
 def _demo_register_arguments(p) -> None:

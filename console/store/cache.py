@@ -447,10 +447,11 @@ class Cache:
     def export_calls_to(self, path, since=None, until=None, **detail) -> int:
         """Write the calls between since and until to a CSV file at path and
         record the export; how many calls were written."""
+        from console.core.output_safety import open_private
         from console.store.exports import write_calls
 
         records = self.export_calls(since, until)
-        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        with open_private(path, encoding="utf-8-sig") as f:
             write_calls(records, f, "csv")
         self.record_export("calls", len(records), format="csv", **detail)
         return len(records)
@@ -458,10 +459,11 @@ class Cache:
     def export_figures_to(self, path, figures: dict) -> int:
         """Write a day's dashboard figures to a CSV file at path and record
         the export; how many rows were written."""
+        from console.core.output_safety import open_private
         from console.store.exports import write_figures
 
         self.require("export")
-        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        with open_private(path, encoding="utf-8-sig") as f:
             rows = write_figures(figures, f)
         self.record_export("dashboard_figures", rows, format="csv", day=figures["day"])
         return rows
