@@ -227,3 +227,22 @@ def test_the_hub_checks_the_size_limits_before_reading_the_register(sample_regis
     monkeypatch.setattr(type(archive), "read_bytes", lambda self: pytest.fail("read before the check"))
     with pytest.raises(RegisterRefused, match="compression ratio"):
         registers.snapshot_bytes(archive)
+
+
+def test_hub_import_register_refuses_them_with_a_sentence_and_exit_2(sample_register, tmp_path):
+    from tests.support.hub import location_args, prepare_hub, run_hub_cli
+
+    location = {"data": str(tmp_path / "hub-data")}
+    prepare_hub(location)
+    digits = register_with_persons(sample_register, tmp_path / "digits", [])
+    text = (digits / "manifest.json").read_text().replace('"persons": 8', '"persons": ' + "9" * 5_000)
+    (digits / "manifest.json").write_text(text)
+    bomb = zipped(register_with_persons(sample_register, tmp_path / "bomb", []), tmp_path / "bomb.zip",
+                  {"persons.csv": b"S9,,,,,,,,,,,,,,\n" * 1_000_000})
+    many = register_with_persons(sample_register, tmp_path / "many", [invalid_row(i) for i in range(1_100)])
+    for register, expected in ((digits, "manifest.json: not valid JSON"), (bomb, "compression ratio"),
+                               (many, "… and 100 more invalid rows, not listed (1,100 in all).")):
+        result = run_hub_cli("import-register", *location_args(location), register)
+        assert result.returncode == 2, result.stderr
+        assert expected in result.stderr and "Traceback" not in result.stderr
+        assert len(result.stderr.splitlines()) <= 1_002
