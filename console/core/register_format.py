@@ -300,7 +300,8 @@ def csv_rows(source: RegisterSource, name: str):
                 if len(row) > MAX_VALUES:
                     raise RegisterRefused([f"{name}:{start}: the record has {len(row):,} values; a register "
                                            f"file has at most {MAX_VALUES} columns."])
-                if max(map(len, row), default=0) > MAX_FIELD_CHARS:
+                # the record's length first: far cheaper, and no value of a short record is long
+                if len("".join(row)) > MAX_FIELD_CHARS and max(map(len, row)) > MAX_FIELD_CHARS:
                     raise RegisterRefused([f"{name}:{start}: a value is longer than {MAX_FIELD_CHARS:,} characters; "
                                            "a register holds names, dates, codes and short addresses."])
                 if identity and len(row) == width:
