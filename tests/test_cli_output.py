@@ -4,9 +4,8 @@ values holding escape sequences or invisible controls are shown escaped by
 
 import csv
 import json
-import shutil
 
-from tests.test_import_limits import seal
+from tests.test_import_limits import register_with_persons
 
 NASTY_FAMILY = "Evil\x1b]0;owned\x07\x1b[2J"
 NASTY_GIVEN = "Mallory\u202eexe.\x9b31m"
@@ -14,15 +13,9 @@ RAW = ("\x1b", "\x07", "\u202e", "\x9b")
 
 
 def nasty_register(sample_register, folder):
-    shutil.copytree(sample_register, folder)
-    for f in folder.iterdir():
-        f.chmod(0o644)
-    with open(folder / "persons.csv", "a", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["S0100", "", NASTY_FAMILY, NASTY_GIVEN, "", "1980-01-01", "", "", "", "Sub\x1b[1m", "", "",
-                         "", "", ""])
-        writer.writerow(["S0101\x1b[2J", "", "", "Given\x1b[5m", "", "", "", "", "", "", "", "", "", "", ""])
-    return seal(folder)
+    return register_with_persons(sample_register, folder, [
+        ["S0100", "", NASTY_FAMILY, NASTY_GIVEN, "", "1980-01-01", "", "", "", "Sub\x1b[1m", "", "", "", "", ""],
+        ["S0101\x1b[2J", "", "", "Given\x1b[5m", "", "", "", "", "", "", "", "", "", "", ""]])
 
 
 def assert_nothing_raw(text):
@@ -58,19 +51,12 @@ REJECTED_CODE, REJECTED_NHI, REJECTED_PHONE, REJECTED_STREET = "RJCT-9K2W", "ZZZ
 
 
 def canary_register(sample_register, folder):
-    shutil.copytree(sample_register, folder)
-    for f in folder.iterdir():
-        f.chmod(0o644)
-    with open(folder / "persons.csv", "a", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["S0900", CANARY_NHI, "Canaryfield", "Tweety", "", "1971-07-07", CANARY_PHONE,
-                         "tweety@example.org", CANARY_STREET, "Kerikeri", "Kerikeri", "0230", "Northland", "NP01",
-                         CANARY_CODE])
+    return register_with_persons(sample_register, folder, [
+        ["S0900", CANARY_NHI, "Canaryfield", "Tweety", "", "1971-07-07", CANARY_PHONE, "tweety@example.org",
+         CANARY_STREET, "Kerikeri", "Kerikeri", "0230", "Northland", "NP01", CANARY_CODE],
         # no family name: rejected, with every other value given
-        writer.writerow(["S0901", REJECTED_NHI, "", "Rejected", "", "1972-08-08", REJECTED_PHONE,
-                         "rejected@example.org", REJECTED_STREET, "Kerikeri", "Kerikeri", "0230", "Northland", "NP01",
-                         REJECTED_CODE])
-    return seal(folder)
+        ["S0901", REJECTED_NHI, "", "Rejected", "", "1972-08-08", REJECTED_PHONE, "rejected@example.org",
+         REJECTED_STREET, "Kerikeri", "Kerikeri", "0230", "Northland", "NP01", REJECTED_CODE]])
 
 
 def secret_forms():
