@@ -29,7 +29,8 @@ import os
 import sys
 
 from console.cli.common import (EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Refused, accounts_text,
-                                new_password, option_instant, read_password, run)
+                                new_password, option_instant, print_json, read_password, run)
+from console.core.output_safety import printable_text
 from console.sync.protocol import DEFAULT_PORT
 
 ADMIN = "hub"  # who the hub's audit names for what its command line did: whoever runs it on the hub's machine
@@ -452,7 +453,7 @@ def cmd_stats(args, out) -> int:
         stats = call_stats(db, since, until)
     finally:
         db.close()
-    print(json.dumps(stats, ensure_ascii=False))  # the data is the output, as from GET /v1/stats
+    print_json(stats)  # the data is the output, as from GET /v1/stats
     return EXIT_OK
 
 
@@ -477,7 +478,7 @@ def run_hub(args, out) -> int:
     try:
         return COMMANDS[args.hub_command](args, out)
     except DatabaseUnavailable as exc:
-        print(exc, file=sys.stderr)
+        print(printable_text(str(exc)), file=sys.stderr)
         return EXIT_FAILED
 
 

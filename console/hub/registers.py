@@ -11,11 +11,10 @@ itself, so any hub process can serve them.
 
 import hashlib
 import logging
-import zipfile
 from pathlib import Path
 
 from console.core.register_delta import fixed_time_zip, make_delta, register_digest
-from console.core.register_format import FILES, CheckedRegister, RegisterRefused, check_register
+from console.core.register_format import FILES, CheckedRegister, RegisterSource, check_register
 from console.core.timeutil import now, utc_text
 from console.hub.changes import append_change
 
@@ -28,15 +27,12 @@ ENTRY_COLUMNS = ("seq, register_version, sha256, size, digest, persons, document
 def snapshot_bytes(path) -> bytes:
     """The snapshot of a register folder (zipped in memory) or .zip (as it is)."""
     path = Path(path)
+    RegisterSource(path).close()  # the limits on sizes (console.core.register_format), before anything is read
     if path.is_dir():
         # the same folder always makes the same snapshot bytes
         # (a missing file is for the check to report)
         return fixed_time_zip({name: (path / name).read_bytes()
                                for name in ("manifest.json", *FILES) if (path / name).is_file()})
-    if not path.exists():
-        raise RegisterRefused([f"{path}: no such folder or file."])
-    if not zipfile.is_zipfile(path):
-        raise RegisterRefused([f"{path}: not a register folder or a .zip of one."])
     return path.read_bytes()
 
 

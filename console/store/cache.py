@@ -110,11 +110,11 @@ class Cache:
         self.require("import_register")
         result = import_register(self.db, path, skip_invalid=skip_invalid, rejects=rejects, progress=progress)
         log.info("register %s imported: %d persons, %d documents, %d rows left out", result.register_version,
-                 result.persons, result.documents, len(result.rejected))
+                 result.persons, result.documents, result.rejected_count)
         with write_transaction(self.db):
             self.audit(
                 "register_import", register_version=result.register_version, persons=result.persons,
-                documents=result.documents, practices=result.practices, rejected=len(result.rejected),
+                documents=result.documents, practices=result.practices, rejected=result.rejected_count,
             )
         return result
 
@@ -449,10 +449,11 @@ class Cache:
     def export_calls_to(self, path, since=None, until=None, **detail) -> int:
         """Write the calls between since and until to a CSV file at path and
         record the export; how many calls were written."""
+        from console.core.output_safety import open_private
         from console.store.exports import write_calls
 
         records = self.export_calls(since, until)
-        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        with open_private(path, encoding="utf-8-sig") as f:
             write_calls(records, f, "csv")
         self.record_export("calls", len(records), format="csv", **detail)
         return len(records)
@@ -460,10 +461,11 @@ class Cache:
     def export_figures_to(self, path, figures: dict) -> int:
         """Write a day's dashboard figures to a CSV file at path and record
         the export; how many rows were written."""
+        from console.core.output_safety import open_private
         from console.store.exports import write_figures
 
         self.require("export")
-        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        with open_private(path, encoding="utf-8-sig") as f:
             rows = write_figures(figures, f)
         self.record_export("dashboard_figures", rows, format="csv", day=figures["day"])
         return rows

@@ -109,6 +109,8 @@ def test_exports_to_a_file_are_audited_and_refused_below_supervisor(signed_in, t
     figures = supervisor.dashboard()
     rows = supervisor.export_figures_to(tmp_path / "figures.csv", figures)
     assert rows > 0
+    # they hold personal data: owner-only from the moment they exist
+    assert [(tmp_path / name).stat().st_mode & 0o777 for name in ("calls.csv", "figures.csv")] == [0o600, 0o600]
     exports = supervisor.audit_entries(kind="export", newest_first=True, limit=2)
     assert [e["detail"]["what"] for e in exports] == ["dashboard_figures", "calls"]
     assert exports[1]["detail"] == {"what": "calls", "rows": written, "format": "csv", "day": "2026-01-05"}

@@ -271,6 +271,7 @@ def test_daily_report_pdf_holds_the_day_s_figures(qtbot, seeded_window, sample_r
     view.ask_save_path = lambda *_: str(path)
     view.pdf_button.click()
     qtbot.waitUntil(lambda: view.report_message.text().startswith("The report for"), timeout=10_000)
+    assert path.stat().st_mode & 0o777 == 0o600  # the notes may name someone: owner-only
     text = pdf_text(path)
     want = expected_figures(window.seeded, sample_register)
     handle = want["handle_time_seconds"]
@@ -315,6 +316,7 @@ def test_csv_exports_are_written_and_audited(qtbot, seeded_window, sample_regist
     view.ask_save_path = lambda *_: str(figures_path)
     view.figures_csv_button.click()
     qtbot.waitUntil(lambda: "exported to" in view.report_message.text(), timeout=10_000)
+    assert [p.stat().st_mode & 0o777 for p in (calls_path, figures_path)] == [0o600, 0o600]
     with open(figures_path, encoding="utf-8-sig", newline="") as f:
         rows = {(row["figure"], row["item"]): row["value"] for row in csv.DictReader(f)}
     assert rows[("calls", "")] == str(want["calls"])

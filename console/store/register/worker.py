@@ -47,8 +47,9 @@ class Worker:
             self.load_practices()
             self.load_persons()
             self.load_documents()
+            stored = (self.stored["persons"], self.stored["documents"], self.stored["practices"])
             self.conn.send(("done", self.read_counts, self.checker.problems, self.checker.rejected_rows,
-                            (self.stored["persons"], self.stored["documents"], self.stored["practices"])))
+                            self.checker.rejected, stored))
         except RegisterRefused as exc:
             self.conn.send(("refused", exc.problems))
         finally:

@@ -13,6 +13,7 @@ from PySide6.QtCore import QMarginsF, QObject, QSize, QUrl
 from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
 from console.core.dashboard import busiest_first
+from console.core.output_safety import open_private
 from console.ui.dashboard.charts import DashboardCharts
 
 CHART_SIZE = QSize(1000, 430)
@@ -101,6 +102,7 @@ class IncidentReport(QObject):
             urls.append(url)
             view.deleteLater()
         document.setHtml(self.html(urls))
+        open_private(path).close()  # owner-only before the PDF (its notes may name someone) is written into it
         writer = QPdfWriter(str(path))
         writer.setTitle(self.tr("Helpline daily incident report {day}").format(day=self.figures["day"]))
         writer.setCreator("Helpline Console")
