@@ -100,7 +100,7 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self.tabs.addTab(self._build_audit(), self.tr("&Audit"))
         self.tabs.addTab(self._build_reports(), self.tr("Re&ports"))
         self.line = LineTab(self.worker)  # the telephone queue, from the hub (set_hub_reader)
-        self.tabs.addTab(self.line, self.tr("&Line"))
+        self.tabs.addTab(self.line, self.tr("Line && &missed callers"))
         outer.addWidget(self.tabs)
 
     def showEvent(self, event):
