@@ -402,7 +402,7 @@ class MainWindow(QMainWindow):
                 self.wallboard.close_down()
             role = "admin" if self.setup_mode else self.role
             self.wallboard = Wallboard(self.worker, self._hub_reader, role, settings)
-            self.wallboard.showFullScreen()
+            self.wallboard.show_full_screen()
 
         line.line_settings(self, open_board).run_in_background()
 

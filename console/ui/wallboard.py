@@ -131,6 +131,11 @@ class Wallboard(QWidget):
         return {name: self.settings[name] for figure in FIGURES for level in ("amber", "red")
                 if (name := setting_name(figure.key, level)) in self.settings}
 
+    def show_full_screen(self) -> None:
+        """Full screen on the screen it opens on (the geometry too, for a screen with no window manager)."""
+        self.setGeometry(self.screen().geometry())
+        self.showFullScreen()
+
     # refreshing
 
     def showEvent(self, event):
@@ -235,7 +240,7 @@ def run_wallboard(read, role: str, settings: dict) -> int:
     app = make_app()
     apply_theme(False)
     board = Wallboard(None, read, role, settings)
-    board.showFullScreen()
+    board.show_full_screen()
     code = app.exec()
     board.close_down()
     return code
