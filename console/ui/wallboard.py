@@ -154,8 +154,9 @@ class Wallboard(QWidget):
         self.refresh()
 
     def refresh(self) -> None:
-        """Read the hub's figures now, in the background."""
-        if self._read is None:
+        """Read the hub's figures now, in the background (unless a read is still under way: a hub
+        that does not answer must not pile reads up behind it; the tick still marks the board stale)."""
+        if self._read is None or self._thread.busy("wallboard"):
             return
         target = self.settings.get("queue_target_seconds", 60)
         line.queue_figures(self, self._thread, self._read, target, self._show, missed=False).failure(
