@@ -355,7 +355,7 @@ class Cache:
         """Store a setting (console/store/settings.py); SettingRefused changes nothing. Returns the text stored."""
         from console.store import settings
 
-        self.require("change_settings")
+        self.require(settings.declared(key).permission)
         with write_transaction(self.db):
             stored = settings.put(self.db, key, value)
             self.audit("setting_changed", setting=key, value=stored)
@@ -425,7 +425,7 @@ class Cache:
         from console.store import settings
 
         return {key: settings.get(self.db, key) for key in ("idle_lock_minutes", "sync_interval_seconds",
-                                                            "high_contrast")}
+                                                            "high_contrast", *settings.LINE_SETTINGS)}
 
     def synced_content(self) -> dict | None:
         """Guidance scripts and services as the hub last published them (no personal data)."""

@@ -61,6 +61,8 @@ class MainWindow(QMainWindow):
         self.setup_mode = False
         self.supervisor = None  # the Supervisor dashboard, built when first opened
         self._hub_dashboard = None
+        self._hub_reader = None  # read(path, **params): the hub's GET for the line's figures
+        self.wallboard = None
         self.setWindowTitle(self.tr("Helpline Console {version}").format(version=__version__)
                             + (self.tr(" — DEMO DATA") if demo else ""))
         self.setAccessibleName("Helpline Console")
@@ -189,12 +191,14 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.call_screen)
         self._set_call_actions(True)
         self.dashboard_action.setEnabled(self.may_supervise())
+        self.wallboard_action.setEnabled(self.may_supervise())
         self.refresh_status()
         if self.sync is not None:
             # the password goes to the hub once, for a token kept in the keystore, and is then dropped
             self.sync.start(operator_id, self._hub_password)
             if self.may_supervise():
                 self.set_dashboard_hub_source(self.sync.dashboard_fetcher(operator_id))
+                self.set_hub_reader(self.sync.reader(operator_id))
         self._hub_password = None
 
     def lock_now(self):
@@ -229,6 +233,9 @@ class MainWindow(QMainWindow):
                 self.sync.sign_out()  # a locked console holds no hub token
             self._set_call_actions(False)
             self.dashboard_action.setEnabled(False)
+            self.wallboard_action.setEnabled(False)
+            if self.wallboard is not None:
+                self.wallboard.close()  # a locked console holds no hub token: its figures would go stale
             self.stack.setCurrentWidget(self.gate)
             self.gate.ask_unlock(self.session.operator, why)
 
@@ -237,6 +244,7 @@ class MainWindow(QMainWindow):
         if self.sync is not None and password:
             self.sync.start(self.session.operator, password)  # a hub sign-in that lapsed resumes
         self.dashboard_action.setEnabled(self.may_supervise())
+        self.wallboard_action.setEnabled(self.may_supervise())
         page = getattr(self, "_page_before_lock", self.call_screen)
         self.stack.setCurrentWidget(page)
         self._set_call_actions(page is self.call_screen)
@@ -283,6 +291,11 @@ class MainWindow(QMainWindow):
         self.dashboard_action.toggled.connect(lambda on: self.show_supervisor() if on else self.show_call_screen())
         view_menu.addAction(self.dashboard_action)
         self.addAction(self.dashboard_action)
+        self.wallboard_action = QAction(self.tr("&Wallboard"), self)
+        self.wallboard_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
+        self.wallboard_action.setEnabled(False)
+        self.wallboard_action.triggered.connect(self.show_wallboard)
+        view_menu.addAction(self.wallboard_action)
         hub_menu = self.menuBar().addMenu(self.tr("H&ub"))
         self.sync_action = QAction(self.tr("&Sync now"), self)
         self.sync_action.setShortcut(QKeySequence("F5"))
@@ -357,6 +370,8 @@ class MainWindow(QMainWindow):
             self.supervisor.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
             if self._hub_dashboard is not None:
                 self.supervisor.set_hub_source(self._hub_dashboard)
+            if self._hub_reader is not None:
+                self.supervisor.line.set_hub_reader(self._hub_reader)
             self.stack.addWidget(self.supervisor)
         self._set_call_actions(False)
         self.stack.setCurrentWidget(self.supervisor)
@@ -367,6 +382,29 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.call_screen)
             self._set_call_actions(True)
         self.dashboard_action.setChecked(False)
+
+    def set_hub_reader(self, read):
+        """For the sync: read(path, **params), the signed hub client's GET, for the line's figures."""
+        self._hub_reader = read
+        if self.supervisor is not None:
+            self.supervisor.line.set_hub_reader(read)
+
+    def show_wallboard(self):
+        """View → Wallboard: the line's figures full screen (supervisors and admins); Escape leaves it."""
+        if not self.may_supervise() or self.stack.currentWidget() is self.gate:
+            self.statusBar().showMessage(self.tr("The wallboard is for supervisors and admins."), 8000)
+            return
+        from console.ui.operations import line
+        from console.ui.wallboard import Wallboard
+
+        def open_board(settings):
+            if self.wallboard is not None:
+                self.wallboard.close_down()
+            role = "admin" if self.setup_mode else self.role
+            self.wallboard = Wallboard(self.worker, self._hub_reader, role, settings)
+            self.wallboard.show_full_screen()
+
+        line.line_settings(self, open_board).run_in_background()
 
     def set_dashboard_hub_source(self, fetch):
         """For the sync: fetch(day) returns the hub's figures (GET /v1/dashboard);
@@ -421,6 +459,8 @@ class MainWindow(QMainWindow):
             self.sync.sign_out()
         if self.supervisor is not None:
             self.supervisor.close_down()
+        if self.wallboard is not None:
+            self.wallboard.close_down()
         super().closeEvent(event)
 
 

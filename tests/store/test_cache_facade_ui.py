@@ -64,7 +64,10 @@ def record(operator: str, person_id: str) -> dict:
 def test_what_the_window_reads_before_sign_in_needs_no_role(accounts):
     cache = Cache.open(accounts, operator="nobody-yet")
     try:
-        assert set(cache.window_settings()) == {"idle_lock_minutes", "sync_interval_seconds", "high_contrast"}
+        from console.store.settings import LINE_SETTINGS
+
+        assert set(cache.window_settings()) == {"idle_lock_minutes", "sync_interval_seconds", "high_contrast",
+                                                *LINE_SETTINGS}
         assert cache.synced_content() is None
         assert cache.calls_not_synced() == 0
     finally:

@@ -25,6 +25,7 @@ from console.core.dashboard import busiest_first, helpline_day
 from console.core.timeutil import now
 from console.ui.dashboard.audit import AuditTab
 from console.ui.dashboard.breakdowns import BreakdownsTab
+from console.ui.dashboard.line import LineTab
 from console.ui.dashboard.models import local_time
 from console.ui.dashboard.overview import OverviewTab
 from console.ui.dashboard.queues import QueuesTab
@@ -98,6 +99,8 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self.tabs.addTab(self._build_queues(), self.tr("&Queues"))
         self.tabs.addTab(self._build_audit(), self.tr("&Audit"))
         self.tabs.addTab(self._build_reports(), self.tr("Re&ports"))
+        self.line = LineTab(self.worker)  # the telephone queue, from the hub (set_hub_reader)
+        self.tabs.addTab(self.line, self.tr("Line && &missed callers"))
         outer.addWidget(self.tabs)
 
     def showEvent(self, event):
@@ -136,6 +139,7 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
 
         dashboard.figures_and_queues(self, self._hub, day, in_progress, self._hub_fetch, shown).failure(
             self._failed).run_in_background(key="dashboard")
+        self.line.refresh(self._pinned_day)
 
     @property
     def refreshing(self) -> bool:
@@ -173,4 +177,5 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
     def close_down(self):
         self._timer.stop()
         self._hub.shutdown()
+        self.line.close_down()
 
