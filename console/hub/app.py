@@ -583,6 +583,9 @@ def make_app(db, lifespan=None) -> FastAPI:
     )
     app.state.db = db
     app.include_router(router)
+    from console.hub import live  # the live channel and message (it uses this module's dependencies)
+
+    app.include_router(live.router)
     generate = app.openapi
     app.openapi = lambda: _openapi_with_400s(app, generate)
     app.add_exception_handler(RequestValidationError, _on_validation_error)

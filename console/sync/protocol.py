@@ -72,6 +72,8 @@ Pull (any role)
           register  id = register seq (str); body = the register's entry as in
                     GET /v1/register (a new register to fetch).
           escalation_ack  as pushed (an escalation taken up anywhere).
+          message   id = version (str); body = the live message's event
+                    (console/hub/live.py), the newest version in force.
         A workstation applies a page of changes and stores `cursor` in one
         transaction, so a kill at any point resumes from the last page applied.
 
