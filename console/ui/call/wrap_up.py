@@ -259,6 +259,7 @@ class WrapUp:
             "outcome": self.outcome.currentData(),
             "region": self.call.region,
             "notes": notes or None,
+            **self.line_record(),
         }
         if self.scam.isChecked():
             record["scam_report"] = {"channel": self.scam_channel.currentData(),

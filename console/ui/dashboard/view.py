@@ -25,6 +25,7 @@ from console.core.dashboard import busiest_first, helpline_day
 from console.core.timeutil import now
 from console.ui.dashboard.audit import AuditTab
 from console.ui.dashboard.breakdowns import BreakdownsTab
+from console.ui.dashboard.message import MessageTab
 from console.ui.dashboard.models import local_time
 from console.ui.dashboard.overview import OverviewTab
 from console.ui.dashboard.queues import QueuesTab
@@ -35,7 +36,7 @@ from console.ui.tasks import Background
 REFRESH_MS = 30_000
 
 
-class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab, QWidget):
+class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab, MessageTab, QWidget):
     """The dashboard, over the cache worker; `open_calls` says how many calls
     this workstation has open now (its own call screen)."""
 
@@ -98,6 +99,7 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self.tabs.addTab(self._build_queues(), self.tr("&Queues"))
         self.tabs.addTab(self._build_audit(), self.tr("&Audit"))
         self.tabs.addTab(self._build_reports(), self.tr("Re&ports"))
+        self.tabs.addTab(self._build_message(), self.tr("&Live message"))
         outer.addWidget(self.tabs)
 
     def showEvent(self, event):
