@@ -276,6 +276,6 @@ def call_row(record: dict, *, workstation: str, register_version: str | None, sa
         "caller_type": record["caller_type"], "person_id": record["person_id"],
         "verification": record["verification"], "assurance": record["assurance"],
         "disclosed_status": record["disclosed_status"], "outcome": record["outcome"], "region": record["region"],
-        "register_version": register_version, "saved_at": saved_at, "record": text,
         **{key: record.get(key) for key in LINE_COLUMNS},
+        "register_version": register_version, "saved_at": saved_at, "record": text,
     }
