@@ -12,9 +12,9 @@ import pytest
 
 from console.core.timeutil import parse_instant
 from console.hub import live
-from console.store.connection import connect
-from tests.support.hub import PASSWORD, prepare_hub
+from tests.support.hub import prepare_hub
 from tests.support.live import ThreadedHub, sign_in
+from tests.ui.test_call_flow import saved_calls
 
 
 @pytest.fixture
@@ -53,14 +53,6 @@ def close_window(qtbot, window):
     window.call_screen.call = None  # closing asks for an open call to be saved first
     window.close()
     window.worker.shutdown()
-
-
-def saved_calls(window) -> list[dict]:
-    db_path = window.worker.cache.db.conn.execute("PRAGMA database_list").fetchone()[2]
-    conn = connect(db_path)
-    rows = [json.loads(r[0]) for r in conn.execute("SELECT record FROM calls")]
-    conn.close()
-    return rows
 
 
 def answer(call_id: str, answered: datetime) -> dict:
