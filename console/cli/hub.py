@@ -239,7 +239,8 @@ def cmd_serve(args, out) -> int:
     try:
         uvicorn.run("console.hub.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                     log_config=log_config, log_level=logging.INFO, server_header=False,
-                    proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "")
+                    proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "",
+                    timeout_graceful_shutdown=5)  # the live channel's streams never end of themselves
     except SystemExit as exc:  # uvicorn's own exit, e.g. 3 when the port is taken
         if exc.code not in (None, 0):
             print(f"The hub stopped: it could not serve on {args.host}:{args.port} (the reason is above).",

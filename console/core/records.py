@@ -16,7 +16,7 @@ from console.core.timeutil import utc_text
 # what a workstation pushes (console/sync/protocol.py, "Push")
 ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit", "escalation_ack")
 # what the hub's change feed carries (console/sync/protocol.py, "Pull")
-CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack", "lock")
+CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack", "lock", "message")
 
 OVERDUE_AFTER = timedelta(minutes=30)  # an open callback this long past its due time is overdue
 # the reason of the unlock that verification by possession of the notification

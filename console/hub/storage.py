@@ -429,6 +429,24 @@ def m008_telephony(tx) -> None:
         tx.execute(statement.format(**types))
 
 
+@migrations
+def m009_call_line_and_live_message(tx) -> None:
+    # issue 16: the line's facts of each call (as the workstation's m012), and
+    # the supervisors' versioned "what we know now" message (console.hub.live)
+    types = TYPES[tx.backend]
+    for column in ("pbx_call_id TEXT", "queue TEXT", f"wait_seconds {types['real']}",
+                   f"talk_seconds {types['real']}", "hangup_cause TEXT", "hung_up_by TEXT", "message_version BIGINT"):
+        tx.execute(f"ALTER TABLE calls ADD COLUMN {column}")
+    tx.execute("CREATE INDEX idx_calls_pbx_call ON calls(pbx_call_id)")
+    tx.execute(
+        f"""CREATE TABLE live_messages (
+            version {types['serial']},
+            text TEXT NOT NULL,
+            author TEXT NOT NULL,
+            published_at {types['sorted_text']} NOT NULL
+        )""")
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how

@@ -433,6 +433,12 @@ class Cache:
 
         return synced_content(self.db)
 
+    def synced_message(self) -> dict | None:
+        """The supervisors' live message as last pulled from the hub (the live channel's fallback)."""
+        from console.store.sync_state import synced_message
+
+        return synced_message(self.db)
+
     def calls_not_synced(self) -> int:
         """How many saved calls wait for the hub (a count, for the status bar)."""
         return calls.outbox_count(self.db, "call")

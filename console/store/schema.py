@@ -469,3 +469,14 @@ def migrate(db) -> list[str]:
 def m011_password_change(db):
     # an account whose password an admin reset must choose a new one at its next sign-in
     db.execute("ALTER TABLE operators ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations
+def m012_call_line(db):
+    # issue 16: what the telephone line says of a call (the PBX's call id, its
+    # queue and wait, the talk time, the hangup cause and who hung up), and the
+    # version of the supervisors' live message the operator saw
+    for column in ("pbx_call_id TEXT", "queue TEXT", "wait_seconds REAL", "talk_seconds REAL", "hangup_cause TEXT",
+                   "hung_up_by TEXT", "message_version INTEGER"):
+        db.execute(f"ALTER TABLE calls ADD COLUMN {column}")
+    db.execute("CREATE INDEX idx_calls_pbx_call ON calls(pbx_call_id) WHERE pbx_call_id IS NOT NULL")

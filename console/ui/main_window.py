@@ -52,6 +52,7 @@ class MainWindow(QMainWindow):
         self.worker = worker
         self.db_path = db_path
         self.sync = None  # a SyncController once a hub is set and someone is signed in
+        self.live = None  # the live channel (console/ui/operations/live.py) of the signed-in operator
         self._hub_password = None
         self.operator = operator
         self.clock = clock
@@ -124,6 +125,7 @@ class MainWindow(QMainWindow):
         self.sync.synced.connect(self.refresh_status)
         self.sync.synced.connect(self.load_hub_content)
         self.sync.synced.connect(self.refresh_dashboard)
+        self.sync.synced.connect(self.load_live_message)
         self.connection_label.setText(self.tr("Hub: waiting for sign-in"))
 
     def load_hub_content(self):
@@ -193,13 +195,62 @@ class MainWindow(QMainWindow):
         self.dashboard_action.setEnabled(self.may_supervise())
         self.wallboard_action.setEnabled(self.may_supervise())
         self.refresh_status()
+        self.load_live_message()
         if self.sync is not None:
             # the password goes to the hub once, for a token kept in the keystore, and is then dropped
             self.sync.start(operator_id, self._hub_password)
             if self.may_supervise():
                 self.set_dashboard_hub_source(self.sync.dashboard_fetcher(operator_id))
                 self.set_hub_reader(self.sync.reader(operator_id))
+            self.start_live(operator_id)
         self._hub_password = None
+
+    # the live channel: screen pops, the line's hangups, the live message
+
+    def start_live(self, operator_id: str):
+        """Hold this operator's live stream open (console/ui/operations/live.py)."""
+        from console.sync.device import load_device
+        from console.sync.tokens import load_token
+        from console.ui.operations.live import LiveFeed, describe, publish_message
+
+        if self.live is not None and self.live.operator == operator_id:
+            return
+        self.stop_live()
+        hub_url, workstation = self.sync.hub_url, self.sync.workstation
+        device = load_device(hub_url)
+        if device is None:
+            return  # not enrolled on the hub: the sync says so, and there is no live channel to open
+        self.live = LiveFeed(hub_url, lambda: load_token(hub_url, operator_id, workstation), self, auth=device.stream_auth())
+        self.live.operator = operator_id
+        self.live.event_arrived.connect(self.live_event)
+        self.live.state_changed.connect(lambda state: self.connection_label.setToolTip(describe(state)))
+        self.live.start()
+        self._message_publisher = lambda text: publish_message(hub_url, load_token(hub_url, operator_id, workstation),
+                                                               text)
+        if self.supervisor is not None:
+            self.supervisor.set_message_publisher(self._message_publisher)
+
+    def stop_live(self):
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+    def live_event(self, event: dict):
+        """One checked event of the live channel, on the main thread."""
+        if event["type"] == "answer":
+            self.call_screen.screen_pop(event)
+        elif event["type"] == "hangup":
+            self.call_screen.line_hung_up(event)
+        elif event["type"] == "message":
+            self.call_screen.show_live_message(event)
+
+    def load_live_message(self):
+        """The live message as the last sync pulled it: shown if the live channel missed it."""
+        def show(message):
+            if message:
+                self.call_screen.show_live_message(message)
+
+        session.synced_message(self, show).run_in_background()
 
     def lock_now(self):
         if self.session is not None and self.stack.currentWidget() is not self.gate:
@@ -372,6 +423,7 @@ class MainWindow(QMainWindow):
                 self.supervisor.set_hub_source(self._hub_dashboard)
             if self._hub_reader is not None:
                 self.supervisor.line.set_hub_reader(self._hub_reader)
+            self.supervisor.set_message_publisher(getattr(self, "_message_publisher", None))
             self.stack.addWidget(self.supervisor)
         self._set_call_actions(False)
         self.stack.setCurrentWidget(self.supervisor)
@@ -457,6 +509,7 @@ class MainWindow(QMainWindow):
         if self.sync is not None:
             self.sync.stop()
             self.sync.sign_out()
+        self.stop_live()
         if self.supervisor is not None:
             self.supervisor.close_down()
         if self.wallboard is not None:

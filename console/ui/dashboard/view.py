@@ -26,6 +26,7 @@ from console.core.timeutil import now
 from console.ui.dashboard.audit import AuditTab
 from console.ui.dashboard.breakdowns import BreakdownsTab
 from console.ui.dashboard.line import LineTab
+from console.ui.dashboard.message import MessageTab
 from console.ui.dashboard.models import local_time
 from console.ui.dashboard.overview import OverviewTab
 from console.ui.dashboard.queues import QueuesTab
@@ -36,7 +37,7 @@ from console.ui.tasks import Background
 REFRESH_MS = 30_000
 
 
-class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab, QWidget):
+class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab, MessageTab, QWidget):
     """The dashboard, over the cache worker; `open_calls` says how many calls
     this workstation has open now (its own call screen)."""
 
@@ -101,6 +102,7 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self.tabs.addTab(self._build_reports(), self.tr("Re&ports"))
         self.line = LineTab(self.worker)  # the telephone queue, from the hub (set_hub_reader)
         self.tabs.addTab(self.line, self.tr("Line && &missed callers"))
+        self.tabs.addTab(self._build_message(), self.tr("&Live message"))
         outer.addWidget(self.tabs)
 
     def showEvent(self, event):

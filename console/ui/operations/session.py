@@ -21,3 +21,8 @@ def sign_in(parent, operator_id: str, password: str, success) -> QueryOp:
 def synced_content(parent, success) -> QueryOp:
     """success(the guidance content the hub last published, or None)."""
     return QueryOp(parent, lambda cache: cache.synced_content(), success)
+
+
+def synced_message(parent, success) -> QueryOp:
+    """success(the live message as the last sync pulled it, or None)."""
+    return QueryOp(parent, lambda cache: cache.synced_message(), success)
