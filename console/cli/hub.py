@@ -26,7 +26,7 @@ import os
 import sys
 
 from console.cli.common import (EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Refused, accounts_text,
-                                new_password, option_instant, read_password, run)
+                                TerminalProgress, new_password, option_instant, read_password, run)
 from console.sync.protocol import DEFAULT_PORT
 
 
@@ -206,8 +206,10 @@ def cmd_import_register(args, out) -> int:
     from console.core.register_format import RegisterRefused
 
     db = _open(args)
+    progress = TerminalProgress(enabled=not args.json)
     try:
-        entry, imported = import_register(db, args.path)
+        entry, imported = import_register(db, args.path, progress=progress)
+        progress.finish()
     except RegisterRefused as exc:
         raise Refused(*exc.problems, "The register was not imported; the hub serves the one it served before.") \
             from None

@@ -9,18 +9,27 @@ importing the snapshot. The snapshot's bytes are kept in the database
 itself, so any hub process can serve them.
 """
 
+import csv
 import hashlib
+import hmac
+import io
+import json
 import logging
 import zipfile
 from pathlib import Path
 
+from console.core.codes import ParallelHasher, code_mac
 from console.core.register_delta import fixed_time_zip, make_delta, register_digest
-from console.core.register_format import FILES, CheckedRegister, RegisterRefused, check_register
+from console.core.register_format import (COLUMNS, FILES, CheckedRegister, RegisterRefused, RegisterSource,
+                                          check_register, csv_rows, read_manifest)
 from console.core.timeutil import now, utc_text
 from console.hub.changes import append_change
 
 log = logging.getLogger("console.hub.registers")
 
+CODE = COLUMNS["persons.csv"].index("notification_code")
+CODE_HASH = COLUMNS["persons.csv"].index("notification_code_hash")
+CODES_PER_INSERT = 300  # rows of register_codes per INSERT (900 parameters)
 ENTRY_COLUMNS = ("seq, register_version, sha256, size, digest, persons, documents, imported_at, "
                  "delta_from, delta_sha256, delta_size")
 
@@ -55,25 +64,94 @@ def _entry(row) -> dict:
             "delta_from": delta_from, "delta_sha256": delta_sha256, "delta_size": delta_size}
 
 
-def import_register(db, path) -> tuple[dict, bool]:
+def _source_sha256(db, seq: int) -> str | None:
+    with db.read() as tx:
+        return tx.value("SELECT source_sha256 FROM registers WHERE seq = ?", [seq])
+
+
+def hash_codes_of(db, given: bytes, checked: CheckedRegister, progress=None) -> tuple[bytes, dict]:
+    """The snapshot the hub keeps and serves: the register `given` with each
+    notification code replaced by its argon2id hash (a hash the register
+    brings is kept as it is), and `checked`'s rows patched alike. A code whose
+    keyed digest (person, code) is the one kept from the previous register
+    keeps that register's hash; only new or changed codes are hashed, on
+    every core. Returns (snapshot, {person_id: (code_mac, code_hash)})."""
+    progress = progress or (lambda stage, done, total: None)
+    with db.read() as tx:
+        known = {person_id: (mac, code_hash) for person_id, mac, code_hash in
+                 tx.all("SELECT person_id, code_mac, code_hash FROM register_codes")}
+    source = RegisterSource(given)
+    try:
+        manifest = read_manifest(source)
+        persons = [list(row) for _, row in csv_rows(source, "persons.csv")]
+        files = {}
+        for name in FILES[1:]:
+            with source.open_bytes(name) as f:
+                files[name] = f.read()
+    finally:
+        source.close()
+    codes, to_hash = {}, []
+    for row in persons:
+        code = row[CODE]
+        if code:
+            mac = code_mac(db.key.code_mac_key, row[0], code)
+            kept = known.get(row[0])
+            if kept and hmac.compare_digest(kept[0], mac):
+                codes[row[0]] = kept
+            else:
+                codes[row[0]] = (mac, None)
+                to_hash.append(row)
+    with ParallelHasher(lambda done: progress("codes", done, len(to_hash))) as hasher:
+        hashes = hasher([row[CODE] for row in to_hash])
+    for row, code_hash in zip(to_hash, hashes, strict=True):
+        codes[row[0]] = (codes[row[0]][0], code_hash)
+    stored = checked.rows["persons"]
+    for row in persons:
+        if row[CODE]:
+            row[CODE], row[CODE_HASH] = "", codes[row[0]][1]
+            stored[row[0]] = (*stored[row[0]][:CODE], "", row[CODE_HASH], *stored[row[0]][CODE_HASH + 1:])
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(COLUMNS["persons.csv"])
+    writer.writerows(persons)
+    files["persons.csv"] = text.getvalue().encode("utf-8")
+    manifest["sha256"] = dict(manifest["sha256"], **{"persons.csv": hashlib.sha256(files["persons.csv"]).hexdigest()})
+    files = {"manifest.json": json.dumps(manifest, indent=2).encode("utf-8"), **files}
+    log.info("register codes: %s hashed, %s kept from the previous register", len(to_hash), len(codes) - len(to_hash))
+    return fixed_time_zip(files), codes
+
+
+def import_register(db, path, progress=None) -> tuple[dict, bool]:
     """Check the register at `path` and put it in service: (entry, True), or
-    (the entry in service, False) when it is that very snapshot already.
-    RegisterRefused changes nothing."""
-    snapshot = snapshot_bytes(path)
-    sha256 = hashlib.sha256(snapshot).hexdigest()
+    (the entry in service, False) when it is that very register already.
+    RegisterRefused changes nothing. The codes are hashed (hash_codes_of)
+    before anything is written; `progress(stage, done, total)` hears it."""
+    given = snapshot_bytes(path)
+    source_sha256 = hashlib.sha256(given).hexdigest()
     current = latest_register(db)
-    if current and current["sha256"] == sha256:
+    if current and _source_sha256(db, current["seq"]) == source_sha256:
         return current, False
-    checked = check_register(snapshot)
+    checked = check_register(given)
+    snapshot, codes = hash_codes_of(db, given, checked, progress)
+    del given
+    sha256 = hashlib.sha256(snapshot).hexdigest()
     digest = register_digest({table: rows.values() for table, rows in checked.rows.items()})
     delta = _delta(db, current, checked) if current else None
     with db.write() as tx:
         seq = tx.value(
             "INSERT INTO registers (register_version, sha256, size, digest, persons, documents, imported_at, snapshot, "
-            "delta_from, delta_sha256, delta_size, delta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+            "delta_from, delta_sha256, delta_size, delta, source_sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
             [checked.register_version, sha256, len(snapshot), digest, checked.persons, checked.documents,
              utc_text(now()), snapshot, current["seq"] if delta else None,
-             hashlib.sha256(delta).hexdigest() if delta else None, len(delta) if delta else None, delta])
+             hashlib.sha256(delta).hexdigest() if delta else None, len(delta) if delta else None, delta,
+             source_sha256])
+        tx.execute("DELETE FROM register_codes")
+        kept = [(person_id, mac, code_hash) for person_id, (mac, code_hash) in codes.items()]
+        for start in range(0, len(kept), CODES_PER_INSERT):
+            batch = kept[start:start + CODES_PER_INSERT]
+            tx.execute("INSERT INTO register_codes (person_id, code_mac, code_hash) VALUES "
+                       + ", ".join(["(?, ?, ?)"] * len(batch)), [value for row in batch for value in row])
         entry = _entry(tx.one(f"SELECT {ENTRY_COLUMNS} FROM registers WHERE seq = ?", [seq]))
         append_change(tx, "register", str(seq), entry)
     log.info("register %s imported as seq %s: %s persons, %s documents, %s bytes",

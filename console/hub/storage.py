@@ -298,6 +298,22 @@ def m006_push_authorship(tx) -> None:
     tx.execute("CREATE INDEX idx_changes_entity ON changes(kind, entity_id, seq)")
 
 
+@migrations
+def m007_register_code_hashes(tx) -> None:
+    # issue 14: the hub keeps notification codes only as argon2id hashes (in
+    # the register's snapshot), and per person a keyed digest of (person,
+    # code) with its hash, so that a new register whose code for a person did
+    # not change keeps the hash instead of hashing again (console.hub.registers).
+    # source_sha256: of the register as given, before its codes were hashed.
+    tx.execute(
+        """CREATE TABLE register_codes (
+            person_id TEXT PRIMARY KEY,
+            code_mac TEXT NOT NULL,
+            code_hash TEXT NOT NULL
+        )""")
+    tx.execute("ALTER TABLE registers ADD COLUMN source_sha256 TEXT")
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how

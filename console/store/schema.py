@@ -469,3 +469,26 @@ def migrate(db) -> list[str]:
 def m011_password_change(db):
     # an account whose password an admin reset must choose a new one at its next sign-in
     db.execute("ALTER TABLE operators ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations
+def m012_register_codes_hashed(db):
+    # Policy v2 and issue 14: a workstation keeps each notification code only
+    # as its argon2id hash, and no street address or postcode (no rule or
+    # screen uses them). The codes already held are hashed here, on every core;
+    # the pages they were on are zeroed as they are freed.
+    from console.core.codes import ParallelHasher
+
+    secure_delete = db.execute("PRAGMA secure_delete").fetchone()[0]
+    db.execute("PRAGMA secure_delete = ON")
+    db.execute("ALTER TABLE persons ADD COLUMN notification_code_hash TEXT")
+    held = db.execute("SELECT rowid, notification_code FROM persons "
+                      "WHERE notification_code IS NOT NULL AND notification_code != ''").fetchall()
+    if held:
+        with ParallelHasher() as hasher:
+            hashes = hasher([code for _, code in held])
+        db.executemany("UPDATE persons SET notification_code_hash = ? WHERE rowid = ?",
+                       [(code_hash, rowid) for (rowid, _), code_hash in zip(held, hashes)])
+    for column in ("notification_code", "address", "postcode"):
+        db.execute(f"ALTER TABLE persons DROP COLUMN {column}")
+    db.execute(f"PRAGMA secure_delete = {int(secure_delete)}")
