@@ -206,7 +206,7 @@ def cmd_import_register(args, out) -> int:
     from console.core.register_format import RegisterRefused
 
     db = _open(args)
-    progress = TerminalProgress(enabled=not args.json)
+    progress = TerminalProgress(enabled=not getattr(args, "json", False))
     try:
         entry, imported = import_register(db, args.path, progress=progress)
         progress.finish()

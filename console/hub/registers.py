@@ -69,17 +69,13 @@ def _source_sha256(db, seq: int) -> str | None:
         return tx.value("SELECT source_sha256 FROM registers WHERE seq = ?", [seq])
 
 
-def hash_codes_of(db, given: bytes, checked: CheckedRegister, progress=None) -> tuple[bytes, dict]:
-    """The snapshot the hub keeps and serves: the register `given` with each
-    notification code replaced by its argon2id hash (a hash the register
-    brings is kept as it is), and `checked`'s rows patched alike. A code whose
-    keyed digest (person, code) is the one kept from the previous register
-    keeps that register's hash; only new or changed codes are hashed, on
-    every core. Returns (snapshot, {person_id: (code_mac, code_hash)})."""
+def hashed_snapshot(given: bytes, kept_hash, progress=None) -> tuple[bytes, list[tuple[str, str, str]]]:
+    """The register `given` (a snapshot's bytes) with each notification code
+    replaced by its argon2id hash: the one `kept_hash(person_id, code)` gives,
+    else a new one, hashed on every core (`progress(stage, done, total)`). A
+    hash the register brings is kept as it is. Returns the new snapshot and
+    (person_id, code, hash) of each code, which the caller keeps in memory only."""
     progress = progress or (lambda stage, done, total: None)
-    with db.read() as tx:
-        known = {person_id: (mac, code_hash) for person_id, mac, code_hash in
-                 tx.all("SELECT person_id, code_mac, code_hash FROM register_codes")}
     source = RegisterSource(given)
     try:
         manifest = read_manifest(source)
@@ -90,26 +86,20 @@ def hash_codes_of(db, given: bytes, checked: CheckedRegister, progress=None) -> 
                 files[name] = f.read()
     finally:
         source.close()
-    codes, to_hash = {}, []
-    for row in persons:
-        code = row[CODE]
-        if code:
-            mac = code_mac(db.key.code_mac_key, row[0], code)
-            kept = known.get(row[0])
-            if kept and hmac.compare_digest(kept[0], mac):
-                codes[row[0]] = kept
-            else:
-                codes[row[0]] = (mac, None)
-                to_hash.append(row)
+    with_code = [row for row in persons if row[CODE]]
+    to_hash = []
+    for row in with_code:
+        row[CODE_HASH] = kept_hash(row[0], row[CODE]) or ""
+        if not row[CODE_HASH]:
+            to_hash.append(row)
     with ParallelHasher(lambda done: progress("codes", done, len(to_hash))) as hasher:
         hashes = hasher([row[CODE] for row in to_hash])
     for row, code_hash in zip(to_hash, hashes, strict=True):
-        codes[row[0]] = (codes[row[0]][0], code_hash)
-    stored = checked.rows["persons"]
-    for row in persons:
-        if row[CODE]:
-            row[CODE], row[CODE_HASH] = "", codes[row[0]][1]
-            stored[row[0]] = (*stored[row[0]][:CODE], "", row[CODE_HASH], *stored[row[0]][CODE_HASH + 1:])
+        row[CODE_HASH] = code_hash
+    hashed = []
+    for row in with_code:
+        hashed.append((row[0], row[CODE], row[CODE_HASH]))
+        row[CODE] = ""
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\n")
     writer.writerow(COLUMNS["persons.csv"])
@@ -117,8 +107,33 @@ def hash_codes_of(db, given: bytes, checked: CheckedRegister, progress=None) -> 
     files["persons.csv"] = text.getvalue().encode("utf-8")
     manifest["sha256"] = dict(manifest["sha256"], **{"persons.csv": hashlib.sha256(files["persons.csv"]).hexdigest()})
     files = {"manifest.json": json.dumps(manifest, indent=2).encode("utf-8"), **files}
-    log.info("register codes: %s hashed, %s kept from the previous register", len(to_hash), len(codes) - len(to_hash))
-    return fixed_time_zip(files), codes
+    log.info("register codes: %s hashed, %s kept", len(to_hash), len(with_code) - len(to_hash))
+    return fixed_time_zip(files), hashed
+
+
+def hash_codes_of(db, given: bytes, checked: CheckedRegister, progress=None) -> tuple[bytes, dict]:
+    """The snapshot the hub keeps and serves (hashed_snapshot), with
+    `checked`'s rows patched alike. A code whose keyed digest of (person, code)
+    is the one kept from the previous register keeps that register's hash;
+    only new or changed codes are hashed. Returns (snapshot, {person_id:
+    (code_mac, code_hash)}), what register_codes keeps for the next register."""
+    with db.read() as tx:
+        known = {person_id: (mac, code_hash) for person_id, mac, code_hash in
+                 tx.all("SELECT person_id, code_mac, code_hash FROM register_codes")}
+    key = db.key.code_mac_key
+
+    def kept_hash(person_id: str, code: str) -> str | None:
+        kept = known.get(person_id)
+        return kept[1] if kept and hmac.compare_digest(kept[0], code_mac(key, person_id, code)) else None
+
+    snapshot, hashed = hashed_snapshot(given, kept_hash, progress)
+    stored = checked.rows["persons"]
+    codes = {}
+    for person_id, code, code_hash in hashed:
+        codes[person_id] = (code_mac(key, person_id, code), code_hash)
+        row = stored[person_id]
+        stored[person_id] = (*row[:CODE], "", code_hash, *row[CODE_HASH + 1:])
+    return snapshot, codes
 
 
 def import_register(db, path, progress=None) -> tuple[dict, bool]:

@@ -75,3 +75,40 @@ def test_no_code_in_the_hub_database_or_its_log(hub_db, tmp_path, caplog):
         for form in code_forms(code):
             assert form not in values
             assert form.decode() not in caplog.text
+
+
+def test_registers_an_earlier_hub_kept_with_codes_keep_only_hashes_after_the_upgrade(database_location, tmp_path):
+    from console.core.codes import verify_code
+    from console.core.register_delta import register_digest
+    from console.core.register_format import check_register
+    from console.hub import storage
+    from console.hub.registers import snapshot_bytes
+    from console.hub.storage import open_database
+    from tests.hub.test_hub_migrations import raw_transaction
+    from tests.support.canary import unzipped
+
+    before = storage.migrations.names.index("m007_register_code_hashes")
+    given = snapshot_bytes(canary_register(tmp_path / "r1", "v1"))
+    with raw_transaction(database_location) as tx:
+        for step in storage.migrations.steps[:before]:
+            step(tx)
+        tx.execute(f"CREATE TABLE {storage.MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        for name in storage.migrations.names[:before]:
+            tx.execute(f"INSERT INTO {storage.MIGRATIONS_TABLE} VALUES (?, '2026-12-01T00:00:00+00:00')", [name])
+        tx.execute("INSERT INTO registers (register_version, sha256, size, digest, persons, documents, imported_at, "
+                   "snapshot) VALUES ('v1', 'old', ?, 'old', 9, 7, '2026-12-01T00:00:00+00:00', ?)",
+                   [len(given), given])
+    db = open_database(**database_location)
+    try:
+        with db.read() as tx:
+            snapshot, digest, size = tx.one("SELECT snapshot, digest, size FROM registers WHERE seq = 1")
+        snapshot = bytes(snapshot)
+        for form in code_forms(CANARY["notification_code"]):
+            assert form not in unzipped(snapshot)
+        assert size == len(snapshot)
+        checked = check_register(snapshot)
+        assert digest == register_digest({table: rows.values() for table, rows in checked.rows.items()})
+        row = snapshot_persons(db, 1)[CANARY["person_id"]]
+        assert verify_code(CANARY["notification_code"], row["notification_code_hash"])
+    finally:
+        db.close()

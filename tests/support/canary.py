@@ -26,19 +26,21 @@ CANARY = {
 CANARY_CODE_KEY = "QZ7XCN4RY9"  # the code as the policy compares it
 
 
-def write_register(folder: Path, persons: list[dict], register_version: str, extra_columns=()) -> Path:
-    """The sample register with `persons` (column → value) added to persons.csv."""
+def write_register(folder: Path, persons: list[dict], register_version: str, extra_columns=(), change=None) -> Path:
+    """The sample register with `persons` (column → value) added to persons.csv,
+    and each sample person passed through `change` (a dict → a dict) when given."""
     shutil.copytree(SAMPLE, folder)
     with open(folder / "persons.csv", encoding="utf-8", newline="") as f:
-        rows = list(csv.reader(f))
-    header = rows[0] + [c for c in extra_columns if c not in rows[0]]
-    rows = [header] + [row + [""] * (len(header) - len(row)) for row in rows[1:]]
-    rows += [[person.get(column, "") for column in header] for person in persons]
+        reader = csv.DictReader(f)
+        header = reader.fieldnames + [c for c in extra_columns if c not in reader.fieldnames]
+        rows = [change(row) if change else row for row in reader]
     with open(folder / "persons.csv", "w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows(rows)
+        writer = csv.DictWriter(f, fieldnames=header, restval="")
+        writer.writeheader()
+        writer.writerows(rows + persons)
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["register_version"] = register_version
-    manifest["counts"]["persons"] = len(rows) - 1
+    manifest["counts"]["persons"] = len(rows) + len(persons)
     manifest["sha256"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
                           for name in ("persons.csv", "documents.csv", "practices.csv")}
     (folder / "manifest.json").write_text(json.dumps(manifest))
