@@ -21,6 +21,7 @@ import hmac
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
 from hashlib import sha256
 
 from argon2 import PasswordHasher, Type, exceptions
@@ -61,6 +62,20 @@ def hash_codes(codes) -> list[str]:
     return [hash_code(code) for code in codes]
 
 
+def _exit_with_parent(parent: int) -> None:
+    """In a pool's process: end when the process that started the pool is
+    gone (killed, say), instead of waiting for work forever."""
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 class ParallelHasher:
     """hash_code over every core: a process pool, started at the first batch
     large enough to need it and shut down on leaving the `with` block.
@@ -88,7 +103,8 @@ class ParallelHasher:
             # fork where there is one: the importer's worker and the hub's
             # command are single-threaded, and a fork needs no re-import of __main__
             method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context(method))
+            self._pool = ProcessPoolExecutor(self.processes, mp_context=multiprocessing.get_context(method),
+                                             initializer=_exit_with_parent, initargs=(os.getpid(),))
         return self._pool
 
     def __call__(self, codes: list[str]) -> list[str]:
@@ -117,30 +133,46 @@ def verify_code(code: str | None, code_hash: str | None) -> bool:
         return False
 
 
+_PHC_FORM = "is not an argon2id hash in PHC form ($argon2id$v=19$m=…,t=…,p=…$salt$hash)"
+_BASE64 = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+
+
 def hash_problem(code_hash: str) -> str | None:
     """Why a register-supplied `notification_code_hash` cannot be kept, as a
     sentence's clause, or None when it is an argon2id hash at least as strong
-    as the policy asks."""
-    if not code_hash.startswith("$argon2id$"):
-        return "is not an argon2id hash in PHC form ($argon2id$v=19$m=…,t=…,p=…$salt$hash)"
+    as the policy asks. (A register's hashes share their parameters: those
+    are judged once, the salt and hash of each row by their length.)"""
+    parts = code_hash.split("$")
+    if len(parts) != 6 or parts[0] or parts[1] != "argon2id":
+        return _PHC_FORM
+    salt, digest = parts[4], parts[5]
+    if not salt or not digest or not _BASE64.issuperset(salt) or not _BASE64.issuperset(digest):
+        return _PHC_FORM
+    if (problem := _parameters_problem(parts[2], parts[3])):
+        return problem
+    if len(salt) * 3 // 4 < MIN_SALT_BYTES:
+        return f"has a {len(salt) * 3 // 4}-byte salt; at least {MIN_SALT_BYTES} bytes are needed"
+    if len(digest) * 3 // 4 < MIN_HASH_BYTES:
+        return f"is {len(digest) * 3 // 4} bytes long; at least {MIN_HASH_BYTES} are needed"
+    return None
+
+
+@lru_cache(maxsize=64)
+def _parameters_problem(version: str, parameters: str) -> str | None:
     try:
-        parameters = extract_parameters(code_hash)
+        parsed = extract_parameters(f"$argon2id${version}${parameters}$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA")
     except (exceptions.InvalidHashError, ValueError):
-        return "is not an argon2id hash in PHC form ($argon2id$v=19$m=…,t=…,p=…$salt$hash)"
-    if parameters.version != 19:
-        return f"uses argon2 version {parameters.version}; only version 19 is accepted"
-    if parameters.memory_cost < MIN_MEMORY_KIB:
-        return (f"uses {parameters.memory_cost} KiB of memory (m={parameters.memory_cost}); the policy asks at least "
+        return _PHC_FORM
+    if parsed.version != 19:
+        return f"uses argon2 version {parsed.version}; only version 19 is accepted"
+    if parsed.memory_cost < MIN_MEMORY_KIB:
+        return (f"uses {parsed.memory_cost} KiB of memory (m={parsed.memory_cost}); the policy asks at least "
                 f"m={MIN_MEMORY_KIB} (4 MiB): hash the codes again with stronger parameters")
-    if parameters.time_cost < MIN_TIME_COST:
-        return f"uses t={parameters.time_cost}; at least t={MIN_TIME_COST} is needed"
-    if parameters.memory_cost > MAX_MEMORY_KIB or parameters.time_cost > MAX_TIME_COST:
-        return (f"asks m={parameters.memory_cost}, t={parameters.time_cost}: more than a check of a caller can "
+    if parsed.time_cost < MIN_TIME_COST:
+        return f"uses t={parsed.time_cost}; at least t={MIN_TIME_COST} is needed"
+    if parsed.memory_cost > MAX_MEMORY_KIB or parsed.time_cost > MAX_TIME_COST:
+        return (f"asks m={parsed.memory_cost}, t={parsed.time_cost}: more than a check of a caller can "
                 f"afford (at most m={MAX_MEMORY_KIB}, t={MAX_TIME_COST})")
-    if parameters.salt_len < MIN_SALT_BYTES:
-        return f"has a {parameters.salt_len}-byte salt; at least {MIN_SALT_BYTES} bytes are needed"
-    if parameters.hash_len < MIN_HASH_BYTES:
-        return f"is {parameters.hash_len} bytes long; at least {MIN_HASH_BYTES} are needed"
     return None
 
 

@@ -259,6 +259,7 @@ def person_problem(row, seen, practices) -> tuple[str, str] | None:
 
 
 CODE = COLUMNS["persons.csv"].index("notification_code")
+CODE_HASH = COLUMNS["persons.csv"].index("notification_code_hash")
 
 
 def without_code(row) -> tuple:

@@ -2,11 +2,13 @@
 workstation as a snapshot (a .zip of the register folder).
 
 The hub checks a register with the checks every workstation's importer
-applies (console.core.register_format), on the exact bytes it will serve: a
-register the hub accepts is one every workstation accepts, and its digest
-(console.core.register_delta) is what each workstation must arrive at after
-importing the snapshot. The snapshot's bytes are kept in the database
-itself, so any hub process can serve them.
+applies (console.core.register_format): a register the hub accepts is one
+every workstation accepts. It then keeps the register as given but for its
+notification codes, each replaced by an argon2id hash (hashed_snapshot;
+register-format.md, "Notification codes are secrets"): that snapshot is what
+it stores and serves, and its digest (console.core.register_delta) is what
+each workstation must arrive at after importing it. The snapshot's bytes are
+kept in the database itself, so any hub process can serve them.
 """
 
 import csv
@@ -20,15 +22,13 @@ from pathlib import Path
 
 from console.core.codes import ParallelHasher, code_mac
 from console.core.register_delta import fixed_time_zip, make_delta, register_digest
-from console.core.register_format import (COLUMNS, FILES, CheckedRegister, RegisterRefused, RegisterSource,
-                                          check_register, csv_rows, read_manifest)
+from console.core.register_format import (CODE, CODE_HASH, COLUMNS, FILES, CheckedRegister, RegisterRefused,
+                                          RegisterSource, check_register, csv_rows, read_manifest)
 from console.core.timeutil import now, utc_text
 from console.hub.changes import append_change
 
 log = logging.getLogger("console.hub.registers")
 
-CODE = COLUMNS["persons.csv"].index("notification_code")
-CODE_HASH = COLUMNS["persons.csv"].index("notification_code_hash")
 CODES_PER_INSERT = 300  # rows of register_codes per INSERT (900 parameters)
 ENTRY_COLUMNS = ("seq, register_version, sha256, size, digest, persons, documents, imported_at, "
                  "delta_from, delta_sha256, delta_size")

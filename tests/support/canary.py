@@ -4,6 +4,7 @@ copy of the helpline's data."""
 
 import csv
 import hashlib
+import io
 import json
 import shutil
 import zipfile
@@ -23,7 +24,6 @@ CANARY = {
     "postcode": "0612",
     "notification_code": "QZ7X-CN4R-Y9",
 }
-CANARY_CODE_KEY = "QZ7XCN4RY9"  # the code as the policy compares it
 
 
 def write_register(folder: Path, persons: list[dict], register_version: str, extra_columns=(), change=None) -> Path:
@@ -54,7 +54,7 @@ def canary_register(folder: Path, register_version: str = "canary-1") -> Path:
 def unzipped(data: bytes) -> bytes:
     """`data`, and when it is a .zip every member's bytes after it (a snapshot is deflated)."""
     try:
-        with zipfile.ZipFile(__import__("io").BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return data + b"".join(archive.read(name) for name in archive.namelist())
     except zipfile.BadZipFile:
         return data

@@ -7,8 +7,7 @@ from datetime import date
 import pytest
 
 from console.core.policy import CallerClaim
-from tests.support.canary import (CANARY, CANARY_CODE_KEY, canary_register, code_forms, every_value,
-                                  write_register)
+from tests.support.canary import CANARY, canary_register, code_forms, every_value
 from tests.support.hub import HubProcess, prepare_hub
 from tests.support.workstation import Workstation
 
