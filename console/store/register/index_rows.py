@@ -7,8 +7,8 @@ from console.core.contact import phone_tail, split_phones
 from console.core.names import NEAR_MIN_LETTERS, keys_near, name_key, name_tokens, one_deletions
 from console.core.nhi import normalise_nhi
 
-MEMO = 100_000
-HASH_COLUMN = 12  # of notification_code_hash in a persons row (register/tables.py)  # distinct family names, or given names, whose analysis is kept
+MEMO = 100_000  # distinct family names, or given names, whose analysis is kept
+HASH_COLUMN = 12  # of notification_code_hash in a persons row (register/tables.py)
 
 
 class PersonRows:
