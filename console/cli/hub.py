@@ -29,7 +29,7 @@ import os
 import sys
 
 from console.cli.common import (EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Refused, accounts_text,
-                                new_password, option_instant, print_json, read_password, run)
+                                TerminalProgress, new_password, option_instant, print_json, read_password, run)
 from console.core.output_safety import printable_text
 from console.sync.protocol import DEFAULT_PORT
 
@@ -250,13 +250,15 @@ def cmd_serve(args, out) -> int:
 
 
 def cmd_import_register(args, out) -> int:
-    from console.hub.downloads import allow_download, retire_snapshots
+    from console.hub.downloads import retire_snapshots
     from console.hub.registers import import_register
     from console.core.register_format import RegisterRefused
 
     db = _open(args)
+    progress = TerminalProgress(enabled=not getattr(args, "json", False))
     try:
-        entry, imported = import_register(db, args.path)
+        entry, imported = import_register(db, args.path, progress=progress)
+        progress.finish()
         retire_snapshots(db)
     except RegisterRefused as exc:
         raise Refused(*exc.problems, "The register was not imported; the hub serves the one it served before.") \

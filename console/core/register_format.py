@@ -19,6 +19,7 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from console.core.codes import hash_problem
 from console.core.nhi import is_valid_nhi, normalise_nhi
 from console.core.timeutil import TimeFormatError, parse_day
 
@@ -29,10 +30,16 @@ COLUMNS = {
     "persons.csv": (
         "person_id", "nhi", "family_name", "given_names", "preferred_name", "date_of_birth", "phones",
         "email", "address", "suburb", "city", "postcode", "region", "practice_code", "notification_code",
+        "notification_code_hash",
     ),
     "documents.csv": ("document_id", "person_id", "category", "document_date", "source_practice_code", "sensitive"),
     "practices.csv": ("practice_code", "name", "region"),
 }
+# columns a file may leave out of its header: they read as empty
+OPTIONAL_COLUMNS = {"persons.csv": ("notification_code_hash",)}
+# what a workstation never holds (blank in its rows as stored): the codes
+# (it keeps their hashes) and what no rule or screen uses
+NOT_HELD = ("address", "postcode", "notification_code")
 CATEGORIES = ("user_upload", "referral_letter", "discharge_summary")
 # the register's tables with their ids, in the order a digest and a delta take them
 TABLES = (("practices", "practice_code"), ("persons", "person_id"), ("documents", "document_id"))
@@ -286,6 +293,8 @@ def csv_rows(source: RegisterSource, name: str):
             raise RegisterRefused([f"{name}:1: the header has {len(header):,} columns; a register file has "
                                    f"at most {MAX_VALUES}."])
         index = {column.strip(): i for i, column in enumerate(header)}
+        for extra, column in enumerate(c for c in OPTIONAL_COLUMNS.get(name, ()) if c not in index):
+            index[column] = len(header) + extra  # past the end of every row: read as ""
         missing = [c for c in COLUMNS[name] if c not in index]
         if missing:
             raise RegisterRefused([f"{name}:1: {c}: column is missing from the header." for c in missing])
@@ -351,7 +360,7 @@ def practice_problem(row, seen) -> tuple[str, str] | None:
 
 
 def person_problem(row, seen, practices) -> tuple[str, str] | None:
-    person_id, nhi, family, given, _, dob, _, _, _, _, _, postcode, _, practice, _ = row
+    person_id, nhi, family, given, _, dob, _, _, _, _, _, postcode, _, practice, code, code_hash = row
     if (reason := id_problem(person_id, seen, "person_id")):
         return "person_id", reason
     if not family:
@@ -366,7 +375,23 @@ def person_problem(row, seen, practices) -> tuple[str, str] | None:
         return "postcode", f"{postcode!r} is not four digits"
     if practice and practice not in practices:
         return "practice_code", f"practice {practice!r} is not in practices.csv"
+    if code_hash:
+        if code:
+            return "notification_code_hash", ("a row holds notification_code or notification_code_hash, not both "
+                                               "(the code itself is not shown)")
+        if (reason := hash_problem(code_hash)):
+            return "notification_code_hash", f"the hash {reason}"
     return None
+
+
+CODE = COLUMNS["persons.csv"].index("notification_code")
+CODE_HASH = COLUMNS["persons.csv"].index("notification_code_hash")
+
+
+def without_code(row) -> tuple:
+    """A persons.csv row with its notification code blanked: what a rejects
+    file or a problem may show of it (the code is a secret, never written)."""
+    return (*row[:CODE], "", *row[CODE + 1:]) if row[CODE] else tuple(row)
 
 
 def document_problem(row, seen, persons, practices, invalid_persons) -> tuple[str, str] | None:
@@ -426,7 +451,7 @@ class RowChecker:
     def person(self, line, row) -> bool:
         problem = person_problem(row, self.persons, self.practices)
         if problem:
-            self.reject("persons.csv", line, problem, row)
+            self.reject("persons.csv", line, problem, without_code(row))
             if row[0] and row[0] not in self.persons:
                 self.invalid_persons.setdefault(row[0], line)
             return False
@@ -442,10 +467,18 @@ class RowChecker:
         return True
 
 
+_BLANKED = tuple(COLUMNS["persons.csv"].index(column) for column in NOT_HELD if column != "notification_code")
+
+
 def stored_text(table: str, row: tuple) -> tuple:
-    """A valid row as a workstation stores it, written as text."""
+    """A valid row as a workstation stores it, written as text: without the
+    columns it does not hold (NOT_HELD) but the code, which the importer
+    replaces by its hash (a row from the hub holds the hash already)."""
     if table == "persons":
-        return (row[0], normalise_nhi(row[1]), *row[2:])
+        row = [row[0], normalise_nhi(row[1]), *row[2:]]
+        for i in _BLANKED:
+            row[i] = ""
+        return tuple(row)
     return tuple(row)
 
 
