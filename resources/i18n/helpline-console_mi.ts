@@ -1267,7 +1267,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Operator id</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1278,6 +1278,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+3"/>
+        <source>Sign-in hint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Sign-in message</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1302,7 +1307,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
         <source>Sign in to Helpline Console</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1499,6 +1504,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Sign out, for the next operator to sign in (shift handover)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+38"/>
         <source>Helpline Console {version}</source>
         <translation type="unfinished"></translation>
@@ -1509,28 +1519,30 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+14"/>
         <source>Opening the cache…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+50"/>
+        <location line="+101"/>
         <source>Hub: waiting for sign-in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-88"/>
         <source>The hub&apos;s guidance version {version} was not used: {problem}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+18"/>
-        <location line="+96"/>
+        <location line="+82"/>
+        <location line="+53"/>
         <source>Not signed in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-81"/>
+        <location line="-120"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1545,7 +1557,27 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+22"/>
+        <source>Nobody is signed in: there is no one to sign out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Unlock the console first; then sign out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>A call is open: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before signing out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+24"/>
+        <source>{operator} signed out. The next operator signs in here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>No hub is set for this workstation: it works standalone.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1591,7 +1623,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+7"/>
-        <source>H&amp;ub</source>
+        <source>Session and h&amp;ub</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1602,6 +1634,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+4"/>
         <source>&amp;Lock the console</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Sign &amp;out (shift handover)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
