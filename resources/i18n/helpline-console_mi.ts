@@ -12,7 +12,7 @@
 <context>
     <name>AuditModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+87"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+130"/>
         <source>#</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1017,12 +1017,18 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>CallbacksModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-56"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-66"/>
         <source>Due</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+8"/>
+        <source>Overdue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-7"/>
         <source>Assigned to</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1040,7 +1046,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>CountsModel</name>
     <message>
-        <location line="-16"/>
+        <location line="-17"/>
         <source>Value</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1058,7 +1064,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DashboardCharts</name>
     <message>
-        <location filename="../../console/ui/dashboard/charts.py" line="+124"/>
+        <location filename="../../console/ui/dashboard/charts.py" line="+128"/>
         <source>Calls per hour, today against yesterday</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1088,19 +1094,19 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Calls per hour. Today {today}, busiest {busy}; yesterday {yesterday}, busiest {busy_y}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+5"/>
         <location line="+4"/>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Calls</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-9"/>
         <source>Outcomes: {}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1110,7 +1116,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Calls by region, Northland first: {}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1194,8 +1200,28 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>EscalationsModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+34"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+44"/>
         <source>Call started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Operator&apos;s note</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1211,51 +1237,6 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+1"/>
         <source>Verification</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Region</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Patient</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Representative</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>GP practice</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Media</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Other</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Verified</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Not verified</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Not checked</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1474,10 +1455,38 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
 </context>
 <context>
+    <name>Labels</name>
+    <message>
+        <location filename="../../console/ui/dashboard/models.py" line="-68"/>
+        <source>{m} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{h} h {m:02d} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{d} d {h} h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>(no verified person)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>LockedModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-25"/>
+        <location line="+36"/>
         <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Locked until</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1898,7 +1907,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+56"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+57"/>
         <source>Supervisor dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1968,7 +1977,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/overview.py" line="+17"/>
+        <location filename="../../console/ui/dashboard/overview.py" line="+19"/>
         <source>In progress (this workstation)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1978,12 +1987,32 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Calls today</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Escalations today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Calls on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Escalations on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Escalations awaiting action (7 days to {day})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>This hour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1998,18 +2027,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Escalations</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="+52"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+54"/>
         <source>Escalations awaiting action</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../console/ui/dashboard/overview.py" line="+3"/>
         <source>Verified by possession</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2040,14 +2063,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-27"/>
+        <location line="+7"/>
         <source>Open callbacks</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="-27"/>
-        <location line="+7"/>
-        <location line="+100"/>
         <source>Overdue callbacks</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2068,7 +2090,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location filename="../../console/ui/dashboard/breakdowns.py" line="+19"/>
-        <source>By region (Northland first)</source>
+        <source>By region (Northland first; calls with none apart)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2092,7 +2114,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/queues.py" line="-104"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-4"/>
         <source>A&amp;ssign</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2104,12 +2126,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+5"/>
         <location line="+6"/>
-        <location line="+90"/>
+        <location line="+91"/>
         <source>Locked persons</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-89"/>
+        <location line="-90"/>
         <source>Reason for unlocking</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2124,13 +2146,24 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+78"/>
+        <location line="+59"/>
+        <source>call by {operator} at {when} about {person}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>Select a callback and type the operator to assign it to.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/dashboard/overview.py" line="-23"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-112"/>
+        <location line="+79"/>
         <source>Escalations awaiting action (last 7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-77"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-78"/>
         <source>Note on taking up the escalation</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2295,12 +2328,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
-        <source>call by {operator} at {when}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+13"/>
         <source>{title}: {total:,} (the {shown:,} oldest shown)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2310,17 +2338,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+11"/>
+        <source>Open callbacks ({overdue:,} overdue)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>That could not be done ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>Select an overdue callback and type the operator to assign it to.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+14"/>
         <source>Callback due {due} assigned to {who}.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -16,6 +16,7 @@ from PySide6.QtPdf import QPdfDocument
 
 from console.core.calls import handle_seconds
 from console.core.dashboard import dashboard_figures, hour_tallies
+from console.core.labels import BREAKDOWN_KINDS, label
 from console.core.roles import NotPermitted
 from console.ui.dashboard.incident_report import handle_time_text
 from seed_dashboard import AT, DAY, expected_figures, seed, seed_calls
@@ -97,6 +98,10 @@ def test_every_figure_on_screen_equals_the_seeded_day(qtbot, seeded_window, samp
     for key, model in view.breakdowns.items():
         shown = {row["key"]: int(row["calls"].replace(",", "")) for row in model.rows}
         expected = {names.get(k, k): n for k, n in want[key].items()} if key == "by_practice" else want[key]
+        if key == "by_region":  # calls with no region are counted apart (issue 15)
+            expected = dict(expected, **{"No region recorded": want["calls"] - sum(want[key].values())})
+        elif key != "by_practice":
+            expected = {label(BREAKDOWN_KINDS.get(key, key), k): n for k, n in expected.items()}
         assert shown == expected, key
     assert view.breakdowns["by_region"].rows[0]["key"] == "Northland"
     # the charts: their data, and a text alternative for screen readers
@@ -200,8 +205,8 @@ def test_queues_assign_unlock_and_take_up(qtbot, seeded_window):
     view = open_dashboard(qtbot, window)
     view.tabs.setCurrentIndex(2)
     overdue = [c["callback_id"] for c in window.seeded["callbacks"][:2]]
-    assert [row["callback_id"] for row in view.callbacks_model.rows] == overdue
-    assert view.callbacks_box.title() == "Overdue callbacks: 2"
+    assert [row["callback_id"] for row in view.callbacks_model.rows][:2] == overdue  # the open ones, earliest due first
+    assert view.callbacks_box.title() == "Open callbacks (2 overdue): 4"
     view.callbacks_view.selectRow(1)
     view.assignee.setEditText("op-2")
     refreshed(qtbot, view, view.assign_button.click)
