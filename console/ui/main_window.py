@@ -296,7 +296,8 @@ class MainWindow(QMainWindow):
         self.operator_label = QLabel(self.tr("Not signed in"))  # no name before someone signs in
         self.version_label = QLabel(self.tr("Register: …"))
         self.outbox_label = QLabel(self.tr("Not yet synced: …"))
-        self.connection_label = QLabel(self.tr("Standalone: no hub configured"))
+        self.connection_label = QLabel(self.tr("Standalone: no hub"))
+        self.outbox_label.hide()  # shown once a hub is set: a standalone workstation has nothing to sync
         for label, name in ((self.operator_label, "Operator"), (self.version_label, "Register version"),
                             (self.outbox_label, "Calls not yet synced"), (self.connection_label, "Connection")):
             label.setAccessibleName(name)
@@ -435,6 +436,8 @@ class MainWindow(QMainWindow):
         def show(result):
             version, outbox = result
             self.version_label.setText(self.tr("Register: {version}").format(version=version or self.tr("none imported")))
+            # a standalone workstation has no hub to sync with: its connection label says so, and no count waits
+            self.outbox_label.setVisible(self.sync is not None)
             self.outbox_label.setText(self.tr("Not yet synced: 1 call") if outbox == 1 else
                                       self.tr("Not yet synced: {count} calls").format(count=outbox))
             if self.call_screen.register_version is None:

@@ -1667,11 +1667,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>Standalone: no hub configured</source>
+        <source>Standalone: no hub</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+8"/>
         <source>&amp;Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1751,7 +1751,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Not yet synced: 1 call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2302,7 +2302,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/reports.py" line="+27"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="+28"/>
         <source>Notes for the incident lead (they go into the PDF report):</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2507,13 +2507,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
-        <location line="+21"/>
+        <location line="+39"/>
+        <location line="+22"/>
         <source>{path} could not be written ({reason}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-18"/>
+        <location line="-19"/>
         <source>The export failed ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2523,7 +2523,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>PDF (*.pdf)</source>
         <translation type="unfinished"></translation>
     </message>
