@@ -237,6 +237,7 @@ class MainWindow(QMainWindow):
             self.supervisor = None
         self.dashboard_action.setChecked(False)
         self.dashboard_action.setEnabled(False)
+        self._hub_dashboard = None  # it fetched with the leaving operator's token
         self.session, self.role = None, None
         self.call_screen.reset_form()
         self._set_call_actions(False)
