@@ -43,6 +43,14 @@ def lockout_window(at: datetime) -> tuple[str, str]:
     return utc_text(at - timedelta(hours=LOCKOUT_WINDOW_HOURS)), utc_text(at)
 
 
+def lock_lifts_at(attempts_at: list[str]) -> str:
+    """When a lockout made by these uncleared attempts (sortable UTC text, at least
+    LOCKOUT_ATTEMPTS of them) lifts by itself: when the LOCKOUT_ATTEMPTS-th newest
+    leaves the window."""
+    third_newest = sorted(attempts_at, reverse=True)[LOCKOUT_ATTEMPTS - 1]
+    return utc_text(datetime.fromisoformat(third_newest) + timedelta(hours=LOCKOUT_WINDOW_HOURS))
+
+
 def lock_judged_at(call_at: datetime, checked_at: datetime) -> tuple[datetime, ...]:
     """The times at which a check is judged locked: the time of the call and
     the time the check is made. Locked at either is locked, so back-dating a

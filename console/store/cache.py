@@ -70,6 +70,19 @@ class Cache:
         self.setup_mode = False
         return self.role
 
+    def start_session(self, operator_id: str, password: str) -> str:
+        """The window's sign-in: as sign_in, whose password check is audited
+        (every sign-in, right or wrong, once: console.store.operators)."""
+        return self.sign_in(operator_id, password)
+
+    def end_session(self) -> None:
+        """The window's sign-out (a shift handover): recorded, then nobody acts until the next sign-in."""
+        if self.setup_mode or self.operator is None:
+            raise operators.AccountError("Nobody is signed in on this workstation.")
+        with write_transaction(self.db):
+            self.audit("sign_out")
+        self.operator, self.role = None, None
+
     def require(self, operation: str) -> None:
         if not self.setup_mode:
             roles.require(self.role, operation, self.operator)

@@ -24,6 +24,7 @@ SESSION_CHECK_MS = 5_000
 WINDOW_SHORTCUTS = (
     ("F5", QT_TRANSLATE_NOOP("MainWindow", "Sync with the hub now")),
     ("Ctrl+L", QT_TRANSLATE_NOOP("MainWindow", "Lock the console (sign in again to unlock)")),
+    ("Ctrl+Shift+L", QT_TRANSLATE_NOOP("MainWindow", "Sign out, for the next operator to sign in (shift handover)")),
 )
 
 
@@ -69,6 +70,10 @@ class MainWindow(QMainWindow):
         self.setAccessibleName("Helpline Console")
         self.call_screen = CallScreen(worker, scripts, services, operator, self)
         self.gate = Gate(self)
+        self.demo = demo
+        if demo is not None and getattr(demo, "password", None):
+            # only a demo's throwaway accounts are ever shown on screen
+            self.gate.show_hint(demo.sign_in_hint())
         self.gate.submitted.connect(self._sign_in)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.gate)
@@ -112,7 +117,7 @@ class MainWindow(QMainWindow):
             # no accounts yet (a new or demo workstation): the named operator acts
             self._start_session(self.operator)
         else:
-            self.gate.ask_sign_in(None)
+            self.gate.ask_sign_in(self.operator if self.demo is not None else None)
 
     def _attach_hub(self, hub_url: str):
         if self.db_path is None or self.sync is not None:
@@ -177,7 +182,7 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.session.locked:
             if operator_id != self.session.operator:
                 return self.gate.refused(self.tr("Only the operator who locked this console can unlock it."))
-            session.sign_in(self, operator_id, password, lambda _: self._unlocked(password)).failure(
+            session.unlock(self, operator_id, password, lambda _: self._unlocked(password)).failure(
                 refused).run_in_background()
         else:
             self._hub_password = password
@@ -257,6 +262,46 @@ class MainWindow(QMainWindow):
             self.session.locked = "operator"
             self.check_session()
 
+    def sign_out(self):
+        """Ctrl+Shift+L: the operator leaves and the next one signs in (a shift handover). An open
+        call with anything in it is never left behind: it must be saved or discarded first."""
+        if self.session is None or self.setup_mode:
+            self.statusBar().showMessage(self.tr("Nobody is signed in: there is no one to sign out."), 8000)
+            return
+        if self.stack.currentWidget() is self.gate:
+            self.statusBar().showMessage(self.tr("Unlock the console first; then sign out."), 8000)
+            return
+        if self.call_screen.has_content():
+            self.show_call_screen()
+            self.statusBar().showMessage(self.tr(
+                "A call is open: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before signing out."),
+                15000)
+            return
+        session.sign_out(self, lambda _: self._signed_out()).run_in_background()
+
+    def _signed_out(self):
+        leaving = self.session.operator
+        if self.sync is not None:
+            self.sync.stop()
+            self.connection_label.setText(self.tr("Hub: waiting for sign-in"))
+        if self.supervisor is not None:  # the next operator may not be a supervisor: nothing of it stays
+            self.stack.setCurrentWidget(self.call_screen)
+            self.supervisor.close_down()
+            self.stack.removeWidget(self.supervisor)
+            self.supervisor.deleteLater()
+            self.supervisor = None
+        self.dashboard_action.setChecked(False)
+        self.dashboard_action.setEnabled(False)
+        self._hub_dashboard = None  # it fetched with the leaving operator's token
+        self.session, self.role = None, None
+        self.call_screen.reset_form()
+        self._set_call_actions(False)
+        self.operator_label.setText(self.tr("Not signed in"))
+        self.stack.setCurrentWidget(self.gate)
+        self.gate.ask_sign_in(None)
+        self.gate.message.setText(self.tr("{operator} signed out. The next operator signs in here.").format(
+            operator=leaving))
+
     def sync_now(self):
         if self.sync is None:
             self.statusBar().showMessage(self.tr("No hub is set for this workstation: it works standalone."), 8000)
@@ -313,7 +358,8 @@ class MainWindow(QMainWindow):
         self.operator_label = QLabel(self.tr("Not signed in"))  # no name before someone signs in
         self.version_label = QLabel(self.tr("Register: …"))
         self.outbox_label = QLabel(self.tr("Not yet synced: …"))
-        self.connection_label = QLabel(self.tr("Standalone: no hub configured"))
+        self.connection_label = QLabel(self.tr("Standalone: no hub"))
+        self.outbox_label.hide()  # shown once a hub is set: a standalone workstation has nothing to sync
         for label, name in ((self.operator_label, "Operator"), (self.version_label, "Register version"),
                             (self.outbox_label, "Calls not yet synced"), (self.connection_label, "Connection")):
             label.setAccessibleName(name)
@@ -347,7 +393,7 @@ class MainWindow(QMainWindow):
         self.wallboard_action.setEnabled(False)
         self.wallboard_action.triggered.connect(self.show_wallboard)
         view_menu.addAction(self.wallboard_action)
-        hub_menu = self.menuBar().addMenu(self.tr("H&ub"))
+        hub_menu = self.menuBar().addMenu(self.tr("Session and h&ub"))
         self.sync_action = QAction(self.tr("&Sync now"), self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sync_now)
@@ -356,7 +402,11 @@ class MainWindow(QMainWindow):
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.lock_now)
         hub_menu.addAction(self.lock_action)
-        for action in (self.sync_action, self.lock_action):
+        self.sign_out_action = QAction(self.tr("Sign &out (shift handover)"), self)
+        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.sign_out_action.triggered.connect(self.sign_out)
+        hub_menu.addAction(self.sign_out_action)
+        for action in (self.sync_action, self.lock_action, self.sign_out_action):
             self.addAction(action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.shortcuts_action = QAction(self.tr("&Shortcuts"), self, checkable=True)
@@ -479,6 +529,8 @@ class MainWindow(QMainWindow):
         def show(result):
             version, outbox = result
             self.version_label.setText(self.tr("Register: {version}").format(version=version or self.tr("none imported")))
+            # a standalone workstation has no hub to sync with: its connection label says so, and no count waits
+            self.outbox_label.setVisible(self.sync is not None)
             self.outbox_label.setText(self.tr("Not yet synced: 1 call") if outbox == 1 else
                                       self.tr("Not yet synced: {count} calls").format(count=outbox))
             if self.call_screen.register_version is None:

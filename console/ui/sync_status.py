@@ -111,3 +111,4 @@ class SyncController(QObject):
         self._timer.stop()
         if self.loop is not None:
             self.loop.stop()
+        self.loop = self.session = None  # the next start (the next operator's sign-in) syncs as that operator

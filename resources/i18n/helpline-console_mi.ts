@@ -12,7 +12,7 @@
 <context>
     <name>AuditModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+87"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+130"/>
         <source>#</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1024,16 +1024,102 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>NOT SAVED: the cache could not store this call. Try Ctrl+S again; if it fails again, write the call on paper and tell your supervisor.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../../console/ui/call/line.py" line="+38"/>
+        <source>What we know now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Calling from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The number the telephone line gives: caller ID can be forged, so it never verifies anyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Line notice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>no queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Another call was answered on your extension while this call is open; this call was not changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>A call from the line is open: its clock started when you answered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>the caller</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>you</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Call ended by {who} after {talk}: finish the wrap-up and save (Ctrl+S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>withheld</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calling from {number} (caller ID: not a verification)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>queue {queue}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>waited {wait}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>What we know now (version {version}, {time}): {text}</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>CallbacksModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-56"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-66"/>
         <source>Due</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+8"/>
+        <source>Overdue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-7"/>
         <source>Assigned to</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1051,7 +1137,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>CountsModel</name>
     <message>
-        <location line="-16"/>
+        <location line="-17"/>
         <source>Value</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1069,7 +1155,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DashboardCharts</name>
     <message>
-        <location filename="../../console/ui/dashboard/charts.py" line="+124"/>
+        <location filename="../../console/ui/dashboard/charts.py" line="+128"/>
         <source>Calls per hour, today against yesterday</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1099,19 +1185,19 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Calls per hour. Today {today}, busiest {busy}; yesterday {yesterday}, busiest {busy_y}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+5"/>
         <location line="+4"/>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Calls</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-9"/>
         <source>Outcomes: {}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1121,7 +1207,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Calls by region, Northland first: {}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1210,8 +1296,28 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>EscalationsModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+34"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+44"/>
         <source>Call started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Operator&apos;s note</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1229,51 +1335,6 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>Verification</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <location line="+1"/>
-        <source>Region</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Patient</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Representative</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>GP practice</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Media</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Other</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Verified</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Not verified</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Not checked</source>
-        <translation type="unfinished"></translation>
-    </message>
 </context>
 <context>
     <name>Gate</name>
@@ -1283,7 +1344,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Operator id</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1294,6 +1355,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+3"/>
+        <source>Sign-in hint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Sign-in message</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1318,7 +1384,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
         <source>Sign in to Helpline Console</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1367,12 +1433,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>IncidentReport</name>
     <message>
-        <location filename="../../console/ui/dashboard/incident_report.py" line="+44"/>
+        <location filename="../../console/ui/dashboard/incident_report.py" line="+65"/>
         <source>Calls today</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
+        <source>Calls on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Calls this hour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1428,26 +1499,41 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>Escalations awaiting action</source>
+        <source>Escalations awaiting action (7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Open callbacks</source>
+        <source>Open callbacks (now)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Overdue callbacks</source>
+        <source>Overdue callbacks (now)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Persons locked out</source>
+        <source>Persons locked out (now)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+15"/>
+        <source>Caller type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>By region (Northland first; calls with none apart)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Region</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-16"/>
         <source>Extortion reports</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1457,8 +1543,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+12"/>
         <source>By outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1467,13 +1558,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>By region (Northland first)</source>
+        <location line="+4"/>
+        <source>By practice (verified callers&apos; enrolled practice)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>By practice (verified callers&apos; enrolled practice)</source>
+        <location line="+0"/>
+        <source>Practice</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1482,13 +1573,71 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+0"/>
+        <source>Operator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>(none)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+27"/>
+        <location line="+1"/>
+        <source>Key figures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Figure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share of calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Helpline daily incident report {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <location filename="../../console/ui/dashboard/models.py" line="-68"/>
+        <source>{m} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{h} h {m:02d} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{d} d {h} h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>(no verified person)</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1728,8 +1877,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>LockedModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-25"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+36"/>
         <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Locked until</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1756,6 +1910,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+1"/>
+        <source>Sign out, for the next operator to sign in (shift handover)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+41"/>
         <source>Helpline Console {version}</source>
         <translation type="unfinished"></translation>
@@ -1766,28 +1925,30 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+14"/>
         <source>Opening the cache…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+51"/>
+        <location line="+152"/>
         <source>Hub: waiting for sign-in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-139"/>
         <source>The hub&apos;s guidance version {version} was not used: {problem}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+18"/>
-        <location line="+153"/>
+        <location line="+134"/>
+        <location line="+59"/>
         <source>Not signed in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-138"/>
+        <location line="-178"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1802,7 +1963,27 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+71"/>
+        <location line="+73"/>
+        <source>Nobody is signed in: there is no one to sign out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Unlock the console first; then sign out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>A call is open: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before signing out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>{operator} signed out. The next operator signs in here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>No hub is set for this workstation: it works standalone.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1823,11 +2004,16 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>Standalone: no hub configured</source>
+        <source>Standalone: no hub</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+35"/>
+        <source>Session and h&amp;ub</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-27"/>
         <source>&amp;Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1852,18 +2038,18 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
-        <source>H&amp;ub</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
+        <location line="+6"/>
         <source>&amp;Sync now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+4"/>
         <source>&amp;Lock the console</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Sign &amp;out (shift handover)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1912,7 +2098,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Not yet synced: 1 call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2021,7 +2207,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SetupAssistant</name>
     <message>
-        <location filename="../../console/ui/setup_assistant.py" line="+44"/>
+        <location filename="../../console/ui/setup_assistant.py" line="+45"/>
         <source>This workstation is not set up yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2234,7 +2420,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+58"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+59"/>
         <source>Supervisor dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2309,7 +2495,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/overview.py" line="+17"/>
+        <location line="+1"/>
+        <source>Live m&amp;essage</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/dashboard/overview.py" line="+19"/>
         <source>In progress (this workstation)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2319,12 +2510,32 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Calls today</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Escalations today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Calls on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Escalations on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Escalations awaiting action (7 days to {day})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>This hour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2339,18 +2550,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Escalations</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="+52"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+54"/>
         <source>Escalations awaiting action</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../console/ui/dashboard/overview.py" line="+3"/>
         <source>Verified by possession</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2381,14 +2586,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-27"/>
+        <location line="+7"/>
         <source>Open callbacks</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="-27"/>
-        <location line="+7"/>
-        <location line="+100"/>
         <source>Overdue callbacks</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2409,7 +2613,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location filename="../../console/ui/dashboard/breakdowns.py" line="+19"/>
-        <source>By region (Northland first)</source>
+        <source>By region (Northland first; calls with none apart)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2433,7 +2637,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/queues.py" line="-104"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-4"/>
         <source>A&amp;ssign</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2445,12 +2649,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+5"/>
         <location line="+6"/>
-        <location line="+90"/>
+        <location line="+91"/>
         <source>Locked persons</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-89"/>
+        <location line="-90"/>
         <source>Reason for unlocking</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2465,13 +2669,24 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+78"/>
+        <location line="+59"/>
+        <source>call by {operator} at {when} about {person}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>Select a callback and type the operator to assign it to.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/dashboard/overview.py" line="-23"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-112"/>
+        <location line="+79"/>
         <source>Escalations awaiting action (last 7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-77"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-78"/>
         <source>Note on taking up the escalation</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2551,7 +2766,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/reports.py" line="+27"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="+28"/>
         <source>Notes for the incident lead (they go into the PDF report):</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2576,7 +2791,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+27"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+26"/>
         <source>Local cache (offline)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2591,12 +2806,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-26"/>
-        <source>&amp;Live message</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+27"/>
+        <location line="+1"/>
         <source>Local cache (hub unreachable)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2641,12 +2851,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
-        <source>call by {operator} at {when}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+13"/>
         <source>{title}: {total:,} (the {shown:,} oldest shown)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2656,17 +2861,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+11"/>
+        <source>Open callbacks ({overdue:,} overdue)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>That could not be done ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>Select an overdue callback and type the operator to assign it to.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+14"/>
         <source>Callback due {due} assigned to {who}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2766,13 +2971,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
-        <location line="+21"/>
+        <location line="+39"/>
+        <location line="+22"/>
         <source>{path} could not be written ({reason}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-18"/>
+        <location line="-19"/>
         <source>The export failed ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2782,7 +2987,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>PDF (*.pdf)</source>
         <translation type="unfinished"></translation>
     </message>

@@ -23,8 +23,7 @@ from console.core.timeutil import HELPLINE_ZONE, now, parse_instant
 from console.ui.call.widgets import named
 
 
-def translate(text: str) -> str:
-    return QCoreApplication.translate("CallScreen", text)
+translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
 
 
 def _minutes(seconds: float) -> str:
@@ -36,16 +35,16 @@ class LinePanel:
     """The labels and slots of the line and the live message, for CallScreen."""
 
     def _build_line(self):
-        self.message_label = named(QLabel(), translate("What we know now"))
+        self.message_label = named(QLabel(), translate("CallScreen", "What we know now"))
         self.message_label.setWordWrap(True)
         self.message_label.setProperty("role", "live-message")
         self.message_label.hide()
         self.message_version: int | None = None
-        self.calling_from_label = named(QLabel(), translate("Calling from"),
-                                        translate("The number the telephone line gives: caller ID can be forged, "
+        self.calling_from_label = named(QLabel(), translate("CallScreen", "Calling from"),
+                                        translate("CallScreen", "The number the telephone line gives: caller ID can be forged, "
                                                   "so it never verifies anyone"))
         self.calling_from_label.hide()
-        self.pop_banner = named(QLabel(), translate("Line notice"))
+        self.pop_banner = named(QLabel(), translate("CallScreen", "Line notice"))
         self.pop_banner.setWordWrap(True)
         self.pop_banner.setProperty("role", "leave")
         self.pop_banner.hide()
@@ -56,12 +55,12 @@ class LinePanel:
     def screen_pop(self, event: dict) -> bool:
         """An `answer` for this operator: open the call, unless one is open (then say so); whether it opened."""
         if self.call is not None:
-            queue = event.get("queue") or translate("no queue")
+            queue = event.get("queue") or translate("CallScreen", "no queue")
             self.pop_banner.setText(translate(
                 "The line put another call through to you (queue {queue}) while this call is open: it was not "
                 "opened here. This call is kept as it is.").format(queue=queue))
             self.pop_banner.show()
-            self.status_message.emit(translate("Another call was answered on your extension while this call is "
+            self.status_message.emit(translate("CallScreen", "Another call was answered on your extension while this call is "
                                                "open; this call was not changed."))
             return False
         answered = parse_instant(event["answeredAt"]).astimezone(HELPLINE_ZONE)
@@ -75,7 +74,7 @@ class LinePanel:
         self.call.calling_from = event.get("from")
         self._show_line()
         self._tick()
-        self.status_message.emit(translate("A call from the line is open: its clock started when you answered."))
+        self.status_message.emit(translate("CallScreen", "A call from the line is open: its clock started when you answered."))
         return True
 
     def line_hung_up(self, event: dict) -> None:
@@ -87,9 +86,9 @@ class LinePanel:
         talk = event.get("talkSeconds")
         call.talk_seconds = float(talk) if talk is not None else max(0.0, (ended - call.started_at).total_seconds())
         call.hangup_cause, call.hung_up_by = event["cause"], event.get("hungUpBy")
-        who = {"caller": translate("the caller"), "operator": translate("you")}.get(call.hung_up_by,
-                                                                                     translate("the line"))
-        self.call_state_label.setText(translate("Call ended by {who} after {talk}: finish the wrap-up and save "
+        who = {"caller": translate("CallScreen", "the caller"), "operator": translate("CallScreen", "you")}.get(call.hung_up_by,
+                                                                                     translate("CallScreen", "the line"))
+        self.call_state_label.setText(translate("CallScreen", "Call ended by {who} after {talk}: finish the wrap-up and save "
                                                 "(Ctrl+S)").format(who=who, talk=_minutes(call.talk_seconds)))
 
     def _show_line(self):
@@ -97,12 +96,12 @@ class LinePanel:
         if call is None or call.pbx_call_id is None:
             self.calling_from_label.hide()
             return
-        number = call.calling_from if call.calling_from not in (None, "", "anonymous") else translate("withheld")
-        parts = [translate("Calling from {number} (caller ID: not a verification)").format(number=number)]
+        number = call.calling_from if call.calling_from not in (None, "", "anonymous") else translate("CallScreen", "withheld")
+        parts = [translate("CallScreen", "Calling from {number} (caller ID: not a verification)").format(number=number)]
         if call.queue:
-            parts.append(translate("queue {queue}").format(queue=call.queue))
+            parts.append(translate("CallScreen", "queue {queue}").format(queue=call.queue))
         if call.wait_seconds is not None:
-            parts.append(translate("waited {wait}").format(wait=_minutes(call.wait_seconds)))
+            parts.append(translate("CallScreen", "waited {wait}").format(wait=_minutes(call.wait_seconds)))
         self.calling_from_label.setText(" · ".join(parts))
         self.calling_from_label.show()
 
@@ -130,6 +129,6 @@ class LinePanel:
         self.message_version = event["version"]
         self.live_message = event
         published = parse_instant(event["publishedAt"]).astimezone(HELPLINE_ZONE)
-        self.message_label.setText(translate("What we know now (version {version}, {time}): {text}").format(
+        self.message_label.setText(translate("CallScreen", "What we know now (version {version}, {time}): {text}").format(
             version=event["version"], time=f"{published:%H:%M}", text=event["text"]))
         self.message_label.show()

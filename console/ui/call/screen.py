@@ -275,6 +275,10 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, LinePanel, QWid
         self._details_changed()
         self._tick()
 
+    def reset_form(self):
+        """No call open and an empty form, as between calls (after a sign-out)."""
+        self._clear_form()
+
     def shortcut_actions(self):
         """(keys, description, slot) for the window to bind."""
         return [

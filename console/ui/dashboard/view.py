@@ -22,12 +22,13 @@ from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from console.core.dashboard import busiest_first, helpline_day
+from console.core.labels import BREAKDOWN_KINDS, region_counts
 from console.core.timeutil import now
 from console.ui.dashboard.audit import AuditTab
 from console.ui.dashboard.breakdowns import BreakdownsTab
 from console.ui.dashboard.line import LineTab
 from console.ui.dashboard.message import MessageTab
-from console.ui.dashboard.models import local_time
+from console.ui.dashboard.models import local_time, words
 from console.ui.dashboard.overview import OverviewTab
 from console.ui.dashboard.queues import QueuesTab
 from console.ui.dashboard.reports import ReportsTab
@@ -102,7 +103,7 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self.tabs.addTab(self._build_reports(), self.tr("Re&ports"))
         self.line = LineTab(self.worker)  # the telephone queue, from the hub (set_hub_reader)
         self.tabs.addTab(self.line, self.tr("Line && &missed callers"))
-        self.tabs.addTab(self._build_message(), self.tr("&Live message"))
+        self.tabs.addTab(self._build_message(), self.tr("Live m&essage"))
         outer.addWidget(self.tabs)
 
     def showEvent(self, event):
@@ -170,8 +171,9 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self._show_tiles(figures)
         self.charts.show(figures)
         for key, model in self.breakdowns.items():
-            counts = figures[key] if key == "by_region" else busiest_first(figures[key])
-            model.show_counts(counts, self._practice_labels(figures) if key == "by_practice" else None)
+            counts = region_counts(figures) if key == "by_region" else busiest_first(figures[key])
+            model.show_counts(counts, self._practice_labels(figures) if key == "by_practice" else
+                              {value: words(BREAKDOWN_KINDS.get(key, key), value) for value in counts})
         if queues is not None:
             self._show_queues(queues)
         self.refreshed.emit()
