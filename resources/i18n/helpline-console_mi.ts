@@ -1050,7 +1050,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+1"/>
+        <source>The line put another call through to you (queue {queue}) while this call is open: it was not opened here. This call is kept as it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>Another call was answered on your extension while this call is open; this call was not changed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2495,11 +2500,6 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Live m&amp;essage</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <location filename="../../console/ui/dashboard/overview.py" line="+19"/>
         <source>In progress (this workstation)</source>
         <translation type="unfinished"></translation>
@@ -2791,7 +2791,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+26"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+27"/>
         <source>Local cache (offline)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2806,7 +2806,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-26"/>
+        <source>Live message (&amp;J)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <source>Local cache (hub unreachable)</source>
         <translation type="unfinished"></translation>
     </message>

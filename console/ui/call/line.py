@@ -57,11 +57,11 @@ class LinePanel:
         if self.call is not None:
             queue = event.get("queue") or translate("CallScreen", "no queue")
             self.pop_banner.setText(translate(
-                "The line put another call through to you (queue {queue}) while this call is open: it was not "
+                "CallScreen", "The line put another call through to you (queue {queue}) while this call is open: it was not "
                 "opened here. This call is kept as it is.").format(queue=queue))
             self.pop_banner.show()
-            self.status_message.emit(translate("CallScreen", "Another call was answered on your extension while this call is "
-                                               "open; this call was not changed."))
+            self.status_message.emit(translate("CallScreen", "Another call was answered on your extension while this "
+                                                             "call is open; this call was not changed."))
             return False
         answered = parse_instant(event["answeredAt"]).astimezone(HELPLINE_ZONE)
         self._start_call()

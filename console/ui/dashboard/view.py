@@ -103,7 +103,7 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self.tabs.addTab(self._build_reports(), self.tr("Re&ports"))
         self.line = LineTab(self.worker)  # the telephone queue, from the hub (set_hub_reader)
         self.tabs.addTab(self.line, self.tr("Line && &missed callers"))
-        self.tabs.addTab(self._build_message(), self.tr("Live m&essage"))
+        self.tabs.addTab(self._build_message(), self.tr("Live message (&J)"))
         outer.addWidget(self.tabs)
 
     def showEvent(self, event):
