@@ -150,3 +150,19 @@ def test_a_call_keeps_what_the_line_said(hub):
         broken["body"].update(bad)
         answer = hub.push(headers, [broken])
         assert answer.status_code == 400 and word in answer.json()["error"], answer.text
+
+
+def test_closing_a_stream_ends_it_at_once_not_at_the_hubs_next_keepalive(threaded_hub, monkeypatch):
+    """Sign-out and closing the window close the live stream: the reading thread returns when the client is
+    closed, not when the hub next writes (a quiet hub writes only every KEEPALIVE_SECONDS)."""
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 3600.0)
+    streams = [Stream(threaded_hub.url, sign_in(threaded_hub.url, operator, f"ws-{n}"))
+               for n, operator in enumerate(("op-1", "op-2"))]
+    for n, stream in enumerate(streams):
+        live.publish(f"op-{n + 1}", answer(f"pbx-{n}"))
+        assert stream.next()["callId"] == f"pbx-{n}"
+    for stream in streams:
+        stream.client.close()
+    for stream in streams:
+        stream.thread.join(timeout=30)
+        assert not stream.thread.is_alive()
