@@ -17,18 +17,6 @@ WORKSTATION = "ws-north-1"
 # the hub in process
 
 
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """argon2 at its cheapest in this process: a hash still verifies with the
-    default PasswordHasher (its parameters travel inside it), and the suite
-    signs in hundreds of times. Child processes keep the real parameters."""
-    from argon2 import PasswordHasher
-
-    from console.hub import accounts
-
-    monkeypatch.setattr(accounts, "password_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-
-
 @pytest.fixture(params=BACKENDS)
 def backend(request) -> str:
     return request.param
