@@ -179,6 +179,17 @@ def test_an_answer_posted_to_one_hub_process_reaches_a_stream_held_by_another(da
                 "queue": "helpline"}
         assert httpx.post(first.url + cti, json={"event": "newCall", **call, "user": ["agent-1001"]},
                           timeout=30).status_code == 200
+        import psycopg
+
+        db = open_database(**database_location)
+        try:  # what is not a live event on the hubs' channel is skipped, and the listening goes on
+            name = live.Bridge(db, live.channel).name
+        finally:
+            db.close()
+        with psycopg.connect(database_location["database_url"], autocommit=True) as conn:
+            for junk in ("not json", '{"origin": "elsewhere", "to": "op-a", "event": {"type": "answer"}}',
+                         '{"origin": "elsewhere", "to": 7, "event": {}}'):
+                conn.execute("SELECT pg_notify(%s, %s)", [name, junk])
         posted = time.monotonic()
         assert httpx.post(first.url + cti, json={"event": "answer", **call, "user": "agent-1001"},
                           timeout=30).status_code == 200
