@@ -41,8 +41,10 @@ an `answer` or `hangup` to an operator:
                           "answeredAt": "2026-12-04T16:30:05.120+00:00"})
 
 `publish` is thread-safe (sync routes run on worker threads) and never
-blocks: each subscriber has a bounded queue (SUBSCRIBER_QUEUE frames); one
-that falls that far behind is disconnected, and its reconnection replays.
+waits for a stream: each subscriber has a bounded queue (SUBSCRIBER_QUEUE
+frames); one that falls that far behind is disconnected, and its
+reconnection replays. On PostgreSQL it also makes one NOTIFY round trip to
+the database (below).
 
 Beyond one process (`hub serve --workers N`, or several hubs behind a load
 balancer): on PostgreSQL every event is also sent with NOTIFY on a channel
