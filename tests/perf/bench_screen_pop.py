@@ -140,7 +140,7 @@ SIP_RATE = 2  # calls a second: one call open at a time, each cleared in the win
 
 
 def sip_pops(folder: Path, pops: int) -> None:
-    """POPS real SIP calls answered on op-a's extension, each timed from the answer to the call open in op-a's window."""
+    """`pops` real SIP calls answered on op-a's extension, each timed from the answer to the call open in its window."""
     import json
 
     from console.core.timeutil import parse_instant
@@ -156,7 +156,12 @@ def sip_pops(folder: Path, pops: int) -> None:
         screen = window.call_screen
         callers = line.callers("caller_answered", "agent_answers", calls=pops, rate=SIP_RATE, pause_ms=100).start()
         popped, passed_by, answers = [], 0, []
-        window.live.event_arrived.connect(lambda event: answers.append(event) if event["type"] == "answer" else None)
+
+        def arrived(event):  # every answer, popped or not, once the window handled it (this slot runs after the pop)
+            if event["type"] == "answer":
+                answers.append((datetime.now(timezone.utc) - parse_instant(event["answeredAt"])).total_seconds())
+
+        window.live.event_arrived.connect(arrived)
         deadline = time.monotonic() + pops / SIP_RATE + 120
         while len(answers) < pops and time.monotonic() < deadline:
             app.processEvents()
@@ -183,7 +188,8 @@ def sip_pops(folder: Path, pops: int) -> None:
           f"({counts.failed} failed), {len(answers)} answers reached the window, {len(popped)} popped, {passed_by} "
           f"came while a call was open (ms)")
     print(f"{'':32} {'p50':>8} {'p95':>8} {'max':>8}")
-    for name, values in (("SIP answer -> hub stored it", to_hub), ("SIP answer -> call open", popped)):
+    for name, values in (("SIP answer -> hub stored it", to_hub), ("SIP answer -> window handled it", answers),
+                         ("SIP answer -> call open", popped)):
         print(f"{name:32} {percentile(values, 50):8.1f} {percentile(values, 95):8.1f} {max(values) * 1000:8.1f}")
     print(f"goal: p95 under 300 ms -> {'met' if percentile(popped, 95) < 300 else 'NOT met'}; "
           f"mean {statistics.mean(popped) * 1000:.1f} ms")
