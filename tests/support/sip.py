@@ -316,20 +316,25 @@ class Relay:
 class Line:
     """A hub serving `location` (tests/support/hub.py), Kamailio posting to it
     as the PBX "kamailio" (through console.telephony_relay with relay=True),
-    and the three SIPp agents; stop() ends them all."""
+    and the three SIPp agents; stop() ends them all. `operators` are the
+    hub's accounts, `extensions` maps operators to the agents' names
+    (agent_answers.xml answers as agent-1001)."""
 
     AGENTS = ("agent_answers", "agent_rings", "agent_busy")
 
-    def __init__(self, location: dict, folder: Path, relay: bool = False):
+    def __init__(self, location: dict, folder: Path, relay: bool = False, operators=(("sup-1", "supervisor"),),
+                 extensions: dict | None = None):
         from console.hub.storage import open_database
-        from console.hub.telephony import add_pbx
+        from console.hub.telephony import add_pbx, map_extension
         from tests.support.hub import HubProcess, prepare_hub
 
         self.folder = Path(folder)
-        prepare_hub(location, operators=[("sup-1", "supervisor")])
+        prepare_hub(location, operators=list(operators))
         db = open_database(**location)
         try:
             token = add_pbx(db, "kamailio")
+            for operator, extension in (extensions or {}).items():  # whose window an agent's answer pops
+                map_extension(db, operator, extension)
         finally:
             db.close()
         self.hub = HubProcess(location, self.folder / "hub").start()
