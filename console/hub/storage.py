@@ -504,8 +504,8 @@ def m012_queue_tallies_and_saved_calls(tx) -> None:
     # queue's sums kept as the events and calls arrive, in their transaction
     # (console.hub.telephony): per day, queue, hour and outcome, and the answered
     # calls by wait, in spans of 2**level seconds, for the service level at any
-    # target. Filled here from the calls already held, with the living code
-    # that keeps them: the same rule.
+    # target; and the latest call each extension answered. Filled here from the
+    # calls already held, with the living code that keeps them: the same rule.
     from console.hub.telephony import rebuild_tallies
 
     types = TYPES[tx.backend]
@@ -532,6 +532,13 @@ def m012_queue_tallies_and_saved_calls(tx) -> None:
             hour INTEGER NOT NULL,
             calls BIGINT NOT NULL,
             PRIMARY KEY (day, level, bucket, queue, hour)
+        )""",
+        # the latest call each extension or agent name answered: who is on a call or in wrap-up
+        """CREATE TABLE cti_agents (
+            extension TEXT PRIMARY KEY,
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            answer_at {sorted_text} NOT NULL
         )""",
         "CREATE INDEX idx_cti_calls_call_id ON cti_calls(call_id)",
         "CREATE INDEX idx_cti_calls_outcome ON cti_calls(outcome, day)",

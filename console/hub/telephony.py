@@ -241,7 +241,18 @@ def _refresh_call(tx, pbx: str, call_id: str) -> CallTrace:
          utc_text(call.saved_at) if call.saved_at else None,
          row["day"], row["hour"], row["outcome"], row["wait_seconds"], row["handle_seconds"]])
     _move(tx, _trace(old) if old is not None else None, call)
+    if call.answer_at is not None:
+        for extension in call.users:
+            _note_answer(tx, extension, pbx, call_id, utc_text(call.answer_at))
     return call
+
+
+def _note_answer(tx, extension: str, pbx: str, call_id: str, answer_at: str) -> None:
+    """Keep the latest call `extension` answered (cti_agents)."""
+    tx.execute("INSERT INTO cti_agents (extension, pbx, call_id, answer_at) VALUES (?, ?, ?, ?) "
+               "ON CONFLICT (extension) DO UPDATE SET pbx = excluded.pbx, call_id = excluded.call_id, "
+               "answer_at = excluded.answer_at WHERE excluded.answer_at >= cti_agents.answer_at",
+               [extension, pbx, call_id, answer_at])
 
 
 def call_saved(tx, pbx_call_id: str) -> None:
@@ -318,8 +329,12 @@ def _move(tx, before: CallTrace | None, after: CallTrace) -> None:
 
 def rebuild_tallies(tx) -> None:
     """The queue's sums counted afresh from the calls' rows, each linked again to its call saved."""
-    tx.execute("DELETE FROM cti_tallies")
-    tx.execute("DELETE FROM cti_answer_waits")
+    for table in ("cti_tallies", "cti_answer_waits", "cti_agents"):
+        tx.execute(f"DELETE FROM {table}")
+    for pbx, call_id, users, answer_at in tx.all("SELECT pbx, call_id, users, answer_at FROM cti_calls "
+                                                 "WHERE answer_at IS NOT NULL AND users <> '[]'"):
+        for extension in json.loads(users):
+            _note_answer(tx, extension, pbx, call_id, answer_at)
     saved = defaultdict(list)
     for call_id, ended in tx.all("SELECT pbx_call_id, ended_at FROM calls WHERE pbx_call_id IS NOT NULL"):
         saved[call_id].append(parse_instant(ended))
@@ -364,17 +379,15 @@ def events_of_day(db, day: date) -> list[tuple[str, CtiEvent, datetime]]:
 
 
 def _operators_now(tx) -> dict:
-    """Signed in, and (console.core.telephony.operator_activity) on a call or in wrap-up, from the calls the
-    operators' extensions answered in the last 12 hours: those not hung up, and each one's latest."""
+    """Signed in, and (console.core.telephony.operator_activity) on a call or in wrap-up, from the latest call
+    each of the operators' extensions answered (in the last 12 hours)."""
     current = _now_text()
     signed_in = tx.value("SELECT count(DISTINCT t.operator_id) FROM tokens t JOIN operators o "
                          "ON o.operator_id = t.operator_id WHERE t.expires_at > ? AND o.disabled = 0", [current], 0)
     since = utc_text(datetime.now(timezone.utc) - timedelta(hours=12))
-    rows = tx.all("SELECT operator_id, answer_at, hangup_at, saved_at FROM ("
-                  "SELECT x.operator_id, c.answer_at, c.hangup_at, c.saved_at, row_number() OVER "
-                  "(PARTITION BY x.operator_id ORDER BY c.answer_at DESC) AS latest FROM cti_calls c "
-                  "JOIN operator_extensions x ON c.users LIKE '%\"' || x.extension || '\"%' "
-                  "WHERE c.answer_at >= ?) answered WHERE latest = 1 OR hangup_at IS NULL", [since])
+    rows = tx.all("SELECT x.operator_id, c.answer_at, c.hangup_at, c.saved_at FROM cti_agents a "
+                  "JOIN operator_extensions x ON x.extension = a.extension "
+                  "JOIN cti_calls c ON c.pbx = a.pbx AND c.call_id = a.call_id WHERE a.answer_at >= ?", [since])
     return {"signed_in": signed_in, **operator_activity(rows)}
 
 
