@@ -526,12 +526,11 @@ def m012_queue_tallies_and_saved_calls(tx) -> None:
         )""",
         """CREATE TABLE cti_answer_waits (
             day TEXT NOT NULL,
-            level INTEGER NOT NULL,
-            bucket INTEGER NOT NULL,
+            span INTEGER NOT NULL,
             queue TEXT NOT NULL,
             hour INTEGER NOT NULL,
             calls BIGINT NOT NULL,
-            PRIMARY KEY (day, level, bucket, queue, hour)
+            PRIMARY KEY (day, span, queue, hour)
         )""",
         # the latest call each extension or agent name answered: who is on a call or in wrap-up
         """CREATE TABLE cti_agents (

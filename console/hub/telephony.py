@@ -268,24 +268,26 @@ def _tallied(call: CallTrace | None) -> tuple[dict, Tally] | None:
 
 
 # An answered call's wait is counted in cti_answer_waits once per level L, in
-# the span of 2**L seconds holding it (bucket = wait >> L): the answered calls
-# under any target are then the sum of at most twelve spans per queue and
-# hour, however many calls and waits the day had.
+# the span of 2**L seconds holding it (bucket wait >> L; the span's number
+# L * SPAN_LEVEL + bucket): the answered calls under any target are then the
+# sum of at most twelve spans per queue and hour, however many calls and waits
+# the day had.
 WAIT_LEVELS = range(12)  # 2**12 s > MAX_TARGET_SECONDS
+SPAN_LEVEL = 1 << 12
 
 
 def _wait_spans(day: str, wait: int, queue: str, hour: int) -> list[dict]:
     wait = min(wait, MAX_TARGET_SECONDS)
-    return [{"day": day, "level": level, "bucket": wait >> level, "queue": queue, "hour": hour}
+    return [{"day": day, "span": level * SPAN_LEVEL + (wait >> level), "queue": queue, "hour": hour}
             for level in WAIT_LEVELS]
 
 
-def _spans_under(target: int) -> list[tuple[int, int]]:
-    """The (level, bucket) spans that together hold the waits 0 to target − 1 seconds."""
+def _spans_under(target: int) -> list[int]:
+    """The spans that together hold the waits 0 to target − 1 seconds."""
     spans, start = [], 0
     for level in reversed(WAIT_LEVELS):
         if target >> level & 1:
-            spans.append((level, start >> level))
+            spans.append(level * SPAN_LEVEL + (start >> level))
             start += 1 << level
     return spans
 
@@ -361,7 +363,7 @@ def rebuild_tallies(tx) -> None:
                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        [day, tally.queue, tally.hour, tally.outcome, *(getattr(tally, name) for name in TALLY_COLUMNS)])
     for key, calls in waits.items():
-        tx.execute("INSERT INTO cti_answer_waits (day, level, bucket, queue, hour, calls) VALUES (?, ?, ?, ?, ?, ?)",
+        tx.execute("INSERT INTO cti_answer_waits (day, span, queue, hour, calls) VALUES (?, ?, ?, ?, ?)",
                    [*key, calls])
 
 
@@ -401,10 +403,8 @@ def figures_for_day(db, day: date | None = None, target: int = SERVICE_TARGET_SE
                       [day.isoformat()])
         spans = _spans_under(target)
         within = dict(((queue, hour), calls) for queue, hour, calls in tx.all(
-            "SELECT queue, hour, sum(calls) FROM ("
-            + " UNION ALL ".join(["SELECT queue, hour, calls FROM cti_answer_waits "
-                                  "WHERE day = ? AND level = ? AND bucket = ?"] * len(spans))
-            + ") AS spans GROUP BY queue, hour", [value for span in spans for value in (day.isoformat(), *span)]))
+            f"SELECT queue, hour, sum(calls) FROM cti_answer_waits WHERE day = ? AND span IN "
+            f"({', '.join('?' * len(spans))}) GROUP BY queue, hour", [day.isoformat(), *spans]))
         waiting = tx.all("SELECT queue, new_at FROM cti_calls WHERE outcome = ? AND day = ? AND direction = 'in'",
                          [WAITING, day.isoformat()]) if day == today else []
         operators = _operators_now(tx) if day == today else None
