@@ -398,19 +398,20 @@ def figures_for_day(db, day: date | None = None, target: int = SERVICE_TARGET_SE
     today = helpline_now().date()
     day = day or today
     target = min(target, MAX_TARGET_SECONDS)
-    with db.read() as tx:
-        rows = tx.all("SELECT queue, hour, outcome, " + ", ".join(TALLY_COLUMNS) + " FROM cti_tallies WHERE day = ?",
-                      [day.isoformat()])
-        spans = _spans_under(target)
-        within = dict(((queue, hour), calls) for queue, hour, calls in tx.all(
-            f"SELECT queue, hour, sum(calls) FROM cti_answer_waits WHERE day = ? AND span IN "
-            f"({', '.join('?' * len(spans))}) GROUP BY queue, hour", [day.isoformat(), *spans]))
+    spans = _spans_under(target)
+    with db.read() as tx:  # the day's sums, and beside the answered ones how many of them were within the target
+        rows = tx.all(
+            "SELECT t.queue, t.hour, t.outcome, " + ", ".join(f"t.{name}" for name in TALLY_COLUMNS)
+            + ", w.within FROM cti_tallies t LEFT JOIN (SELECT queue, hour, sum(calls) AS within "
+            f"FROM cti_answer_waits WHERE day = ? AND span IN ({', '.join('?' * len(spans))}) GROUP BY queue, hour) w "
+            "ON t.outcome = ? AND w.queue = t.queue AND w.hour = t.hour WHERE t.day = ?",
+            [day.isoformat(), *spans, ANSWERED, day.isoformat()])
         waiting = tx.all("SELECT queue, new_at FROM cti_calls WHERE outcome = ? AND day = ? AND direction = 'in'",
                          [WAITING, day.isoformat()]) if day == today else []
         operators = _operators_now(tx) if day == today else None
-    tallies = [Tally(queue, int(hour), kind, int(calls), int(within.get((queue, hour), 0)) if kind == ANSWERED else 0,
-                     int(short), float(waits), float(handle), int(handled), int(to_hangup))
-               for queue, hour, kind, calls, short, waits, handle, handled, to_hangup in rows]
+    tallies = [Tally(queue, int(hour), kind, int(calls), int(within or 0), int(short), float(waits), float(handle),
+                     int(handled), int(to_hangup))
+               for queue, hour, kind, calls, short, waits, handle, handled, to_hangup, within in rows]
     figures = queue_figures(tallies, target=target, operators=operators,
                             waiting_since=[(queue, datetime.fromisoformat(at)) for queue, at in waiting])
     return {"day": day.isoformat(), **figures}
