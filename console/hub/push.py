@@ -33,6 +33,7 @@ from console.core.audit_chain import GENESIS, entry_hash
 from console.core.calls import CallRecordInvalid, call_row, validate_call_record
 from console.core.records import callback_item_id, canonical, unlock_clearing
 from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
+from console.hub import telephony
 from console.hub.changes import append_change, fed_body, feed_lock_state
 from console.sync.protocol import MAX_PUSH_ITEMS
 
@@ -308,6 +309,8 @@ def _store_call(tx, item: Item, at: str, alerts: list) -> dict:
     row["entered_by"] = item.pushed_by  # who pushed it: a supervisor entering paper calls, or the author
     row["body_sha256"] = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
     tx.execute(f"INSERT INTO calls ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    if row.get("pbx_call_id"):  # the PBX's call it records: its handle time now runs to this save
+        telephony.call_saved(tx, row["pbx_call_id"])
     return _result(item, "stored")
 
 
