@@ -110,5 +110,8 @@ def test_registers_an_earlier_hub_kept_with_codes_keep_only_hashes_after_the_upg
         assert digest == register_digest({table: rows.values() for table, rows in checked.rows.items()})
         row = snapshot_persons(db, 1)[CANARY["person_id"]]
         assert verify_code(CANARY["notification_code"], row["notification_code_hash"])
+        persons = sorted(snapshot_persons(db, 1))
+        with db.read() as tx:  # and its persons are those of a register the hub has held (m012)
+            assert sorted(tx.all("SELECT person_id, first_seq FROM register_persons")) == [(p, 1) for p in persons]
     finally:
         db.close()

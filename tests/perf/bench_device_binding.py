@@ -136,7 +136,7 @@ def main() -> None:
             hub.cli("operators", "add", OPERATOR, "--role", "operator")
             hub.start()
         try:
-            device = enrol_workstation("bench-machine", hub_url=after.url, run_cli=after.cli)
+            device = enrol_workstation("bench-machine", hub_url=after.url, run_cli=after.cli, location=after.location)
             results[f"before ({base_ref[:7]})"] = measure(before.url, None, args.sign_ins, args.pushes)
             results["after (device-bound)"] = measure(after.url, device.auth(), args.sign_ins, args.pushes)
         finally:
