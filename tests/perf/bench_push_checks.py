@@ -55,14 +55,24 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def open_hub(backend: str, folder: str):
+    import os
+
+    from console.hub.crypto import CREDENTIAL, CREDENTIALS_ENV, new_key_file
     from console.hub.storage import open_database
+
+    (Path(folder) / "credentials").mkdir(mode=0o700)
+    new_key_file(Path(folder) / "credentials" / CREDENTIAL)  # the hub's key, as systemd hands it over
+    os.environ[CREDENTIALS_ENV] = str(Path(folder) / "credentials")
 
     if backend == "sqlite":
         return open_database(data=folder), None
-    from tests.hub.postgres import start_postgres  # noqa: PLC0415 (only for this backend)
+    import glob
 
-    url, server = start_postgres(Path(folder))
-    return open_database(database_url=url), server
+    from tests.hub.postgres import ThrowawayCluster  # noqa: PLC0415 (only for this backend)
+
+    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))[-1]
+    server = ThrowawayCluster(Path(initdb).parent)
+    return open_database(database_url=server.start()), server
 
 
 def main() -> None:
