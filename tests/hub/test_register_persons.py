@@ -17,19 +17,13 @@ def test_every_person_of_every_register_held_stays_known(hub_db, tmp_path):
 
 
 def test_the_upgrade_keeps_the_persons_of_the_registers_held_and_skips_retired_snapshots(database_location, tmp_path):
-    from console.hub import storage
     from console.hub.registers import snapshot_bytes
     from console.hub.storage import open_database
-    from tests.hub.test_hub_migrations import raw_transaction
+    from tests.hub.test_hub_migrations import migrated_before, raw_transaction
 
-    before = storage.migrations.names.index("m012_register_persons")
     given = snapshot_bytes(canary_register(tmp_path / "r1", "v1"))
     with raw_transaction(database_location) as tx:
-        for step in storage.migrations.steps[:before]:
-            step(tx)
-        tx.execute(f"CREATE TABLE {storage.MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        for name in storage.migrations.names[:before]:
-            tx.execute(f"INSERT INTO {storage.MIGRATIONS_TABLE} VALUES (?, '2026-12-01T00:00:00+00:00')", [name])
+        migrated_before(tx, "m012_register_persons")
         for version, snapshot in (("v0", b""), ("v1", given)):  # v0's snapshot was retired (its bytes deleted)
             tx.execute("INSERT INTO registers (register_version, sha256, size, digest, persons, documents, "
                        "imported_at, snapshot) VALUES (?, 'x', ?, 'x', 9, 7, '2026-12-01T00:00:00+00:00', ?)",
