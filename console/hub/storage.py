@@ -546,6 +546,23 @@ def m012_queue_tallies_and_saved_calls(tx) -> None:
     rebuild_tallies(tx)
 
 
+@migrations
+def m013_register_persons(tx) -> None:
+    # issue 13: every person of every register the hub has held, kept when its
+    # snapshot is deleted, so a pushed record naming a person is judged
+    # against the registers workstations got (console.hub.push); filled from
+    # the registers held now (a retired snapshot's bytes are gone: its persons
+    # count only as far as a later register still has them)
+    from console.core.register_format import check_register
+    from console.hub.registers import keep_persons
+
+    tx.execute("CREATE TABLE register_persons (person_id TEXT PRIMARY KEY, first_seq BIGINT NOT NULL)")
+    for (seq,) in tx.all("SELECT seq FROM registers ORDER BY seq"):
+        snapshot = bytes(tx.value("SELECT snapshot FROM registers WHERE seq = ?", [seq]))
+        if snapshot:
+            keep_persons(tx, seq, check_register(snapshot).rows["persons"])
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how
