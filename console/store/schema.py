@@ -469,3 +469,13 @@ def migrate(db) -> list[str]:
 def m011_password_change(db):
     # an account whose password an admin reset must choose a new one at its next sign-in
     db.execute("ALTER TABLE operators ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations
+def m014_callback_attestations(db):
+    # attested callbacks (policy v2, "Callback route"): the PBX's answered
+    # outbound calls the hub matched to this workstation's dial intents
+    db.execute("CREATE TABLE callback_attestations (pbx TEXT NOT NULL, call_id TEXT NOT NULL, "
+               "callback_id TEXT NOT NULL, operator TEXT NOT NULL, answered_at TEXT NOT NULL, "
+               "PRIMARY KEY (pbx, call_id))")
+    db.execute("CREATE INDEX idx_callback_attestations_callback ON callback_attestations(callback_id)")
