@@ -29,7 +29,8 @@ import os
 import sys
 
 from console.cli.common import (EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Refused, accounts_text,
-                                new_password, option_instant, read_password, run)
+                                TerminalProgress, new_password, option_instant, print_json, read_password, run)
+from console.core.output_safety import printable_text
 from console.sync.protocol import DEFAULT_PORT
 
 ADMIN = "hub"  # who the hub's audit names for what its command line did: whoever runs it on the hub's machine
@@ -238,7 +239,8 @@ def cmd_serve(args, out) -> int:
     try:
         uvicorn.run("console.hub.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                     log_config=log_config, log_level=logging.INFO, server_header=False,
-                    proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "")
+                    proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "",
+                    timeout_graceful_shutdown=5)  # the live channel's streams never end of themselves
     except SystemExit as exc:  # uvicorn's own exit, e.g. 3 when the port is taken
         if exc.code not in (None, 0):
             print(f"The hub stopped: it could not serve on {args.host}:{args.port} (the reason is above).",
@@ -248,13 +250,15 @@ def cmd_serve(args, out) -> int:
 
 
 def cmd_import_register(args, out) -> int:
-    from console.hub.downloads import allow_download, retire_snapshots
+    from console.hub.downloads import retire_snapshots
     from console.hub.registers import import_register
     from console.core.register_format import RegisterRefused
 
     db = _open(args)
+    progress = TerminalProgress(enabled=not getattr(args, "json", False))
     try:
-        entry, imported = import_register(db, args.path)
+        entry, imported = import_register(db, args.path, progress=progress)
+        progress.finish()
         retire_snapshots(db)
     except RegisterRefused as exc:
         raise Refused(*exc.problems, "The register was not imported; the hub serves the one it served before.") \
@@ -452,7 +456,7 @@ def cmd_stats(args, out) -> int:
         stats = call_stats(db, since, until)
     finally:
         db.close()
-    print(json.dumps(stats, ensure_ascii=False))  # the data is the output, as from GET /v1/stats
+    print_json(stats)  # the data is the output, as from GET /v1/stats
     return EXIT_OK
 
 
@@ -477,7 +481,7 @@ def run_hub(args, out) -> int:
     try:
         return COMMANDS[args.hub_command](args, out)
     except DatabaseUnavailable as exc:
-        print(exc, file=sys.stderr)
+        print(printable_text(str(exc)), file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -238,19 +238,23 @@ async def request_body(request: Request) -> bytes:
     return await request.body()
 
 
+def signed_parts(request: Request, body: bytes) -> tuple[str, str, str, bytes] | None:
+    """The request as its workstation signed it (sessions.session_for's `signed`), or None when unsigned."""
+    signature = request.headers.get(SIGNATURE_HEADER)
+    # the path and query as sent (percent-encoded), which is what the workstation signed
+    path = request.scope.get("raw_path") or request.url.path.encode("utf-8")
+    query = request.scope.get("query_string") or b""
+    target = (path + (b"?" + query if query else b"")).decode("latin-1")
+    return (signature, request.method, target, body) if signature else None
+
+
 def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
               body: Annotated[bytes, Depends(request_body)], db: Database) -> sessions.Session:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise Refusal(401, f"This needs a session: sign in with POST {API}/sessions and send the token as "
                            "Authorization: Bearer <token>.", challenge)
-    signature = request.headers.get(SIGNATURE_HEADER)
-    # the path and query as sent (percent-encoded), which is what the workstation signed
-    path = request.scope.get("raw_path") or request.url.path.encode("utf-8")
-    query = request.scope.get("query_string") or b""
-    target = (path + (b"?" + query if query else b"")).decode("latin-1")
-    signed = (signature, request.method, target, body) if signature else None
-    found = sessions.session_for(db, credentials.credentials, signed)
+    found = sessions.session_for(db, credentials.credentials, signed_parts(request, body))
     if isinstance(found, str):
         raise Refusal(401, found, challenge)
     return found
@@ -726,6 +730,9 @@ def make_app(db, lifespan=None) -> FastAPI:
     )
     app.state.db = db
     app.include_router(router)
+    from console.hub import live  # the live channel and message (it uses this module's dependencies)
+
+    app.include_router(live.router)
     generate = app.openapi
     app.openapi = lambda: _openapi_with_400s(app, generate)
     app.add_exception_handler(RequestValidationError, _on_validation_error)

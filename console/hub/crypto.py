@@ -12,7 +12,9 @@ Keys are derived from it with HKDF-SHA256, one per use (`_derive`'s
 purpose), so none of them reveals another:
 
 - the SQLCipher key of the embedded database (`hub.db`, its WAL included);
-- the Ed25519 key that signs the audit trail's anchors (console/hub/anchors.py).
+- the Ed25519 key that signs the audit trail's anchors (console/hub/anchors.py);
+- the key of the digests that let a new register keep the hashes of codes
+  that did not change (console/hub/registers.py).
 """
 
 import os
@@ -45,6 +47,11 @@ class HubKey:
     def database_key(self) -> bytes:
         """The raw SQLCipher key of the embedded database."""
         return self._derive(b"sqlcipher")
+
+    @cached_property
+    def code_mac_key(self) -> bytes:
+        """The HMAC key of (person, notification code) digests (console.core.codes.code_mac)."""
+        return self._derive(b"code-mac")
 
     @cached_property
     def signing_key(self):

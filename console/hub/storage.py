@@ -26,6 +26,7 @@ read it. A hub.db written unencrypted by an earlier hub is encrypted in place
 the first time it is opened with the key (a copy, checked, then swapped in).
 """
 
+import hashlib
 import logging
 import os
 import sqlite3
@@ -429,9 +430,75 @@ def m008_telephony(tx) -> None:
         tx.execute(statement.format(**types))
 
 
+@migrations
+def m009_call_line_and_live_message(tx) -> None:
+    # issue 16: the line's facts of each call (as the workstation's m012), and
+    # the supervisors' versioned "what we know now" message (console.hub.live)
+    types = TYPES[tx.backend]
+    for column in ("pbx_call_id TEXT", "queue TEXT", f"wait_seconds {types['real']}",
+                   f"talk_seconds {types['real']}", "hangup_cause TEXT", "hung_up_by TEXT", "message_version BIGINT"):
+        tx.execute(f"ALTER TABLE calls ADD COLUMN {column}")
+    tx.execute("CREATE INDEX idx_calls_pbx_call ON calls(pbx_call_id)")
+    tx.execute(
+        f"""CREATE TABLE live_messages (
+            version {types['serial']},
+            text TEXT NOT NULL,
+            author TEXT NOT NULL,
+            published_at {types['sorted_text']} NOT NULL
+        )""")
+
 
 @migrations
-def m009_callback_attestations(tx) -> None:
+def m010_register_code_hashes(tx) -> None:
+    # issue 14: the hub keeps notification codes only as argon2id hashes (in
+    # the register's snapshot), and per person a keyed digest of (person,
+    # code) with its hash, so that a new register whose code for a person did
+    # not change keeps the hash instead of hashing again (console.hub.registers).
+    # source_sha256: of the register as given, before its codes were hashed.
+    tx.execute(
+        """CREATE TABLE register_codes (
+            person_id TEXT PRIMARY KEY,
+            code_mac TEXT NOT NULL,
+            code_hash TEXT NOT NULL
+        )""")
+    tx.execute("ALTER TABLE registers ADD COLUMN source_sha256 TEXT")
+
+
+@migrations
+def m011_register_snapshots_hashed(tx) -> None:
+    # issue 14: the registers an earlier hub kept with codes in clear keep
+    # their hashes instead (the same code of the same person, one hash), with
+    # their digest anew; their deltas held codes too and are dropped (a
+    # workstation then fetches the whole snapshot). Calls the living code that
+    # hashes an import's codes: the hashing is the same rule.
+    from console.core.contact import notification_key
+    from console.core.register_delta import register_digest
+    from console.core.register_format import check_register
+    from console.hub.registers import hashed_snapshot
+
+    if tx.backend == "sqlite":
+        tx.execute("PRAGMA secure_delete = ON")  # the pages the codes were on are zeroed as they are freed
+    hashes: dict[tuple[str, str], str] = {}
+    rewritten = 0
+    for (seq,) in tx.all("SELECT seq FROM registers ORDER BY seq"):
+        given = bytes(tx.value("SELECT snapshot FROM registers WHERE seq = ?", [seq]))
+        snapshot, hashed = hashed_snapshot(given, lambda person_id, code: hashes.get(
+            (person_id, notification_key(code))))
+        hashes.update(((person_id, notification_key(code)), code_hash) for person_id, code, code_hash in hashed)
+        if not hashed:
+            continue
+        checked = check_register(snapshot)
+        tx.execute("UPDATE registers SET snapshot = ?, sha256 = ?, size = ?, digest = ?, source_sha256 = sha256, "
+                   "delta_from = NULL, delta_sha256 = NULL, delta_size = NULL, delta = NULL WHERE seq = ?",
+                   [snapshot, hashlib.sha256(snapshot).hexdigest(), len(snapshot),
+                    register_digest({table: rows.values() for table, rows in checked.rows.items()}), seq])
+        rewritten += 1
+    if rewritten:
+        log.info("hub database: the codes of %s registers replaced by their hashes", rewritten)
+
+
+@migrations
+def m012_callback_attestations(tx) -> None:
     # attested callbacks (console/hub/attestations.py): operators' dial
     # intents, and the PBX's answered outbound calls matched to them
     types = TYPES[tx.backend]

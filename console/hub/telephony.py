@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 
 from console.core.telephony import (
     ANONYMOUS,
+    CAUSES,
     REJECT,
     WAITING,
     CallTrace,
@@ -154,22 +155,51 @@ def record_event(db, pbx: str, fields) -> dict:
     received = datetime.now(timezone.utc)
     at = event.at or received
     body = json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str)
+    notices = []
     with db.write() as tx:
         inserted = tx.execute(
             "INSERT INTO cti_events (pbx, call_id, event, at, received_at, body) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (pbx, call_id, event) DO NOTHING",
             [pbx, event.call_id, event.event, utc_text(at), utc_text(received), body]).rowcount == 1
         if inserted:
-            _refresh_call(tx, pbx, event.call_id)
+            call = _refresh_call(tx, pbx, event.call_id)
+            notice = _live_notice(event, call)
+            if notice is not None:
+                notices = [(operator, notice) for operator in operators_for(tx, event.users or call.users)]
             if event.direction == "out":
                 attest_call(tx, pbx, event.call_id)  # a dialled callback answered (console/hub/attestations.py)
         blocked = (event.event == "newCall" and event.direction == "in" and event.from_number != ANONYMOUS
                    and tx.one("SELECT 1 FROM blocked_numbers WHERE number_key = ?",
                               [number_key(event.from_number)]) is not None)
+    if notices:
+        from console.hub import live  # the live channel's routes are the app's, which imports this module
+
+        for operator, notice in notices:  # once stored: the screen pop on the answering operator's window
+            live.publish(operator, notice)
     reply = {"stored": inserted}
     if blocked:
         reply.update(REJECT)
     return reply
+
+
+def _live_notice(event: CtiEvent, call) -> dict | None:
+    """What the live channel tells the operators an inbound call's answer or
+    hangup concerns (console.hub.live's event shapes), or None."""
+    if call.direction != "in":
+        return None
+    if event.event == "answer" and call.answer_at is not None:
+        number = None if call.number in ("", ANONYMOUS) else call.number
+        wait = (call.answer_at - call.new_at).total_seconds() if call.new_at else None
+        return {"type": "answer", "callId": call.call_id, "from": number, "queue": call.queue or None,
+                "waitSeconds": max(0.0, wait) if wait is not None else None,
+                "answeredAt": call.answer_at.isoformat()}
+    if event.event == "hangup" and call.answer_at is not None and call.cause in CAUSES:
+        notice = {"type": "hangup", "callId": call.call_id, "cause": call.cause, "hungUpBy": None}
+        if call.hangup_at is not None:
+            notice.update(talkSeconds=max(0.0, (call.hangup_at - call.answer_at).total_seconds()),
+                          at=call.hangup_at.isoformat())
+        return notice
+    return None
 
 
 def _stored_events(rows):
@@ -177,7 +207,7 @@ def _stored_events(rows):
         yield parse_event(json.loads(body)), datetime.fromisoformat(at)
 
 
-def _refresh_call(tx, pbx: str, call_id: str) -> None:
+def _refresh_call(tx, pbx: str, call_id: str) -> CallTrace:
     rows = tx.all("SELECT body, at FROM cti_events WHERE pbx = ? AND call_id = ?", [pbx, call_id])
     call = traces(_stored_events(rows))[call_id]
     row = summarise(call) or {"day": None, "hour": None, "outcome": WAITING, "wait_seconds": 0,
@@ -190,6 +220,7 @@ def _refresh_call(tx, pbx: str, call_id: str) -> None:
         [pbx, call_id, call.direction, call.number, number_key(call.number), call.queue, json.dumps(call.users),
          *(utc_text(t) if t else None for t in (call.new_at, call.answer_at, call.hangup_at)), call.cause,
          row["day"], row["hour"], row["outcome"], row["wait_seconds"], row["handle_seconds"]])
+    return call
 
 
 def events_of_day(db, day: date) -> list[tuple[str, CtiEvent, datetime]]:

@@ -22,7 +22,7 @@ KINDS = (
     "search", "verification", "disclosure", "call_saved", "unlock", "export",
     "register_import", "callback_booked", "callback_completed", "callback_assigned", "callback_countersigned",
     "callback_dialled",
-    "operator_added", "operator_disabled", "setting_changed", "sign_in",
+    "operator_added", "operator_disabled", "setting_changed", "sign_in", "sign_out",
     "escalation_acknowledged", "call_discarded", "password_changed", "password_reset", "sign_in_failed",
 )
 

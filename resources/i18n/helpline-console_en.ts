@@ -12,7 +12,7 @@
 <context>
     <name>AuditModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+87"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+130"/>
         <source>#</source>
         <translation type="unfinished"></translation>
     </message>
@@ -195,7 +195,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+38"/>
+        <location filename="../../console/ui/call/screen.py" line="+39"/>
         <source>Check the caller&apos;s details</source>
         <translation type="unfinished"></translation>
     </message>
@@ -280,7 +280,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+45"/>
         <source>Handle time</source>
         <translation type="unfinished"></translation>
     </message>
@@ -669,7 +669,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+25"/>
+        <location filename="../../console/ui/call/screen.py" line="+27"/>
         <source>Register as of {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -734,7 +734,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+45"/>
         <source>Say why this call is discarded (a reason is required), or save it, or keep it (Esc).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -759,7 +759,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+33"/>
+        <location line="+34"/>
         <source>Ready: Ctrl+N starts a call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -874,6 +874,16 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+3"/>
+        <source>; queue {queue}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>; live message version {version} shown</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+6"/>
         <source>Open callback</source>
         <translation type="unfinished"></translation>
@@ -884,7 +894,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-73"/>
+        <location line="-78"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -990,7 +1000,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>No call in progress: Ctrl+N starts one.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1014,16 +1024,107 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>NOT SAVED: the cache could not store this call. Try Ctrl+S again; if it fails again, write the call on paper and tell your supervisor.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../../console/ui/call/line.py" line="+38"/>
+        <source>What we know now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Calling from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The number the telephone line gives: caller ID can be forged, so it never verifies anyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Line notice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>no queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The line put another call through to you (queue {queue}) while this call is open: it was not opened here. This call is kept as it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Another call was answered on your extension while this call is open; this call was not changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>A call from the line is open: its clock started when you answered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>the caller</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>you</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Call ended by {who} after {talk}: finish the wrap-up and save (Ctrl+S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>withheld</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calling from {number} (caller ID: not a verification)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>queue {queue}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>waited {wait}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>What we know now (version {version}, {time}): {text}</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>CallbacksModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-56"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-66"/>
         <source>Due</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+8"/>
+        <source>Overdue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-7"/>
         <source>Assigned to</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1041,7 +1142,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>CountsModel</name>
     <message>
-        <location line="-16"/>
+        <location line="-17"/>
         <source>Value</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1059,7 +1160,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DashboardCharts</name>
     <message>
-        <location filename="../../console/ui/dashboard/charts.py" line="+124"/>
+        <location filename="../../console/ui/dashboard/charts.py" line="+128"/>
         <source>Calls per hour, today against yesterday</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1089,19 +1190,19 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Calls per hour. Today {today}, busiest {busy}; yesterday {yesterday}, busiest {busy_y}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+5"/>
         <location line="+4"/>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Calls</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-9"/>
         <source>Outcomes: {}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1111,7 +1212,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Calls by region, Northland first: {}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1200,8 +1301,28 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>EscalationsModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+34"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+44"/>
         <source>Call started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Operator&apos;s note</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1219,51 +1340,6 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>Verification</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <location line="+1"/>
-        <source>Region</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Patient</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Representative</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>GP practice</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Media</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Other</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Verified</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Not verified</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Not checked</source>
-        <translation type="unfinished"></translation>
-    </message>
 </context>
 <context>
     <name>Gate</name>
@@ -1273,7 +1349,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Operator id</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1284,6 +1360,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+3"/>
+        <source>Sign-in hint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Sign-in message</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1308,7 +1389,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
         <source>Sign in to Helpline Console</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1347,14 +1428,27 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
 </context>
 <context>
+    <name>HourRowsModel</name>
+    <message>
+        <location filename="../../console/ui/dashboard/line.py" line="+61"/>
+        <source>Hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>IncidentReport</name>
     <message>
-        <location filename="../../console/ui/dashboard/incident_report.py" line="+43"/>
+        <location filename="../../console/ui/dashboard/incident_report.py" line="+65"/>
         <source>Calls today</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
+        <source>Calls on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Calls this hour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1410,26 +1504,41 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>Escalations awaiting action</source>
+        <source>Escalations awaiting action (7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Open callbacks</source>
+        <source>Open callbacks (now)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Overdue callbacks</source>
+        <source>Overdue callbacks (now)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Persons locked out</source>
+        <source>Persons locked out (now)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+15"/>
+        <source>Caller type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>By region (Northland first; calls with none apart)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Region</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-16"/>
         <source>Extortion reports</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1439,8 +1548,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+12"/>
         <source>By outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1449,13 +1563,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>By region (Northland first)</source>
+        <location line="+4"/>
+        <source>By practice (verified callers&apos; enrolled practice)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>By practice (verified callers&apos; enrolled practice)</source>
+        <location line="+0"/>
+        <source>Practice</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1464,21 +1578,317 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+0"/>
+        <source>Operator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>(none)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+1"/>
+        <source>Key figures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Figure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share of calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Helpline daily incident report {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <location filename="../../console/ui/dashboard/models.py" line="-68"/>
+        <source>{m} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{h} h {m:02d} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{d} d {h} h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>(no verified person)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LineTab</name>
+    <message>
+        <location filename="../../console/ui/dashboard/line.py" line="+17"/>
+        <source>Waiting now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Longest current wait</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+84"/>
+        <source>Offered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-83"/>
+        <location line="+84"/>
+        <source>Answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-83"/>
+        <location line="+84"/>
+        <source>Abandoned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-83"/>
+        <source>Short abandons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service level</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Average speed of answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Average handle time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Telephone line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>The line&apos;s figures come from the hub, which counts every call the telephone system reports. This workstation works standalone (no hub is set), so it has none to show.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source> The figures shown are as of {time}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The hub&apos;s line figures could not be read: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Hub — the line on {day}, as of {time}; service level target {target} s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Operators: {signed_in} signed in · {on_call} on a call · {wrap_up} in wrap-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not known to the hub</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>All queues</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Calls by hour: {}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{hour}:00 {offered} offered, {answered} answered, {abandoned} abandoned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>none yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{formula} = {within} ÷ ({offered} − {short})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Got through at {time}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Missed callers to call back, newest first: {open} open of {total}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Saved: the figures use a target of {target} s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Source of the line&apos;s figures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Formula of {figure}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Operators</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+1"/>
+        <source>Per queue, today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+3"/>
+        <source>By hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Calls by hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Missed callers to call back, newest first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Missed callers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Targets and wallboard thresholds (supervisors)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Service level target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service level tar&amp;get: answered within</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Wallboard refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wallboard reads the hub every</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{figure}: {level} threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>amber</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>red</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>at or below</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Save targets</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>LockedModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-25"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+36"/>
         <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Locked until</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1505,7 +1915,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+1"/>
+        <source>Sign out, for the next operator to sign in (shift handover)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+41"/>
         <source>Helpline Console {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1515,28 +1930,30 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+14"/>
         <source>Opening the cache…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+51"/>
+        <location line="+152"/>
         <source>Hub: waiting for sign-in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-139"/>
         <source>The hub&apos;s guidance version {version} was not used: {problem}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+18"/>
-        <location line="+98"/>
+        <location line="+134"/>
+        <location line="+59"/>
         <source>Not signed in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-83"/>
+        <location line="-178"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1551,7 +1968,27 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+73"/>
+        <source>Nobody is signed in: there is no one to sign out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Unlock the console first; then sign out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>A call is open: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before signing out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>{operator} signed out. The next operator signs in here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>No hub is set for this workstation: it works standalone.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1561,7 +1998,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+40"/>
         <source>Register: …</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1572,11 +2009,16 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>Standalone: no hub configured</source>
+        <source>Standalone: no hub</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+35"/>
+        <source>Session and h&amp;ub</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-27"/>
         <source>&amp;Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1597,17 +2039,22 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+7"/>
-        <source>H&amp;ub</source>
+        <source>&amp;Wallboard</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+6"/>
         <source>&amp;Sync now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+4"/>
         <source>&amp;Lock the console</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Sign &amp;out (shift handover)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1641,7 +2088,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+32"/>
+        <source>The wallboard is for supervisors and admins.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+34"/>
         <source>Register: {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1651,7 +2103,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Not yet synced: 1 call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1667,9 +2119,100 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
 </context>
 <context>
+    <name>MissedCallersModel</name>
+    <message>
+        <location filename="../../console/ui/dashboard/line.py" line="-243"/>
+        <source>Number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Missed calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Called back</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QueueRowsModel</name>
+    <message>
+        <location line="-26"/>
+        <source>Queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Longest wait</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Offered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Abandoned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Short abandons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unanswered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service level</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Average speed of answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Average handle time</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SetupAssistant</name>
     <message>
-        <location filename="../../console/ui/setup_assistant.py" line="+44"/>
+        <location filename="../../console/ui/setup_assistant.py" line="+45"/>
         <source>This workstation is not set up yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1881,7 +2424,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+56"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+59"/>
         <source>Supervisor dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1951,7 +2494,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/overview.py" line="+17"/>
+        <location line="+2"/>
+        <source>Line &amp;&amp; &amp;missed callers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/dashboard/overview.py" line="+19"/>
         <source>In progress (this workstation)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1961,12 +2509,32 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Calls today</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Escalations today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Calls on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Escalations on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Escalations awaiting action (7 days to {day})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>This hour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1981,18 +2549,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Escalations</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="+52"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+54"/>
         <source>Escalations awaiting action</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../console/ui/dashboard/overview.py" line="+3"/>
         <source>Verified by possession</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2023,14 +2585,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-27"/>
+        <location line="+7"/>
         <source>Open callbacks</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="-27"/>
-        <location line="+7"/>
-        <location line="+100"/>
         <source>Overdue callbacks</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2051,7 +2612,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location filename="../../console/ui/dashboard/breakdowns.py" line="+19"/>
-        <source>By region (Northland first)</source>
+        <source>By region (Northland first; calls with none apart)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2075,7 +2636,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/queues.py" line="-104"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-4"/>
         <source>A&amp;ssign</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2087,12 +2648,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+5"/>
         <location line="+6"/>
-        <location line="+90"/>
+        <location line="+91"/>
         <source>Locked persons</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-89"/>
+        <location line="-90"/>
         <source>Reason for unlocking</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2107,13 +2668,24 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+78"/>
+        <location line="+59"/>
+        <source>call by {operator} at {when} about {person}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>Select a callback and type the operator to assign it to.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/dashboard/overview.py" line="-23"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-112"/>
+        <location line="+79"/>
         <source>Escalations awaiting action (last 7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-77"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-78"/>
         <source>Note on taking up the escalation</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2193,7 +2765,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/reports.py" line="+27"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="+28"/>
         <source>Notes for the incident lead (they go into the PDF report):</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2218,7 +2790,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+26"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+27"/>
         <source>Local cache (offline)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2233,12 +2805,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-26"/>
+        <source>Live message (&amp;J)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <source>Local cache (hub unreachable)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>The figures could not be read ({error}); they will be tried again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2278,12 +2855,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
-        <source>call by {operator} at {when}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+13"/>
         <source>{title}: {total:,} (the {shown:,} oldest shown)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2293,17 +2865,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+11"/>
+        <source>Open callbacks ({overdue:,} overdue)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>That could not be done ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>Select an overdue callback and type the operator to assign it to.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+14"/>
         <source>Callback due {due} assigned to {who}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2403,13 +2975,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
-        <location line="+21"/>
+        <location line="+39"/>
+        <location line="+22"/>
         <source>{path} could not be written ({reason}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-18"/>
+        <location line="-19"/>
         <source>The export failed ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2419,7 +2991,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>PDF (*.pdf)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2452,6 +3024,84 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+2"/>
         <source>The figures of {day} exported to {path}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/dashboard/message.py" line="+24"/>
+        <source>What we know now, as every operator will see it on the call screen (at most {limit} characters):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Live message to publish</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Publish to every operator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Nothing published from here yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live message status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>No hub is set for this workstation: the live message is published through the hub.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Publishing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Version {version} published; operators see it within seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Not published: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Wallboard</name>
+    <message>
+        <location filename="../../console/ui/wallboard.py" line="+96"/>
+        <source>Helpline wallboard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wallboard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The line now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Wallboard status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>The line&apos;s figures come from the hub: this workstation works standalone (no hub is set), so the wallboard has nothing to show.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+64"/>
+        <source>⚠ Figures stale since {time}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -129,3 +129,31 @@ def test_the_telephony_commands_add_list_revoke_map_and_block(hub, database_loca
     assert hub.client.post(path, json=event("newCall", "k3")).status_code == 404
     with hub.db.read() as tx:
         assert tx.value("SELECT operator_id FROM operator_extensions WHERE extension = '1007'") == "op-7"
+
+
+def test_an_answer_and_its_hangup_reach_the_answering_operators_live_channel_only(hub, pbx, monkeypatch):
+    """The screen pop's source: an inbound call answered by a mapped extension
+    is published to that operator (console.hub.live's shapes), nobody else."""
+    from console.hub import live
+
+    sent = []
+    monkeypatch.setattr(live, "publish", lambda operator, notice: sent.append((operator, notice)))
+    hub.add("op-7")
+    hub.add("op-8")
+    telephony.map_extension(hub.db, "op-7", "1007")
+    telephony.map_extension(hub.db, "op-8", "1008")
+    at = datetime(2026, 12, 4, 9, 0, tzinfo=timezone.utc)
+    hub.client.post(pbx, json=event("newCall", "p1", user=["1007", "1008"], at=at.isoformat()))
+    assert sent == []  # ringing is not a pop
+    hub.client.post(pbx, json=event("answer", "p1", user="1007", at=(at + timedelta(seconds=12)).isoformat()))
+    hub.client.post(pbx, json=event("answer", "p1", user="1007", at=(at + timedelta(seconds=12)).isoformat()))
+    hub.client.post(pbx, json=event("hangup", "p1", user="1007", cause="normalClearing",
+                                    at=(at + timedelta(seconds=100)).isoformat()))
+    assert [operator for operator, _ in sent] == ["op-7", "op-7"]  # the repeat popped nothing
+    answer, hangup = sent[0][1], sent[1][1]
+    assert answer == {"type": "answer", "callId": "p1", "from": "+6421555001", "queue": "helpline",
+                      "waitSeconds": 12.0, "answeredAt": (at + timedelta(seconds=12)).isoformat()}
+    assert hangup["type"] == "hangup" and hangup["cause"] == "normalClearing" and hangup["talkSeconds"] == 88.0
+    from console.core.live import event_problem
+
+    assert event_problem(answer) is None and event_problem(hangup) is None

@@ -155,7 +155,7 @@ def main(command: list[str]) -> int:
     before = len(events)
     ask("check")
     try:
-        pump(lambda: verdict_seen(), "verdict event after the check", deadline_s=20)
+        pump(lambda: verdict_seen(), "verdict event after the check")
     except SystemExit as missing:  # said, and the trees and the focus still reported
         seen = [f"{k} {s.get('role')} {s.get('name')!r}" for k, s, d in events[before:]]
         print(f"{missing}; events after the check:\n" + "\n".join(seen[-40:]), file=sys.stderr)

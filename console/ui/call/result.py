@@ -179,6 +179,11 @@ def history_rows(context: dict) -> list[dict]:
         topics = [translate("CallScreen", TOPIC_WORDS[t]) if t in TOPIC_WORDS else t for t in record["topics"]]
         what = (translate("CallScreen", "Call ({topics})").format(topics=", ".join(topics))
                 if topics else translate("CallScreen", "Call"))
+        if record.get("queue"):
+            what += translate("CallScreen", "; queue {queue}").format(queue=record["queue"])
+        if record.get("message_version"):
+            what += translate("CallScreen", "; live message version {version} shown").format(
+                version=record["message_version"])
         outcome = OUTCOME_WORDS.get(record["outcome"])
         history.append({"when": helpline_time(record["started_at"]), "what": what,
                         "outcome": translate("CallScreen", outcome) if outcome else record["outcome"]})

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from console.core.timeutil import now
 from console.ui.call.caller_form import CallerForm
 from console.ui.call.guidance import GuidancePanel
+from console.ui.call.line import LinePanel
 from console.ui.call.result import ResultPanel
 from console.ui.call.widgets import named
 from console.ui.call.wrap_up import WrapUp
@@ -66,9 +67,17 @@ class CallState:
     call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     verification: dict | None = None  # the check's result as shown (no reason)
     region: str | None = None
+    # what the telephone line said of it (console/ui/call/line.py): none of it for a call started with Ctrl+N
+    pbx_call_id: str | None = None
+    queue: str | None = None
+    wait_seconds: float | None = None
+    calling_from: str | None = None  # shown, never a verification factor
+    talk_seconds: float | None = None
+    hangup_cause: str | None = None
+    hung_up_by: str | None = None
 
 
-class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
+class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, LinePanel, QWidget):
     """The whole call flow on one screen."""
 
     status_message = Signal(str)
@@ -99,6 +108,8 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         header.addSpacing(24)
         header.addWidget(self.register_label)
         outer.addLayout(header)
+        for label in self._build_line():
+            outer.addWidget(label)
         outer.addWidget(self._build_leave_bar())
 
         splitter = QSplitter(Qt.Horizontal)
@@ -168,6 +179,8 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         """Whether the call holds anything an operator typed, ticked or learned."""
         if self.call is None:
             return False
+        if self.call.pbx_call_id is not None:
+            return True  # a call the line put through is never dropped silently
         edits = (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email,
                  self.scam_contact, self.scam_claimed, self.scam_asked, self.skip_reason)
         return (any(e.text().strip() for e in edits) or bool(self.notes.toPlainText().strip())
@@ -232,6 +245,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         """Empty every field without an undoable edit: nothing of one call is reachable from the next
         (QLineEdit.clear() can be undone; setText() drops the undo history)."""
         self.call = None
+        self._clear_line()
         self.leave_bar.hide()
         self.leave_reason.setText("")
         for edit in (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email,
@@ -260,6 +274,10 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         self._caller_type_changed()
         self._details_changed()
         self._tick()
+
+    def reset_form(self):
+        """No call open and an empty form, as between calls (after a sign-out)."""
+        self._clear_form()
 
     def shortcut_actions(self):
         """(keys, description, slot) for the window to bind."""

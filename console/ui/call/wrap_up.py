@@ -238,6 +238,7 @@ class WrapUp:
             "outcome": self.outcome.currentData(),
             "region": self.call.region,
             "notes": notes or None,
+            **self.line_record(),
         }
         if "extortion" in record["flags"]:  # the contact and its report: one event, recorded once
             record["scam_report"] = {"channel": self.scam_channel.currentData(),
