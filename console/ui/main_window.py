@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         self.sync.synced.connect(self.load_hub_content)
         self.sync.synced.connect(self.refresh_dashboard)
         self.sync.synced.connect(self.load_live_message)
+        self.sync.synced.connect(lambda *_: self.call_screen.refresh_callbacks())  # callbacks assigned elsewhere
         self.connection_label.setText(self.tr("Hub: waiting for sign-in"))
 
     def load_hub_content(self):
@@ -198,6 +199,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.call_screen)
         self._set_call_actions(True)
         self.dashboard_action.setEnabled(self.may_supervise())
+        self.call_screen.refresh_callbacks()
         self.wallboard_action.setEnabled(self.may_supervise())
         self.refresh_status()
         self.load_live_message()
@@ -524,6 +526,8 @@ class MainWindow(QMainWindow):
         """After a write: the status bar's figures again, if the write concerned them."""
         if changes.any_of("calls", "register"):
             self.refresh_status()
+        if changes.any_of("callbacks"):
+            self.call_screen.refresh_callbacks()
 
     def refresh_status(self):
         def show(result):
