@@ -13,7 +13,7 @@ The operator's word alone never is.
 
 from PySide6.QtCore import QCoreApplication, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QPushButton
+from PySide6.QtWidgets import QComboBox, QGroupBox, QHBoxLayout, QLabel, QPushButton
 
 from console.ui.call.widgets import named
 from console.ui.operations import callbacks
@@ -37,9 +37,12 @@ class DialPanel:
                                      translate("CallScreen", "They answered"))
         self.no_answer_button = named(QPushButton(translate("CallScreen", "No answer")),
                                       translate("CallScreen", "No answer"))
-        for widget in (self.dial_choice, self.dial_button, self.answered_button, self.no_answer_button):
+        label = QLabel(translate("CallScreen", "&Callback:"))
+        label.setBuddy(self.dial_choice)
+        for widget in (label, self.dial_choice, self.dial_button, self.answered_button, self.no_answer_button):
             row.addWidget(widget)
-        row.setStretch(0, 1)
+        row.setStretch(1, 1)
+        self.dial_box = box
         self.dial_button.clicked.connect(self.dial_selected)
         self.answered_button.clicked.connect(lambda: self.complete_dialled("answered"))
         self.no_answer_button.clicked.connect(lambda: self.complete_dialled("no_answer"))
@@ -111,8 +114,10 @@ class DialPanel:
         return call.callback_id if call is not None and call.callback_outcome == "answered" else None
 
     def _show_dial_state(self):
+        """Shown only while there is a callback to dial or one dialled on this call."""
         call = self.call
         dialling = call is not None and call.callback_id is not None
+        self.dial_box.setVisible(dialling or self.dial_choice.count() > 0)
         self.dial_button.setEnabled(self.dial_choice.count() > 0 and not dialling)
         self.answered_button.setEnabled(dialling and call.callback_outcome is None)
         self.no_answer_button.setEnabled(dialling and call.callback_outcome is None)
