@@ -5,9 +5,7 @@ attestation fed back by the hub makes the answered callback verify by
 possession, and nothing else does."""
 
 import json
-from contextlib import ExitStack, closing
 from datetime import date
-from pathlib import Path
 
 import pytest
 
@@ -16,32 +14,10 @@ from console.core.policy import CallerClaim
 from console.store import sync_state
 from console.store.cache import Cache
 from console.store.callbacks import CallbackError
+from tests.store.test_policy_v2 import accounts, signed_in  # noqa: F401 (fixtures: one cache for the module)
 
-PASSWORD = "correct horse battery"
 POTAE = CallerClaim(family_name="Pōtae", given_name="Wiremu", date_of_birth=date(1944, 12, 24))  # 09 401 7777
 OCONNOR = CallerClaim(family_name="O'Connor", given_name="Paddy", date_of_birth=date(1952, 11, 3))  # two numbers
-
-
-@pytest.fixture
-def accounts(tmp_path):
-    path = tmp_path / "c.db"
-    with closing(Cache.open(path)) as cache:
-        cache.import_register(Path(__file__).resolve().parents[2] / "resources" / "sample-register")
-        for who, role in (("admin-1", "admin"), ("op-1", "operator"), ("op-2", "operator"),
-                          ("sup-1", "supervisor")):
-            cache.add_operator(who, role, PASSWORD)
-    return path
-
-
-@pytest.fixture
-def signed_in(accounts):
-    """sign_in(who): the cache opened and signed in as `who`, closed after the test."""
-    with ExitStack() as opened:
-        def sign_in(who):
-            cache = opened.enter_context(closing(Cache.open(accounts)))
-            cache.sign_in(who, PASSWORD)
-            return cache
-        yield sign_in
 
 
 def assigned(signed_in, claim=POTAE, to="op-1") -> tuple[Cache, str]:
@@ -51,38 +27,42 @@ def assigned(signed_in, claim=POTAE, to="op-1") -> tuple[Cache, str]:
     return op, callback_id
 
 
-def outbox(cache, kind: str) -> list[dict]:
-    return [json.loads(body) for (body,) in cache.db.execute("SELECT body FROM outbox WHERE kind = ?", [kind])]
+def outbox(cache, kind: str, callback_id: str) -> list[dict]:
+    bodies = [json.loads(body) for (body,) in cache.db.execute("SELECT body FROM outbox WHERE kind = ?", [kind])]
+    return [body for body in bodies if body["callback_id"] == callback_id]
 
 
 def test_dialling_records_the_intent_then_gives_the_uri_of_the_number_on_file(signed_in):
     op, callback_id = assigned(signed_in)
-    (listed,) = op.callbacks_to_dial()
+    (listed,) = [row for row in op.callbacks_to_dial() if row["callback_id"] == callback_id]
     assert listed["callback_id"] == callback_id and listed["numbers"] == ["…777"]  # masked as missed callers are
     assert "401" not in json.dumps(listed)
     dialled = op.dial_callback(callback_id, 0)
     assert dialled["uri"] == "tel:+6494017777"
-    (intent,) = outbox(op, "dial_intent")
+    (intent,) = outbox(op, "dial_intent", callback_id)
     assert intent == {"intent_id": dialled["intent_id"], "callback_id": callback_id, "operator": "op-1",
                       "workstation": op.workstation, "at": intent["at"],
                       "number_digest": attest.number_digest(callback_id, "09 401 7777")}
-    (entry,) = [json.loads(d) for (d,) in op.db.execute("SELECT detail FROM audit WHERE kind = 'callback_dialled'")]
+    (entry,) = [e for e in (json.loads(d) for (d,) in op.db.execute(
+        "SELECT detail FROM audit WHERE kind = 'callback_dialled'")) if e["callback_id"] == callback_id]
     assert entry == {"callback_id": callback_id, "intent_id": dialled["intent_id"], "number": 1}
     assert "4017777" not in json.dumps(entry)
 
 
 def test_the_second_number_on_file_and_a_sip_uri_when_set(signed_in):
     op, callback_id = assigned(signed_in, OCONNOR)
-    assert op.callbacks_to_dial()[0]["numbers"] == ["…234", "…192"]
+    assert [row["numbers"] for row in op.callbacks_to_dial() if row["callback_id"] == callback_id] == [
+        ["…234", "…192"]]
     admin = signed_in("admin-1")
     admin.set_setting("dial_scheme", "sip")
     with pytest.raises(CallbackError, match="sip_domain"):
         op.dial_callback(callback_id, 1)
-    assert outbox(op, "dial_intent") == []  # nothing recorded when it cannot be dialled
+    assert outbox(op, "dial_intent", callback_id) == []  # nothing recorded when it cannot be dialled
     admin.set_setting("sip_domain", "pbx.helpline.example")
     assert op.dial_callback(callback_id, 1)["uri"] == "sip:+64275550192@pbx.helpline.example;user=phone"
     with pytest.raises(Exception, match="dial_scheme must be"):
         admin.set_setting("dial_scheme", "callto")
+    admin.set_setting("dial_scheme", "tel")
 
 
 def test_only_an_open_callback_assigned_to_you_is_dialled_and_every_refusal_reads_alike(signed_in):
@@ -101,7 +81,13 @@ def test_only_an_open_callback_assigned_to_you_is_dialled_and_every_refusal_read
     op.complete_callback(callback_id, "no_answer")
     with pytest.raises(CallbackError, match="not an open callback assigned to you"):
         op.dial_callback(callback_id, 0)
-    assert outbox(op, "dial_intent") == [] and outbox(other, "dial_intent") == []
+    assert outbox(op, "dial_intent", callback_id) == [] and outbox(other, "dial_intent", unmatched) == []
+
+
+def feed(cache, change: dict) -> None:
+    """The hub's feed brings one change, the next after the cursor."""
+    seq = sync_state.change_cursor(cache.db) + 1
+    assert sync_state.apply_changes(cache.db, [dict(change, seq=seq)], seq) == {"attestation": 1}
 
 
 def attestation(callback_id, operator="op-1", call_id="pbx-call-1") -> dict:
@@ -115,11 +101,12 @@ def test_an_answered_callback_the_pbx_attests_verifies_by_possession_and_one_it_
     op.dial_callback(callback_id, 0)
     op.complete_callback(callback_id, "answered")
     assert op.answered_callback_persons(callback_id) == frozenset()  # the operator's word alone
-    sync_state.apply_changes(op.db, [attestation(callback_id, operator="op-2", call_id="pbx-call-2")], 1)
+    feed(op, attestation(callback_id, operator="op-2", call_id="pbx-call-2"))
     assert op.answered_callback_persons(callback_id) == frozenset()  # another operator's call
-    sync_state.apply_changes(op.db, [dict(attestation(callback_id), seq=2)], 2)
-    sync_state.apply_changes(op.db, [dict(attestation(callback_id), seq=3)], 3)  # fed again: kept once
-    assert op.db.execute("SELECT count(*) FROM callback_attestations").fetchone()[0] == 2
+    feed(op, attestation(callback_id))
+    feed(op, attestation(callback_id))  # fed again: kept once
+    assert op.db.execute("SELECT count(*) FROM callback_attestations WHERE callback_id = ?",
+                         [callback_id]).fetchone()[0] == 2
     persons = op.answered_callback_persons(callback_id)
     assert persons == frozenset({"S0008"})
     verified = op.verify_caller(POTAE, callback_person_ids=persons)
@@ -128,7 +115,7 @@ def test_an_answered_callback_the_pbx_attests_verifies_by_possession_and_one_it_
 
 def test_an_attestation_before_the_completion_waits_for_the_operators_answered(signed_in):
     op, callback_id = assigned(signed_in)
-    sync_state.apply_changes(op.db, [attestation(callback_id)], 1)
+    feed(op, attestation(callback_id))
     assert op.answered_callback_persons(callback_id) == frozenset()  # still open
     op.complete_callback(callback_id, "declined")
     assert op.answered_callback_persons(callback_id) == frozenset()
