@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self._build_shortcuts_panel()
         worker.operation_did_execute.connect(self._changed)
         self.call_screen.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.call_screen.sync_wanted.connect(lambda: self.sync.sync_now() if self.sync is not None else None)
         worker.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self._status_timer = QTimer(self)
         self._status_timer.timeout.connect(self.refresh_status)

@@ -85,6 +85,7 @@ class DialPanel:
             self.call.callback_id = callback_id
             QDesktopServices.openUrl(QUrl(result["uri"]))
             self._show_dial_state()
+            self.sync_wanted.emit()  # the intent to the hub before the PBX's events, if it can
             self.status_message.emit(translate("CallScreen", "Dialling the callback through your softphone."))
 
         def failed(error):
@@ -101,6 +102,7 @@ class DialPanel:
         def completed(_row):
             call.callback_outcome = outcome
             self._show_dial_state()
+            self.sync_wanted.emit()  # the attestation, if the hub has it, before the check
             self.next_prompt.setText(self._what_to_ask())
 
         def failed(error):

@@ -85,6 +85,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, LinePanel, Dial
     """The whole call flow on one screen."""
 
     status_message = Signal(str)
+    sync_wanted = Signal()  # a dial intent to push, or an attestation to pull, now rather than at the next sync
 
     def __init__(self, worker, scripts, services, operator: str, parent=None):
         super().__init__(parent)
