@@ -51,6 +51,17 @@ def future_problem(at: datetime, received_at: datetime, what: str = "The record"
     return None
 
 
+def enrolment_problem(at: datetime, enrolled_at: datetime | None, what: str = "The record") -> str | None:
+    """A record dated more than CLOCK_SKEW before the workstation that made it
+    was enrolled (None: not enrolled, nothing to judge by): no enrolled
+    workstation made it."""
+    if enrolled_at is not None and at < enrolled_at - CLOCK_SKEW:
+        return (f"{what} is dated {at.isoformat()}, before its workstation was enrolled "
+                f"({enrolled_at.isoformat(timespec='seconds')}, give or take {_minutes(CLOCK_SKEW)}): a workstation "
+                "records nothing before its enrolment.")
+    return None
+
+
 def call_time_problem(at: datetime, entered_at: datetime, role: str | None, what: str = "The call") -> str | None:
     """A call (or a check of a caller) dated in the future, or entered more
     than PAPER_AFTER after it happened by someone who is not a supervisor."""
@@ -108,13 +119,20 @@ def call_record_problems(record: dict, *, acting: str | None, role: str | None, 
         call_time_problem(parse_instant(record["started_at"]), entered_at, role, "It"),
         future_problem(parse_instant(record["ended_at"]), entered_at, "Its end"),
     ]
-    if record.get("person_id") and person_exists is False:
-        problems.append(f"The person {record['person_id']} is not in the register.")
+    if record.get("person_id"):
+        problems.append(person_problem(record["person_id"], person_exists))
     if record["verification"] == "verified" and verifications is not None and not any(
             verification_backs(record, v) for v in verifications):
         problems.append(f"It says verified, but no check by {record['operator']} verified {record['person_id']} "
                         f"with {record['assurance']} during the call on this workstation.")
     return [where + p for p in problems if p]
+
+
+def person_problem(person_id: str, exists: bool | None, register: str = "the register") -> str | None:
+    """A record naming a person who is not in `register` (exists False; None: not judged)."""
+    if exists is False:
+        return f"The person {person_id} is not in {register}."
+    return None
 
 
 def unlock_problem(role: str | None, reason: str | None) -> str | None:

@@ -107,10 +107,15 @@ class Kamailio:
             return "".join(self.lines[-60:])
 
     def wait_for(self, condition, what: str) -> None:
-        """Until condition(self) holds, woken by each line Kamailio writes."""
+        """Until condition(self) holds, woken by each line Kamailio writes; failing when Kamailio stops, or
+        neither delivers nor retries an event for DEADLINE seconds (a loaded machine delivers slowly)."""
         with self._changed:
-            if not self._changed.wait_for(lambda: condition(self) or self.process.poll() is not None, DEADLINE):
-                raise AssertionError(f"Kamailio never {what} in {DEADLINE} s:\n{''.join(self.lines[-60:])}")
+            while not (condition(self) or self.process.poll() is not None):
+                posted = self.delivered + self.retries
+                if not self._changed.wait_for(lambda: self.delivered + self.retries > posted or condition(self)
+                                              or self.process.poll() is not None, DEADLINE):
+                    raise AssertionError(f"Kamailio posted nothing for {DEADLINE} s and never {what}:\n"
+                                         f"{''.join(self.lines[-60:])}")
             if not condition(self):
                 raise AssertionError(f"Kamailio stopped before it {what}:\n{''.join(self.lines[-60:])}")
 
@@ -312,21 +317,25 @@ class Relay:
 class Line:
     """A hub serving `location` (tests/support/hub.py), Kamailio posting to it
     as the PBX "kamailio" (through console.telephony_relay with relay=True),
-    and the three SIPp agents; stop() ends them all."""
+    and the three SIPp agents; stop() ends them all. `operators` are the
+    hub's accounts, `extensions` maps operators to the agents' names
+    (agent_answers.xml answers as agent-1001)."""
 
     AGENTS = ("agent_answers", "agent_rings", "agent_busy")
 
     def __init__(self, location: dict, folder: Path, relay: bool = False, register=None,
-                 operators=(("sup-1", "supervisor"),)):
+                 operators=(("sup-1", "supervisor"),), extensions: dict | None = None):
         from console.hub.storage import open_database
-        from console.hub.telephony import add_pbx
+        from console.hub.telephony import add_pbx, map_extension
         from tests.support.hub import HubProcess, prepare_hub
 
         self.folder = Path(folder)
-        prepare_hub(location, register, operators)
+        prepare_hub(location, register, list(operators))
         db = open_database(**location)
         try:
             token = add_pbx(db, "kamailio")
+            for operator, extension in (extensions or {}).items():  # whose window an agent's answer pops
+                map_extension(db, operator, extension)
         finally:
             db.close()
         self.hub = HubProcess(location, self.folder / "hub").start()
