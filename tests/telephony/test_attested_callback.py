@@ -13,7 +13,6 @@ import pytest
 from console.core.contact import phone_e164
 from console.core.policy import CallerClaim
 from tests.conftest import SAMPLE_REGISTER
-from tests.hub.conftest import quick_password_hashing  # noqa: F401 (fixture)
 from tests.support.hub import PASSWORD
 from tests.support.sip import Line, missing_tools
 from tests.support.workstation import Workstation
