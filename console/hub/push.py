@@ -35,7 +35,7 @@ from console.core.audit_chain import GENESIS, entry_hash
 from console.core.calls import CallRecordInvalid, call_row, validate_call_record
 from console.core.records import callback_item_id, canonical, unlock_clearing
 from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
-from console.hub import telephony
+from console.hub import attestations, telephony
 from console.hub.changes import append_change, fed_body, feed_lock_state
 from console.hub.registers import persons_known
 from console.sync.protocol import MAX_PUSH_ITEMS
@@ -213,8 +213,21 @@ def _check_audit(item: Item) -> None:
     item.at_utc = _instant(item, "at")
 
 
+def _check_dial_intent(item: Item) -> None:
+    _keys(item, attestations.INTENT_KEYS)
+    if item.body["intent_id"] != item.id:
+        raise _bad(item, "the body's intent_id must equal the item's id.")
+    for key in ("callback_id", "operator", "workstation"):
+        _text(item, key)
+    problem = attestations.digest_problem(item.body["number_digest"])
+    if problem:
+        raise _bad(item, problem)
+    item.at_utc = _instant(item, "at")
+
+
 CHECKS = {"call": _check_call, "callback": _check_callback, "attempt": _check_attempt,
-          "unlock": _check_unlock, "audit": _check_audit, "escalation_ack": _check_escalation_ack}
+          "unlock": _check_unlock, "audit": _check_audit, "escalation_ack": _check_escalation_ack,
+          "dial_intent": _check_dial_intent}
 
 
 def check_items(raw_items: list, workstation: str, operator: str | None = None) -> list[Item]:
@@ -293,6 +306,8 @@ def refusal(tx, item: Item, session, at: datetime, facts: Facts | None = None) -
     for instant in item.times:
         problem = (problem or authorship.check_time(instant, at)
                    or (attest.enrolment_problem(instant, facts.enrolled, "It") if item.kind != "audit" else None))
+    if problem is None and item.kind == "dial_intent":
+        problem = attestations.intent_refusal(tx, body)
     if facts.known_persons is not None:
         for person_id in persons_named(item):
             problem = problem or attest.person_problem(person_id, person_id in facts.known_persons,
@@ -484,8 +499,17 @@ def _store_audit(tx, item: Item, at: str, alerts: list) -> dict:
     return _result(item, "stored")
 
 
+def _store_dial_intent(tx, item: Item, at: str, alerts: list) -> dict:
+    held = _held(tx, item, "dial_intents", "intent_id")
+    if held:
+        return held
+    attestations.store_intent(tx, item.id, item.body, item.text, at)
+    return _result(item, "stored")
+
+
 STORES = {"call": _store_call, "callback": _store_callback, "attempt": _store_attempt,
-          "unlock": _store_unlock, "audit": _store_audit, "escalation_ack": _store_escalation_ack}
+          "unlock": _store_unlock, "audit": _store_audit, "escalation_ack": _store_escalation_ack,
+          "dial_intent": _store_dial_intent}
 
 
 def _head_alert(tx, workstation: str, reported: dict) -> str | None:

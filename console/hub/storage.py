@@ -563,6 +563,38 @@ def m013_register_persons(tx) -> None:
             keep_persons(tx, seq, check_register(snapshot).rows["persons"])
 
 
+@migrations
+def m014_callback_attestations(tx) -> None:
+    # attested callbacks (console/hub/attestations.py): operators' dial
+    # intents, and the PBX's answered outbound calls matched to them
+    types = TYPES[tx.backend]
+    statements = [
+        """CREATE TABLE dial_intents (
+            intent_id TEXT PRIMARY KEY,
+            callback_id TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            workstation TEXT NOT NULL,
+            at {sorted_text} NOT NULL,
+            number_digest TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_dial_intents_operator ON dial_intents(operator, at)",
+        """CREATE TABLE callback_attestations (
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            callback_id TEXT NOT NULL,
+            intent_id TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            answered_at {sorted_text} NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (pbx, call_id)
+        )""",
+        "CREATE INDEX idx_callback_attestations_callback ON callback_attestations(callback_id)",
+    ]
+    for statement in statements:
+        tx.execute(statement.format(**types))
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how

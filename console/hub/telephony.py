@@ -48,6 +48,7 @@ from console.core.telephony import (
 )
 from console.core.timeutil import now as helpline_now
 from console.core.timeutil import parse_instant, utc_text
+from console.hub.attestations import attest_call
 
 PBX_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 MISSED_LIMIT, MAX_MISSED_LIMIT = 500, 5000
@@ -178,6 +179,8 @@ def record_event(db, pbx: str, fields) -> dict:
             notice = _live_notice(event, call)
             if notice is not None:
                 notices = [(operator, notice) for operator in operators_for(tx, event.users or call.users)]
+            if event.direction == "out":
+                attest_call(tx, pbx, event.call_id)  # a dialled callback answered (console/hub/attestations.py)
         blocked = (event.event == "newCall" and event.direction == "in" and event.from_number != ANONYMOUS
                    and tx.one("SELECT 1 FROM blocked_numbers WHERE number_key = ?",
                               [number_key(event.from_number)]) is not None)
