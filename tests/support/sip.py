@@ -114,8 +114,8 @@ class Kamailio:
                 posted = self.delivered + self.retries
                 if not self._changed.wait_for(lambda: self.delivered + self.retries > posted or condition(self)
                                               or self.process.poll() is not None, DEADLINE):
-                    raise AssertionError(f"Kamailio posted nothing for {DEADLINE} s and never {what}:\n"
-                                         f"{''.join(self.lines[-60:])}")
+                    raise AssertionError(f"Kamailio posted nothing for {DEADLINE} s and never {what} (it delivered "
+                                         f"{self.delivered}, retried {self.retries}):\n{''.join(self.lines[-60:])}")
             if not condition(self):
                 raise AssertionError(f"Kamailio stopped before it {what}:\n{''.join(self.lines[-60:])}")
 
