@@ -400,8 +400,17 @@ class Cache:
     def enrolled_at(self):
         """When the hub this cache syncs with first enrolled this machine
         (console.store.enrolment), or None: standalone, or not enrolled yet.
-        What it records itself is judged by it as the hub judges a push."""
-        return enrolment.enrolled_at(self.hub_url)
+        What it records itself is judged by it as the hub judges a push.
+        Read from the keystore once per hub (the first enrolment's time never
+        changes), not at every call saved; until found, asked again."""
+        hub_url = self.hub_url
+        found = self.__dict__.setdefault("_enrolled_at_by_hub", {})
+        if hub_url is not None and hub_url not in found:
+            at = enrolment.enrolled_at(hub_url)
+            if at is None:
+                return None
+            found[hub_url] = at
+        return found.get(hub_url)
 
     def after_sync(self) -> None:
         """Called by console.sync.engine.sync_cache when a sync has run: if it
