@@ -33,6 +33,15 @@ def missing_tools() -> str | None:
     return None
 
 
+def require_tools() -> None:
+    """Skip the calling test, naming what is missing, where Kamailio or SIPp is not installed."""
+    import pytest
+
+    why = missing_tools()
+    if why:
+        pytest.skip(why)
+
+
 def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
