@@ -131,7 +131,11 @@ def main(command: list[str]) -> int:
         if event.type.startswith("object:state-changed:focused") and not event.detail1:
             return  # the object losing the focus: its event may arrive after the gaining one's
         try:
-            source = describe(event.source)
+            focused = event.source
+            if event.type.startswith("object:state-changed:focused") and focused.getRoleName() in ("table cell",
+                                                                                                  "list item"):
+                focused = focused.parent  # the cell current in a table Tab entered: the stop is the table
+            source = describe(focused)
         except Exception:
             source = {"name": "", "role": "gone"}
         detail = event.any_data if isinstance(event.any_data, str) else ""
