@@ -3,9 +3,9 @@ answered by SIPp, reaching the hub as CTI events (on both hub backends)."""
 
 from collections import defaultdict
 
-from tests.support.sip import independent_figures, queue_of_burst
+from tests.support.sip import Line, independent_figures, queue_of_burst, require_tools
 
-BURST_CALLS, BURST_ABANDONED = 200, 40  # 20% abandoned; the 1,000-call run is tests/perf/bench_sip_burst.py
+BURST_CALLS, BURST_ABANDONED = 1000, 200  # at 10 calls a second, 20% abandoned (issue 16)
 
 
 def by_call(events) -> dict:
@@ -44,9 +44,8 @@ def hub_figures(line, events) -> dict:
     return queue_of_burst(line.hub, events)
 
 
-def test_a_burst_gives_the_same_figures_from_sipp_the_event_log_and_the_hub(line):
-    answered = line.callers("caller_answered", "agent_answers", BURST_CALLS - BURST_ABANDONED, rate=8).start()
-    gave_up = line.callers("caller_gives_up", "agent_rings", BURST_ABANDONED, rate=2).start()
+def check_burst(line, answered, gave_up) -> None:
+    """The hub's queue figures for a finished burst equal SIPp's own counts and the event log's."""
     sipp_answered, sipp_gave_up = answered.finish(), gave_up.finish()
     assert (sipp_answered.failed, sipp_gave_up.failed) == (0, 0)
     try:
@@ -61,6 +60,31 @@ def test_a_burst_gives_the_same_figures_from_sipp_the_event_log_and_the_hub(line
     independent = independent_figures(events)
     assert {name: figures[name] for name in independent} == independent
     assert figures["waiting_now"] == 0
+
+
+def test_a_burst_of_1000_calls_gives_the_same_figures_from_sipp_the_event_log_and_the_hub(tmp_path,
+                                                                                        postgres_database_url):
+    """1,000 calls at 10 a second, 20% given up while ringing, on each backend at once (one 100-s burst)."""
+    require_tools()
+    lines, bursts = {}, {}
+    try:
+        lines["sqlite"] = Line({"data": str(tmp_path / "sqlite" / "hub")}, tmp_path / "sqlite")
+        lines["postgresql"] = Line({"database_url": postgres_database_url}, tmp_path / "postgresql")
+        rates = {"answered": 10 * (BURST_CALLS - BURST_ABANDONED) / BURST_CALLS, "gave_up": 10 * BURST_ABANDONED / BURST_CALLS}
+        bursts.update({name: (line.callers("caller_answered", "agent_answers", BURST_CALLS - BURST_ABANDONED,
+                                      rate=rates["answered"]).start(),
+                         line.callers("caller_gives_up", "agent_rings", BURST_ABANDONED, rate=rates["gave_up"]).start())
+                  for name, line in lines.items()})
+        for name, line in lines.items():
+            try:
+                check_burst(line, *bursts[name])
+            except AssertionError as failed:
+                raise AssertionError(f"on {name}: {failed}") from None
+    finally:
+        for callers in (c for pair in bursts.values() for c in pair):
+            callers.stop()
+        for line in lines.values():
+            line.stop()
 
 
 def test_the_hub_killed_during_a_burst_loses_no_event_and_counts_none_twice(line):
