@@ -70,10 +70,14 @@ def import_register(db, path) -> tuple[dict, bool]:
     with db.write() as tx:
         seq = tx.value(
             "INSERT INTO registers (register_version, sha256, size, digest, persons, documents, imported_at, snapshot, "
-            "delta_from, delta_sha256, delta_size, delta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+            "delta_from, delta_sha256, delta_size) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
             [checked.register_version, sha256, len(snapshot), digest, checked.persons, checked.documents,
-             utc_text(now()), snapshot, current["seq"] if delta else None,
-             hashlib.sha256(delta).hexdigest() if delta else None, len(delta) if delta else None, delta])
+             utc_text(now()), b"", current["seq"] if delta else None,
+             hashlib.sha256(delta).hexdigest() if delta else None, len(delta) if delta else None])
+        # sealed once the row has its seq, which their associated data names (console/hub/sealing.py)
+        tx.execute("UPDATE registers SET snapshot = ?, delta = ? WHERE seq = ?",
+                   [tx.sealer.seal_blob("registers", str(seq), "snapshot", snapshot),
+                    tx.sealer.seal_blob("registers", str(seq), "delta", delta), seq])
         entry = _entry(tx.one(f"SELECT {ENTRY_COLUMNS} FROM registers WHERE seq = ?", [seq]))
         append_change(tx, "register", str(seq), entry)
     log.info("register %s imported as seq %s: %s persons, %s documents, %s bytes",

@@ -1,0 +1,336 @@
+"""Personal data sealed by the hub (console/hub/sealing.py): a canary person,
+call, callback, unlock and audit entry, pushed through a real hub process,
+are nowhere in clear in a `pg_dump` of the PostgreSQL hub nor in any file of
+the SQLite hub's data folder; an encrypted dump restores to a fresh database
+that the hub opens with the same key file and serves them from."""
+
+import csv
+import glob
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
+
+import httpx
+import psycopg
+import pytest
+
+from console.core.nhi import check_character
+from console.hub import sealing
+from console.hub.storage import DatabaseUnavailable, open_database
+from tests.hub.bodies import Chain, audit_item, call_item, callback_item, unlock_item
+from tests.hub.conftest import WORKSTATION, Hub, HubProcess, enrolled_in
+from tests.support.hub import PASSWORD, prepare_hub
+
+CANARY = {
+    "name": "Canaryfamilyname",
+    "phone": "021 987 6543",
+    "address": "77 Canarystreet Lane",
+    "note": "canary-note-8d41e2 she read us her bank card",
+    "reason": "canary-reason-3b9f70 passport seen at the desk",
+    "callback": "canary-callback-c0ffee ring after 5",
+    "audit": "canary-audit-5e5e5e",
+}
+
+
+def canary_nhi() -> str:
+    """A valid NHI no other register or test holds."""
+    for digits in range(100, 1000):
+        body = f"QZX{digits:03d}"
+        check = check_character(body)
+        if check is not None:
+            return body + check
+    raise AssertionError("no NHI")
+
+
+def canary_register(folder: Path, nhi: str) -> Path:
+    """The sample register with one more person: the canary."""
+    from tests.conftest import SAMPLE_REGISTER
+
+    shutil.copytree(SAMPLE_REGISTER, folder)
+    with open(folder / "persons.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    canary = dict(rows[0], person_id="C0001", nhi=nhi, family_name=CANARY["name"], given_names="Tui",
+                  preferred_name="", phones=CANARY["phone"], email="", address=CANARY["address"],
+                  notification_code="Q7Z3-CN4R")
+    with open(folder / "persons.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows([*rows, canary])
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["counts"]["persons"] += 1
+    manifest["register_version"] = "canary-2026-01-05.1"
+    manifest["sha256"]["persons.csv"] = hashlib.sha256((folder / "persons.csv").read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def canaries(nhi: str) -> list[bytes]:
+    return [value.encode() for value in (nhi, *CANARY.values())]
+
+
+def push_canaries(server: HubProcess) -> dict:
+    """Through the real hub: a call with the canary note, a callback with canary notes, an unlock with the
+    canary reason and an audit entry naming the canary, pushed by the supervisor who made them."""
+    with httpx.Client(base_url=server.url + "/v1", auth=server.auth, timeout=30) as client:
+        signed = client.post("/sessions", json={"operator_id": "sup-1", "password": PASSWORD,
+                                                "workstation": WORKSTATION})
+        assert signed.status_code == 200, signed.text
+        headers = {"Authorization": f"Bearer {signed.json()['token']}"}
+        call = call_item(operator="sup-1", notes=CANARY["note"], person_id="C0001")
+        callback = callback_item("cb-canary", booked_by="sup-1", assigned_to="sup-1", notes=CANARY["callback"],
+                                 person_ids=["C0001"])
+        unlock = unlock_item(person_id="C0001")
+        unlock["body"]["reason"] = CANARY["reason"]
+        chain = Chain()
+        entry = chain.append("disclosure", "C0001", {"note": CANARY["audit"]})
+        entry["operator"] = "sup-1"
+        from console.core.audit_chain import entry_hash
+        entry["hash"] = entry_hash(entry["prev_hash"], entry["entry_id"], entry["at"], "sup-1", WORKSTATION,
+                                   entry["kind"], entry["person_id"], entry["detail"])
+        reply = client.post("/push", headers=headers, json={
+            "workstation": WORKSTATION, "items": [call, callback, unlock, audit_item(entry)],
+            "audit_head": {"seq": 1, "hash": entry["hash"]}})
+        assert reply.status_code == 200, reply.text
+        assert [r["status"] for r in reply.json()["results"]] == ["stored"] * 4, reply.text
+        served = {
+            "callbacks": client.get("/callbacks", headers=headers, params={"which": "all"}).json()["callbacks"],
+            "audit": client.get("/audit", headers=headers).json()["entries"],
+            "register": client.get("/register", headers=headers).json(),
+        }
+    return {"call_id": call["id"], "headers": headers, "served": served}
+
+
+@pytest.fixture
+def canary_hub(database_location, tmp_path):
+    nhi = canary_nhi()
+    prepare_hub(database_location, canary_register(tmp_path / "register", nhi), (("sup-1", "supervisor"),))
+    server = HubProcess(database_location, tmp_path / "logs", device=enrolled_in(database_location, WORKSTATION))
+    server.start()
+    try:
+        pushed = push_canaries(server)
+    finally:
+        server.stop()
+    return {"nhi": nhi, **pushed}
+
+
+def assert_served(pushed: dict) -> None:
+    """The hub served the canaries back in clear to its authorised supervisor."""
+    served = pushed["served"]
+    assert any(c.get("notes") == CANARY["callback"] for c in served["callbacks"]), served["callbacks"]
+    assert any(e["detail"] == {"note": CANARY["audit"]} for e in served["audit"]), served["audit"]
+    assert served["register"]["persons"] == 9
+
+
+# PostgreSQL: pg_dump holds ciphertext only
+
+
+def pg_binary(name: str) -> str:
+    """The PostgreSQL program beside the server the fixtures start (the newest installed), else on PATH."""
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"), key=lambda p: int(Path(p).parts[-3]))
+    if found and not os.environ.get("HELPLINE_TEST_DATABASE_URL"):
+        return found[-1]
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def schema_of(url: str) -> str:
+    options = parse_qs(urlsplit(url).query)["options"][0]
+    return unquote(options).removeprefix("-csearch_path=")
+
+
+def without_query(url: str) -> str:
+    return urlunsplit(urlsplit(url)._replace(query=""))
+
+
+def pg_dump(url: str, *args: str) -> bytes:
+    done = subprocess.run([pg_binary("pg_dump"), "--schema", schema_of(url), *args, without_query(url)],
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    return done.stdout
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_pg_dump_of_the_hub_holds_no_canary_in_clear(canary_hub, database_location):
+    assert_served(canary_hub)
+    dump = pg_dump(database_location["database_url"], "--format=plain")
+    assert b"CREATE TABLE" in dump and len(dump) > 10_000  # the dump has the tables and their rows
+    for canary in canaries(canary_hub["nhi"]):
+        assert canary not in dump, canary
+    # and the hub still reads them: the figures, the call's own record
+    db = open_database(**database_location)
+    try:
+        with db.read() as tx:
+            record = tx.one("SELECT record FROM calls WHERE call_id = ?", [canary_hub["call_id"]])[0]
+            assert CANARY["note"] in tx.open("calls", canary_hub["call_id"], "record", record)
+            assert tx.value("SELECT outcome FROM calls") == "resolved"  # figures stay plain columns
+        assert _in_zip(db, CANARY["address"])
+    finally:
+        db.close()
+
+
+def _in_zip(db, text: str) -> bool:
+    import io
+    import zipfile
+
+    from console.hub.registers import latest_register
+
+    entry = latest_register(db)
+    with zipfile.ZipFile(io.BytesIO(db.snapshot_slice(entry["seq"], 0, entry["size"]))) as archive:
+        return any(text.encode() in archive.read(name) for name in archive.namelist())
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_an_encrypted_pg_dump_restores_to_a_hub_serving_the_canaries(canary_hub, database_location, postgres_server,
+                                                                     tmp_path):
+    """The README's recipe: pg_dump -Fc | gpg --symmetric, then gpg --decrypt | pg_restore into a fresh
+    database, opened by the hub with the same key file."""
+    url = database_location["database_url"]
+    gnupg = tmp_path / "gnupg"
+    gnupg.mkdir(mode=0o700)
+    passphrase = tmp_path / "backup.pass"
+    passphrase.write_text("a backup passphrase kept apart from the dumps\n")
+    gpg = ["gpg", "--homedir", str(gnupg), "--batch", "--pinentry-mode", "loopback", "--passphrase-file",
+           str(passphrase)]
+    backup = tmp_path / "hub.dump.gpg"
+    dump = pg_dump(url, "--format=custom")
+    subprocess.run([*gpg, "--symmetric", "--cipher-algo", "AES256", "--output", str(backup)], input=dump,
+                   check=True, capture_output=True, timeout=120)
+    encrypted = backup.read_bytes()
+    assert encrypted and dump[:5] not in encrypted[:64]
+    for canary in canaries(canary_hub["nhi"]):
+        assert canary not in encrypted
+
+    fresh = f"helpline_restored_{schema_of(url).removeprefix('hub_test_')}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{fresh}"')
+    restored_url = urlunsplit(urlsplit(url)._replace(path=f"/{fresh}"))
+    try:
+        clear = subprocess.run([*gpg, "--decrypt", str(backup)], check=True, capture_output=True, timeout=120).stdout
+        done = subprocess.run([pg_binary("pg_restore"), "--no-owner", "--dbname", without_query(restored_url)],
+                              input=clear, capture_output=True, timeout=120)
+        assert done.returncode == 0, done.stderr.decode()
+        db = open_database(database_url=restored_url)
+        hub = Hub(db)
+        try:
+            signed = hub.sign_in("sup-1", PASSWORD)
+            assert signed.status_code == 200, signed.text
+            headers = {"Authorization": f"Bearer {signed.json()['token']}"}
+            callbacks = hub.client.get("/v1/callbacks", headers=headers, params={"which": "all"}).json()["callbacks"]
+            assert [c["notes"] for c in callbacks] == [CANARY["callback"]]
+            audit = hub.client.get("/v1/audit", headers=headers).json()["entries"]
+            assert [e["detail"] for e in audit] == [{"note": CANARY["audit"]}]
+            assert hub.client.get("/v1/stats", headers=headers).json()["calls"] == 1
+            with db.read() as tx:
+                record = tx.value("SELECT record FROM calls WHERE call_id = ?", [canary_hub["call_id"]])
+                assert json.loads(tx.open("calls", canary_hub["call_id"], "record", record))["notes"] == CANARY["note"]
+            assert _in_zip(db, CANARY["address"])
+        finally:
+            hub.client.close()
+            db.close()
+    finally:
+        with psycopg.connect(postgres_server, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{fresh}" WITH (FORCE)')
+
+
+# SQLite: every file of the data folder (SQLCipher, and sealed columns inside)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_no_canary_in_any_file_of_the_sqlite_hubs_data_folder(canary_hub, database_location):
+    assert_served(canary_hub)
+    files = [Path(root) / name for root, _, names in os.walk(database_location["data"]) for name in names]
+    assert any(f.name == "hub.db" for f in files)
+    for path in files:
+        data = path.read_bytes()
+        for canary in canaries(canary_hub["nhi"]):
+            assert canary not in data, (path, canary)
+
+
+# the sealing itself
+
+
+def test_a_sealed_value_opens_only_in_its_own_table_row_and_column(hub_db):
+    with hub_db.write() as tx:
+        sealed = tx.seal("calls", "call-1", "record", '{"notes": "x"}')
+        assert sealed.startswith(f"s{sealing.KEY_ID}:") and "notes" not in sealed
+        assert tx.open("calls", "call-1", "record", sealed) == '{"notes": "x"}'
+        for table, row, column in (("calls", "call-2", "record"), ("callbacks", "call-1", "body")):
+            with pytest.raises(DatabaseUnavailable, match="does not open"):
+                tx.open(table, row, column, sealed)
+        with pytest.raises(DatabaseUnavailable, match="not sealed"):
+            tx.open("calls", "call-1", "record", '{"notes": "x"}')
+
+
+def test_a_sealed_blob_is_read_in_any_slice_and_refuses_truncation(tmp_path):
+    from console.hub.crypto import load_key
+
+    sealer = sealing.Sealer.for_hub(load_key())
+    data = os.urandom(3 * sealing.SEGMENT + 123)
+    stored = sealer.seal_blob("registers", "1", "snapshot", data)
+    assert sealer.open_blob("registers", "1", "snapshot", stored) == data
+    count = sealer.segment_count(len(stored))
+    for offset, length in ((0, 10), (sealing.SEGMENT - 5, 10), (2 * sealing.SEGMENT, sealing.SEGMENT + 500),
+                           (len(data) - 1, 100)):
+        start, size, first = sealer.stored_range(offset, length)
+        clear = sealer.open_segments("registers", "1", "snapshot", sealing.KEY_ID, stored[start:start + size], first,
+                                     count)
+        skip = offset - first * sealing.SEGMENT
+        assert clear[skip:skip + length] == data[offset:offset + length]
+    with pytest.raises(sealing.Unsealable):  # the last segment cut off: the count no longer matches
+        sealer.open_blob("registers", "1", "snapshot", stored[:sealing.BLOB_HEADER + 3 * sealing.STORED_SEGMENT])
+    with pytest.raises(sealing.Unsealable):
+        sealer.open_blob("registers", "2", "snapshot", stored)
+
+
+def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_location, tmp_path):
+    """A hub database written before sealing: m008 seals its rows, and the hub reads them as before."""
+    from console.hub import storage
+    from console.hub.registers import import_register, latest_register
+    from tests.conftest import SAMPLE_REGISTER
+
+    db = open_database(**database_location)
+    hub = Hub(db)
+    headers = hub.token("sup-1", "supervisor")
+    call = call_item(operator="sup-1", notes=CANARY["note"])
+    assert hub.push(headers, [call]).json()["results"][0]["status"] == "stored"
+    import_register(db, SAMPLE_REGISTER)
+    snapshot = db.snapshot_slice(1, 0, latest_register(db)["size"])
+    stats = hub.client.get("/v1/stats", headers=headers).json()
+    with db.write() as tx:  # back to what an earlier hub wrote: clear text, and m008 not yet run
+        for table, (ids, columns) in sealing.SEALED.items():
+            if table == "registers":
+                continue
+            for row in tx.all(f"SELECT {', '.join(ids + columns)} FROM {table}"):
+                rid = sealing.row_id(*row[:len(ids)])
+                clear = [tx.open(table, rid, c, v) for c, v in zip(columns, row[len(ids):])]
+                tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE "
+                           f"{' AND '.join(f'{i} = ?' for i in ids)}", [*clear, *row[:len(ids)]])
+        tx.execute("UPDATE registers SET snapshot = ? WHERE seq = 1", [snapshot])
+        tx.execute(f"DELETE FROM {storage.MIGRATIONS_TABLE} WHERE name = 'm008_sealed_columns'")
+        assert CANARY["note"] in tx.value("SELECT record FROM calls")
+    hub.client.close()
+    db.close()
+
+    db = open_database(**database_location)
+    hub = Hub(db)
+    try:
+        with db.read() as tx:
+            stored = tx.value("SELECT record FROM calls")
+            assert CANARY["note"] not in stored
+            assert CANARY["note"] in tx.open("calls", call["id"], "record", stored)
+        assert db.snapshot_slice(1, 0, len(snapshot)) == snapshot
+        signed = hub.sign_in("sup-1")
+        again = hub.client.get("/v1/stats", headers={"Authorization": f"Bearer {signed.json()['token']}"}).json()
+        assert again == stats
+        # a duplicate is still judged on the clear text
+        assert hub.push({"Authorization": f"Bearer {signed.json()['token']}"},
+                        [call]).json()["results"][0]["status"] == "duplicate"
+    finally:
+        hub.client.close()
+        db.close()
