@@ -38,6 +38,9 @@ import hmac
 import os
 from dataclasses import dataclass, field
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 KEY_ID = 1  # the key new values are sealed with; bump with a new derived key to rotate
 TEXT_PREFIX = "s"  # "s<key id>:" + base64
 BLOB_MAGIC = b"HLB"  # + one byte: the key id
@@ -79,16 +82,18 @@ class Sealer:
 
     keys: dict = field(repr=False)  # key id → 32-byte AES key
     digest_key: bytes = field(repr=False)
+    _aeads: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_aeads", {key_id: AESGCM(key) for key_id, key in self.keys.items()})
 
     @classmethod
     def for_hub(cls, hub_key) -> "Sealer":
         return cls({KEY_ID: hub_key.sealing_key(KEY_ID)}, hub_key.sealing_key(0))
 
-    def _aead(self, key_id: int):
-        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
+    def _aead(self, key_id: int) -> AESGCM:
         try:
-            return AESGCM(self.keys[key_id])
+            return self._aeads[key_id]
         except KeyError:
             raise Unsealable(f"sealed with key {key_id}, which this hub does not have") from None
 
@@ -110,8 +115,6 @@ class Sealer:
         """The clear text of a value `seal` made for this table, row and column; Unsealable otherwise."""
         if value is None:
             return None
-        from cryptography.exceptions import InvalidTag
-
         head, colon, payload = value.partition(":")
         if not colon or not head.startswith(TEXT_PREFIX) or not head[1:].isdigit():
             raise Unsealable(f"a value of {table}.{column} is not sealed")
@@ -159,8 +162,6 @@ class Sealer:
     def open_segments(self, table: str, row: str, column: str, key_id: int, stored: bytes, first: int,
                       count: int) -> bytes:
         """The clear bytes of consecutive stored segments from index `first`, of a blob of `count` segments."""
-        from cryptography.exceptions import InvalidTag
-
         aead = self._aead(key_id)
         clear = []
         for n, start in enumerate(range(0, len(stored), STORED_SEGMENT)):
