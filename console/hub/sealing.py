@@ -23,7 +23,7 @@ with theirs until re-sealed.
   so a slice is read and opened without the rest (`seal_blob`,
   `stored_range`, `open_segments`, `open_blob`) and a blob cut short or
   reordered does not open.
-- `digest(value)` is a keyed HMAC-SHA256: equality without the clear text
+- `digest(value)` is a keyed BLAKE2b-256 (a MAC by design): equality without the clear text
   (e.g. a body's digest kept in a plain column), useless to anyone without
   the key.
 
@@ -34,7 +34,6 @@ body. Applying this to a new table: see README.md, "The hub's data at rest".
 
 import base64
 import hashlib
-import hmac
 import os
 from dataclasses import dataclass, field
 
@@ -127,7 +126,7 @@ class Sealer:
 
     def digest(self, text: str) -> str:
         """A keyed digest of `text` (hex): equal texts give equal digests, for this hub only."""
-        return hmac.new(self.digest_key, text.encode("utf-8"), hashlib.sha256).hexdigest()
+        return hashlib.blake2b(text.encode("utf-8"), key=self.digest_key, digest_size=32).hexdigest()
 
     # blobs, in segments
 
