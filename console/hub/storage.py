@@ -373,19 +373,11 @@ def m007_enrolled_workstations(tx) -> None:
 def m008_sealed_columns(tx) -> None:
     # personal data sealed by the hub itself (console/hub/sealing.py), so that
     # the database server, its disk and a pg_dump hold only ciphertext of it:
-    # every row written before is sealed in place. The tables as of this
-    # migration (frozen); a table sealed later is sealed by its own migration.
-    text_columns = {
-        "calls": (("call_id",), ("record",)),
-        "callbacks": (("callback_id",), ("body",)),
-        "attempts": (("attempt_id",), ("body",)),
-        "unlocks": (("unlock_id",), ("body", "reason")),
-        "audit": (("entry_id",), ("body", "detail")),
-        "escalation_acks": (("call_id",), ("body",)),
-        "changes": (("kind", "entity_id"), ("body",)),
-        "refused_pushes": (("workstation", "item_id"), ("message",)),
-    }
-    for table, (ids, columns) in text_columns.items():
+    # every row written before is sealed in place (the columns as of this
+    # migration, frozen in sealing.SEALED_BY_M008)
+    for table, (ids, columns) in sealing.SEALED_BY_M008.items():
+        if table == "registers":
+            continue  # blobs, below
         key = "seq" if table == "changes" else "refusal_id" if table == "refused_pushes" else ids[0]
         for row in tx.all(f"SELECT {key}, {', '.join(ids + columns)} FROM {table}"):
             row_id = sealing.row_id(*row[1:1 + len(ids)])
