@@ -18,6 +18,7 @@ import httpx
 import psycopg
 import pytest
 
+from console.core.audit_chain import entry_hash
 from console.core.nhi import check_character
 from console.hub import sealing
 from console.hub.storage import DatabaseUnavailable, open_database
@@ -87,8 +88,7 @@ def push_canaries(server: HubProcess) -> dict:
         unlock["body"]["reason"] = CANARY["reason"]
         chain = Chain()
         entry = chain.append("disclosure", "C0001", {"note": CANARY["audit"]})
-        entry["operator"] = "sup-1"
-        from console.core.audit_chain import entry_hash
+        entry["operator"] = "sup-1"  # the supervisor's own entry: its hash again with that author
         entry["hash"] = entry_hash(entry["prev_hash"], entry["entry_id"], entry["at"], "sup-1", WORKSTATION,
                                    entry["kind"], entry["person_id"], entry["detail"])
         reply = client.post("/push", headers=headers, json={

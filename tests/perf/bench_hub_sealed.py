@@ -29,6 +29,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 ITEMS = 500
+DASHBOARDS = 11
 WORKSTATION = "ws-bench"
 OPERATOR = "op-bench"
 NOTE = "Caller said the bank rang about her card ending 4821; advised to hang up and ring the bank back. "
@@ -124,7 +125,7 @@ def main() -> None:
             with db.write() as tx:
                 tx.conn.execute("ANALYZE")
         dashboards = {way: [] for way in dbs}
-        for n in range(7):
+        for n in range(DASHBOARDS):
             for way, db in sorted(dbs.items(), reverse=n % 2 == 0):
                 t = perf_counter()
                 figures = reports.dashboard(db, at=start)
@@ -143,10 +144,12 @@ def main() -> None:
           f"ratio {statistics.median(pushes['sealed']) / statistics.median(pushes['plain']):5.2f}x   (goal <= 1.3x)")
     print(f"{'':27} p99 plain {percentile(pushes['plain'], 0.99) * 1000:7.1f}   "
           f"sealed {percentile(pushes['sealed'], 0.99) * 1000:7.1f}")
-    print(f"dashboard (ms, median of 7)   plain {statistics.median(dashboards['plain']) * 1000:7.1f}   "
+    print(f"dashboard (ms, median of {DASHBOARDS})  plain {statistics.median(dashboards['plain']) * 1000:7.1f}   "
           f"sealed {statistics.median(dashboards['sealed']) * 1000:7.1f}   "
           f"ratio {statistics.median(dashboards['sealed']) / statistics.median(dashboards['plain']):5.2f}x   "
           "(goal <= 1.3x)")
+    print(f"{'':27} best plain {min(dashboards['plain']) * 1000:7.1f}   sealed {min(dashboards['sealed']) * 1000:7.1f}   "
+          f"ratio {min(dashboards['sealed']) / min(dashboards['plain']):5.2f}x")
 
 
 if __name__ == "__main__":
