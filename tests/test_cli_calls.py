@@ -276,6 +276,25 @@ def test_export_csv(cli, db, tmp_path, sample_register):
     assert [(e["detail"]["what"], e["detail"]["rows"]) for e in audit][:2] == [("calls", 2), ("calls", 1)]
 
 
+def test_exports_are_owner_only_and_no_cell_reads_as_a_formula(cli, db, tmp_path, sample_register):
+    ok_json(cli("--db", db, "import-register", sample_register, "--json"))
+    notes = [" =1+1", "\n+cmd|' /C calc'!A0", "\t@SUM(A1)", "\uff1dHYPERLINK(\"http://evil\")", "\u3000\uff0b1",
+             "\uff0d1", "\uff20x", "-2+3"]
+    load(cli, db, tmp_path, [call(started_at=f"2026-01-06T09:0{i}:00+13:00", ended_at=f"2026-01-06T09:0{i}:30+13:00",
+                                  notes=note) for i, note in enumerate(notes)])
+    for fmt in ("csv", "jsonl"):
+        path = tmp_path / f"calls.{fmt}"
+        path.write_text("an older export, readable by all")
+        path.chmod(0o644)
+        assert cli("--db", db, "export-calls", "--format", fmt, "--output", path).returncode == 0
+        assert path.stat().st_mode & 0o777 == 0o600
+        new = tmp_path / f"new.{fmt}"
+        assert cli("--db", db, "export-calls", "--format", fmt, "--output", new).returncode == 0
+        assert new.stat().st_mode & 0o777 == 0o600
+    with open(tmp_path / "calls.csv", encoding="utf-8-sig", newline="") as f:
+        assert [row["notes"] for row in csv.DictReader(f)] == ["'" + note for note in notes]
+
+
 def test_export_jsonl(cli, db, tmp_path, sample_register):
     ok_json(cli("--db", db, "import-register", sample_register, "--json"))
     records = [call(), call(verification="verified", assurance="possession", disclosed_status="affected",

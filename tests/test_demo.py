@@ -14,6 +14,7 @@ def test_demo_callers_verify_and_discard_leaves_nothing(memory_keyring):
     demo = prepare_demo(1500)
     assert len(demo.callers) == 3
     cache = Cache.open(demo.cache_path)
+    cache.sign_in("demo-operator", demo.password)  # the demo's own account, its password printed at launch
     outcomes = []
     for caller in demo.callers:
         claim = CallerClaim(caller.family_name, caller.given_name, parse_day(caller.date_of_birth),

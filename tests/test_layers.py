@@ -19,7 +19,7 @@ LAYER_NAMES = {CORE: "core", STORE: "store", SYNC: "sync", TOP: "hub/cli/ui/demo
 # top-level modules: console/__init__.py, paths.py and logs.py sit with the core (they
 # may import only what the core may), settings.py is the store's (until it moves into it)
 TOP_LEVEL = {"console": CORE, "console.paths": CORE, "console.logs": CORE, "console.settings": STORE,
-             "console.selftest": TOP, "console.demo": TOP, "console.__main__": TOP}
+             "console.selftest": TOP, "console.demo": TOP, "console.__main__": TOP, "console.telephony_relay": TOP}
 PACKAGES = {"console.core": CORE, "console.store": STORE, "console.sync": SYNC, "console.hub": TOP,
             "console.cli": TOP, "console.ui": TOP, "console.demo": TOP}
 

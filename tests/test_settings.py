@@ -44,15 +44,19 @@ def test_a_setting_not_declared_is_refused():
         settings.declared("font_size")
 
 
+def _workstation(db) -> dict:
+    return {k: v for k, v in settings.get_all(db).items() if k not in settings.LINE_SETTINGS}
+
+
 def test_written_through_the_cache_typed_canonical_and_audited(cache):
-    assert settings.get_all(cache.db) == {"idle_lock_minutes": 10, "hub_url": "", "sync_interval_seconds": 30,
+    assert _workstation(cache.db) == {"idle_lock_minutes": 10, "hub_url": "", "sync_interval_seconds": 30,
                                           "high_contrast": False}
     assert cache.set_setting("idle_lock_minutes", " 05 ") == "5"
     assert cache.set_setting("high_contrast", "Yes") == "true"
     assert cache.set_setting("hub_url", "https://hub.helpline.example/") == "https://hub.helpline.example/"
     assert cache.set_setting("hub_url", "http://localhost:8000") == "http://localhost:8000"
     assert cache.set_setting("sync_interval_seconds", 45) == "45"
-    assert settings.get_all(cache.db) == {"idle_lock_minutes": 5, "hub_url": "http://localhost:8000",
+    assert _workstation(cache.db) == {"idle_lock_minutes": 5, "hub_url": "http://localhost:8000",
                                           "sync_interval_seconds": 45, "high_contrast": True}
     with pytest.raises(SettingRefused):
         cache.set_setting("idle_lock_minutes", "0")
@@ -177,6 +181,29 @@ def test_the_command_refuses_before_opening_the_cache(tmp_path, capsys):
     assert main(["--db", str(db), "settings", "sync_interval_seconds", "2"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "There is no setting 'font_size'; the settings are idle_lock_minutes, hub_url, sync_interval_seconds, "
-        "high_contrast.",
+        f"high_contrast, {', '.join(settings.LINE_SETTINGS)}.",
         "sync_interval_seconds must be a whole number from 5 to 3600."]
     assert not db.exists()
+
+
+def test_supervisors_set_the_lines_target_and_thresholds_and_only_those(tmp_path):
+    from console.core.roles import NotPermitted
+    from console.store.cache import Cache
+
+    cache = Cache.open(tmp_path / "roles.db")
+    cache.add_operator("admin-1", "admin", "a long enough password")
+    cache.add_operator("sup-1", "supervisor", "a long enough password")
+    cache.add_operator("op-1", "operator", "a long enough password")
+    cache.sign_in("sup-1", "a long enough password")
+    assert settings.get(cache.db, "queue_target_seconds") == 60
+    assert cache.set_setting("queue_target_seconds", "20") == "20"
+    assert cache.set_setting("wallboard_service_level_red", "55") == "55"
+    with pytest.raises(SettingRefused, match="from 0 to 100"):
+        cache.set_setting("wallboard_service_level_amber", "120")
+    with pytest.raises(NotPermitted):
+        cache.set_setting("idle_lock_minutes", "5")
+    cache.sign_in("op-1", "a long enough password")
+    with pytest.raises(NotPermitted):
+        cache.set_setting("queue_target_seconds", "30")
+    assert settings.get(cache.db, "queue_target_seconds") == 20
+    cache.close()

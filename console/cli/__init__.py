@@ -20,7 +20,7 @@ __all__ = ["main", "build_parser", "COMMANDS", "Refused", "EXIT_OK", "EXIT_FAILE
 _ALL = {c.name: c for group in (register, callers, audit, accounts, settings, window, calls, sync)
         for c in group.COMMANDS}
 ORDER = ("import-register", "search", "check-caller", "unlock", "demo-register", "audit", "operators", "settings",
-         "self-test", "log-call", "stats", "export-calls", "callbacks", "sync")
+         "self-test", "wallboard", "log-call", "stats", "export-calls", "callbacks", "sync")
 assert set(ORDER) == set(_ALL), "every command is listed once in ORDER"
 COMMANDS = {name: _ALL[name].run for name in ORDER} | {"hub": hub.run_hub}
 

@@ -157,6 +157,7 @@ def cmd_stats(args, out) -> int:
 
 
 def cmd_export_calls(args, out) -> int:
+    from console.core.output_safety import open_private
     from console.store.exports import write_calls
 
     since, until = _window(args)
@@ -168,7 +169,7 @@ def cmd_export_calls(args, out) -> int:
         encoding = "utf-8-sig" if args.format == "csv" else "utf-8"
         if args.output:
             try:
-                with open(args.output, "w", encoding=encoding, newline="") as f:
+                with open_private(args.output, encoding=encoding) as f:
                     write_calls(records, f, args.format)
             except OSError as exc:
                 raise Refused(f"{args.output}: cannot be written ({exc.strerror}).") from None

@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import Callable
 
+from console.core.output_safety import printable_json, printable_text
 from console.core.timeutil import TimeFormatError, parse_day, parse_instant
 
 EXIT_OK, EXIT_FAILED, EXIT_REFUSED = 0, 1, 2
@@ -60,21 +61,32 @@ class Command:
 # output
 
 
+def print_json(obj, indent: int | None = None) -> None:
+    """JSON on standard output, every control character in it escaped (console.core.output_safety)."""
+    print(printable_json(json.dumps(obj, ensure_ascii=False, indent=indent)))
+
+
 class Output:
+    """What a command prints: register values and notes can hold escape
+    sequences, so nothing reaches the terminal without printable_text or
+    printable_json (console.core.output_safety)."""
+
     def __init__(self, as_json: bool):
         self.as_json = as_json
 
     def emit(self, obj: dict, text: str | None = None) -> None:
         if self.as_json:
-            print(json.dumps(obj, ensure_ascii=False))
+            print_json(obj)
+        elif text is not None:
+            print(printable_text(text))
         else:
-            print(text if text is not None else json.dumps(obj, ensure_ascii=False, indent=2))
+            print_json(obj, indent=2)
 
     def fail(self, problems: list[str], code: int) -> int:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            print(printable_text(problem), file=sys.stderr)
         if self.as_json:
-            print(json.dumps({"errors": problems}, ensure_ascii=False))
+            print_json({"errors": problems})
         return code
 
 

@@ -9,6 +9,8 @@
     hub workstations enrol [NAME] | revoke NAME | allow-download NAME | list
     hub stats [--since ISO] [--until ISO]
     hub audit anchor --out FILE | verify --anchors FILE
+    hub telephony add-pbx NAME [--base-url URL] | list | revoke NAME | map OPERATOR EXTENSION
+                  | block NUMBER | unblock NUMBER
 
 Each takes the database as `--data DIR` (the embedded SQLite file) or
 `--database-url postgresql://…`; the URL may instead come from the
@@ -27,10 +29,12 @@ import os
 import sys
 
 from console.cli.common import (EXIT_FAILED, EXIT_OK, NEW_PASSWORD_ENV, PASSWORD_ENV, Refused, accounts_text,
-                                new_password, option_instant, read_password, run)
+                                TerminalProgress, new_password, option_instant, print_json, read_password, run)
+from console.core.output_safety import printable_text
 from console.sync.protocol import DEFAULT_PORT
 
 ADMIN = "hub"  # who the hub's audit names for what its command line did: whoever runs it on the hub's machine
+PUBLIC_URL_ENV = "HELPLINE_HUB_PUBLIC_URL"  # the hub's address as PBXs and workstations reach it (TLS proxy)
 
 
 def _add_database_options(parser) -> None:
@@ -123,6 +127,29 @@ def add_hub_commands(subparsers) -> None:
     a = ws_actions.add_parser("list", help="list workstations")
     _add_database_options(a)
 
+    p = actions.add_parser("telephony", help="connect PBXs (their CTI address), map operators to extensions, "
+                                             "block numbers")
+    tel_actions = p.add_subparsers(dest="telephony_command", metavar="ACTION", required=True)
+    a = tel_actions.add_parser("add-pbx", help="a new PBX: prints the secret address it posts its call events to")
+    _add_database_options(a)
+    a.add_argument("name")
+    a.add_argument("--base-url", metavar="URL", help=f"the hub's public address as the PBX reaches it, e.g. "
+                                                     f"https://hub.example.org (default: {PUBLIC_URL_ENV})")
+    a = tel_actions.add_parser("list", help="the PBXs, revoked ones included, and when each last posted")
+    _add_database_options(a)
+    a = tel_actions.add_parser("revoke", help="stop a PBX's address working (its events stay)")
+    _add_database_options(a)
+    a.add_argument("name")
+    a = tel_actions.add_parser("map", help="an extension or agent name the PBX sends is this operator's")
+    _add_database_options(a)
+    a.add_argument("operator_id")
+    a.add_argument("extension")
+    for action, text in (("block", "answer this number's calls with Zammad's reject action"),
+                         ("unblock", "take a number off the blocked list")):
+        a = tel_actions.add_parser(action, help=text)
+        _add_database_options(a)
+        a.add_argument("number")
+
     p = actions.add_parser("stats", help="cli.md's stats over every workstation's calls, as JSON")
     _add_database_options(p)
     p.add_argument("--since", help="ISO 8601 time with offset; calls started at or after it")
@@ -212,7 +239,8 @@ def cmd_serve(args, out) -> int:
     try:
         uvicorn.run("console.hub.app:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
                     log_config=log_config, log_level=logging.INFO, server_header=False,
-                    proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "")
+                    proxy_headers=bool(args.trusted_proxy), forwarded_allow_ips=args.trusted_proxy or "",
+                    timeout_graceful_shutdown=5)  # the live channel's streams never end of themselves
     except SystemExit as exc:  # uvicorn's own exit, e.g. 3 when the port is taken
         if exc.code not in (None, 0):
             print(f"The hub stopped: it could not serve on {args.host}:{args.port} (the reason is above).",
@@ -222,13 +250,15 @@ def cmd_serve(args, out) -> int:
 
 
 def cmd_import_register(args, out) -> int:
-    from console.hub.downloads import allow_download, retire_snapshots
+    from console.hub.downloads import retire_snapshots
     from console.hub.registers import import_register
     from console.core.register_format import RegisterRefused
 
     db = _open(args)
+    progress = TerminalProgress(enabled=not getattr(args, "json", False))
     try:
-        entry, imported = import_register(db, args.path)
+        entry, imported = import_register(db, args.path, progress=progress)
+        progress.finish()
         retire_snapshots(db)
     except RegisterRefused as exc:
         raise Refused(*exc.problems, "The register was not imported; the hub serves the one it served before.") \
@@ -370,6 +400,53 @@ def cmd_workstations(args, out) -> int:
     return EXIT_OK
 
 
+def cmd_telephony(args, out) -> int:
+    from console.hub.telephony import (TelephonyProblem, add_pbx, block_number, list_pbxs, map_extension,
+                                       revoke_pbx, unblock_number)
+
+    command = args.telephony_command
+    if command == "add-pbx":
+        base = (args.base_url or os.environ.get(PUBLIC_URL_ENV, "")).rstrip("/")
+        if base and not base.startswith(("https://", "http://")):
+            raise Refused(f"--base-url must start with https:// (or http:// on a private network), not {base[:60]!r}.")
+    db = _open(args)
+    try:
+        if command == "add-pbx":
+            token = add_pbx(db, args.name)
+            path = f"/v1/cti/{token}"
+            url = base + path if base else None
+            where = url or f"https://<the hub's public address>{path}"
+            out.emit({"name": args.name, "url": url, "path": path},
+                     f"PBX {args.name} posts its call events to:\n{where}\nThe address is its secret: it is shown "
+                     "only now (the hub keeps its hash). Lost, revoke it and add the PBX again.")
+        elif command == "list":
+            pbxs = list_pbxs(db)
+            lines = [f"{p['name']}: added {p['created_at'][:16]}"
+                     + (f", revoked {p['revoked_at'][:16]}" if p["revoked_at"] else "")
+                     + (f", last event {p['last_event_at'][:19]}" if p["last_event_at"] else ", no event yet")
+                     for p in pbxs]
+            out.emit({"pbxs": pbxs}, "\n".join(lines) or "No PBX has been added (hub telephony add-pbx NAME).")
+        elif command == "revoke":
+            revoke_pbx(db, args.name)
+            out.emit({"name": args.name, "revoked": True}, f"Revoked {args.name}: its address no longer works.")
+        elif command == "map":
+            map_extension(db, args.operator_id, args.extension)
+            out.emit({"operator_id": args.operator_id, "extension": args.extension},
+                     f"Calls the PBX gives to {args.extension} are {args.operator_id}'s.")
+        elif command == "block":
+            key = block_number(db, args.number)
+            out.emit({"blocked": key}, f"Blocked {key}: its calls are answered with reject.")
+        else:
+            found = unblock_number(db, args.number)
+            out.emit({"unblocked": found}, "Unblocked it." if found else "That number was not blocked; "
+                                                                          "nothing changed.")
+    except TelephonyProblem as exc:
+        raise Refused(str(exc)) from None
+    finally:
+        db.close()
+    return EXIT_OK
+
+
 def cmd_stats(args, out) -> int:
     from console.hub.reports import call_stats
 
@@ -379,13 +456,13 @@ def cmd_stats(args, out) -> int:
         stats = call_stats(db, since, until)
     finally:
         db.close()
-    print(json.dumps(stats, ensure_ascii=False))  # the data is the output, as from GET /v1/stats
+    print_json(stats)  # the data is the output, as from GET /v1/stats
     return EXIT_OK
 
 
 COMMANDS = {"key": cmd_key, "backup": cmd_backup, "serve": cmd_serve, "import-register": cmd_import_register,
             "publish-content": cmd_publish_content, "operators": cmd_operators, "workstations": cmd_workstations,
-            "audit": cmd_audit, "stats": cmd_stats}
+            "audit": cmd_audit, "stats": cmd_stats, "telephony": cmd_telephony}
 
 
 def installed() -> bool:
@@ -404,7 +481,7 @@ def run_hub(args, out) -> int:
     try:
         return COMMANDS[args.hub_command](args, out)
     except DatabaseUnavailable as exc:
-        print(exc, file=sys.stderr)
+        print(printable_text(str(exc)), file=sys.stderr)
         return EXIT_FAILED
 
 

@@ -3,6 +3,7 @@
 import sys
 
 from console.cli.common import EXIT_OK, Command, Refused, TerminalProgress, open_for, option_day
+from console.core.output_safety import printable
 
 
 def _import_register_arguments(p) -> None:
@@ -27,12 +28,13 @@ def cmd_import_register(args, out) -> int:
         cache.close()
     progress.finish()
     if result.rejected and not args.rejects:
-        for problem in result.rejected:
-            print(problem, file=sys.stderr)
+        for problem in result.rejected_listed:
+            print(printable(problem), file=sys.stderr)
     text = (f"Imported register {result.register_version}: {result.persons:,} persons, "
             f"{result.documents:,} stolen files, {result.practices:,} practices.")
-    if result.rejected:
-        text += f" {len(result.rejected):,} invalid rows left out" + (f" (see {args.rejects})." if args.rejects else ".")
+    if result.rejected_count:
+        text += (f" {result.rejected_count:,} invalid rows left out"
+                 + (f" (see {args.rejects})." if args.rejects else "."))
     out.emit(result.as_json(), text)
     return EXIT_OK
 
@@ -57,11 +59,15 @@ def cmd_search(args, out) -> int:
         results = cache.search(query)
     finally:
         cache.close()
-    lines = [f"{r['score']:.2f}  {r['person_id']}  {r['family_name']}, {r['given_names']}"
-             f"{' (' + r['preferred_name'] + ')' if r['preferred_name'] else ''}  born {r['date_of_birth'] or '?'}"
-             f"  {r['suburb'] or ''} {r['city'] or ''}".rstrip() for r in results]
+    lines = [_result_line({k: printable(v) if isinstance(v, str) else v for k, v in r.items()}) for r in results]
     out.emit({"results": results}, "\n".join(lines) if lines else "No records found.")
     return EXIT_OK
+
+
+def _result_line(r: dict) -> str:
+    return (f"{r['score']:.2f}  {r['person_id']}  {r['family_name']}, {r['given_names']}"
+            f"{' (' + r['preferred_name'] + ')' if r['preferred_name'] else ''}  born {r['date_of_birth'] or '?'}"
+            f"  {r['suburb'] or ''} {r['city'] or ''}".rstrip())
 
 
 def _demo_register_arguments(p) -> None:

@@ -5,6 +5,7 @@ import re
 import uuid
 from datetime import datetime, timezone
 
+from console.core.live import CALL_ID_MAX, HANGUP_CAUSES, HUNG_UP_BY, LONGEST_WAIT_SECONDS, QUEUE_MAX
 from console.core.policy import CALLER_TYPES, FLAGS, GUIDANCE_IDS, RELATIONSHIPS
 from console.core.timeutil import OutsideCalendar, TimeFormatError, parse_instant, utc_text
 
@@ -22,8 +23,13 @@ LATEST = datetime(3000, 1, 1, tzinfo=timezone.utc)
 FIELDS = (
     "call_id", "started_at", "ended_at", "operator", "caller_type", "person_id", "verification", "assurance",
     "disclosed_status", "guidance_delivered", "topics", "flags", "outcome", "region", "notes", "scam_report",
-    "relationship",
+    "relationship", *("pbx_call_id", "queue", "wait_seconds", "talk_seconds", "hangup_cause", "hung_up_by",
+                      "message_version"),
 )
+# what the telephone line says of a call (console.core.live), and the live message's version the operator saw:
+# optional, kept only when given, so records made before them keep their exact form
+LINE_FIELDS = ("pbx_call_id", "queue", "wait_seconds", "talk_seconds", "hangup_cause", "hung_up_by")
+LINE_COLUMNS = (*LINE_FIELDS, "message_version")
 REQUIRED = ("started_at", "ended_at", "caller_type", "verification", "outcome")
 _CALL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 
@@ -195,6 +201,8 @@ def validate_call_record(record, *, operator: str | None = None, where: str = ""
     person_id = _text(record, "person_id", problems, where, limit=64)
     region = _text(record, "region", problems, where, limit=64)
 
+    line = _line_fields(record, problems, where)
+
     if problems:
         raise CallRecordInvalid(problems)
     normalised = {
@@ -217,7 +225,39 @@ def validate_call_record(record, *, operator: str | None = None, where: str = ""
     }
     if relationship is not None:
         normalised["relationship"] = relationship  # only when given: older records keep their exact form
+    normalised.update(line)
     return normalised
+
+
+def _line_fields(record: dict, problems: list, where: str) -> dict:
+    """The line's fields given in `record`, checked (sizes and types as the live channel's events)."""
+    line = {}
+    for key, limit in (("pbx_call_id", CALL_ID_MAX), ("queue", QUEUE_MAX)):
+        value = _text(record, key, problems, where, limit=limit)
+        if value is not None:
+            line[key] = value
+    for key in ("wait_seconds", "talk_seconds"):
+        value = record.get(key)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= LONGEST_WAIT_SECONDS:
+            problems.append(f"{where}{key} must be a number of seconds from 0 to {LONGEST_WAIT_SECONDS}.")
+        else:
+            line[key] = value
+    for key, allowed in (("hangup_cause", HANGUP_CAUSES), ("hung_up_by", HUNG_UP_BY)):
+        value = _enum(record, key, allowed, problems, where)
+        if value is not None:
+            line[key] = value
+    version = record.get("message_version")
+    if version is not None:
+        if isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= 2**62:
+            problems.append(f"{where}message_version must be a whole number from 1.")
+        else:
+            line["message_version"] = version
+    if line and "pbx_call_id" not in line and set(line) - {"message_version"}:
+        problems.append(f"{where}the line's fields ({', '.join(sorted(set(line) - {'message_version'}))}) "
+                        "need the pbx_call_id of the call they describe.")
+    return line
 
 
 def handle_seconds(record: dict) -> float:
@@ -236,5 +276,6 @@ def call_row(record: dict, *, workstation: str, register_version: str | None, sa
         "caller_type": record["caller_type"], "person_id": record["person_id"],
         "verification": record["verification"], "assurance": record["assurance"],
         "disclosed_status": record["disclosed_status"], "outcome": record["outcome"], "region": record["region"],
+        **{key: record.get(key) for key in LINE_COLUMNS},
         "register_version": register_version, "saved_at": saved_at, "record": text,
     }

@@ -8,6 +8,7 @@ no database, so every row of the policy's tables is tested directly.
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from console.core.codes import verify_code
 from console.core.contact import email_key, notification_key, phone_e164
 from console.core.names import family_matches, given_matches
 from console.core.nhi import is_valid_nhi, normalise_nhi
@@ -43,7 +44,7 @@ class RegisteredPerson:
     nhi: str | None = None
     phones: tuple[str, ...] = ()
     email: str | None = None
-    notification_code: str | None = None
+    notification_code_hash: str | None = None  # argon2id (console.core.codes); the code itself is never kept
     documents: tuple[Document, ...] = ()
 
     @property
@@ -118,8 +119,8 @@ def is_name_match(claim: CallerClaim, person: RegisteredPerson) -> bool:
 
 
 def possession_confirmed(claim: CallerClaim, person: RegisteredPerson) -> bool:
-    caller_code = notification_key(claim.code)
-    return bool(caller_code) and caller_code == notification_key(person.notification_code)
+    # a slow hash: decide() calls this for name matches only
+    return verify_code(claim.code, person.notification_code_hash)
 
 
 def strong_factors_matched(claim: CallerClaim, person: RegisteredPerson) -> set[str]:

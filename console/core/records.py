@@ -16,7 +16,7 @@ from console.core.timeutil import utc_text
 # what a workstation pushes (console/sync/protocol.py, "Push")
 ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit", "escalation_ack")
 # what the hub's change feed carries (console/sync/protocol.py, "Pull")
-CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack", "lock")
+CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack", "lock", "message")
 
 OVERDUE_AFTER = timedelta(minutes=30)  # an open callback this long past its due time is overdue
 # the reason of the unlock that verification by possession of the notification
@@ -41,6 +41,14 @@ def lockout_window(at: datetime) -> tuple[str, str]:
     and including `at`. A person with LOCKOUT_ATTEMPTS uncleared attempts in
     it is locked."""
     return utc_text(at - timedelta(hours=LOCKOUT_WINDOW_HOURS)), utc_text(at)
+
+
+def lock_lifts_at(attempts_at: list[str]) -> str:
+    """When a lockout made by these uncleared attempts (sortable UTC text, at least
+    LOCKOUT_ATTEMPTS of them) lifts by itself: when the LOCKOUT_ATTEMPTS-th newest
+    leaves the window."""
+    third_newest = sorted(attempts_at, reverse=True)[LOCKOUT_ATTEMPTS - 1]
+    return utc_text(datetime.fromisoformat(third_newest) + timedelta(hours=LOCKOUT_WINDOW_HOURS))
 
 
 def lock_judged_at(call_at: datetime, checked_at: datetime) -> tuple[datetime, ...]:

@@ -34,6 +34,9 @@ class Demo:
     register_path: Path
     register_version: str
     callers: list[DemoCaller] = field(default_factory=list)
+    # the demo's throwaway accounts ({id: role}) and their one generated password, shown to whoever runs it
+    accounts: dict[str, str] = field(default_factory=dict)
+    password: str | None = None
 
     def discard(self) -> None:
         """Delete the demo's folder and forget its cache key."""
@@ -45,23 +48,47 @@ class Demo:
         open_keystore().forget(key_entry(self.cache_path))
         shutil.rmtree(self.folder, ignore_errors=True)
 
+    def sign_in_hint(self) -> str:
+        """Who to sign in as: printed at launch and shown on the demo's sign-in and lock screens."""
+        who = " or ".join(f"{operator_id} ({DEMO_ROLES[role]})" for operator_id, role in self.accounts.items())
+        return f"Demo: sign in as {who}, password {self.password} (made for this demo only)."
+
     def instructions(self) -> str:
         db = shlex.quote(str(self.cache_path))
+        operator = next(iter(self.accounts), None)
+        console = (f"HELPLINE_CONSOLE_PASSWORD={shlex.quote(self.password)} helpline-console --db {db} "
+                   f"--operator {operator}") if operator else f"helpline-console --db {db}"
+        supervisor = next((i for i, role in self.accounts.items() if role != "operator"), None)
+        supervising = console.replace(f"--operator {operator}", f"--operator {supervisor}") if supervisor else console
         lines = [
             f"Demo register {self.register_version} imported into {self.cache_path}",
+            "",
+            self.sign_in_hint() if self.password else "",
             "",
             "Callers to try in the window (or with the command line while it is open):",
         ]
         for caller in self.callers:
             lines.append(f"  # {caller.label}")
-            lines.append(f"  helpline-console --db {db} check-caller {shlex.join(caller.check_caller_args())}")
+            lines.append(f"  {console} check-caller {shlex.join(caller.check_caller_args())}")
         lines += [
             "",
-            f"  helpline-console --db {db} search --name {shlex.quote(self.callers[0].family_name)}",
-            f"  helpline-console --db {db} stats",
-            f"  helpline-console --db {db} audit verify",
+            f"  {supervising} search --name {shlex.quote(self.callers[0].family_name)}",
+            f"  {supervising} stats",
+            f"  {supervising} audit verify",
         ]
         return "\n".join(lines)
+
+
+DEMO_ROLES = {"operator": "calls", "admin": "calls and the supervisor's dashboard"}
+DEMO_ACCOUNTS = {"demo-operator": "operator", "demo-admin": "admin"}
+
+
+def demo_password() -> str:
+    """Twelve random letters in three groups: easy to read off the screen, hard to guess."""
+    import secrets
+    import string
+
+    return "-".join("".join(secrets.choice(string.ascii_lowercase) for _ in range(4)) for _ in range(3))
 
 
 def _pick_callers(register: Path) -> list[DemoCaller]:
@@ -113,8 +140,12 @@ def prepare_demo(persons: int = 20_000, progress=None, folder: Path | None = Non
                       "SELECT person_id, family_name, date_of_birth FROM persons ORDER BY person_id LIMIT 200")
                   if (family, born) not in offered][:40]
         cache.log_calls(demo_calls(now(), others))
+        # accounts last, so the register and the day above are entered in setup mode; the first must be an admin
+        password = demo_password()
+        for operator_id, role in sorted(DEMO_ACCOUNTS.items(), key=lambda a: a[1] != "admin"):
+            cache.add_operator(operator_id, role, password)
     finally:
         cache.close()
     if progress and hasattr(progress, "finish"):
         progress.finish()
-    return Demo(folder, cache_path, register, manifest["register_version"], callers)
+    return Demo(folder, cache_path, register, manifest["register_version"], callers, dict(DEMO_ACCOUNTS), password)

@@ -13,6 +13,7 @@ request's contents) and answered with a 500 that says nothing more.
 """
 
 import asyncio
+import json
 import logging
 import os
 from contextlib import asynccontextmanager
@@ -30,7 +31,8 @@ from console.core.roles import ROLES
 from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
 from console.core.clock import SERVER_TIME_HEADER
 from console.core.device_proof import CHALLENGE_HEADER, SIGNATURE_HEADER, WORKSTATION_HEADER
-from console.hub import accounts, anchors, changes, downloads, push, registers, reports, sessions, workstations
+from console.hub import (accounts, anchors, changes, downloads, push, registers, reports, sessions, telephony,
+                         workstations)
 from console.hub.storage import DatabaseUnavailable, open_database
 from console.logs import crash_summary
 from console.sync.protocol import (
@@ -236,19 +238,23 @@ async def request_body(request: Request) -> bytes:
     return await request.body()
 
 
+def signed_parts(request: Request, body: bytes) -> tuple[str, str, str, bytes] | None:
+    """The request as its workstation signed it (sessions.session_for's `signed`), or None when unsigned."""
+    signature = request.headers.get(SIGNATURE_HEADER)
+    # the path and query as sent (percent-encoded), which is what the workstation signed
+    path = request.scope.get("raw_path") or request.url.path.encode("utf-8")
+    query = request.scope.get("query_string") or b""
+    target = (path + (b"?" + query if query else b"")).decode("latin-1")
+    return (signature, request.method, target, body) if signature else None
+
+
 def signed_in(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
               body: Annotated[bytes, Depends(request_body)], db: Database) -> sessions.Session:
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise Refusal(401, f"This needs a session: sign in with POST {API}/sessions and send the token as "
                            "Authorization: Bearer <token>.", challenge)
-    signature = request.headers.get(SIGNATURE_HEADER)
-    # the path and query as sent (percent-encoded), which is what the workstation signed
-    path = request.scope.get("raw_path") or request.url.path.encode("utf-8")
-    query = request.scope.get("query_string") or b""
-    target = (path + (b"?" + query if query else b"")).decode("latin-1")
-    signed = (signature, request.method, target, body) if signature else None
-    found = sessions.session_for(db, credentials.credentials, signed)
+    found = sessions.session_for(db, credentials.credentials, signed_parts(request, body))
     if isinstance(found, str):
         raise Refusal(401, found, challenge)
     return found
@@ -449,6 +455,59 @@ def _day(text: str | None):
         raise Refusal(400, f"The query parameter day must be a day between {EARLIEST.year} and {LATEST.year}, "
                            f"not {day.isoformat()}.")
     return day
+
+
+@router.post("/cti/{token}", summary="A PBX's call event, in Zammad's generic CTI contract (JSON or form data; "
+             "the token in the address is the PBX's secret).", responses=_errors(400, 404, 413, 415))
+async def cti_event(token: str, request: Request, db: Database) -> dict:
+    from urllib.parse import parse_qs
+
+    from starlette.concurrency import run_in_threadpool
+
+    from console.core.telephony import CtiRefused
+
+    kind = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    raw = await request.body()
+    try:
+        if kind == "application/x-www-form-urlencoded":
+            fields = {k: v if len(v) > 1 else v[0] for k, v in parse_qs(raw.decode("utf-8"), keep_blank_values=True,
+                                                                        strict_parsing=False).items()}
+        elif kind in ("application/json", "text/json", ""):
+            fields = json.loads(raw)
+        else:
+            raise Refusal(415, f"A CTI event is sent as JSON or form data (application/x-www-form-urlencoded), "
+                               f"not {kind[:60]}.")
+        _refuse_unstorable(fields)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        raise Refusal(400, "The event could not be read: send a JSON object or form data in UTF-8.") from None
+    except ValueError as exc:
+        raise Refusal(400, str(exc)) from None
+
+    def store():
+        pbx = telephony.pbx_for_token(db, token)
+        if pbx is None:
+            raise Refusal(404, "No PBX has this address: it was never added, or it was revoked "
+                               "(hub telephony add-pbx NAME gives a new one).")
+        return telephony.record_event(db, pbx, fields)
+
+    try:
+        return await run_in_threadpool(store)
+    except CtiRefused as exc:
+        raise Refusal(400, str(exc)) from None
+
+
+@router.get("/queue", summary="The queue's figures for a helpline day, overall, per queue and by hour, with their "
+                              "formulas (supervisors).", responses=_errors(400, 401, 403))
+def queue(session: Supervisor, db: Database, day: QueryText = None,
+          target: Annotated[int, Query(ge=1, le=3600)] = telephony.SERVICE_TARGET_SECONDS) -> dict:
+    return telephony.figures_for_day(db, _day(day), target)
+
+
+@router.get("/missed-callers", summary="Callers whose call ended unanswered, to ring back: one per number per "
+                                       "helpline day, newest first (supervisors).", responses=_errors(400, 401, 403))
+def missed(session: Supervisor, db: Database, day: QueryText = None,
+           limit: Annotated[int, Query(ge=1, le=telephony.MAX_MISSED_LIMIT)] = telephony.MISSED_LIMIT) -> dict:
+    return telephony.missed_for_day(db, _day(day), limit=limit)
 
 
 @router.get("/refused", summary="Items the hub refused from workstations, newest first (supervisors).",
@@ -671,6 +730,9 @@ def make_app(db, lifespan=None) -> FastAPI:
     )
     app.state.db = db
     app.include_router(router)
+    from console.hub import live  # the live channel and message (it uses this module's dependencies)
+
+    app.include_router(live.router)
     generate = app.openapi
     app.openapi = lambda: _openapi_with_400s(app, generate)
     app.add_exception_handler(RequestValidationError, _on_validation_error)

@@ -52,10 +52,10 @@ STORED_SEGMENT = NONCE + SEGMENT + TAG
 # What is sealed, table by table: (row id columns, sealed columns). The row id
 # is what the associated data names; it must be known before the row is
 # written (an autoincrement seq only where the row is inserted first, as
-# registers are) and never change. SEALED_BY_M008 is what the migration
-# m008_sealed_columns sealed (frozen, as the migration is); a table or column
+# registers are) and never change. SEALED_BY_M012 is what the migration
+# m012_sealed_columns sealed (frozen, as the migration is); a table or column
 # sealed later is added to SEALED, and its own migration seals its rows.
-SEALED_BY_M008 = {
+SEALED_BY_M012 = {
     "calls": (("call_id",), ("record",)),
     "callbacks": (("callback_id",), ("body",)),
     "attempts": (("attempt_id",), ("body",)),
@@ -66,7 +66,7 @@ SEALED_BY_M008 = {
     "refused_pushes": (("workstation", "item_id"), ("message",)),
     "registers": (("seq",), ("snapshot", "delta")),
 }
-SEALED = {**SEALED_BY_M008}
+SEALED = {**SEALED_BY_M012}
 
 
 class Unsealable(Exception):

@@ -26,6 +26,7 @@ read it. A hub.db written unencrypted by an earlier hub is encrypted in place
 the first time it is opened with the key (a copy, checked, then swapped in).
 """
 
+import hashlib
 import logging
 import os
 import sqlite3
@@ -351,7 +352,6 @@ def m007_enrolled_workstations(tx) -> None:
             bytes INTEGER NOT NULL
         )""",
         "CREATE INDEX idx_register_downloads_day ON register_downloads(workstation_id, day, seq, what)",
-        # registers whose snapshot the hub no longer keeps (console.hub.downloads.retire_snapshots)
         # one more full register today for a workstation, granted by an administrator
         """CREATE TABLE download_allowances (
             allowance_id {serial},
@@ -360,6 +360,7 @@ def m007_enrolled_workstations(tx) -> None:
             granted_by TEXT NOT NULL,
             granted_at TEXT NOT NULL
         )""",
+        # registers whose snapshot the hub no longer keeps (console.hub.downloads.retire_snapshots)
         """CREATE TABLE retired_snapshots (
             seq INTEGER PRIMARY KEY,
             retired_at TEXT NOT NULL,
@@ -370,12 +371,141 @@ def m007_enrolled_workstations(tx) -> None:
 
 
 @migrations
-def m008_sealed_columns(tx) -> None:
+def m008_telephony(tx) -> None:
+    # the telephone line (console/hub/telephony.py): PBXs and their hashed
+    # tokens, every CTI event once per (PBX, callId, event), each call's row for
+    # the queue's figures, operators' extensions, and blocked numbers
+    types = TYPES[tx.backend]
+    statements = [
+        """CREATE TABLE pbxs (
+            name TEXT PRIMARY KEY,
+            token_sha256 TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT
+        )""",
+        """CREATE TABLE cti_events (
+            event_id {serial},
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            event TEXT NOT NULL,
+            at {sorted_text} NOT NULL,
+            received_at {sorted_text} NOT NULL,
+            body TEXT NOT NULL,
+            UNIQUE (pbx, call_id, event)
+        )""",
+        """CREATE TABLE cti_calls (
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            number TEXT NOT NULL,
+            number_key TEXT,
+            queue TEXT NOT NULL,
+            users TEXT NOT NULL,
+            new_at {sorted_text},
+            answer_at {sorted_text},
+            hangup_at {sorted_text},
+            cause TEXT,
+            day TEXT,
+            hour INTEGER,
+            outcome TEXT NOT NULL,
+            wait_seconds INTEGER NOT NULL,
+            handle_seconds {real},
+            PRIMARY KEY (pbx, call_id)
+        )""",
+        # covering the queue's tallies (console.core.telephony.TALLY_SQL)
+        "CREATE INDEX idx_cti_calls_day ON cti_calls(day, direction, queue, hour, outcome, wait_seconds, "
+        "handle_seconds)",
+        "CREATE INDEX idx_cti_calls_number ON cti_calls(number_key, new_at)",
+        "CREATE INDEX idx_cti_calls_open ON cti_calls(answer_at, hangup_at)",
+        """CREATE TABLE operator_extensions (
+            extension TEXT PRIMARY KEY,
+            operator_id TEXT NOT NULL,
+            mapped_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE blocked_numbers (
+            number_key TEXT PRIMARY KEY,
+            blocked_at TEXT NOT NULL,
+            blocked_by TEXT NOT NULL
+        )""",
+    ]
+    for statement in statements:
+        tx.execute(statement.format(**types))
+
+
+@migrations
+def m009_call_line_and_live_message(tx) -> None:
+    # issue 16: the line's facts of each call (as the workstation's m012), and
+    # the supervisors' versioned "what we know now" message (console.hub.live)
+    types = TYPES[tx.backend]
+    for column in ("pbx_call_id TEXT", "queue TEXT", f"wait_seconds {types['real']}",
+                   f"talk_seconds {types['real']}", "hangup_cause TEXT", "hung_up_by TEXT", "message_version BIGINT"):
+        tx.execute(f"ALTER TABLE calls ADD COLUMN {column}")
+    tx.execute("CREATE INDEX idx_calls_pbx_call ON calls(pbx_call_id)")
+    tx.execute(
+        f"""CREATE TABLE live_messages (
+            version {types['serial']},
+            text TEXT NOT NULL,
+            author TEXT NOT NULL,
+            published_at {types['sorted_text']} NOT NULL
+        )""")
+
+
+@migrations
+def m010_register_code_hashes(tx) -> None:
+    # issue 14: the hub keeps notification codes only as argon2id hashes (in
+    # the register's snapshot), and per person a keyed digest of (person,
+    # code) with its hash, so that a new register whose code for a person did
+    # not change keeps the hash instead of hashing again (console.hub.registers).
+    # source_sha256: of the register as given, before its codes were hashed.
+    tx.execute(
+        """CREATE TABLE register_codes (
+            person_id TEXT PRIMARY KEY,
+            code_mac TEXT NOT NULL,
+            code_hash TEXT NOT NULL
+        )""")
+    tx.execute("ALTER TABLE registers ADD COLUMN source_sha256 TEXT")
+
+
+@migrations
+def m011_register_snapshots_hashed(tx) -> None:
+    # issue 14: the registers an earlier hub kept with codes in clear keep
+    # their hashes instead (the same code of the same person, one hash), with
+    # their digest anew; their deltas held codes too and are dropped (a
+    # workstation then fetches the whole snapshot). Calls the living code that
+    # hashes an import's codes: the hashing is the same rule.
+    from console.core.contact import notification_key
+    from console.core.register_delta import register_digest
+    from console.core.register_format import check_register
+    from console.hub.registers import hashed_snapshot
+
+    if tx.backend == "sqlite":
+        tx.execute("PRAGMA secure_delete = ON")  # the pages the codes were on are zeroed as they are freed
+    hashes: dict[tuple[str, str], str] = {}
+    rewritten = 0
+    for (seq,) in tx.all("SELECT seq FROM registers ORDER BY seq"):
+        given = bytes(tx.value("SELECT snapshot FROM registers WHERE seq = ?", [seq]))
+        snapshot, hashed = hashed_snapshot(given, lambda person_id, code: hashes.get(
+            (person_id, notification_key(code))))
+        hashes.update(((person_id, notification_key(code)), code_hash) for person_id, code, code_hash in hashed)
+        if not hashed:
+            continue
+        checked = check_register(snapshot)
+        tx.execute("UPDATE registers SET snapshot = ?, sha256 = ?, size = ?, digest = ?, source_sha256 = sha256, "
+                   "delta_from = NULL, delta_sha256 = NULL, delta_size = NULL, delta = NULL WHERE seq = ?",
+                   [snapshot, hashlib.sha256(snapshot).hexdigest(), len(snapshot),
+                    register_digest({table: rows.values() for table, rows in checked.rows.items()}), seq])
+        rewritten += 1
+    if rewritten:
+        log.info("hub database: the codes of %s registers replaced by their hashes", rewritten)
+
+
+@migrations
+def m012_sealed_columns(tx) -> None:
     # personal data sealed by the hub itself (console/hub/sealing.py), so that
     # the database server, its disk and a pg_dump hold only ciphertext of it:
     # every row written before is sealed in place (the columns as of this
-    # migration, frozen in sealing.SEALED_BY_M008)
-    for table, (ids, columns) in sealing.SEALED_BY_M008.items():
+    # migration, frozen in sealing.SEALED_BY_M012)
+    for table, (ids, columns) in sealing.SEALED_BY_M012.items():
         if table == "registers":
             continue  # blobs, below
         key = "seq" if table == "changes" else "refusal_id" if table == "refused_pushes" else ids[0]

@@ -13,7 +13,7 @@ person is locked here by their attempts here or by that state.
 import uuid
 
 from console.core.policy import LOCKOUT_ATTEMPTS
-from console.core.records import is_lockout, lockout_window, unlock_clearing
+from console.core.records import is_lockout, lock_lifts_at, lockout_window, unlock_clearing
 from console.core.timeutil import utc_text
 from console.store.clock import hub_now
 from console.store.outbox import queue_outbox
@@ -63,17 +63,21 @@ def locked_persons(db, at=None) -> list[dict]:
     (None for a person locked by the hub's state alone)."""
     moment = at or hub_now(db)  # by the hub's clock, as the attempts were recorded
     here = {
-        pid: {"person_id": pid, "failed_attempts": n, "last_attempt": last}
-        for pid, n, last in db.execute(
-            "SELECT person_id, count(*), max(at) FROM failed_attempts WHERE cleared_by IS NULL AND at >= ? AND at <= ? "
+        pid: {"person_id": pid, "failed_attempts": n, "last_attempt": last,
+              "locked_until": lock_lifts_at(times.split(","))}
+        for pid, n, last, times in db.execute(
+            "SELECT person_id, count(*), max(at), group_concat(at) FROM failed_attempts "
+            "WHERE cleared_by IS NULL AND at >= ? AND at <= ? "
             "GROUP BY person_id HAVING count(*) >= ? ORDER BY max(at) DESC, person_id",
             [*lockout_window(moment), LOCKOUT_ATTEMPTS],
         )
     }
-    for pid, locked_from in db.execute("SELECT person_id, locked_from FROM person_locks WHERE locked_from <= ? "
-                                       "AND locked_until >= ? ORDER BY locked_from DESC, person_id",
-                                       [utc_text(moment)] * 2):
-        here.setdefault(pid, {"person_id": pid, "failed_attempts": None, "last_attempt": locked_from})
+    for pid, locked_from, until in db.execute(
+            "SELECT person_id, locked_from, locked_until FROM person_locks WHERE locked_from <= ? "
+            "AND locked_until >= ? ORDER BY locked_from DESC, person_id", [utc_text(moment)] * 2):
+        row = here.setdefault(pid, {"person_id": pid, "failed_attempts": None, "last_attempt": locked_from,
+                                    "locked_until": until})
+        row["locked_until"] = max(row["locked_until"], until)  # locked here and by the hub: the later end
     return list(here.values())
 
 

@@ -70,6 +70,19 @@ class Cache:
         self.setup_mode = False
         return self.role
 
+    def start_session(self, operator_id: str, password: str) -> str:
+        """The window's sign-in: as sign_in, whose password check is audited
+        (every sign-in, right or wrong, once: console.store.operators)."""
+        return self.sign_in(operator_id, password)
+
+    def end_session(self) -> None:
+        """The window's sign-out (a shift handover): recorded, then nobody acts until the next sign-in."""
+        if self.setup_mode or self.operator is None:
+            raise operators.AccountError("Nobody is signed in on this workstation.")
+        with write_transaction(self.db):
+            self.audit("sign_out")
+        self.operator, self.role = None, None
+
     def require(self, operation: str) -> None:
         if not self.setup_mode:
             roles.require(self.role, operation, self.operator)
@@ -110,11 +123,11 @@ class Cache:
         self.require("import_register")
         result = import_register(self.db, path, skip_invalid=skip_invalid, rejects=rejects, progress=progress)
         log.info("register %s imported: %d persons, %d documents, %d rows left out", result.register_version,
-                 result.persons, result.documents, len(result.rejected))
+                 result.persons, result.documents, result.rejected_count)
         with write_transaction(self.db):
             self.audit(
                 "register_import", register_version=result.register_version, persons=result.persons,
-                documents=result.documents, practices=result.practices, rejected=len(result.rejected),
+                documents=result.documents, practices=result.practices, rejected=result.rejected_count,
             )
         return result
 
@@ -355,7 +368,7 @@ class Cache:
         """Store a setting (console/store/settings.py); SettingRefused changes nothing. Returns the text stored."""
         from console.store import settings
 
-        self.require("change_settings")
+        self.require(settings.declared(key).permission)
         with write_transaction(self.db):
             stored = settings.put(self.db, key, value)
             self.audit("setting_changed", setting=key, value=stored)
@@ -425,13 +438,19 @@ class Cache:
         from console.store import settings
 
         return {key: settings.get(self.db, key) for key in ("idle_lock_minutes", "sync_interval_seconds",
-                                                            "high_contrast")}
+                                                            "high_contrast", *settings.LINE_SETTINGS)}
 
     def synced_content(self) -> dict | None:
         """Guidance scripts and services as the hub last published them (no personal data)."""
         from console.store.sync_state import synced_content
 
         return synced_content(self.db)
+
+    def synced_message(self) -> dict | None:
+        """The supervisors' live message as last pulled from the hub (the live channel's fallback)."""
+        from console.store.sync_state import synced_message
+
+        return synced_message(self.db)
 
     def calls_not_synced(self) -> int:
         """How many saved calls wait for the hub (a count, for the status bar)."""
@@ -449,10 +468,11 @@ class Cache:
     def export_calls_to(self, path, since=None, until=None, **detail) -> int:
         """Write the calls between since and until to a CSV file at path and
         record the export; how many calls were written."""
+        from console.core.output_safety import open_private
         from console.store.exports import write_calls
 
         records = self.export_calls(since, until)
-        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        with open_private(path, encoding="utf-8-sig") as f:
             write_calls(records, f, "csv")
         self.record_export("calls", len(records), format="csv", **detail)
         return len(records)
@@ -460,10 +480,11 @@ class Cache:
     def export_figures_to(self, path, figures: dict) -> int:
         """Write a day's dashboard figures to a CSV file at path and record
         the export; how many rows were written."""
+        from console.core.output_safety import open_private
         from console.store.exports import write_figures
 
         self.require("export")
-        with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        with open_private(path, encoding="utf-8-sig") as f:
             rows = write_figures(figures, f)
         self.record_export("dashboard_figures", rows, format="csv", day=figures["day"])
         return rows

@@ -73,15 +73,27 @@ def callback_counts(db, at: datetime) -> dict:
     return {"open": open_, "overdue": overdue}
 
 
-def overdue_callbacks(db, at: datetime, limit: int = QUEUE_LIMIT) -> list[dict]:
-    """The overdue callbacks, longest overdue first: ids, no numbers and no name matches."""
+def open_callbacks(db, at: datetime, limit: int = QUEUE_LIMIT) -> list[dict]:
+    """Every open callback (any may be assigned), earliest due first, each marked
+    overdue or not: ids, no numbers and no name matches."""
     cursor = db.execute(
-        "SELECT callback_id, booked_at, due_at, booked_by, assigned_to, reason FROM callbacks "
-        "WHERE status = 'open' AND due_at < ? ORDER BY due_at LIMIT ?",
+        "SELECT callback_id, booked_at, due_at, booked_by, assigned_to, reason, due_at < ? AS overdue "
+        "FROM callbacks WHERE status = 'open' ORDER BY due_at LIMIT ?",
         [overdue_before(at), limit],
     )
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor]
+    return [dict(zip(names, row), overdue=bool(row[-1])) for row in cursor]
+
+
+def person_names(db, person_ids) -> dict[str, str]:
+    """The registered name of each person still in the register, for a supervisor's queues
+    (a supervisor may search the register by name)."""
+    ids = sorted({pid for pid in person_ids if pid})
+    if not ids:
+        return {}
+    return {pid: f"{given} {family}" for pid, given, family in db.execute(
+        "SELECT person_id, given_names, family_name FROM persons WHERE person_id IN "
+        "(SELECT value FROM json_each(?))", [json.dumps(ids)])}
 
 
 AWAITING = ("FROM calls WHERE outcome = 'escalated' AND started_utc >= ? AND started_utc < ? "
@@ -95,11 +107,15 @@ def escalations_awaiting_count(db, day: date) -> int:
 def escalations_awaiting(db, day: date, limit: int = QUEUE_LIMIT) -> list[dict]:
     """Escalated calls of the ESCALATION_DAYS days up to `day` that nobody took up, oldest first."""
     cursor = db.execute(
-        f"SELECT call_id, started_at, operator, caller_type, verification, region, workstation {AWAITING} "
+        f"SELECT call_id, started_at, operator, caller_type, verification, region, workstation, person_id, "
+        f"json_extract(record, '$.flags') AS flags, json_extract(record, '$.notes') AS notes {AWAITING} "
         "ORDER BY started_utc LIMIT ?", list(escalation_window(day)) + [limit],
     )
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row)) for row in cursor]
+    rows = [dict(zip(names, row)) for row in cursor]
+    for row in rows:
+        row["flags"] = json.loads(row["flags"] or "[]")
+    return rows
 
 
 def practice_names(db, codes) -> dict[str, str]:
@@ -127,14 +143,23 @@ def dashboard(db, day: date | None, at: datetime, in_progress: int | None = None
 
 
 def queues(db, at: datetime) -> dict:
-    """What a supervisor works through now: overdue callbacks, locked persons,
-    escalations awaiting action (each at most QUEUE_LIMIT, with its total)."""
+    """What a supervisor works through now: open callbacks (overdue marked), locked persons
+    (with their name and when the lock lifts), escalations awaiting action (with their flags,
+    note, person and age in seconds at `at`); each at most QUEUE_LIMIT, with its total."""
     day = helpline_day(at)
+    counts = callback_counts(db, at)
+    locked, escalations = attempts.locked_persons(db, at), escalations_awaiting(db, day)
+    names = person_names(db, [row["person_id"] for row in locked + escalations])
+    for row in locked + escalations:
+        row["person_name"] = names.get(row["person_id"])
+    for row in escalations:
+        row["age_seconds"] = max(0, int((at - datetime.fromisoformat(row["started_at"])).total_seconds()))
     return {
-        "overdue_callbacks": overdue_callbacks(db, at),
-        "overdue_callbacks_total": callback_counts(db, at)["overdue"],
-        "locked": attempts.locked_persons(db, at),
-        "escalations": escalations_awaiting(db, day),
+        "open_callbacks": open_callbacks(db, at),
+        "open_callbacks_total": counts["open"],
+        "overdue_callbacks_total": counts["overdue"],
+        "locked": locked,
+        "escalations": escalations,
         "escalations_total": escalations_awaiting_count(db, day),
     }
 

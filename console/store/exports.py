@@ -1,28 +1,22 @@
 """Writing call records and the dashboard's figures out: JSON Lines, or CSV that
-opens cleanly in a spreadsheet."""
+opens cleanly in a spreadsheet. The files are created owner-only by their
+callers (console.core.output_safety.open_private)."""
 
 import csv
 import json
 
+from console.core.output_safety import spreadsheet_cell
 from console.store.calls import EXPORT_FIELDS
 
 
-# a cell starting with one of these is taken for a formula by spreadsheets
-# (CSV injection); notes and topics are free text, so such a cell is written
-# with a leading apostrophe, which spreadsheets show as text
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(value) -> str:
-    if value is None:
-        return ""
+    """A cell a spreadsheet shows as text (console.core.output_safety): notes
+    and topics are free text, and a formula in them must not run."""
     if isinstance(value, list):
-        text = ";".join(f"{v['id']}@{v['version']}" if isinstance(v, dict) else str(v) for v in value)
+        value = ";".join(f"{v['id']}@{v['version']}" if isinstance(v, dict) else str(v) for v in value)
     elif isinstance(value, dict):
-        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
-    else:
-        text = str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+        value = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return spreadsheet_cell(value)
 
 
 def write_calls(records, stream, fmt: str) -> None:

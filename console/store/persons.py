@@ -8,7 +8,7 @@ from console.core.policy import Document, RegisteredPerson
 
 PERSON_COLUMNS = (
     "person_id, nhi, family_name, given_names, preferred_name, date_of_birth, phones, email, "
-    "notification_code, suburb, city, region, practice_code, family_key, given_key"
+    "notification_code_hash, suburb, city, region, practice_code, family_key, given_key"
 )
 
 
@@ -46,7 +46,7 @@ def as_registered(rows: list[dict], documents: dict[str, list[Document]]) -> lis
             nhi=r["nhi"],
             phones=tuple(split_phones(r["phones"])),
             email=r["email"],
-            notification_code=r["notification_code"],
+            notification_code_hash=r["notification_code_hash"],
             documents=tuple(documents.get(r["person_id"], ())),
         )
         for r in rows

@@ -469,3 +469,92 @@ def migrate(db) -> list[str]:
 def m011_password_change(db):
     # an account whose password an admin reset must choose a new one at its next sign-in
     db.execute("ALTER TABLE operators ADD COLUMN must_change INTEGER NOT NULL DEFAULT 0")
+
+
+@migrations
+def m012_call_line(db):
+    # issue 16: what the telephone line says of a call (the PBX's call id, its
+    # queue and wait, the talk time, the hangup cause and who hung up), and the
+    # version of the supervisors' live message the operator saw
+    for column in ("pbx_call_id TEXT", "queue TEXT", "wait_seconds REAL", "talk_seconds REAL", "hangup_cause TEXT",
+                   "hung_up_by TEXT", "message_version INTEGER"):
+        db.execute(f"ALTER TABLE calls ADD COLUMN {column}")
+    db.execute("CREATE INDEX idx_calls_pbx_call ON calls(pbx_call_id) WHERE pbx_call_id IS NOT NULL")
+
+
+def _m013_hash(codes: list[str]) -> list[str]:
+    """argon2id of each code as policy v2 compares it (spaces and hyphens
+    removed, upper case), m=4096 KiB t=1 p=1, a 16-byte salt of its own."""
+    import os
+
+    from argon2.low_level import Type, hash_secret
+
+    return [hash_secret("".join(c for c in code if not c.isspace() and c != "-").upper().encode("utf-8"),
+                        os.urandom(16), 1, 4096, 1, 32, Type.ID).decode("ascii") for code in codes]
+
+
+@migrations
+def m013_register_codes_hashed(db):
+    # Policy v2 and issue 14: a workstation keeps each notification code only
+    # as its argon2id hash, and no street address or postcode (no rule or
+    # screen uses them). The persons table is made anew in the importer's
+    # shape of this day, the codes already held hashed on every core; the
+    # pages they were on are zeroed as they are freed.
+    import multiprocessing
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    secure_delete = db.execute("PRAGMA secure_delete").fetchone()[0]
+    db.execute("PRAGMA secure_delete = ON")
+    db.execute("ALTER TABLE persons RENAME TO m013_persons")
+    db.execute(
+        """CREATE TABLE persons (
+            person_id TEXT PRIMARY KEY,
+            nhi TEXT,
+            family_name TEXT NOT NULL,
+            given_names TEXT NOT NULL,
+            preferred_name TEXT,
+            date_of_birth TEXT,
+            phones TEXT,
+            email TEXT,
+            suburb TEXT,
+            city TEXT,
+            region TEXT,
+            practice_code TEXT,
+            notification_code_hash TEXT,
+            family_key TEXT NOT NULL,
+            given_key TEXT NOT NULL,
+            email_key TEXT,
+            given_len INTEGER
+        )"""
+    )
+    old = [row[1] for row in db.execute("PRAGMA table_info(m013_persons)")]
+    new = [row[1] for row in db.execute("PRAGMA table_info(persons)")]
+    kept = ", ".join(column for column in new if column in old)
+    db.execute(f"INSERT INTO persons ({kept}) SELECT {kept} FROM m013_persons ORDER BY rowid")
+    held = db.execute("SELECT person_id, notification_code FROM m013_persons "
+                      "WHERE notification_code IS NOT NULL AND notification_code != ''").fetchall() \
+        if "notification_code" in old else []
+    if held:
+        chunks = [[code for _, code in held[i:i + 256]] for i in range(0, len(held), 256)]
+        if len(held) < 64:
+            hashed = [_m013_hash(chunk) for chunk in chunks]
+        else:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            with ProcessPoolExecutor(os.cpu_count(), mp_context=multiprocessing.get_context(method)) as pool:
+                hashed = list(pool.map(_m013_hash, chunks))
+        db.conn.executemany("UPDATE persons SET notification_code_hash = ? WHERE person_id = ?",
+                       [(code_hash, person_id) for (person_id, _), code_hash
+                        in zip(held, (h for chunk in hashed for h in chunk))])
+    db.execute("DROP TABLE m013_persons")
+    g = db.execute("SELECT value FROM meta WHERE key = 'register_generation'").fetchone()[0]
+    payload = "given_len, date_of_birth, family_name, given_names, preferred_name, suburb, city"
+    for name, columns, where in (
+        ("persons_dob", "date_of_birth", ""),
+        ("persons_nhi", "nhi", " WHERE nhi IS NOT NULL"),
+        ("persons_email", "email_key", " WHERE email_key IS NOT NULL"),
+        ("persons_name", f"family_key, given_key, person_id, {payload}", ""),
+        ("persons_given", "given_key", ""),
+    ):
+        db.execute(f"CREATE INDEX idx_{name}_g{g} ON persons({columns}){where}")
+    db.execute(f"PRAGMA secure_delete = {int(secure_delete)}")

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 
 from console.core.migrations import Migrations
 from console.core.session import IDLE_LOCK_DEFAULT_MINUTES, IDLE_LOCK_RANGE
+from console.core.telephony import SERVICE_TARGET_SECONDS
+from console.core.wallboard import FIGURES, setting_name
 from console.store.schema import CacheLedger
 
 META_PREFIX = "setting."
@@ -47,6 +49,7 @@ class Setting:
     bounds: tuple[int, int] | None = None  # int: the allowed range, inclusive
     accepts: object = None  # str: whether a non-empty value is allowed (the empty value means the default)
     rule: str = ""  # str: what is allowed, for the refusal; int: a reason added to the range
+    permission: str = "change_settings"  # who may change it (console.core.roles)
 
     def parse(self, text: str):
         """The value `text` (as an administrator types it) stands for, or SettingRefused."""
@@ -97,7 +100,21 @@ SETTINGS = (
     Setting("sync_interval_seconds", int, 30,
             "Seconds between syncs with the hub while the window is open.", bounds=(5, 3600)),
     Setting("high_contrast", bool, False, "Start the window in the high-contrast theme."),
+    # the line's figures and the wallboard: supervisors set them (there is no hub-wide setting yet)
+    Setting("queue_target_seconds", int, SERVICE_TARGET_SECONDS,
+            "The service level's target: a call answered within this many seconds counts as answered in time.",
+            bounds=(1, 3600), permission="dashboard"),
+    Setting("wallboard_refresh_seconds", int, 5,
+            "Seconds between the wallboard's reads of the hub's figures (stale after two of them).",
+            bounds=(2, 300), permission="dashboard"),
+    *(Setting(setting_name(figure.key, level), int, getattr(figure, level),
+              f"The wallboard's {level} threshold for {figure.caption.lower()} "
+              f"({'from' if figure.higher_is_worse else 'at or below'} this many "
+              f"{ {'count': 'calls or operators', 'seconds': 'seconds', 'percent': 'per cent'}[figure.unit] }).",
+              bounds=(0, 100) if figure.unit == "percent" else (0, 86_400), permission="dashboard")
+      for figure in FIGURES for level in ("amber", "red")),
 )
+LINE_SETTINGS = tuple(setting.name for setting in SETTINGS if setting.permission == "dashboard")
 SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
 
 

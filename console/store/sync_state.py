@@ -177,6 +177,19 @@ def _apply_register(db, body: dict) -> None:
     _set_meta(db, "sync.register_offer", canonical(body))
 
 
+def _apply_message(db, body: dict) -> None:
+    # the supervisors' live message (console.hub.live): the newest version wins, whatever order it comes in
+    held = synced_message(db)
+    if held is None or body["version"] > held["version"]:
+        _set_meta(db, "sync.live_message", canonical(body))
+
+
+def synced_message(db) -> dict | None:
+    """The live message last pulled from the hub (the live channel's fallback), if any."""
+    text = _meta(db, "sync.live_message", "")
+    return json.loads(text) if text else None
+
+
 APPLY = {
     "account": _apply_account,
     "attempt": attempts.apply_attempt,
@@ -186,6 +199,7 @@ APPLY = {
     "register": _apply_register,
     "escalation_ack": _apply_escalation_ack,
     "lock": attempts.apply_lock_state,
+    "message": _apply_message,
 }
 
 

@@ -145,6 +145,10 @@ class HubClient:
                                    f"{length} were asked for; the download will be tried again.")
         return data
 
+    def publish_message(self, text: str) -> dict:
+        """A supervisor publishes the next version of the live message (console/hub/live.py)."""
+        return self._answer("POST", "/message", protocol.check_live_message, json={"text": text})
+
     def get(self, path: str, **params) -> dict | list:
         """A supervisor's read (stats, audit, dashboard…), by its path under /v1."""
         return self._answer("GET", path, params={k: v for k, v in params.items() if v is not None})

@@ -52,6 +52,10 @@ class Device:
     def auth(self) -> "DeviceAuth":
         return DeviceAuth(self)
 
+    def stream_auth(self) -> "StreamAuth":
+        """For a streamed answer (the live channel): signs without reading the answer's body first."""
+        return StreamAuth(self)
+
 
 def load_device(hub_url: str) -> Device | None:
     """This machine's enrolment on that hub, from the OS keystore, or None."""
@@ -128,3 +132,12 @@ class DeviceAuth(httpx.Auth):
                 request.headers[SIGNATURE_HEADER] = self.device.sign(request_message(request.method, path, body,
                                                                                      token))
         return (yield request)
+
+
+class StreamAuth(DeviceAuth):
+    """DeviceAuth for a request whose answer is a stream that never ends of
+    itself (GET /v1/live): httpx would wait for the whole body before handing
+    the answer over if the auth asked to read it, so this one does not (a
+    sign-in, which reads the hub's challenge, never goes through it)."""
+
+    requires_response_body = False

@@ -172,7 +172,7 @@ class Sync:
             append_audit(self.db, "register_import", operator=self.operator, workstation=self.workstation,
                          detail={"register_version": result.register_version, "persons": result.persons,
                                  "documents": result.documents, "practices": result.practices,
-                                 "rejected": len(result.rejected), "source": f"hub {what}", "hub_seq": seq})
+                                 "rejected": result.rejected_count, "source": f"hub {what}", "hub_seq": seq})
         report.register = f"imported {result.register_version}" + (" (changes only)" if use_delta else "")
 
     def _download(self, seq: int, what: str, size: int, sha256: str) -> bytes:

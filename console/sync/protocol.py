@@ -72,6 +72,8 @@ Pull (any role)
           register  id = register seq (str); body = the register's entry as in
                     GET /v1/register (a new register to fetch).
           escalation_ack  as pushed (an escalation taken up anywhere).
+          message   id = version (str); body = the live message's event
+                    (console/hub/live.py), the newest version in force.
         A workstation applies a page of changes and stores `cursor` in one
         transaction, so a kill at any point resumes from the last page applied.
 
@@ -100,10 +102,18 @@ Supervisors (role supervisor or admin; 403 otherwise)
     GET /v1/locked                    persons locked now, with attempt counts
     GET /v1/refused?since=&limit=     items refused from pushes, newest first
 
+Live (console/hub/live.py has the events and the replay)
+    GET /v1/live             any role: text/event-stream of the operator's events
+                             (answer, hangup) and everyone's (message);
+                             Last-Event-ID replays what a reconnection missed.
+    POST /v1/message {"text"}  supervisors: the next version of the live message.
+    GET /v1/message          the live message in force (404 before the first).
+
 Health (no token)
     GET /v1/health  {"ok": true, "version"}
 """
 
+from console.core.live import event_problem
 from console.core.records import CHANGE_KINDS, ITEM_KINDS, callback_item_id, canonical
 
 __all__ = ["API", "PROTOCOL_VERSION", "ITEM_KINDS", "CHANGE_KINDS", "ITEM_STATUSES", "MAX_PUSH_ITEMS",
@@ -164,6 +174,13 @@ def check_push_reply(answer, sent: list[dict]) -> dict:
         _require(result.get("status") in ITEM_STATUSES, f"a result's status is one of {', '.join(ITEM_STATUSES)}")
         _require(result.get("message") is None or isinstance(result["message"], str), "a message is a sentence")
     return answer
+
+
+def check_live_message(message) -> dict:
+    """The live message as the hub answers it (a `message` event of console.core.live)."""
+    problem = event_problem(message)
+    _require(problem is None and message.get("type") == "message", "the live message is a message event")
+    return message
 
 
 def check_changes_page(page, after: int) -> dict:

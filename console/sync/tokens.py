@@ -57,6 +57,16 @@ def hub_client(hub_url: str, operator: str, workstation: str, password: str | No
     return client
 
 
+def hub_reader(hub_url: str, operator: str, workstation: str, **options):
+    """read(path, **params) → the hub's answer to GET /v1/<path>, with the operator's token from the
+    keystore, signed as this workstation: a supervisor's reads, from a thread of a view's own."""
+    def read(path: str, **params):
+        with device_client(hub_url, load_token(hub_url, operator, workstation), **options) as client:
+            return client.get(path, **params)
+
+    return read
+
+
 def sign_out(hub_url: str, operator: str, workstation: str, **options) -> None:
     """End the operator's session: revoked on the hub when it can be reached,
     and deleted from the keystore either way."""

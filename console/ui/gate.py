@@ -21,13 +21,19 @@ class Gate(QWidget):
         self.title.setProperty("role", "result")
         outer.addWidget(self.title)
         form_holder = QWidget()
-        form_holder.setMaximumWidth(480)
-        form = QFormLayout(form_holder)
+        form_holder.setFixedWidth(480)
+        column = QVBoxLayout(form_holder)
+        form = QFormLayout()
         self.operator_id = QLineEdit()
         self.operator_id.setAccessibleName(self.tr("Operator id"))
         self.password = QLineEdit()
         self.password.setAccessibleName(self.tr("Password"))
         self.password.setEchoMode(QLineEdit.Password)
+        self.hint = QLabel()
+        self.hint.setAccessibleName(self.tr("Sign-in hint"))
+        self.hint.setWordWrap(True)
+        self.hint.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.hint.hide()
         self.message = QLabel()
         self.message.setAccessibleName(self.tr("Sign-in message"))
         self.message.setWordWrap(True)
@@ -35,8 +41,11 @@ class Gate(QWidget):
         self.button.setAccessibleName(self.tr("Sign in"))
         form.addRow(self.tr("&Operator"), self.operator_id)
         form.addRow(self.tr("&Password"), self.password)
-        form.addRow(self.message)
-        form.addRow(self.button)
+        column.addLayout(form)
+        # the sentences sit under the form, not in it: a form row clips a wrapped label's second line
+        column.addWidget(self.hint)
+        column.addWidget(self.message)
+        column.addWidget(self.button)
         outer.addWidget(form_holder, 0, Qt.AlignHCenter)
         outer.addStretch(2)
         self.button.clicked.connect(self._submit)
@@ -65,6 +74,11 @@ class Gate(QWidget):
         self.operator_id.setText(operator)
         self.operator_id.setReadOnly(True)
         self._ready()
+
+    def show_hint(self, text: str):
+        """A line under the form on every sign-in and unlock (the demo's throwaway accounts)."""
+        self.hint.setText(text)
+        self.hint.show()
 
     def refused(self, sentence: str):
         self.message.setText(sentence)

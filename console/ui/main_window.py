@@ -24,6 +24,7 @@ SESSION_CHECK_MS = 5_000
 WINDOW_SHORTCUTS = (
     ("F5", QT_TRANSLATE_NOOP("MainWindow", "Sync with the hub now")),
     ("Ctrl+L", QT_TRANSLATE_NOOP("MainWindow", "Lock the console (sign in again to unlock)")),
+    ("Ctrl+Shift+L", QT_TRANSLATE_NOOP("MainWindow", "Sign out, for the next operator to sign in (shift handover)")),
 )
 
 
@@ -52,6 +53,7 @@ class MainWindow(QMainWindow):
         self.worker = worker
         self.db_path = db_path
         self.sync = None  # a SyncController once a hub is set and someone is signed in
+        self.live = None  # the live channel (console/ui/operations/live.py) of the signed-in operator
         self._hub_password = None
         self.operator = operator
         self.clock = clock
@@ -61,11 +63,17 @@ class MainWindow(QMainWindow):
         self.setup_mode = False
         self.supervisor = None  # the Supervisor dashboard, built when first opened
         self._hub_dashboard = None
+        self._hub_reader = None  # read(path, **params): the hub's GET for the line's figures
+        self.wallboard = None
         self.setWindowTitle(self.tr("Helpline Console {version}").format(version=__version__)
                             + (self.tr(" — DEMO DATA") if demo else ""))
         self.setAccessibleName("Helpline Console")
         self.call_screen = CallScreen(worker, scripts, services, operator, self)
         self.gate = Gate(self)
+        self.demo = demo
+        if demo is not None and getattr(demo, "password", None):
+            # only a demo's throwaway accounts are ever shown on screen
+            self.gate.show_hint(demo.sign_in_hint())
         self.gate.submitted.connect(self._sign_in)
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self.gate)
@@ -109,7 +117,7 @@ class MainWindow(QMainWindow):
             # no accounts yet (a new or demo workstation): the named operator acts
             self._start_session(self.operator)
         else:
-            self.gate.ask_sign_in(None)
+            self.gate.ask_sign_in(self.operator if self.demo is not None else None)
 
     def _attach_hub(self, hub_url: str):
         if self.db_path is None or self.sync is not None:
@@ -122,6 +130,7 @@ class MainWindow(QMainWindow):
         self.sync.synced.connect(self.refresh_status)
         self.sync.synced.connect(self.load_hub_content)
         self.sync.synced.connect(self.refresh_dashboard)
+        self.sync.synced.connect(self.load_live_message)
         self.connection_label.setText(self.tr("Hub: waiting for sign-in"))
 
     def load_hub_content(self):
@@ -173,7 +182,7 @@ class MainWindow(QMainWindow):
         if self.session is not None and self.session.locked:
             if operator_id != self.session.operator:
                 return self.gate.refused(self.tr("Only the operator who locked this console can unlock it."))
-            session.sign_in(self, operator_id, password, lambda _: self._unlocked(password)).failure(
+            session.unlock(self, operator_id, password, lambda _: self._unlocked(password)).failure(
                 refused).run_in_background()
         else:
             self._hub_password = password
@@ -189,18 +198,109 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.call_screen)
         self._set_call_actions(True)
         self.dashboard_action.setEnabled(self.may_supervise())
+        self.wallboard_action.setEnabled(self.may_supervise())
         self.refresh_status()
+        self.load_live_message()
         if self.sync is not None:
             # the password goes to the hub once, for a token kept in the keystore, and is then dropped
             self.sync.start(operator_id, self._hub_password)
             if self.may_supervise():
                 self.set_dashboard_hub_source(self.sync.dashboard_fetcher(operator_id))
+                self.set_hub_reader(self.sync.reader(operator_id))
+            self.start_live(operator_id)
         self._hub_password = None
+
+    # the live channel: screen pops, the line's hangups, the live message
+
+    def start_live(self, operator_id: str):
+        """Hold this operator's live stream open (console/ui/operations/live.py)."""
+        from console.sync.device import load_device
+        from console.sync.tokens import load_token
+        from console.ui.operations.live import LiveFeed, describe, publish_message
+
+        if self.live is not None and self.live.operator == operator_id:
+            return
+        self.stop_live()
+        hub_url, workstation = self.sync.hub_url, self.sync.workstation
+        device = load_device(hub_url)
+        if device is None:
+            return  # not enrolled on the hub: the sync says so, and there is no live channel to open
+        self.live = LiveFeed(hub_url, lambda: load_token(hub_url, operator_id, workstation), self, auth=device.stream_auth())
+        self.live.operator = operator_id
+        self.live.event_arrived.connect(self.live_event)
+        self.live.state_changed.connect(lambda state: self.connection_label.setToolTip(describe(state)))
+        self.live.start()
+        self._message_publisher = lambda text: publish_message(hub_url, load_token(hub_url, operator_id, workstation),
+                                                               text)
+        if self.supervisor is not None:
+            self.supervisor.set_message_publisher(self._message_publisher)
+
+    def stop_live(self):
+        if self.live is not None:
+            self.live.stop()
+            self.live = None
+
+    def live_event(self, event: dict):
+        """One checked event of the live channel, on the main thread."""
+        if event["type"] == "answer":
+            self.call_screen.screen_pop(event)
+        elif event["type"] == "hangup":
+            self.call_screen.line_hung_up(event)
+        elif event["type"] == "message":
+            self.call_screen.show_live_message(event)
+
+    def load_live_message(self):
+        """The live message as the last sync pulled it: shown if the live channel missed it."""
+        def show(message):
+            if message:
+                self.call_screen.show_live_message(message)
+
+        session.synced_message(self, show).run_in_background()
 
     def lock_now(self):
         if self.session is not None and self.stack.currentWidget() is not self.gate:
             self.session.locked = "operator"
             self.check_session()
+
+    def sign_out(self):
+        """Ctrl+Shift+L: the operator leaves and the next one signs in (a shift handover). An open
+        call with anything in it is never left behind: it must be saved or discarded first."""
+        if self.session is None or self.setup_mode:
+            self.statusBar().showMessage(self.tr("Nobody is signed in: there is no one to sign out."), 8000)
+            return
+        if self.stack.currentWidget() is self.gate:
+            self.statusBar().showMessage(self.tr("Unlock the console first; then sign out."), 8000)
+            return
+        if self.call_screen.has_content():
+            self.show_call_screen()
+            self.statusBar().showMessage(self.tr(
+                "A call is open: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before signing out."),
+                15000)
+            return
+        session.sign_out(self, lambda _: self._signed_out()).run_in_background()
+
+    def _signed_out(self):
+        leaving = self.session.operator
+        if self.sync is not None:
+            self.sync.stop()
+            self.connection_label.setText(self.tr("Hub: waiting for sign-in"))
+        if self.supervisor is not None:  # the next operator may not be a supervisor: nothing of it stays
+            self.stack.setCurrentWidget(self.call_screen)
+            self.supervisor.close_down()
+            self.stack.removeWidget(self.supervisor)
+            self.supervisor.deleteLater()
+            self.supervisor = None
+        self.dashboard_action.setChecked(False)
+        self.dashboard_action.setEnabled(False)
+        self._hub_dashboard = None  # it fetched with the leaving operator's token
+        self.session, self.role = None, None
+        self.call_screen.reset_form()
+        self._set_call_actions(False)
+        self.operator_label.setText(self.tr("Not signed in"))
+        self.stack.setCurrentWidget(self.gate)
+        self.gate.ask_sign_in(None)
+        self.gate.message.setText(self.tr("{operator} signed out. The next operator signs in here.").format(
+            operator=leaving))
 
     def sync_now(self):
         if self.sync is None:
@@ -229,6 +329,9 @@ class MainWindow(QMainWindow):
                 self.sync.sign_out()  # a locked console holds no hub token
             self._set_call_actions(False)
             self.dashboard_action.setEnabled(False)
+            self.wallboard_action.setEnabled(False)
+            if self.wallboard is not None:
+                self.wallboard.close()  # a locked console holds no hub token: its figures would go stale
             self.stack.setCurrentWidget(self.gate)
             self.gate.ask_unlock(self.session.operator, why)
 
@@ -237,6 +340,7 @@ class MainWindow(QMainWindow):
         if self.sync is not None and password:
             self.sync.start(self.session.operator, password)  # a hub sign-in that lapsed resumes
         self.dashboard_action.setEnabled(self.may_supervise())
+        self.wallboard_action.setEnabled(self.may_supervise())
         page = getattr(self, "_page_before_lock", self.call_screen)
         self.stack.setCurrentWidget(page)
         self._set_call_actions(page is self.call_screen)
@@ -254,7 +358,8 @@ class MainWindow(QMainWindow):
         self.operator_label = QLabel(self.tr("Not signed in"))  # no name before someone signs in
         self.version_label = QLabel(self.tr("Register: …"))
         self.outbox_label = QLabel(self.tr("Not yet synced: …"))
-        self.connection_label = QLabel(self.tr("Standalone: no hub configured"))
+        self.connection_label = QLabel(self.tr("Standalone: no hub"))
+        self.outbox_label.hide()  # shown once a hub is set: a standalone workstation has nothing to sync
         for label, name in ((self.operator_label, "Operator"), (self.version_label, "Register version"),
                             (self.outbox_label, "Calls not yet synced"), (self.connection_label, "Connection")):
             label.setAccessibleName(name)
@@ -283,7 +388,12 @@ class MainWindow(QMainWindow):
         self.dashboard_action.toggled.connect(lambda on: self.show_supervisor() if on else self.show_call_screen())
         view_menu.addAction(self.dashboard_action)
         self.addAction(self.dashboard_action)
-        hub_menu = self.menuBar().addMenu(self.tr("H&ub"))
+        self.wallboard_action = QAction(self.tr("&Wallboard"), self)
+        self.wallboard_action.setShortcut(QKeySequence("Ctrl+Shift+W"))
+        self.wallboard_action.setEnabled(False)
+        self.wallboard_action.triggered.connect(self.show_wallboard)
+        view_menu.addAction(self.wallboard_action)
+        hub_menu = self.menuBar().addMenu(self.tr("Session and h&ub"))
         self.sync_action = QAction(self.tr("&Sync now"), self)
         self.sync_action.setShortcut(QKeySequence("F5"))
         self.sync_action.triggered.connect(self.sync_now)
@@ -292,7 +402,11 @@ class MainWindow(QMainWindow):
         self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
         self.lock_action.triggered.connect(self.lock_now)
         hub_menu.addAction(self.lock_action)
-        for action in (self.sync_action, self.lock_action):
+        self.sign_out_action = QAction(self.tr("Sign &out (shift handover)"), self)
+        self.sign_out_action.setShortcut(QKeySequence("Ctrl+Shift+L"))
+        self.sign_out_action.triggered.connect(self.sign_out)
+        hub_menu.addAction(self.sign_out_action)
+        for action in (self.sync_action, self.lock_action, self.sign_out_action):
             self.addAction(action)
         help_menu = self.menuBar().addMenu(self.tr("&Help"))
         self.shortcuts_action = QAction(self.tr("&Shortcuts"), self, checkable=True)
@@ -357,6 +471,9 @@ class MainWindow(QMainWindow):
             self.supervisor.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
             if self._hub_dashboard is not None:
                 self.supervisor.set_hub_source(self._hub_dashboard)
+            if self._hub_reader is not None:
+                self.supervisor.line.set_hub_reader(self._hub_reader)
+            self.supervisor.set_message_publisher(getattr(self, "_message_publisher", None))
             self.stack.addWidget(self.supervisor)
         self._set_call_actions(False)
         self.stack.setCurrentWidget(self.supervisor)
@@ -367,6 +484,29 @@ class MainWindow(QMainWindow):
             self.stack.setCurrentWidget(self.call_screen)
             self._set_call_actions(True)
         self.dashboard_action.setChecked(False)
+
+    def set_hub_reader(self, read):
+        """For the sync: read(path, **params), the signed hub client's GET, for the line's figures."""
+        self._hub_reader = read
+        if self.supervisor is not None:
+            self.supervisor.line.set_hub_reader(read)
+
+    def show_wallboard(self):
+        """View → Wallboard: the line's figures full screen (supervisors and admins); Escape leaves it."""
+        if not self.may_supervise() or self.stack.currentWidget() is self.gate:
+            self.statusBar().showMessage(self.tr("The wallboard is for supervisors and admins."), 8000)
+            return
+        from console.ui.operations import line
+        from console.ui.wallboard import Wallboard
+
+        def open_board(settings):
+            if self.wallboard is not None:
+                self.wallboard.close_down()
+            role = "admin" if self.setup_mode else self.role
+            self.wallboard = Wallboard(self.worker, self._hub_reader, role, settings)
+            self.wallboard.show_full_screen()
+
+        line.line_settings(self, open_board).run_in_background()
 
     def set_dashboard_hub_source(self, fetch):
         """For the sync: fetch(day) returns the hub's figures (GET /v1/dashboard);
@@ -389,6 +529,8 @@ class MainWindow(QMainWindow):
         def show(result):
             version, outbox = result
             self.version_label.setText(self.tr("Register: {version}").format(version=version or self.tr("none imported")))
+            # a standalone workstation has no hub to sync with: its connection label says so, and no count waits
+            self.outbox_label.setVisible(self.sync is not None)
             self.outbox_label.setText(self.tr("Not yet synced: 1 call") if outbox == 1 else
                                       self.tr("Not yet synced: {count} calls").format(count=outbox))
             if self.call_screen.register_version is None:
@@ -419,8 +561,11 @@ class MainWindow(QMainWindow):
         if self.sync is not None:
             self.sync.stop()
             self.sync.sign_out()
+        self.stop_live()
         if self.supervisor is not None:
             self.supervisor.close_down()
+        if self.wallboard is not None:
+            self.wallboard.close_down()
         super().closeEvent(event)
 
 

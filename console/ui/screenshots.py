@@ -3,10 +3,12 @@
 Run under a virtual screen with the X11 platform, e.g.:
     xvfb-run -s "-screen 0 1600x1000x24" env QT_QPA_PLATFORM=xcb python -m console.ui.screenshots resources/screenshots
 It drives the window on the sample register: a new call, a verified-affected
-caller with guidance, and a caller who is not verified; then, over a
+caller mid-call (guidance partly delivered) with its verdict banner close up and
+in high contrast, and a caller who is not verified; then, over a
 synthetic surge day, the Supervisor dashboard (its overview, its queues, the
-high-contrast theme) and the first pages of its daily report; and a new
-workstation's setup assistant.
+high-contrast theme) and the first pages of its daily report; over a
+synthetic line day, the Line tab and the wallboard (fresh and stale); and a
+new workstation's setup assistant.
 """
 
 import sys
@@ -32,10 +34,12 @@ def wait_for(condition, timeout_ms: int = 10_000):
         waited += 50
 
 
-def shoot(window, path: Path):
+def shoot(window, path: Path, whole_window: bool = True):
+    """The window as the X server shows it (xcb), or one widget of it as Qt paints it."""
     settle(400)
     screen = QApplication.primaryScreen()
-    image = screen.grabWindow(window.winId()) if QApplication.platformName() == "xcb" else window.grab()
+    image = (screen.grabWindow(window.winId()) if whole_window and QApplication.platformName() == "xcb"
+             else window.grab())
     image.save(str(path))
     print(f"wrote {path}")
 
@@ -67,6 +71,10 @@ def main(out: str, register: str | None = None) -> int:
     screen.tick_current_script()
     screen.tick_current_script()
     shoot(window, out_dir / "verified-affected.png")
+    shoot(screen.verdict.parentWidget(), out_dir / "verdict-banner.png", whole_window=False)
+    window.high_contrast.setChecked(True)
+    shoot(window, out_dir / "call-high-contrast.png")
+    window.high_contrast.setChecked(False)
     screen.new_call()
     screen.family_name.setText("Pōtae")
     screen.given_name.setText("Wiremu")
@@ -76,6 +84,7 @@ def main(out: str, register: str | None = None) -> int:
     shoot(window, out_dir / "not-verified.png")
     screen._clear_form()
     shoot_dashboard(window, out_dir)
+    shoot_line(window, out_dir)
     window.worker.shutdown()
     shoot_setup(out_dir)
     return 0
@@ -98,6 +107,34 @@ def shoot_setup(out_dir: Path):
     shoot(window, out_dir / "setup-hub.png")
     window.close()
     window.worker.shutdown()
+
+
+def shoot_line(window, out_dir: Path):
+    """The dashboard's Line tab and the wallboard over a synthetic line day at 14:20
+    (console.demo.line_day: the core's figures, as the hub gives them)."""
+    from datetime import datetime, time, timedelta
+
+    from console.core.timeutil import HELPLINE_ZONE, now
+    from console.demo.line_day import demo_line_reader
+
+    window.set_hub_reader(demo_line_reader(datetime.combine(now().date(), time(14, 20), HELPLINE_ZONE)))
+    window.show_supervisor()
+    view = window.supervisor
+    view.tabs.setCurrentWidget(view.line)
+    wait_for(lambda: view.line.figures is not None and not view.line.refreshing)
+    shoot(window, out_dir / "dashboard-line.png")
+    window.show_wallboard()
+    wait_for(lambda: window.wallboard is not None and window.wallboard.figures is not None)
+    board = window.wallboard
+    shoot(board, out_dir / "wallboard.png")
+    later = board.last_success + timedelta(seconds=3 * board.period_seconds)
+    board.clock = lambda: later
+    board._timer.stop()  # the figures stay as they were: the shot shows them gone stale
+    board.check_stale()
+    shoot(board, out_dir / "wallboard-stale.png")
+    board.close_down()
+    board.close()
+    window.show_call_screen()
 
 
 def seed_surge_day(cache):

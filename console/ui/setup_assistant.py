@@ -23,6 +23,7 @@ PROGRESS_POLL_MS = 200
 STAGES = {
     "download": "Fetching the register from the hub",
     "persons": "Loading persons",
+    "codes": "Hashing notification codes",
     "documents": "Loading the list of stolen files",
     "indexing": "Indexing for search",
 }

@@ -70,14 +70,14 @@ class SyncController(QObject):
     def dashboard_fetcher(self, operator: str):
         """fetch(day) → the hub's dashboard figures, with this operator's token
         (for the supervisor view, which calls it on its own thread)."""
-        from console.sync.tokens import device_client, load_token
+        read = self.reader(operator)
+        return lambda day: read("/dashboard", day=day.isoformat() if day else None)
 
-        def fetch(day):
-            with device_client(self.hub_url, load_token(self.hub_url, operator, self.workstation),
-                               timeout=10) as client:
-                return client.get("/dashboard", day=day.isoformat() if day else None)
+    def reader(self, operator: str):
+        """read(path, **params) → the hub's answer to GET /v1/<path> (console.sync.tokens.hub_reader)."""
+        from console.sync.tokens import hub_reader
 
-        return fetch
+        return hub_reader(self.hub_url, operator, self.workstation, timeout=10)
 
     def sync_now(self) -> None:
         if self.loop is not None:
@@ -111,3 +111,4 @@ class SyncController(QObject):
         self._timer.stop()
         if self.loop is not None:
             self.loop.stop()
+        self.loop = self.session = None  # the next start (the next operator's sign-in) syncs as that operator

@@ -12,7 +12,7 @@
 <context>
     <name>AuditModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+87"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+130"/>
         <source>#</source>
         <translation type="unfinished"></translation>
     </message>
@@ -55,7 +55,7 @@
 <context>
     <name>CallScreen</name>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+23"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+24"/>
         <source>Patient</source>
         <translation type="unfinished"></translation>
     </message>
@@ -77,13 +77,13 @@
     <message>
         <location line="+1"/>
         <location line="+5"/>
-        <location filename="../../console/ui/call/wrap_up.py" line="+25"/>
-        <location line="+18"/>
+        <location line="+6"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+26"/>
         <source>Other</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-3"/>
+        <location line="-9"/>
         <source>Parent</source>
         <translation type="unfinished"></translation>
     </message>
@@ -98,7 +98,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+9"/>
         <source>&amp;Distressed</source>
         <translation type="unfinished"></translation>
     </message>
@@ -113,7 +113,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="-25"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="-7"/>
         <source>Am I affected?</source>
         <translation type="unfinished"></translation>
     </message>
@@ -173,13 +173,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+172"/>
-        <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
+        <location filename="../../console/ui/call/caller_form.py" line="-7"/>
+        <location filename="../../console/ui/call/result.py" line="+181"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+1"/>
+        <location line="+1"/>
         <source>Text</source>
         <translation type="unfinished"></translation>
     </message>
@@ -189,13 +189,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-138"/>
+        <location filename="../../console/ui/call/result.py" line="-146"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+38"/>
+        <location filename="../../console/ui/call/screen.py" line="+39"/>
         <source>Check the caller&apos;s details</source>
         <translation type="unfinished"></translation>
     </message>
@@ -210,28 +210,23 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Flags: distressed, extortion contact, media, complaint</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="-6"/>
+        <location line="-4"/>
         <source>New call (starts the handle-time clock); a call with anything in it is first saved, kept or discarded with a reason</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+6"/>
+        <source>Flags: distressed, extortion contact (opens its scam report; Enter moves through it and back to the guidance), media, complaint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Book a callback to the numbers on file: shows the time (helpline time), Ctrl+B or Enter again books it</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+2"/>
         <source>Escalate this call</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Scam report: open its fields</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -285,7 +280,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+37"/>
+        <location line="+45"/>
         <source>Handle time</source>
         <translation type="unfinished"></translation>
     </message>
@@ -300,7 +295,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+8"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+13"/>
         <source>Caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -385,7 +380,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+111"/>
+        <location line="+50"/>
+        <source>Scam report: how the extortion contact was made</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Type its first letter: Call, Text, Email, Other</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+92"/>
         <source>Checked. Go through the guidance (Ctrl+G), then wrap up (Ctrl+W).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -395,7 +400,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-121"/>
+        <location line="-154"/>
         <source>Check caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -480,7 +485,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Stolen files (category, date, sensitive; never contents)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -526,7 +531,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+16"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+14"/>
         <source>Wrap-up</source>
         <translation type="unfinished"></translation>
     </message>
@@ -537,12 +542,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+8"/>
-        <location line="+48"/>
+        <location line="+31"/>
         <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-45"/>
+        <location line="-28"/>
         <source>&amp;Escalate to a supervisor</source>
         <translation type="unfinished"></translation>
     </message>
@@ -574,12 +579,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <location line="+38"/>
+        <location line="+17"/>
         <source>Notes</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-37"/>
+        <location line="-16"/>
         <source>Up to {limit} characters; never copy in record contents</source>
         <translation type="unfinished"></translation>
     </message>
@@ -589,22 +594,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Sc&amp;am report (someone exploiting the breach contacted the caller)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+12"/>
         <source>Scam report</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+2"/>
         <source>Scam contact channel</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+3"/>
+        <location line="+4"/>
         <source>Number or address the scammer used</source>
         <translation type="unfinished"></translation>
     </message>
@@ -639,7 +639,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+2"/>
         <source>Reason scripts were not delivered</source>
         <translation type="unfinished"></translation>
     </message>
@@ -669,7 +669,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+24"/>
+        <location filename="../../console/ui/call/screen.py" line="+27"/>
         <source>Register as of {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -734,7 +734,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+43"/>
+        <location line="+45"/>
         <source>Say why this call is discarded (a reason is required), or save it, or keep it (Esc).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -759,12 +759,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+35"/>
+        <location line="+34"/>
         <source>Ready: Ctrl+N starts a call</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+22"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+31"/>
         <source>d MMMM yyyy (dddd)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -814,12 +814,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-115"/>
+        <location line="-150"/>
         <source>Compla&amp;int</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+39"/>
+        <location line="+41"/>
         <source>Chec&amp;k</source>
         <translation type="unfinished"></translation>
     </message>
@@ -829,7 +829,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+30"/>
+        <location line="+63"/>
         <source>{date}: age {age}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -869,8 +869,18 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+77"/>
+        <location line="+84"/>
         <source>Call ({topics})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>; queue {queue}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>; live message version {version} shown</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -884,12 +894,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-66"/>
+        <location line="-78"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-93"/>
+        <location line="-94"/>
         <source>NOT VERIFIED. You may say: nothing about any record.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -905,16 +915,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+25"/>
+        <location line="+85"/>
         <source>What you may say</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+67"/>
+        <location line="-17"/>
         <source>The check could not be completed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+26"/>
         <source>Not checked yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -944,7 +955,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+64"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+66"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>
@@ -954,7 +965,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="+7"/>
         <source>Not ticked as delivered: {titles}. Say why, then save again:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -974,7 +985,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+19"/>
+        <location line="+22"/>
         <source>Callback booked for {due}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -989,7 +1000,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+42"/>
+        <location line="+43"/>
         <source>No call in progress: Ctrl+N starts one.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1013,16 +1024,107 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>NOT SAVED: the cache could not store this call. Try Ctrl+S again; if it fails again, write the call on paper and tell your supervisor.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location filename="../../console/ui/call/line.py" line="+38"/>
+        <source>What we know now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Calling from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The number the telephone line gives: caller ID can be forged, so it never verifies anyone</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Line notice</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+11"/>
+        <source>no queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>The line put another call through to you (queue {queue}) while this call is open: it was not opened here. This call is kept as it is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Another call was answered on your extension while this call is open; this call was not changed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+14"/>
+        <source>A call from the line is open: its clock started when you answered.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>the caller</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>you</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>the line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Call ended by {who} after {talk}: finish the wrap-up and save (Ctrl+S)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+8"/>
+        <source>withheld</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Calling from {number} (caller ID: not a verification)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>queue {queue}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>waited {wait}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>What we know now (version {version}, {time}): {text}</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>CallbacksModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-56"/>
+        <location filename="../../console/ui/dashboard/models.py" line="-66"/>
         <source>Due</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
+        <location line="+8"/>
+        <source>Overdue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-7"/>
         <source>Assigned to</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1040,7 +1142,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>CountsModel</name>
     <message>
-        <location line="-16"/>
+        <location line="-17"/>
         <source>Value</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1058,7 +1160,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DashboardCharts</name>
     <message>
-        <location filename="../../console/ui/dashboard/charts.py" line="+124"/>
+        <location filename="../../console/ui/dashboard/charts.py" line="+128"/>
         <source>Calls per hour, today against yesterday</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1088,19 +1190,19 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+4"/>
         <source>Calls per hour. Today {today}, busiest {busy}; yesterday {yesterday}, busiest {busy_y}.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+5"/>
         <location line="+4"/>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Calls</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-7"/>
+        <location line="-9"/>
         <source>Outcomes: {}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1110,7 +1212,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
+        <location line="+6"/>
         <source>Calls by region, Northland first: {}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1172,6 +1274,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>SENSITIVE</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <location line="+7"/>
+        <source>not sensitive</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>EarlierCallsModel</name>
@@ -1194,8 +1301,28 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>EscalationsModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="+34"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+44"/>
         <source>Call started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Flags</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Operator&apos;s note</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1213,51 +1340,6 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <source>Verification</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <location line="+1"/>
-        <source>Region</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+3"/>
-        <source>Patient</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Representative</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>GP practice</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Media</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Other</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Verified</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Not verified</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <source>Not checked</source>
-        <translation type="unfinished"></translation>
-    </message>
 </context>
 <context>
     <name>Gate</name>
@@ -1267,7 +1349,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+9"/>
         <source>Operator id</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1278,6 +1360,11 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+3"/>
+        <source>Sign-in hint</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Sign-in message</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1302,7 +1389,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+15"/>
+        <location line="+18"/>
         <source>Sign in to Helpline Console</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1325,7 +1412,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>GuidanceModel</name>
     <message>
-        <location filename="../../console/ui/call/models.py" line="-97"/>
+        <location filename="../../console/ui/call/models.py" line="-104"/>
         <source>{script} (new: due now)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1341,14 +1428,27 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
 </context>
 <context>
+    <name>HourRowsModel</name>
+    <message>
+        <location filename="../../console/ui/dashboard/line.py" line="+61"/>
+        <source>Hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>IncidentReport</name>
     <message>
-        <location filename="../../console/ui/dashboard/incident_report.py" line="+43"/>
+        <location filename="../../console/ui/dashboard/incident_report.py" line="+65"/>
         <source>Calls today</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+0"/>
+        <source>Calls on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
         <source>Calls this hour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1404,26 +1504,41 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>Escalations awaiting action</source>
+        <source>Escalations awaiting action (7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Open callbacks</source>
+        <source>Open callbacks (now)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Overdue callbacks</source>
+        <source>Overdue callbacks (now)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <source>Persons locked out</source>
+        <source>Persons locked out (now)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+15"/>
+        <source>Caller type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>By region (Northland first; calls with none apart)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Region</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-16"/>
         <source>Extortion reports</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1433,8 +1548,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+12"/>
         <source>By outcome</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1443,13 +1563,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>By region (Northland first)</source>
+        <location line="+4"/>
+        <source>By practice (verified callers&apos; enrolled practice)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>By practice (verified callers&apos; enrolled practice)</source>
+        <location line="+0"/>
+        <source>Practice</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1458,21 +1578,317 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
+        <location line="+0"/>
+        <source>Operator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+19"/>
         <source>(none)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+1"/>
+        <source>Key figures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Figure</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Value</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>Share of calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Helpline daily incident report {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Labels</name>
+    <message>
+        <location filename="../../console/ui/dashboard/models.py" line="-68"/>
+        <source>{m} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>{h} h {m:02d} min</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{d} d {h} h</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>(no verified person)</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>LineTab</name>
+    <message>
+        <location filename="../../console/ui/dashboard/line.py" line="+17"/>
+        <source>Waiting now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Longest current wait</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+84"/>
+        <source>Offered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-83"/>
+        <location line="+84"/>
+        <source>Answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-83"/>
+        <location line="+84"/>
+        <source>Abandoned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-83"/>
+        <source>Short abandons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service level</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Average speed of answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Average handle time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+18"/>
+        <source>Telephone line</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+17"/>
+        <source>The line&apos;s figures come from the hub, which counts every call the telephone system reports. This workstation works standalone (no hub is set), so it has none to show.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+13"/>
+        <source> The figures shown are as of {time}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>The hub&apos;s line figures could not be read: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Hub — the line on {day}, as of {time}; service level target {target} s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Operators: {signed_in} signed in · {on_call} on a call · {wrap_up} in wrap-up</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>not known to the hub</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>All queues</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Calls by hour: {}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>{hour}:00 {offered} offered, {answered} answered, {abandoned} abandoned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>none yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{formula} = {within} ÷ ({offered} − {short})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>Got through at {time}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Not yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Missed callers to call back, newest first: {open} open of {total}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+21"/>
+        <source>Saved: the figures use a target of {target} s.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+12"/>
+        <source>Loading…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Source of the line&apos;s figures</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+28"/>
+        <source>Formula of {figure}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Operators</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <location line="+1"/>
+        <source>Per queue, today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <location line="+3"/>
+        <source>By hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-2"/>
+        <source>Calls by hour</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Missed callers to call back, newest first</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Missed callers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Targets and wallboard thresholds (supervisors)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>Service level target</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service level tar&amp;get: answered within</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Wallboard refresh</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wallboard reads the hub every</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+9"/>
+        <source>{figure}: {level} threshold</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>amber</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>red</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>from</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+0"/>
+        <source>at or below</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>&amp;Save targets</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>LockedModel</name>
     <message>
-        <location filename="../../console/ui/dashboard/models.py" line="-25"/>
+        <location filename="../../console/ui/dashboard/models.py" line="+36"/>
         <source>Person</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Locked until</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1499,7 +1915,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+38"/>
+        <location line="+1"/>
+        <source>Sign out, for the next operator to sign in (shift handover)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+41"/>
         <source>Helpline Console {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1509,28 +1930,30 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+14"/>
         <source>Opening the cache…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+50"/>
+        <location line="+51"/>
+        <location line="+152"/>
         <source>Hub: waiting for sign-in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+13"/>
+        <location line="-139"/>
         <source>The hub&apos;s guidance version {version} was not used: {problem}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+18"/>
-        <location line="+98"/>
+        <location line="+134"/>
+        <location line="+59"/>
         <source>Not signed in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-83"/>
+        <location line="-178"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1545,7 +1968,27 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+20"/>
+        <location line="+73"/>
+        <source>Nobody is signed in: there is no one to sign out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Unlock the console first; then sign out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>A call is open: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before signing out.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+25"/>
+        <source>{operator} signed out. The next operator signs in here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>No hub is set for this workstation: it works standalone.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1555,7 +1998,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+36"/>
+        <location line="+40"/>
         <source>Register: …</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1566,11 +2009,16 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>Standalone: no hub configured</source>
+        <source>Standalone: no hub</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+7"/>
+        <location line="+35"/>
+        <source>Session and h&amp;ub</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-27"/>
         <source>&amp;Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1591,17 +2039,22 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+7"/>
-        <source>H&amp;ub</source>
+        <source>&amp;Wallboard</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+6"/>
         <source>&amp;Sync now</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+4"/>
         <source>&amp;Lock the console</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Sign &amp;out (shift handover)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1635,7 +2088,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+32"/>
+        <source>The wallboard is for supervisors and admins.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+34"/>
         <source>Register: {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1645,7 +2103,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+3"/>
         <source>Not yet synced: 1 call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1661,9 +2119,100 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
 </context>
 <context>
+    <name>MissedCallersModel</name>
+    <message>
+        <location filename="../../console/ui/dashboard/line.py" line="-243"/>
+        <source>Number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Last call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waited</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Missed calls</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Called back</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>QueueRowsModel</name>
+    <message>
+        <location line="-26"/>
+        <source>Queue</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Waiting now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Longest wait</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Offered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Abandoned</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Short abandons</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Unanswered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Service level</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Average speed of answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Average handle time</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>SetupAssistant</name>
     <message>
-        <location filename="../../console/ui/setup_assistant.py" line="+44"/>
+        <location filename="../../console/ui/setup_assistant.py" line="+45"/>
         <source>This workstation is not set up yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1875,7 +2424,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>SupervisorView</name>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+56"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+59"/>
         <source>Supervisor dashboard</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1945,7 +2494,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/overview.py" line="+17"/>
+        <location line="+2"/>
+        <source>Line &amp;&amp; &amp;missed callers</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/dashboard/overview.py" line="+19"/>
         <source>In progress (this workstation)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1955,12 +2509,32 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
+        <location line="+3"/>
         <source>Calls today</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <location line="+0"/>
+        <source>Escalations today</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Calls on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <location line="+1"/>
+        <source>Escalations on {day}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Escalations awaiting action (7 days to {day})</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
         <source>This hour</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1975,18 +2549,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
-        <source>Escalations</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="+52"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="+54"/>
         <source>Escalations awaiting action</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location filename="../../console/ui/dashboard/overview.py" line="+3"/>
         <source>Verified by possession</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2017,14 +2585,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-27"/>
+        <location line="+7"/>
         <source>Open callbacks</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+1"/>
-        <location filename="../../console/ui/dashboard/queues.py" line="-27"/>
-        <location line="+7"/>
-        <location line="+100"/>
         <source>Overdue callbacks</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2045,7 +2612,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location filename="../../console/ui/dashboard/breakdowns.py" line="+19"/>
-        <source>By region (Northland first)</source>
+        <source>By region (Northland first; calls with none apart)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -2069,7 +2636,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/queues.py" line="-104"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-4"/>
         <source>A&amp;ssign</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2081,12 +2648,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+5"/>
         <location line="+6"/>
-        <location line="+90"/>
+        <location line="+91"/>
         <source>Locked persons</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-89"/>
+        <location line="-90"/>
         <source>Reason for unlocking</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2101,13 +2668,24 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+4"/>
-        <location line="+78"/>
+        <location line="+59"/>
+        <source>call by {operator} at {when} about {person}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+57"/>
+        <source>Select a callback and type the operator to assign it to.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/dashboard/overview.py" line="-23"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-112"/>
+        <location line="+79"/>
         <source>Escalations awaiting action (last 7 days)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-77"/>
+        <location filename="../../console/ui/dashboard/queues.py" line="-78"/>
         <source>Note on taking up the escalation</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2187,7 +2765,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/reports.py" line="+27"/>
+        <location filename="../../console/ui/dashboard/reports.py" line="+28"/>
         <source>Notes for the incident lead (they go into the PDF report):</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2212,7 +2790,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/dashboard/view.py" line="+26"/>
+        <location filename="../../console/ui/dashboard/view.py" line="+27"/>
         <source>Local cache (offline)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2227,12 +2805,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-26"/>
+        <source>Live message (&amp;J)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+27"/>
         <source>Local cache (hub unreachable)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+23"/>
+        <location line="+24"/>
         <source>The figures could not be read ({error}); they will be tried again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2272,12 +2855,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+8"/>
-        <source>call by {operator} at {when}</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+13"/>
         <source>{title}: {total:,} (the {shown:,} oldest shown)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2287,17 +2865,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+11"/>
+        <source>Open callbacks ({overdue:,} overdue)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+30"/>
         <source>That could not be done ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
-        <source>Select an overdue callback and type the operator to assign it to.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+5"/>
+        <location line="+14"/>
         <source>Callback due {due} assigned to {who}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2397,13 +2975,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+32"/>
-        <location line="+21"/>
+        <location line="+39"/>
+        <location line="+22"/>
         <source>{path} could not be written ({reason}).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-18"/>
+        <location line="-19"/>
         <source>The export failed ({error}).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2413,7 +2991,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="+2"/>
         <source>PDF (*.pdf)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2446,6 +3024,84 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+2"/>
         <source>The figures of {day} exported to {path}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/dashboard/message.py" line="+24"/>
+        <source>What we know now, as every operator will see it on the call screen (at most {limit} characters):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Live message to publish</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Publish to every operator</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source>Nothing published from here yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Live message status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+16"/>
+        <source>No hub is set for this workstation: the live message is published through the hub.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Publishing…</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+4"/>
+        <source>Version {version} published; operators see it within seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Not published: {error}</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Wallboard</name>
+    <message>
+        <location filename="../../console/ui/wallboard.py" line="+96"/>
+        <source>Helpline wallboard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Wallboard</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
+        <source>The line now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+6"/>
+        <source>Wallboard status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>The line&apos;s figures come from the hub: this workstation works standalone (no hub is set), so the wallboard has nothing to show.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+64"/>
+        <source>⚠ Figures stale since {time}</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -5,20 +5,21 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from console.core.codes import hash_code
 from console.core.policy import CallerClaim, Document, RegisteredPerson, decide, guidance_for
 
 AT = datetime(2026, 1, 6, 9, 0, tzinfo=timezone.utc)
 
 HINE = RegisteredPerson(
     "P1", "Ngāti-Rēhia", "Hine Mārama", None, "1968-02-29", "ZZZ0016", ("021 123 4567",),
-    "hine@example.co.nz", "7QF2-M9DA",
+    "hine@example.co.nz", hash_code("7QF2-M9DA"),
     (Document("discharge_summary", "2024-01-30", True), Document("referral_letter", "2023-04-11", False)),
 )
-CHILD = RegisteredPerson("P2", "Smith", "Jane", None, "2012-09-09", "ZAA0130", ("021 222 3333",), None, "Q9W8-E7R6",
+CHILD = RegisteredPerson("P2", "Smith", "Jane", None, "2012-09-09", "ZAA0130", ("021 222 3333",), None, hash_code("Q9W8-E7R6"),
                          (Document("referral_letter", "2022-08-02", False),))
 NOT_AFFECTED = RegisteredPerson("P3", "Tupou", "Sione", None, "1990-06-15", "ZAA0067", ("022 987 6543",),
-                                "sione@example.com", "AB12-CD34")
-NO_DOB = RegisteredPerson("P4", "van der Merwe", "Anika", None, None, "ZHW58CN", ("027 000 1111",), "anika@example.net", "ZZ11-AA22")
+                                "sione@example.com", hash_code("AB12-CD34"))
+NO_DOB = RegisteredPerson("P4", "van der Merwe", "Anika", None, None, "ZHW58CN", ("027 000 1111",), "anika@example.net", hash_code("ZZ11-AA22"))
 
 
 def claim(person, **changes):
@@ -141,7 +142,7 @@ def test_names_tolerate_macrons_case_punctuation_and_one_typo():
 
 
 def test_preferred_name_matches():
-    paddy = RegisteredPerson("P6", "O'Connor", "Patrick James", "Paddy", "1952-11-03", None, (), None, "K2PX-88RT")
+    paddy = RegisteredPerson("P6", "O'Connor", "Patrick James", "Paddy", "1952-11-03", None, (), None, hash_code("K2PX-88RT"))
     assert decide(claim(paddy, family_name="OConnor", given_name="paddy", code="k2px88rt"), [paddy], AT, never_locked).verified
     assert decide(claim(paddy, given_name="James", code="K2PX88RT"), [paddy], AT, never_locked).verified
 
@@ -232,3 +233,17 @@ def test_guidance_flags_in_order_with_distress_after_opening():
 def test_no_script_twice():
     scripts = guidance_for("verified", "possession", "affected", True, ["distress", "distress", "extortion", "media", "complaint"])
     assert len(scripts) == len(set(scripts))
+
+
+def test_the_code_is_compared_with_the_hashes_of_the_name_matches_only(monkeypatch):
+    """Each comparison is a slow hash: a check costs one per name match, not per person born that day."""
+    from console.core import policy
+
+    compared = []
+    real = policy.verify_code
+    monkeypatch.setattr(policy, "verify_code", lambda code, code_hash: compared.append(code_hash) or real(code, code_hash))
+    others = [RegisteredPerson(f"X{i}", f"Other{i}", "Someone", None, HINE.date_of_birth, None, (), None,
+                               HINE.notification_code_hash) for i in range(20)]
+    d = decide(claim(HINE, code="7QF2-M9DA"), [*others, HINE], AT, never_locked)
+    assert d.verified and d.route == "code"
+    assert compared == [HINE.notification_code_hash]

@@ -289,7 +289,7 @@ def test_a_sealed_blob_is_read_in_any_slice_and_refuses_truncation(tmp_path):
 
 
 def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_location, tmp_path):
-    """A hub database written before sealing: m008 seals its rows, and the hub reads them as before."""
+    """A hub database written before sealing: m012 seals its rows, and the hub reads them as before."""
     from console.hub import storage
     from console.hub.registers import import_register, latest_register
     from tests.conftest import SAMPLE_REGISTER
@@ -302,7 +302,7 @@ def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_lo
     import_register(db, SAMPLE_REGISTER)
     snapshot = db.snapshot_slice(1, 0, latest_register(db)["size"])
     stats = hub.client.get("/v1/stats", headers=headers).json()
-    with db.write() as tx:  # back to what an earlier hub wrote: clear text, and m008 not yet run
+    with db.write() as tx:  # back to what an earlier hub wrote: clear text, and m012 not yet run
         for table, (ids, columns) in sealing.SEALED.items():
             if table == "registers":
                 continue
@@ -312,7 +312,7 @@ def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_lo
                 tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE "
                            f"{' AND '.join(f'{i} = ?' for i in ids)}", [*clear, *row[:len(ids)]])
         tx.execute("UPDATE registers SET snapshot = ? WHERE seq = 1", [snapshot])
-        tx.execute(f"DELETE FROM {storage.MIGRATIONS_TABLE} WHERE name = 'm008_sealed_columns'")
+        tx.execute(f"DELETE FROM {storage.MIGRATIONS_TABLE} WHERE name = 'm012_sealed_columns'")
         assert CANARY["note"] in tx.value("SELECT record FROM calls")
     hub.client.close()
     db.close()

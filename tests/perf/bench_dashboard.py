@@ -70,8 +70,8 @@ def main():
     print(f"bare SELECT count(*) on calls: {count_t * 1000:.1f} ms")
     print(f"dashboard refresh (figures + queues): {refresh_t * 1000:.1f} ms = {refresh_t / count_t:.1f}x count(*) "
           f"(goal <= 20x); first refresh {first * 1000:.1f} ms")
-    print(f"  escalations awaiting {figures['escalations_awaiting']:,}, overdue callbacks "
-          f"{len(queues['overdue_callbacks'])}, locked {len(queues['locked'])}, "
+    print(f"  escalations awaiting {figures['escalations_awaiting']:,}, open callbacks "
+          f"{len(queues['open_callbacks'])}, locked {len(queues['locked'])}, "
           f"median {figures['handle_time_seconds']['median']}, p90 {figures['handle_time_seconds']['p90']}")
     cache.close()
 

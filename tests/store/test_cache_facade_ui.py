@@ -64,7 +64,10 @@ def record(operator: str, person_id: str) -> dict:
 def test_what_the_window_reads_before_sign_in_needs_no_role(accounts):
     cache = Cache.open(accounts, operator="nobody-yet")
     try:
-        assert set(cache.window_settings()) == {"idle_lock_minutes", "sync_interval_seconds", "high_contrast"}
+        from console.store.settings import LINE_SETTINGS
+
+        assert set(cache.window_settings()) == {"idle_lock_minutes", "sync_interval_seconds", "high_contrast",
+                                                *LINE_SETTINGS}
         assert cache.synced_content() is None
         assert cache.calls_not_synced() == 0
     finally:
@@ -109,6 +112,8 @@ def test_exports_to_a_file_are_audited_and_refused_below_supervisor(signed_in, t
     figures = supervisor.dashboard()
     rows = supervisor.export_figures_to(tmp_path / "figures.csv", figures)
     assert rows > 0
+    # they hold personal data: owner-only from the moment they exist
+    assert [(tmp_path / name).stat().st_mode & 0o777 for name in ("calls.csv", "figures.csv")] == [0o600, 0o600]
     exports = supervisor.audit_entries(kind="export", newest_first=True, limit=2)
     assert [e["detail"]["what"] for e in exports] == ["dashboard_figures", "calls"]
     assert exports[1]["detail"] == {"what": "calls", "rows": written, "format": "csv", "day": "2026-01-05"}

@@ -76,7 +76,8 @@ def test_a_cache_made_by_main_runs_nothing_again(tmp_path):
     assert after[:len(before)] == before
     assert [(migration_set, name) for _, migration_set, name, _ in after[len(before):]] == [
         (SCHEMA.name, "m008_register_search_tables"), (SCHEMA.name, "m009_callback_countersign"),
-        (SCHEMA.name, "m010_person_locks"), (SCHEMA.name, "m011_password_change"),
+        (SCHEMA.name, "m010_person_locks"), (SCHEMA.name, "m011_password_change"), (SCHEMA.name, "m012_call_line"),
+        (SCHEMA.name, "m013_register_codes_hashed"),
         (settings.upgrades.name, "m001_idle_lock_as_read")]
     assert schema.ledger(db).applied() == set(SCHEMA.names) and meta(db, "settings_version") is None
     assert meta(db, "setting.idle_lock_minutes") == "999"  # settings' m001 did not run again
@@ -155,3 +156,35 @@ def test_shipped_steps_call_no_living_code_of_ours():
     ours |= {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
              for alias in node.names if alias.name.startswith("console")}
     assert ours <= allowed
+
+
+def test_a_cache_holding_codes_keeps_only_their_hashes_and_no_address(tmp_path):
+    """m012 (issue 14): the codes a cache held in clear become argon2id hashes;
+    street addresses and postcodes go; the register keeps working."""
+    from console.core.codes import verify_code
+
+    path = tmp_path / "c.db"
+    make_cache_as_main_left_it(path, first_m001=True)
+    db = open_cache(path, migrate=False)
+    for step in SCHEMA.steps[len(SHIPPED):]:
+        if step.__name__ == "m013_register_codes_hashed":
+            break
+        with write_transaction(db):
+            step(db)
+            db.execute(f"INSERT INTO {schema.MIGRATIONS_TABLE} (migration_set, name, applied_at) VALUES (?, ?, '')",
+                       [SCHEMA.name, step.__name__])
+    with write_transaction(db):
+        # m008 made the register's tables anew, in the shape of its day
+        db.execute("INSERT INTO persons (person_id, family_name, given_names, family_key, given_key, "
+                   "notification_code, address, postcode) VALUES ('P1', 'Ngata', 'Aroha', 'ngata', 'aroha', "
+                   "'K7QF-2M9D', '77 Canarywharf Crescent', '0612')")
+    db.close()
+    db = open_cache(path)
+    columns = {row[1] for row in db.execute("PRAGMA table_info(persons)")}
+    assert not columns & {"notification_code", "address", "postcode"}
+    (code_hash,) = db.execute("SELECT notification_code_hash FROM persons WHERE person_id = 'P1'").fetchone()
+    assert verify_code("k7qf 2m9d", code_hash)
+    scratch = sqlite_utils.Database(memory=True)
+    create_register_tables(scratch, prefix="", generation=0)
+    assert register_schema(db) == register_schema(scratch)
+    db.close()

@@ -360,10 +360,19 @@ def test_the_hub_check_reports_what_the_importer_reports(cache, sample_register,
     assert by_hub.value.problems == by_importer.value.problems
 
 
-def test_the_hub_digest_is_the_one_a_workstation_arrives_at(sample_cache, sample_register):
+def test_the_hub_digest_is_the_one_a_workstation_arrives_at(cache, tmp_path):
+    """The hub serves its register with hashes in place of codes (console.hub.registers)."""
+    from console.core.codes import hash_code
     from console.core.register_delta import register_digest
     from console.core.register_format import check_register
     from console.store.register.digest import register_digest as cache_digest
+    from tests.support.canary import write_register
 
-    checked = check_register(sample_register)
-    assert register_digest({t: rows.values() for t, rows in checked.rows.items()}) == cache_digest(sample_cache.db)
+    def hashed(row):
+        code = row.pop("notification_code")
+        return dict(row, notification_code="", notification_code_hash=hash_code(code) if code else "")
+
+    folder = write_register(tmp_path / "hashed", [], "hashed-1", ("notification_code_hash",), change=hashed)
+    checked = check_register(folder)
+    cache.import_register(folder)
+    assert register_digest({t: rows.values() for t, rows in checked.rows.items()}) == cache_digest(cache.db)

@@ -215,7 +215,7 @@ def test_unticked_required_script_needs_a_reason_which_is_logged(qtbot, window, 
 
 def test_scam_report_is_stored_as_structured_fields(qtbot, window, screen):
     screen.new_call()
-    screen.scam.setChecked(True)
+    screen.flag_boxes["extortion"].setChecked(True)
     screen.scam_channel.setCurrentIndex(screen.scam_channel.findData("text"))
     screen.scam_contact.setText("022 000 0000")
     screen.scam_claimed.setText("Dr Smith's practice")

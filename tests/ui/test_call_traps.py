@@ -163,7 +163,7 @@ def test_ctrl_z_never_brings_earlier_callers_back(qtbot, window, screen):
         for edit, text in zip(fields, (family, given, dob, code, "ZZZ0016", "021 555 0100", "a@b.nz")):
             type_into(qtbot, edit, text)
         type_into(qtbot, screen.notes, f"notes about {family}")
-        screen.scam.setChecked(True)
+        screen.flag_boxes["extortion"].setChecked(True)
         type_into(qtbot, screen.scam_contact, f"scammer of {family}")
         screen._clear_form()  # as a save does
     screen.new_call()
@@ -282,8 +282,10 @@ def test_wrap_up_follows_the_call_and_starts_afresh(qtbot, window, screen):
     screen.escalate.setChecked(False)
     assert screen.outcome.currentData() == "referred"  # turning Escalate off keeps the chosen outcome
     screen.topics.setCurrentRow(5)
-    screen.scam.setChecked(True)
+    screen.flag_boxes["extortion"].setChecked(True)
     screen.scam_channel.setCurrentIndex(screen.scam_channel.findData("email"))
+    while screen.guidance.undelivered:  # the extortion script the flag made due
+        screen.tick_current_script()
     screen.save_call()
     qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
     screen.new_call()

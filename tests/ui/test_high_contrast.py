@@ -21,7 +21,7 @@ def test_unticked_boxes_show_and_disabled_fields_look_disabled(qtbot, window, sc
         option.initFrom(box)
         indicator = box.style().subElementRect(QStyle.SE_CheckBoxIndicator, option, box)
         assert light_pixels(box.grab().toImage(), indicator) > 8  # an outline at least
-        screen.scam.setChecked(False)
+        screen.flag_boxes["extortion"].setChecked(False)  # its scam report closed
         for enabled, disabled in ((screen.family_name, screen.scam_contact), (screen.caller_type, screen.relationship)):
             assert enabled.isEnabled() and not disabled.isEnabled()
             size = enabled.size().boundedTo(disabled.size())

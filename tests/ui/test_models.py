@@ -77,7 +77,8 @@ def test_queue_and_audit_rows_show_the_helplines_clock_and_the_reason_apart(qapp
     due = "2026-01-05T01:30:00+00:00"
     callbacks = CallbacksModel()
     callbacks.set_rows([{"due_at": due, "assigned_to": None, "booked_by": "op-1", "reason": "caller_asked"}])
-    assert [callbacks.data(callbacks.index(0, c)) for c in range(4)] == [local_time(due), "", "op-1", "caller_asked"]
+    assert [callbacks.data(callbacks.index(0, c)) for c in range(5)] == [local_time(due), "", "", "op-1",
+                                                                         "The caller asked"]
     audit = AuditModel()
     audit.set_rows([{"seq": 7, "at": due, "operator": "op-1", "workstation": "ws-1", "kind": "verification",
                      "person_id": None, "detail": {"outcome": "not_verified", "reason": "insufficient", "callback": False}}])
@@ -93,4 +94,4 @@ def test_escalations_show_words_not_ids(qapp):
     model = EscalationsModel()
     model.set_rows([{"started_at": "2026-12-04T01:00:00+00:00", "operator": "op-1", "caller_type": "representative",
                      "verification": "not_verified", "region": None}])
-    assert [model.data(model.index(0, c)) for c in (2, 3)] == ["Representative", "Not verified"]
+    assert [model.data(model.index(0, c)) for c in (6, 7)] == ["Representative", "Not verified"]

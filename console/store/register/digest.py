@@ -3,11 +3,12 @@ digest (console.core.register_delta.register_digest): what a workstation
 compares with the hub's after importing a register."""
 
 from console.core import register_delta
-from console.core.register_format import COLUMNS, TABLES
+from console.core.register_format import COLUMNS, NOT_HELD, TABLES
 
 
 def _table_rows(db, table: str, key: str):
-    columns = COLUMNS[f"{table}.csv"]
+    # what a workstation does not hold reads as "", as in the rows as stored
+    columns = ["''" if column in NOT_HELD else column for column in COLUMNS[f"{table}.csv"]]
     for row in db.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {key}"):
         yield tuple("" if v is None else str(v) for v in row)
 

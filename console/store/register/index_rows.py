@@ -8,6 +8,7 @@ from console.core.names import NEAR_MIN_LETTERS, keys_near, name_key, name_token
 from console.core.nhi import normalise_nhi
 
 MEMO = 100_000  # distinct family names, or given names, whose analysis is kept
+HASH_COLUMN = 12  # of notification_code_hash in a persons row (register/tables.py)
 
 
 class PersonRows:
@@ -20,6 +21,7 @@ class PersonRows:
         self.phones: list[tuple] = []
         self.parts: list[tuple] = []
         self.name_keys: set[str] = set()
+        self.codes: list[tuple[int, str]] = []  # (index in persons, code) of the codes not yet hashed
         # name analysis, once per distinct family name, given names and preferred name
         self._families: dict[str, tuple] = {}
         self._givens: dict[str, tuple] = {}
@@ -27,9 +29,18 @@ class PersonRows:
 
     def take(self) -> dict[str, list]:
         """The rows built since the last take, by table."""
+        if self.codes:
+            raise RuntimeError("the batch's notification codes are not hashed yet")
         tables = {"persons": self.persons, "person_phones": self.phones, "name_parts": self.parts}
         self.persons, self.phones, self.parts = [], [], []
         return tables
+
+    def hash_pending(self, hasher) -> None:
+        """Put each pending code's hash in its person's row (hasher: codes → hashes, in order)."""
+        pending, self.codes = self.codes, []
+        for (index, _), code_hash in zip(pending, hasher([code for _, code in pending]), strict=True):
+            row = self.persons[index]
+            self.persons[index] = (*row[:HASH_COLUMN], code_hash, *row[HASH_COLUMN + 1:])
 
     def forget_names(self) -> None:
         self._families.clear()
@@ -81,7 +92,7 @@ class PersonRows:
     def add(self, row) -> None:
         """The rows of one valid persons.csv row (stripped values in column order)."""
         (person_id, nhi, family, given, preferred, dob, phones, email,
-         address, suburb, city, postcode, region, practice, code) = row
+         _, suburb, city, _, region, practice, code, code_hash) = row
         family_key, family_parts = self._family(family)
         given_key, extra_given, whole, given_len, scorable = self._given(given)
         if preferred:
@@ -108,10 +119,11 @@ class PersonRows:
                     self.parts.append((part, key, 2, key != "" and key in scorable) + payload)
         self.persons.append((
             person_id, normalise_nhi(nhi) or None, family, given, preferred, dob,
-            phones or None, email or None, address or None, suburb, city,
-            postcode or None, region or None, practice or None, code or None,
+            phones or None, email or None, suburb, city, region or None, practice or None, code_hash or None,
             family_key, given_key, email.casefold() or None, given_len,
         ))
+        if code:  # hashed before the batch is sent (hash_pending); never stored itself
+            self.codes.append((len(self.persons) - 1, code))
         if phones:
             for tail in {phone_tail(phone) for phone in split_phones(phones)} - {None}:
                 self.phones.append((tail, person_id))

@@ -24,7 +24,9 @@ import tempfile
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
-from console.core.register_format import RegisterRefused, RegisterSource, check_files, count_problems, read_manifest
+from console.core.output_safety import open_private, spreadsheet_cell
+from console.core.register_format import (RegisterRefused, RegisterSource, check_files, count_problems, listed_problems,
+                                           not_listed, read_manifest, rejected_values)
 from console.store.connection import write_transaction
 from console.store.register.tables import REGISTER_TABLES, create_register_tables, register_index_statements
 from console.store.register.worker import Channel, start_worker
@@ -42,7 +44,14 @@ class ImportResult:
     persons: int
     documents: int
     practices: int
-    rejected: list[str] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)  # the first MAX_LISTED_REJECTS
+    rejected_count: int = 0  # all of them
+
+    @property
+    def rejected_listed(self) -> list[str]:
+        """The invalid rows left out as a person reads them: the first
+        MAX_LISTED_REJECTS, then how many more there were."""
+        return listed_problems(self.rejected, self.rejected_count)
 
     def as_json(self) -> dict:
         return {
@@ -142,6 +151,7 @@ class _Importer:
         self.progress = progress or (lambda stage, done, total: None)
         self.problems: list[str] = []  # "file:line: column: reason"
         self.rejected_rows: list[tuple[str, int, str, str, list[str]]] = []
+        self.rejected = 0  # invalid rows, listed in problems or not
         self.read_counts = {}
         self.generation = int(db.execute("SELECT value FROM meta WHERE key='register_generation'").fetchone()[0]) + 1
 
@@ -171,10 +181,8 @@ class _Importer:
             self.db.execute("PRAGMA synchronous=NORMAL")
             stored = self.receive(receiver)
             problems = count_problems(self.manifest, self.read_counts)
-            if problems:
-                raise RegisterRefused(problems + self.problems)
-            if self.problems and not self.skip_invalid:
-                raise RegisterRefused(self.problems)
+            if problems or (self.problems and not self.skip_invalid):
+                raise RegisterRefused(problems + listed_problems(self.problems, self.rejected))
             self.index()
             self.db.execute("PRAGMA synchronous=FULL")
             self.swap_in()
@@ -183,7 +191,8 @@ class _Importer:
             raise
         _drop_leftovers(self.db)  # the register swapped out
         persons, documents, practices = stored
-        return ImportResult(self.manifest["register_version"], persons, documents, practices, self.problems)
+        return ImportResult(self.manifest["register_version"], persons, documents, practices, self.problems,
+                            self.rejected)
 
     def give_up(self) -> None:
         """Drop the staging tables now and hand their space back to the file
@@ -225,7 +234,7 @@ class _Importer:
                 if stage != "practices":
                     self.progress(stage, done, total)
             elif kind == "done":
-                _, self.read_counts, self.problems, self.rejected_rows, stored = message
+                _, self.read_counts, self.problems, self.rejected_rows, self.rejected, stored = message
                 return stored
             elif kind == "refused":
                 raise RegisterRefused(message[1])
@@ -274,16 +283,22 @@ def import_register(db, path, *, skip_invalid: bool = False, rejects=None, progr
         source.close()
     db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     if rejects is not None:
-        write_rejects(rejects, importer.rejected_rows)
+        write_rejects(rejects, importer.rejected_rows, importer.rejected)
     return result
 
 
-def write_rejects(path, rejected_rows) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as f:
+def write_rejects(path, rejected_rows, rejected: int) -> None:
+    """The invalid rows left out (the first MAX_LISTED_REJECTS, then a line
+    counting the rest) as CSV, created owner-only: each row's values by
+    column, without those that identify or reach the person."""
+    with open_private(path) as f:
         writer = csv.writer(f)
         writer.writerow(["file", "line", "column", "reason", "row"])
         for name, line, column, reason, row in rejected_rows:
-            writer.writerow([name, line, column, reason, json.dumps(row, ensure_ascii=False)])
+            writer.writerow([spreadsheet_cell(v) for v in (
+                name, line, column, reason, json.dumps(rejected_values(name, row), ensure_ascii=False))])
+        if (more := not_listed(rejected)):
+            writer.writerow([more, "", "", "", ""])
 
 
 def register_version(db) -> str | None:

@@ -21,19 +21,20 @@ def create_register_tables(db, prefix: str, generation: int, indexes: bool = Tru
             date_of_birth TEXT,
             phones TEXT,
             email TEXT,
-            address TEXT,
             suburb TEXT,
             city TEXT,
-            postcode TEXT,
             region TEXT,
             practice_code TEXT,
-            notification_code TEXT,
+            notification_code_hash TEXT,
             family_key TEXT NOT NULL,
             given_key TEXT NOT NULL,
             email_key TEXT,
             given_len INTEGER
         )"""
     )
+    # No street address, postcode or notification code: a workstation holds
+    # what the rules and screens use (README, "What a workstation holds"),
+    # and the code only as its argon2id hash (console.core.codes).
     # family_key: name_key(family_name); given_key: the key of the first given
     # name; given_len: the length of the key of all the given names written
     # together, when that key is not also one of the person's name keys

@@ -11,6 +11,7 @@ import os
 import struct
 import sys
 
+from console.core.codes import ParallelHasher
 from console.core.register_format import RegisterRefused, RegisterSource, RowChecker, csv_rows
 from console.store.register.index_rows import PersonRows, name_key_rows
 
@@ -47,8 +48,9 @@ class Worker:
             self.load_practices()
             self.load_persons()
             self.load_documents()
+            stored = (self.stored["persons"], self.stored["documents"], self.stored["practices"])
             self.conn.send(("done", self.read_counts, self.checker.problems, self.checker.rejected_rows,
-                            (self.stored["persons"], self.stored["documents"], self.stored["practices"])))
+                            self.checker.rejected, stored))
         except RegisterRefused as exc:
             self.conn.send(("refused", exc.problems))
         finally:
@@ -76,16 +78,25 @@ class Worker:
     def load_persons(self) -> None:
         total = self.manifest["counts"]["persons"]
         built = PersonRows()
-        for count, row in self.valid_rows("persons", self.checker.person):
-            built.add(row)
-            if len(built.persons) >= BATCH:
-                self.send("persons", count, total, built.take())
-        count = self.read_counts["persons"]
-        self.send("persons", count, total, built.take())
+        with ParallelHasher(lambda done: self.send("codes", done, total, {})) as hasher:
+            for count, row in self.valid_rows("persons", self.checker.person):
+                built.add(row)
+                if len(built.persons) >= BATCH:
+                    self.send_persons(built, hasher, count, total)
+            count = self.read_counts["persons"]
+            self.send_persons(built, hasher, count, total)
         built.forget_names()
         if not self.refusing:
             for table, rows in name_key_rows(built.name_keys, BATCH * 8):
                 self.send("persons", count, total, {table: rows})
+
+    def send_persons(self, built: PersonRows, hasher, count: int, total: int) -> None:
+        """A batch of persons, each code replaced by its hash (on every core)."""
+        if self.refusing:
+            built.codes.clear()  # nothing will be stored: no need to hash
+        else:
+            built.hash_pending(hasher)
+        self.send("persons", count, total, built.take())
 
     def load_documents(self) -> None:
         total = self.manifest["counts"]["documents"]

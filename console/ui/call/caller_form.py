@@ -10,13 +10,14 @@ from calendar import monthrange
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QLocale, Qt
 from PySide6.QtWidgets import (
-    QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+    QApplication, QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea,
 )
 
 from console.core import contact, policy
+from console.core.calls import SCAM_CHANNELS
 from console.core.nhi import nhi_problem
 from console.core.timeutil import age_on, now, parse_spoken_date
-from console.ui.call.widgets import FlagBox, NoCopy, named
+from console.ui.call.widgets import EnterMovesOn, FlagBox, NoCopy, named
 
 translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
 
@@ -30,6 +31,12 @@ RELATIONSHIPS = (("parent", QT_TRANSLATE_NOOP("CallScreen", "Parent")),
                  ("guardian", QT_TRANSLATE_NOOP("CallScreen", "Guardian")),
                  ("attorney", QT_TRANSLATE_NOOP("CallScreen", "Enduring power of attorney / welfare guardian")),
                  ("other", QT_TRANSLATE_NOOP("CallScreen", "Other")))
+
+# the words for core.calls' SCAM_CHANNELS
+SCAM_CHANNEL_WORDS = {"call": QT_TRANSLATE_NOOP("CallScreen", "Call"),
+                      "text": QT_TRANSLATE_NOOP("CallScreen", "Text"),
+                      "email": QT_TRANSLATE_NOOP("CallScreen", "Email"),
+                      "other": QT_TRANSLATE_NOOP("CallScreen", "Other")}
 
 FLAGS = (("distress", QT_TRANSLATE_NOOP("CallScreen", "&Distressed")),
          ("extortion", QT_TRANSLATE_NOOP("CallScreen", "E&xtortion contact")),
@@ -73,6 +80,8 @@ class CallerForm:
             edit.setContextMenuPolicy(Qt.NoContextMenu)
             edit.installEventFilter(NoCopy(edit))
         self.caller_type.currentIndexChanged.connect(self._caller_type_changed)
+        for choice in (self.caller_type, self.relationship):  # Enter goes on to what is still to ask
+            choice.installEventFilter(EnterMovesOn(choice, self.request_check))
         self.check_button = named(QPushButton(translate("CallScreen", "Chec&k")),
                                   translate("CallScreen", "Check caller"),
                                   translate("CallScreen", "Check the caller's details (Enter)"))
@@ -104,7 +113,40 @@ class CallerForm:
             self.flag_boxes[value] = box_
             flags.addWidget(box_)
         form.addRow(flags)
+        form.addRow(self._build_scam_report())
         return box
+
+    def _build_scam_report(self):
+        """The extortion contact's scam report, opened in place by its flag (Alt+X): one control for
+        one event. Enter moves through its fields; on the last it goes back to the guidance."""
+        self.scam = named(QGroupBox(translate("CallScreen", "Scam report: how the extortion contact was made")),
+                          translate("CallScreen", "Scam report"))
+        scam_form = QFormLayout(self.scam)
+        self.scam_channel = named(QComboBox(), translate("CallScreen", "Scam contact channel"),
+                                  translate("CallScreen", "Type its first letter: Call, Text, Email, Other"))
+        for value in SCAM_CHANNELS:
+            self.scam_channel.addItem(translate("CallScreen", SCAM_CHANNEL_WORDS[value]), value)
+        self.scam_contact = named(QLineEdit(), translate("CallScreen", "Number or address the scammer used"))
+        self.scam_claimed = named(QLineEdit(), translate("CallScreen", "Who the scammer claimed to be"))
+        self.scam_asked = named(QLineEdit(), translate("CallScreen", "What the scammer asked for"))
+        scam_form.addRow(translate("CallScreen", "How"), self.scam_channel)
+        scam_form.addRow(translate("CallScreen", "From (number/address)"), self.scam_contact)
+        scam_form.addRow(translate("CallScreen", "Claimed to be"), self.scam_claimed)
+        scam_form.addRow(translate("CallScreen", "Asked for"), self.scam_asked)
+        fields = (self.scam_channel, self.scam_contact, self.scam_claimed, self.scam_asked)
+        for widget, after in zip(fields, fields[1:] + (None,)):
+            widget.installEventFilter(EnterMovesOn(widget, after.setFocus if after else self._scam_report_done))
+        self._show_scam_report(False)
+        return self.scam
+
+    def _show_scam_report(self, on: bool):
+        self.scam.setVisible(on)
+        for widget in (self.scam_channel, self.scam_contact, self.scam_claimed, self.scam_asked):
+            widget.setEnabled(on)
+
+    def _scam_report_done(self):
+        """Enter on the report's last field: back to the guidance, on the script the flag made due."""
+        self.guidance_view.setFocus()
 
     def _caller_type_changed(self, *_):
         representative = self.caller_type.currentData() == "representative"
@@ -220,6 +262,23 @@ class CallerForm:
         self._refresh_guidance()
         if on:
             self._mark_new_scripts([s for s in self.guidance.due if s not in before])
+        if flag == "extortion":
+            self._extortion_toggled(on)
+
+    def _extortion_toggled(self, on: bool):
+        """The extortion flag opens its scam report in place, the caller's account of it typed at once;
+        unflagged, the report closes (it is not recorded) and the focus goes back to the guidance."""
+        report_had_focus = self.scam.isAncestorOf(QApplication.focusWidget())
+        self._show_scam_report(on)
+        if on and self.call is not None:
+            self.scam_channel.setFocus()
+            scroller = self.scam.parentWidget()
+            while scroller is not None and not isinstance(scroller, QScrollArea):
+                scroller = scroller.parentWidget()
+            if scroller is not None:
+                scroller.ensureWidgetVisible(self.scam)
+        elif report_had_focus:
+            self.guidance_view.setFocus()
 
     def flags(self) -> tuple[str, ...]:
         return tuple(value for value, box in self.flag_boxes.items() if box.isChecked())

@@ -135,6 +135,13 @@ class DocumentsModel(RowsModel):
             return self.tr("SENSITIVE") if row["sensitive"] else ""
         return super().cell(row, key)
 
+    def data(self, index, role=Qt.DisplayRole):
+        # a screen reader says "not sensitive" where the screen leaves the cell empty
+        if (role == Qt.AccessibleTextRole and index.isValid() and self.columns[index.column()][0] == "sensitive"
+                and not self._rows[index.row()]["sensitive"]):
+            return self.tr("not sensitive")
+        return super().data(index, role)
+
 
 class EarlierCallsModel(RowsModel):
     """Earlier calls and open callbacks about a verified caller."""

@@ -4,6 +4,7 @@ Nothing here ever says why a caller was not verified.
 """
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout
 
 from console.core.timeutil import HELPLINE_ZONE, now, parse_instant
@@ -65,6 +66,7 @@ class ResultPanel:
             view.verticalHeader().hide()
             view.setSelectionBehavior(QAbstractItemView.SelectRows)
             view.setEditTriggers(QAbstractItemView.NoEditTriggers)
+            view.setTabKeyNavigation(False)  # Tab leaves the table (the arrows move within it)
         self.documents_label = QLabel(translate("CallScreen",
                                                 "Stolen files (category, date, sensitive; never contents)"))
         self.earlier_label = QLabel(translate("CallScreen", "Earlier calls"))
@@ -123,8 +125,15 @@ class ResultPanel:
         self.earlier_view.setVisible(verified)
         self.callback_button.setVisible(bool(shown) and not verified)
         say = may_say(shown)
+        text = translate("CallScreen", MAY_SAY[say]) if say else ""
         self.verdict.setVisible(say is not None)
-        self.verdict.setText(translate("CallScreen", MAY_SAY[say]) if say else "")
+        self.verdict.setText(text)
+        # a screen reader hears what may be said (the banner's name), announced at once as it changes
+        self.verdict.setAccessibleName(text or translate("CallScreen", "What you may say"))
+        if text:
+            announcement = QAccessibleAnnouncementEvent(self.verdict, text)
+            announcement.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
+            QAccessible.updateAccessibility(announcement)
         self.verdict.setProperty("may_say", say or "")
         self.verdict.style().unpolish(self.verdict)  # the banner's colour follows what may be said
         self.verdict.style().polish(self.verdict)
@@ -170,6 +179,11 @@ def history_rows(context: dict) -> list[dict]:
         topics = [translate("CallScreen", TOPIC_WORDS[t]) if t in TOPIC_WORDS else t for t in record["topics"]]
         what = (translate("CallScreen", "Call ({topics})").format(topics=", ".join(topics))
                 if topics else translate("CallScreen", "Call"))
+        if record.get("queue"):
+            what += translate("CallScreen", "; queue {queue}").format(queue=record["queue"])
+        if record.get("message_version"):
+            what += translate("CallScreen", "; live message version {version} shown").format(
+                version=record["message_version"])
         outcome = OUTCOME_WORDS.get(record["outcome"])
         history.append({"when": helpline_time(record["started_at"]), "what": what,
                         "outcome": translate("CallScreen", outcome) if outcome else record["outcome"]})

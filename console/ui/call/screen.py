@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 from console.core.timeutil import now
 from console.ui.call.caller_form import CallerForm
 from console.ui.call.guidance import GuidancePanel
+from console.ui.call.line import LinePanel
 from console.ui.call.result import ResultPanel
 from console.ui.call.widgets import named
 from console.ui.call.wrap_up import WrapUp
@@ -39,11 +40,11 @@ SHORTCUTS = (
     ("Space", QT_TRANSLATE_NOOP("CallScreen", "Tick the selected guidance script as delivered and go to the next")),
     ("Ctrl+G", QT_TRANSLATE_NOOP("CallScreen", "Go to the guidance list")),
     ("Alt+D / Alt+X / Alt+M / Alt+I",
-     QT_TRANSLATE_NOOP("CallScreen", "Flags: distressed, extortion contact, media, complaint")),
+     QT_TRANSLATE_NOOP("CallScreen", "Flags: distressed, extortion contact (opens its scam report; Enter moves "
+                                     "through it and back to the guidance), media, complaint")),
     ("Ctrl+B", QT_TRANSLATE_NOOP("CallScreen", "Book a callback to the numbers on file: shows the time "
                                                "(helpline time), Ctrl+B or Enter again books it")),
     ("Ctrl+E", QT_TRANSLATE_NOOP("CallScreen", "Escalate this call")),
-    ("Ctrl+R", QT_TRANSLATE_NOOP("CallScreen", "Scam report: open its fields")),
     ("Ctrl+W", QT_TRANSLATE_NOOP("CallScreen", "Go to the wrap-up (outcome, topics, notes)")),
     ("Ctrl+T", QT_TRANSLATE_NOOP("CallScreen", "Go to the notes")),
     ("Ctrl+S", QT_TRANSLATE_NOOP("CallScreen", "Save the call and clear the form")),
@@ -66,9 +67,17 @@ class CallState:
     call_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     verification: dict | None = None  # the check's result as shown (no reason)
     region: str | None = None
+    # what the telephone line said of it (console/ui/call/line.py): none of it for a call started with Ctrl+N
+    pbx_call_id: str | None = None
+    queue: str | None = None
+    wait_seconds: float | None = None
+    calling_from: str | None = None  # shown, never a verification factor
+    talk_seconds: float | None = None
+    hangup_cause: str | None = None
+    hung_up_by: str | None = None
 
 
-class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
+class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, LinePanel, QWidget):
     """The whole call flow on one screen."""
 
     status_message = Signal(str)
@@ -99,6 +108,8 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         header.addSpacing(24)
         header.addWidget(self.register_label)
         outer.addLayout(header)
+        for label in self._build_line():
+            outer.addWidget(label)
         outer.addWidget(self._build_leave_bar())
 
         splitter = QSplitter(Qt.Horizontal)
@@ -107,6 +118,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         caller.setWidget(self._build_caller())
         caller.setWidgetResizable(True)
         caller.setFrameShape(QFrame.NoFrame)
+        caller.setFocusPolicy(Qt.NoFocus)  # its fields are the stops (it scrolls to each): no unnamed stop between
         splitter.addWidget(caller)
         splitter.addWidget(self._build_result())
         splitter.addWidget(self._build_guidance())
@@ -167,11 +179,13 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         """Whether the call holds anything an operator typed, ticked or learned."""
         if self.call is None:
             return False
+        if self.call.pbx_call_id is not None:
+            return True  # a call the line put through is never dropped silently
         edits = (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email,
                  self.scam_contact, self.scam_claimed, self.scam_asked, self.skip_reason)
         return (any(e.text().strip() for e in edits) or bool(self.notes.toPlainText().strip())
                 or self.call.verification is not None or bool(self.flags()) or bool(self.guidance.delivered)
-                or bool(self._topics()) or self.scam.isChecked() or self.escalate.isChecked()
+                or bool(self._topics()) or self.escalate.isChecked()
                 or self.callback_wanted.isChecked() or self.caller_type.currentIndex() != 0)
 
     def keep_call(self):
@@ -231,6 +245,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         """Empty every field without an undoable edit: nothing of one call is reachable from the next
         (QLineEdit.clear() can be undone; setText() drops the undo history)."""
         self.call = None
+        self._clear_line()
         self.leave_bar.hide()
         self.leave_reason.setText("")
         for edit in (self.family_name, self.given_name, self.dob, self.code, self.nhi, self.phone, self.email,
@@ -250,8 +265,6 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         self.callback_wanted.setChecked(False)
         self._reset_callback_time()
         self.notes.setPlainText("")
-        self.scam.setChecked(False)
-        self._scam_toggled(False)
         self.save_message.clear()
         self._show_skip_reason(False)
         self._show_result(None)
@@ -261,6 +274,10 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
         self._caller_type_changed()
         self._details_changed()
         self._tick()
+
+    def reset_form(self):
+        """No call open and an empty form, as between calls (after a sign-out)."""
+        self._clear_form()
 
     def shortcut_actions(self):
         """(keys, description, slot) for the window to bind."""
@@ -272,6 +289,5 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, QWidget):
             (QKeySequence("Ctrl+W"), self.outcome.setFocus),
             (QKeySequence("Ctrl+T"), self.notes.setFocus),
             (QKeySequence("Ctrl+E"), lambda: self.escalate.setChecked(not self.escalate.isChecked())),
-            (QKeySequence("Ctrl+R"), lambda: self.scam.setChecked(not self.scam.isChecked())),
         ]
 

@@ -39,6 +39,21 @@ class SpaceTicks(QObject):
         return False
 
 
+class EnterMovesOn(QObject):
+    """Enter (or Return) in a field goes on to what comes next, rather than doing nothing."""
+
+    def __init__(self, widget, go_on):
+        super().__init__(widget)
+        self.go_on = go_on
+
+    def eventFilter(self, obj, event):
+        if (event.type() == QEvent.KeyPress and event.key() in (Qt.Key_Return, Qt.Key_Enter)
+                and not event.modifiers() & ~Qt.KeypadModifier):
+            self.go_on()
+            return True
+        return False
+
+
 class NoCopy(QObject):
     """Caller details never leave the console through the clipboard."""
 
@@ -48,7 +63,6 @@ class NoCopy(QObject):
                 event.accept()
                 return True
         return False
-
 
 
 class FlagBox(QCheckBox):

@@ -1,14 +1,15 @@
-"""The call screen's wrap-up: outcome, topics, notes, a scam report, a callback, and saving the call."""
+"""The call screen's wrap-up: outcome, topics, notes, a callback, and saving the call (with the scam report
+the caller form's extortion flag opened)."""
 
 from datetime import timedelta
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, Qt
 from PySide6.QtWidgets import (
-    QAbstractSpinBox, QCheckBox, QComboBox, QDateTimeEdit, QFormLayout, QGridLayout, QGroupBox, QLabel, QLineEdit,
+    QAbstractSpinBox, QCheckBox, QComboBox, QDateTimeEdit, QGridLayout, QGroupBox, QLabel, QLineEdit,
     QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSizePolicy,
 )
 
-from console.core.calls import NOTES_MAX, OUTCOMES, SCAM_CHANNELS, CallRecordInvalid, validate_call_record
+from console.core.calls import NOTES_MAX, OUTCOMES, CallRecordInvalid, validate_call_record
 from console.core.timeutil import HELPLINE_ZONE, now
 from console.ui.call.widgets import SpaceTicks, named
 from console.ui.operations import callbacks, calls
@@ -31,17 +32,12 @@ SCRIPT_TOPICS = {"status-affected": "am-i-affected", "status-not-affected": "am-
                  "password-2fa": "passwords", "identity-protection": "identity", "sensitive-support": "sensitive",
                  "extortion": "scam-contact"}
 
-# the words for core.calls' OUTCOMES and SCAM_CHANNELS
+# the words for core.calls' OUTCOMES
 OUTCOME_WORDS = {"resolved": QT_TRANSLATE_NOOP("CallScreen", "Resolved"),
                  "callback": QT_TRANSLATE_NOOP("CallScreen", "Callback"),
                  "escalated": QT_TRANSLATE_NOOP("CallScreen", "Escalated"),
                  "referred": QT_TRANSLATE_NOOP("CallScreen", "Referred"),
                  "abandoned": QT_TRANSLATE_NOOP("CallScreen", "Abandoned")}
-SCAM_CHANNEL_WORDS = {"call": QT_TRANSLATE_NOOP("CallScreen", "Call"),
-                      "text": QT_TRANSLATE_NOOP("CallScreen", "Text"),
-                      "email": QT_TRANSLATE_NOOP("CallScreen", "Email"),
-                      "other": QT_TRANSLATE_NOOP("CallScreen", "Other")}
-
 
 class OneStopDateTime(QDateTimeEdit):
     """A date and time that Tab leaves in one stop (its parts are reached with the arrow keys),
@@ -86,22 +82,6 @@ class WrapUp:
         self.notes.setTabChangesFocus(True)
         self.notes_count = named(QLabel(), translate("CallScreen", "Notes length"))
         self.notes.textChanged.connect(self._notes_changed)
-        self.scam = named(QGroupBox(translate("CallScreen",
-                                              "Sc&am report (someone exploiting the breach contacted the caller)")),
-                          translate("CallScreen", "Scam report"))
-        self.scam.setCheckable(True)
-        scam_form = QFormLayout(self.scam)
-        self.scam_channel = named(QComboBox(), translate("CallScreen", "Scam contact channel"))
-        for value in SCAM_CHANNELS:
-            self.scam_channel.addItem(translate("CallScreen", SCAM_CHANNEL_WORDS[value]), value)
-        self.scam_contact = named(QLineEdit(), translate("CallScreen", "Number or address the scammer used"))
-        self.scam_claimed = named(QLineEdit(), translate("CallScreen", "Who the scammer claimed to be"))
-        self.scam_asked = named(QLineEdit(), translate("CallScreen", "What the scammer asked for"))
-        scam_form.addRow(translate("CallScreen", "How"), self.scam_channel)
-        scam_form.addRow(translate("CallScreen", "From (number/address)"), self.scam_contact)
-        scam_form.addRow(translate("CallScreen", "Claimed to be"), self.scam_claimed)
-        scam_form.addRow(translate("CallScreen", "Asked for"), self.scam_asked)
-        self.scam.toggled.connect(self._scam_toggled)
         self.skip_reason = named(QLineEdit(), translate("CallScreen", "Reason scripts were not delivered"))
         self.skip_reason_label = QLabel()
         self.skip_reason_label.setWordWrap(True)
@@ -111,17 +91,19 @@ class WrapUp:
                                  translate("CallScreen", "Save call"),
                                  translate("CallScreen", "Save the call record (Ctrl+S)"))
         self.save_button.clicked.connect(self.save_call)
-        grid.addWidget(QLabel(translate("CallScreen", "Topics")), 0, 0)
+        for column, (text, field) in enumerate(((translate("CallScreen", "Topics"), self.topics),
+                                                (translate("CallScreen", "Outcome"), self.outcome),
+                                                (translate("CallScreen", "Notes"), self.notes))):
+            label = QLabel(text)
+            label.setBuddy(field)  # a screen reader says which field it labels
+            grid.addWidget(label, 0, column)
         grid.addWidget(self.topics, 1, 0, 4, 1)
-        grid.addWidget(QLabel(translate("CallScreen", "Outcome")), 0, 1)
         grid.addWidget(self.outcome, 1, 1)
         grid.addWidget(self.escalate, 2, 1)
         grid.addWidget(self.callback_wanted, 3, 1)
         grid.addWidget(self.callback_due, 4, 1)
-        grid.addWidget(QLabel(translate("CallScreen", "Notes")), 0, 2)
         grid.addWidget(self.notes, 1, 2, 3, 1)
         grid.addWidget(self.notes_count, 4, 2)
-        grid.addWidget(self.scam, 0, 3, 5, 1)
         grid.addWidget(self.skip_reason_label, 5, 0, 1, 2)
         grid.addWidget(self.skip_reason, 5, 2)
         grid.addWidget(self.save_button, 5, 3)
@@ -178,12 +160,6 @@ class WrapUp:
             translate("CallScreen", "{length} / {limit} characters — too long").format(**counts)
             if length > NOTES_MAX else translate("CallScreen", "{length} / {limit} characters").format(**counts))
 
-    def _scam_toggled(self, on: bool):
-        for widget in (self.scam_channel, self.scam_contact, self.scam_claimed, self.scam_asked):
-            widget.setEnabled(on)
-        if on:
-            self.scam_channel.setFocus()
-
     def _show_skip_reason(self, missing):
         self.skip_reason.setVisible(bool(missing))
         self.skip_reason_label.setVisible(bool(missing))
@@ -221,7 +197,10 @@ class WrapUp:
             if self.call is None or self.call.call_id != call_id:
                 return
             self.callback_wanted.setChecked(True)
+            was_asking = self.callback_due.hasFocus()
             self.callback_due.setEnabled(False)
+            if was_asking:  # booked: back to the guidance, where the call goes on
+                self.guidance_view.setFocus()
             if self.outcome.currentData() == "resolved":
                 self.outcome.setCurrentIndex(self.outcome.findData("callback"))
             self.status_message.emit(translate("CallScreen", "Callback booked for {due}.").format(
@@ -259,8 +238,9 @@ class WrapUp:
             "outcome": self.outcome.currentData(),
             "region": self.call.region,
             "notes": notes or None,
+            **self.line_record(),
         }
-        if self.scam.isChecked():
+        if "extortion" in record["flags"]:  # the contact and its report: one event, recorded once
             record["scam_report"] = {"channel": self.scam_channel.currentData(),
                                      "contact": self.scam_contact.text().strip() or None,
                                      "claimed_identity": self.scam_claimed.text().strip() or None,

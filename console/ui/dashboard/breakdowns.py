@@ -16,7 +16,7 @@ class BreakdownsTab:
         grid = QGridLayout(page)
         self.breakdowns: dict[str, CountsModel] = {}
         for index, (key, title) in enumerate((
-            ("by_region", translate("SupervisorView", "By region (Northland first)")),
+            ("by_region", translate("SupervisorView", "By region (Northland first; calls with none apart)")),
             ("by_outcome", translate("SupervisorView", "By outcome")),
             ("by_caller_type", translate("SupervisorView", "By caller type")),
             ("by_practice", translate("SupervisorView", "By practice (the verified caller's enrolled practice)")),

@@ -6,6 +6,8 @@ white text; a printed report always uses the light set. A screen reader gets
 the chart's figures as a sentence (accessible description, also the tooltip).
 """
 
+from datetime import timedelta
+
 from PySide6.QtCharts import (
     QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QHorizontalBarSeries, QValueAxis,
 )
@@ -13,6 +15,8 @@ from PySide6.QtCore import QEvent, QMargins, QObject, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 
 from console.core.dashboard import busiest_first, region_order
+from console.core.labels import NO_REGION, region_counts
+from console.ui.dashboard.models import day_text, past_day, words
 
 LIGHT = {"background": "#ffffff", "text": "#000000", "grid": "#d0d0d0", "series": ("#0072B2", "#E69F00", "#009E73")}
 HIGH_CONTRAST = {"background": "#000000", "text": "#ffffff", "grid": "#808080", "series": ("#ffff00", "#00ffff", "#ffffff")}
@@ -132,12 +136,15 @@ class DashboardCharts(QObject):
 
     def show(self, figures: dict):
         today, yesterday = figures["calls_per_hour"]["today"], figures["calls_per_hour"]["yesterday"]
+        day = past_day(figures)  # a past day is named, never "today"
+        names = ((self.tr("Today"), self.tr("Yesterday")) if day is None
+                 else (day_text(day), day_text(day - timedelta(days=1))))
         self.hours.show_bars(
-            [f"{h:02d}" for h in range(24)], [(self.tr("Today"), today), (self.tr("Yesterday"), yesterday)],
+            [f"{h:02d}" for h in range(24)], [(names[0], today), (names[1], yesterday)],
             self.tr("Calls per hour. Today {today}, busiest {busy}; yesterday {yesterday}, busiest {busy_y}.").format(
                 today=sum(today), busy=self._busiest(today), yesterday=sum(yesterday), busy_y=self._busiest(yesterday)),
         )
-        outcomes = busiest_first(figures["by_outcome"])
+        outcomes = {words("outcome", key): n for key, n in busiest_first(figures["by_outcome"]).items()}
         # horizontal bars are drawn bottom up: reversed, so the first reads at the top
         self.outcomes.show_bars(list(outcomes)[::-1], [(self.tr("Calls"), list(outcomes.values())[::-1])],
                                 self.tr("Outcomes: {}.").format(self._listing(outcomes)))
@@ -147,6 +154,8 @@ class DashboardCharts(QObject):
             self.tr("Handle time: {}.").format(self._listing({bar["label"]: bar["calls"] for bar in bars})),
         )
         regions = {r: figures["by_region"][r] for r in region_order(figures["by_region"])}
+        regions = {words("region", None) if r == NO_REGION else r: n for r, n in region_counts(
+            dict(figures, by_region=regions)).items()}
         self.regions.show_bars(list(regions)[::-1], [(self.tr("Calls"), list(regions.values())[::-1])],
                                self.tr("Calls by region, Northland first: {}.").format(self._listing(regions)))
 

@@ -5,6 +5,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from console.ui.dashboard.charts import DashboardCharts
 from console.ui.dashboard.incident_report import handle_time_text
+from console.ui.dashboard.models import day_text, past_day
 
 translate = QCoreApplication.translate  # the dashboard's words keep its context, "SupervisorView"
 
@@ -12,17 +13,28 @@ translate = QCoreApplication.translate  # the dashboard's words keep its context
 class OverviewTab:
     """The Overview tab, mixed into SupervisorView: it works on that view's state."""
 
-    def _tiles(self) -> list[tuple[str, str]]:
-        """(key, caption) of each figure tile, in reading order."""
+    def _tiles(self, figures: dict | None = None) -> list[tuple[str, str]]:
+        """(key, caption) of each figure tile, in reading order; each says the period it counts
+        (the day shown, or the 7 days up to it, or now)."""
         in_progress = (translate("SupervisorView", "In progress (this workstation)") if self._showing_local()
                        else translate("SupervisorView", "In progress (all workstations)"))
+        day = past_day(figures) if figures else None
+        if day is None:
+            calls, escalations = translate("SupervisorView", "Calls today"), translate("SupervisorView",
+                                                                                       "Escalations today")
+            awaiting = translate("SupervisorView", "Escalations awaiting action (last 7 days)")
+        else:
+            calls = translate("SupervisorView", "Calls on {day}").format(day=day_text(day))
+            escalations = translate("SupervisorView", "Escalations on {day}").format(day=day_text(day))
+            awaiting = translate("SupervisorView", "Escalations awaiting action (7 days to {day})").format(
+                day=day_text(day))
         return [
-            ("calls", translate("SupervisorView", "Calls today")),
+            ("calls", calls),
             ("calls_this_hour", translate("SupervisorView", "This hour")),
             ("in_progress", in_progress), ("median", translate("SupervisorView", "Median handle time")),
             ("p90", translate("SupervisorView", "90th percentile handle time")),
-            ("escalations", translate("SupervisorView", "Escalations")),
-            ("escalations_awaiting", translate("SupervisorView", "Escalations awaiting action")),
+            ("escalations", escalations),
+            ("escalations_awaiting", awaiting),
             ("possession", translate("SupervisorView", "Verified by possession")),
             ("knowledge", translate("SupervisorView", "Verified by knowledge")),
             ("not_verified", translate("SupervisorView", "Not verified")),
@@ -89,7 +101,7 @@ class OverviewTab:
 
     def _show_tiles(self, figures: dict):
         numbers = self.tile_numbers(figures)
-        for key, caption in self._tiles():
+        for key, caption in self._tiles(figures):
             self.tile_values[key].setText(numbers[key])
             self.tile_captions[key].setText(caption)
             self.tile_values[key].setAccessibleName(f"{caption}: {numbers[key]}")

@@ -8,7 +8,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.ui.dashboard.models import CallbacksModel, EscalationsModel, LockedModel, local_time, table_view
+from console.ui.dashboard.models import (
+    CallbacksModel, EscalationsModel, LockedModel, local_time, person_text, table_view,
+)
 from console.ui.operations import callbacks, dashboard
 from console.ui.table_model import RowsModel
 
@@ -22,14 +24,14 @@ class QueuesTab:
         page = QWidget()
         layout = QGridLayout(page)
         self.callbacks_model = CallbacksModel(self)
-        self.callbacks_view = table_view(self.callbacks_model, translate("SupervisorView", "Overdue callbacks"))
+        self.callbacks_view = table_view(self.callbacks_model, translate("SupervisorView", "Open callbacks"))
         self.assignee = QComboBox()
         self.assignee.setEditable(True)
         self.assign_button = QPushButton(translate("SupervisorView", "A&ssign"))
         self.assign_button.clicked.connect(self.assign_callback)
         self.assign_target = QLabel()
         self.callbacks_box = self._queue_box(
-            translate("SupervisorView", "Overdue callbacks"), self.callbacks_view, self.assignee,
+            translate("SupervisorView", "Open callbacks"), self.callbacks_view, self.assignee,
             translate("SupervisorView", "Operator to assign the callback to"), None, self.assign_button,
             self.assign_target)
         layout.addWidget(self.callbacks_box, 0, 0)
@@ -106,12 +108,12 @@ class QueuesTab:
 
     @staticmethod
     def _describe_person(row) -> str:
-        return row["person_id"]
+        return person_text(row)
 
     @staticmethod
     def _describe_escalation(row) -> str:
-        return translate("SupervisorView", "call by {operator} at {when}").format(
-            operator=row["operator"], when=local_time(row["started_at"]))
+        return translate("SupervisorView", "call by {operator} at {when} about {person}").format(
+            operator=row["operator"], when=local_time(row["started_at"]), person=person_text(row))
 
     def _queue_title(self, title: str, shown: int, total: int) -> str:
         if shown < total:
@@ -121,16 +123,17 @@ class QueuesTab:
 
     def _show_queues(self, queues: dict):
         for (view, model, key, target, describe), rows in zip(
-                self._queues, (queues["overdue_callbacks"], queues["locked"], queues["escalations"])):
+                self._queues, (queues["open_callbacks"], queues["locked"], queues["escalations"])):
             chosen = self._selected(view, model)
             model.set_rows(rows)
             ids = [row[key] for row in rows]
             if chosen is not None and chosen[key] in ids:
                 view.selectRow(ids.index(chosen[key]))  # the same one, wherever the refresh put it
             self._show_target(view, model, target, describe)
+        callbacks_title = translate("SupervisorView", "Open callbacks ({overdue:,} overdue)").format(
+            overdue=queues["overdue_callbacks_total"])
         for box, title, shown, total in (
-            (self.callbacks_box, translate("SupervisorView", "Overdue callbacks"), len(queues["overdue_callbacks"]),
-             queues["overdue_callbacks_total"]),
+            (self.callbacks_box, callbacks_title, len(queues["open_callbacks"]), queues["open_callbacks_total"]),
             (self.locked_box, translate("SupervisorView", "Locked persons"), len(queues["locked"]),
              len(queues["locked"])),
             (self.escalations_box, translate("SupervisorView", "Escalations awaiting action (last 7 days)"),
@@ -139,7 +142,7 @@ class QueuesTab:
             box.setTitle(self._queue_title(title, shown, total))
         known = {self.assignee.itemText(i) for i in range(self.assignee.count())}
         operators = set((self.figures or {}).get("by_operator", {})) | {
-            c["assigned_to"] for c in queues["overdue_callbacks"] if c["assigned_to"]}
+            c["assigned_to"] for c in queues["open_callbacks"] if c["assigned_to"]}
         for operator in sorted(operators - known):
             self.assignee.addItem(operator)
 
@@ -167,7 +170,7 @@ class QueuesTab:
         assignee = self.assignee.currentText().strip()
         if callback is None or not assignee:
             self.queue_message.setText(translate(
-                "SupervisorView", "Select an overdue callback and type the operator to assign it to."))
+                "SupervisorView", "Select a callback and type the operator to assign it to."))
             return
         callback_id = callback["callback_id"]
         self._act(lambda done: callbacks.assign_callback(self, callback_id, assignee, done),
@@ -184,7 +187,7 @@ class QueuesTab:
         person_id = person["person_id"]
         self._act(lambda done: dashboard.unlock(self, person_id, reason, done),
                   translate("SupervisorView", "{person} unlocked; the reason is in the audit trail.").format(
-                      person=person_id), self.unlock_reason)
+                      person=person_text(person)), self.unlock_reason)
 
     def take_up_escalation(self):
         call = self._selected(self.escalations_view, self.escalations_model)

@@ -3,8 +3,9 @@ the audit trail.
 """
 
 from datetime import date
+from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QStandardPaths
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
 from console.core.dashboard import day_bounds
@@ -53,13 +54,20 @@ class ReportsTab:
         path, _ = QFileDialog.getSaveFileName(self, title, suggested, kinds)
         return path or None
 
+    @staticmethod
+    def _in_exports_folder(name: str) -> str:
+        """A suggested file in the user's Documents folder, never the console's working directory."""
+        folder = Path(QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation) or Path.home())
+        folder.mkdir(parents=True, exist_ok=True)
+        return str(folder / name)
+
     def _export(self, operation, title: str, suggested: str, kinds: str, done_text):
         """Ask where, then write on the worker: operation(path, success) is the
         export to path, whose result done_text(result, path) tells."""
         if self.figures is None:
             self.report_message.setText(_still_loading())
             return
-        path = self.ask_save_path(title, suggested, kinds)
+        path = self.ask_save_path(title, self._in_exports_folder(suggested), kinds)
         if not path:
             return
 
@@ -79,7 +87,8 @@ class ReportsTab:
             self.report_message.setText(_still_loading())
             return
         path = self.ask_save_path(translate("SupervisorView", "Save the daily report"),
-                                  f"helpline-report-{figures['day']}.pdf", translate("SupervisorView", "PDF (*.pdf)"))
+                                  self._in_exports_folder(f"helpline-report-{figures['day']}.pdf"),
+                                  translate("SupervisorView", "PDF (*.pdf)"))
         if not path:
             return
         try:

@@ -22,10 +22,13 @@ from PySide6.QtCore import QDate, QTimer, Signal
 from PySide6.QtWidgets import QDateEdit, QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from console.core.dashboard import busiest_first, helpline_day
+from console.core.labels import BREAKDOWN_KINDS, region_counts
 from console.core.timeutil import now
 from console.ui.dashboard.audit import AuditTab
 from console.ui.dashboard.breakdowns import BreakdownsTab
-from console.ui.dashboard.models import local_time
+from console.ui.dashboard.line import LineTab
+from console.ui.dashboard.message import MessageTab
+from console.ui.dashboard.models import local_time, words
 from console.ui.dashboard.overview import OverviewTab
 from console.ui.dashboard.queues import QueuesTab
 from console.ui.dashboard.reports import ReportsTab
@@ -35,7 +38,7 @@ from console.ui.tasks import Background
 REFRESH_MS = 30_000
 
 
-class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab, QWidget):
+class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab, MessageTab, QWidget):
     """The dashboard, over the cache worker; `open_calls` says how many calls
     this workstation has open now (its own call screen)."""
 
@@ -98,6 +101,9 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self.tabs.addTab(self._build_queues(), self.tr("&Queues"))
         self.tabs.addTab(self._build_audit(), self.tr("&Audit"))
         self.tabs.addTab(self._build_reports(), self.tr("Re&ports"))
+        self.line = LineTab(self.worker)  # the telephone queue, from the hub (set_hub_reader)
+        self.tabs.addTab(self.line, self.tr("Line && &missed callers"))
+        self.tabs.addTab(self._build_message(), self.tr("Live message (&J)"))
         outer.addWidget(self.tabs)
 
     def showEvent(self, event):
@@ -136,6 +142,7 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
 
         dashboard.figures_and_queues(self, self._hub, day, in_progress, self._hub_fetch, shown).failure(
             self._failed).run_in_background(key="dashboard")
+        self.line.refresh(self._pinned_day)
 
     @property
     def refreshing(self) -> bool:
@@ -164,8 +171,9 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
         self._show_tiles(figures)
         self.charts.show(figures)
         for key, model in self.breakdowns.items():
-            counts = figures[key] if key == "by_region" else busiest_first(figures[key])
-            model.show_counts(counts, self._practice_labels(figures) if key == "by_practice" else None)
+            counts = region_counts(figures) if key == "by_region" else busiest_first(figures[key])
+            model.show_counts(counts, self._practice_labels(figures) if key == "by_practice" else
+                              {value: words(BREAKDOWN_KINDS.get(key, key), value) for value in counts})
         if queues is not None:
             self._show_queues(queues)
         self.refreshed.emit()
@@ -173,4 +181,5 @@ class SupervisorView(OverviewTab, BreakdownsTab, QueuesTab, AuditTab, ReportsTab
     def close_down(self):
         self._timer.stop()
         self._hub.shutdown()
+        self.line.close_down()
 

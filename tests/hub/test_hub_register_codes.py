@@ -1,0 +1,114 @@
+"""Issue 14 on the hub: codes hashed on import (on every core, with progress),
+and a new register version whose codes did not change keeps their hashes."""
+
+import csv
+import io
+import zipfile
+
+from tests.support.canary import CANARY, canary_register, code_forms, write_register
+
+
+def snapshot_persons(db, seq) -> dict:
+    with db.read() as tx:
+        snapshot = tx.value("SELECT snapshot FROM registers WHERE seq = ?", [seq])
+    with zipfile.ZipFile(io.BytesIO(bytes(snapshot))) as archive:
+        text = archive.read("persons.csv").decode("utf-8")
+    return {row["person_id"]: row for row in csv.DictReader(io.StringIO(text))}
+
+
+def hashed(progress_calls) -> int:
+    return max([done for stage, done, _ in progress_calls if stage == "codes"], default=0)
+
+
+def test_a_new_version_with_unchanged_codes_hashes_nothing_again(hub_db, tmp_path):
+    from console.hub.registers import import_register
+
+    first_calls, second_calls, third_calls = [], [], []
+    first, _ = import_register(hub_db, canary_register(tmp_path / "r1", "v1"),
+                               progress=lambda *a: first_calls.append(a))
+    with open(tmp_path / "r1" / "persons.csv", encoding="utf-8") as f:
+        codes = sum(1 for row in csv.DictReader(f) if row["notification_code"])
+    assert codes > 1 and hashed(first_calls) == codes
+    second, imported = import_register(hub_db, canary_register(tmp_path / "r2", "v2"),
+                                       progress=lambda *a: second_calls.append(a))
+    assert imported and hashed(second_calls) == 0
+    before, after = snapshot_persons(hub_db, first["seq"]), snapshot_persons(hub_db, second["seq"])
+    assert {pid: row["notification_code_hash"] for pid, row in before.items()} == \
+        {pid: row["notification_code_hash"] for pid, row in after.items()}
+    # one changed code is the one hashed again
+    changed = write_register(tmp_path / "r3", [dict(CANARY, notification_code="NEWC-0DE2")], "v3")
+    third, _ = import_register(hub_db, changed, progress=lambda *a: third_calls.append(a))
+    assert hashed(third_calls) == 1
+    latest = snapshot_persons(hub_db, third["seq"])
+    assert latest[CANARY["person_id"]]["notification_code_hash"] != after[CANARY["person_id"]]["notification_code_hash"]
+    assert latest["S0001"]["notification_code_hash"] == after["S0001"]["notification_code_hash"]
+    for row in latest.values():
+        assert row["notification_code"] == ""
+    assert latest[CANARY["person_id"]]["address"] == CANARY["address"]  # kept as imported
+
+
+def test_importing_the_same_register_again_changes_nothing(hub_db, tmp_path):
+    from console.hub.registers import import_register
+
+    folder = canary_register(tmp_path / "r1", "v1")
+    entry, imported = import_register(hub_db, folder)
+    again, imported_again = import_register(hub_db, folder)
+    assert imported and not imported_again and again["seq"] == entry["seq"]
+
+
+def test_no_code_in_the_hub_database_or_its_log(hub_db, tmp_path, caplog):
+    import logging
+
+    from console.hub.registers import import_register
+    from tests.support.canary import unzipped
+
+    caplog.set_level(logging.DEBUG)
+    import_register(hub_db, canary_register(tmp_path / "r1", "v1"))
+    import_register(hub_db, write_register(tmp_path / "r2", [dict(CANARY, notification_code="NEWC-0DE2")], "v2"))
+    with hub_db.read() as tx:
+        tables = ("registers", "register_codes", "changes")
+        values = b"".join(unzipped(bytes(v)) if isinstance(v, (bytes, memoryview)) else str(v).encode()
+                          for table in tables for row in tx.all(f"SELECT * FROM {table}") for v in row
+                          if v is not None)
+    assert CANARY["person_id"].encode() in values
+    for code in (CANARY["notification_code"], "NEWC-0DE2", "7QF2-M9DA"):
+        for form in code_forms(code):
+            assert form not in values
+            assert form.decode() not in caplog.text
+
+
+def test_registers_an_earlier_hub_kept_with_codes_keep_only_hashes_after_the_upgrade(database_location, tmp_path):
+    from console.core.codes import verify_code
+    from console.core.register_delta import register_digest
+    from console.core.register_format import check_register
+    from console.hub import storage
+    from console.hub.registers import snapshot_bytes
+    from console.hub.storage import open_database
+    from tests.hub.test_hub_migrations import raw_transaction
+    from tests.support.canary import unzipped
+
+    before = storage.migrations.names.index("m010_register_code_hashes")
+    given = snapshot_bytes(canary_register(tmp_path / "r1", "v1"))
+    with raw_transaction(database_location) as tx:
+        for step in storage.migrations.steps[:before]:
+            step(tx)
+        tx.execute(f"CREATE TABLE {storage.MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        for name in storage.migrations.names[:before]:
+            tx.execute(f"INSERT INTO {storage.MIGRATIONS_TABLE} VALUES (?, '2026-12-01T00:00:00+00:00')", [name])
+        tx.execute("INSERT INTO registers (register_version, sha256, size, digest, persons, documents, imported_at, "
+                   "snapshot) VALUES ('v1', 'old', ?, 'old', 9, 7, '2026-12-01T00:00:00+00:00', ?)",
+                   [len(given), given])
+    db = open_database(**database_location)
+    try:
+        with db.read() as tx:
+            snapshot, digest, size = tx.one("SELECT snapshot, digest, size FROM registers WHERE seq = 1")
+        snapshot = bytes(snapshot)
+        for form in code_forms(CANARY["notification_code"]):
+            assert form not in unzipped(snapshot)
+        assert size == len(snapshot)
+        checked = check_register(snapshot)
+        assert digest == register_digest({table: rows.values() for table, rows in checked.rows.items()})
+        row = snapshot_persons(db, 1)[CANARY["person_id"]]
+        assert verify_code(CANARY["notification_code"], row["notification_code_hash"])
+    finally:
+        db.close()

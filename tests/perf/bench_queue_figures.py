@@ -1,0 +1,161 @@
+"""The queue's figures over a 50,000-call day (issue 16), on each hub backend.
+
+Fills a hub database with a day of inbound calls (their events in cti_events,
+their rows in cti_calls, as POST /v1/cti/{token} leaves them), then prints
+GET /v1/queue's computation (console.hub.telephony.figures_for_day) beside a
+bare `SELECT count(*)` of that day's calls in the same run (goal: at most 2x),
+and how long the hub takes to store one event (the CTI endpoint's work,
+without HTTP; goal: milliseconds).
+
+Usage: python tests/perf/bench_queue_figures.py [--calls 50000] [--backend sqlite|postgresql|both]
+(PostgreSQL needs Debian's binaries, as the tests do)
+"""
+
+import argparse
+import glob
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+DAY = date(2026, 3, 3)
+
+
+def day_of_calls(calls: int, seed: int = 16):
+    """(cti_events rows, cti_calls rows) of `calls` inbound calls on DAY: 75% answered, 20% abandoned, 5% busy."""
+    from console.core.telephony import CallTrace, number_key, summarise
+    from console.core.timeutil import HELPLINE_ZONE, utc_text
+
+    rng = random.Random(seed)
+    start = datetime.combine(DAY, datetime.min.time(), HELPLINE_ZONE)
+    events, rows = [], []
+    for n in range(calls):
+        rang = start + timedelta(seconds=rng.uniform(0, 86_000))
+        number = f"+6421{rng.randrange(1_000_000, 9_999_999)}"
+        queue = rng.choice(["helpline", "helpline", "youth", "te reo"])
+        call = CallTrace(f"bench-{n}", "in", number, queue, rang)
+        kind = rng.random()
+        if kind < 0.75:
+            call.answer_at = rang + timedelta(seconds=rng.expovariate(1 / 40))
+            call.hangup_at = call.answer_at + timedelta(seconds=rng.uniform(60, 900))
+            call.cause = "normalClearing"
+        else:
+            call.hangup_at = rang + timedelta(seconds=rng.expovariate(1 / 90))
+            call.cause = "cancel" if kind < 0.95 else "busy"
+        for event, at in (("newCall", call.new_at), ("answer", call.answer_at), ("hangup", call.hangup_at)):
+            if at is None:
+                continue
+            body = {"event": event, "callId": call.call_id, "from": number, "to": "0800111222", "direction": "in",
+                    "queue": queue, "at": at.isoformat(), **({"cause": call.cause} if event == "hangup" else {})}
+            events.append(("bench", call.call_id, event, utc_text(at), utc_text(at), json.dumps(body)))
+        row = summarise(call)
+        rows.append(("bench", call.call_id, "in", number, number_key(number), queue, "[]",
+                     *(utc_text(t) if t else None for t in (call.new_at, call.answer_at, call.hangup_at)),
+                     call.cause, row["day"], row["hour"], row["outcome"], row["wait_seconds"],
+                     row["handle_seconds"]))
+    return events, rows
+
+
+def timed(fn, runs=7):
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times), result
+
+
+def bench(db, calls: int) -> None:
+    from console.hub import telephony
+
+    t = time.perf_counter()
+    events, rows = day_of_calls(calls)
+    with db.write() as tx:
+        cursor = tx.conn.cursor()
+        mark = "%s" if db.backend == "postgresql" else "?"
+        cursor.executemany("INSERT INTO cti_events (pbx, call_id, event, at, received_at, body) "
+                           f"VALUES ({', '.join([mark] * 6)})", events)
+        cursor.executemany(
+            "INSERT INTO cti_calls (pbx, call_id, direction, number, number_key, queue, users, new_at, answer_at, "
+            f"hangup_at, cause, day, hour, outcome, wait_seconds, handle_seconds) VALUES ({', '.join([mark] * 16)})",
+            rows)
+    with db.write() as tx:
+        tx.execute("ANALYZE")
+    print(f"  filled {calls:,} calls ({len(events):,} events) in {time.perf_counter() - t:.1f} s")
+
+    def count():
+        with db.read() as tx:
+            return tx.value("SELECT count(*) FROM cti_calls WHERE day = ?", [DAY.isoformat()])
+
+    baseline, counted = timed(count)
+    figures_time, figures = timed(lambda: telephony.figures_for_day(db, DAY))
+    assert figures["overall"]["offered"] == counted == calls
+    print(f"  bare count(*) of the day's calls: {baseline * 1000:8.1f} ms")
+    print(f"  queue figures (GET /v1/queue):     {figures_time * 1000:8.1f} ms  "
+          f"= {figures_time / baseline:.1f}x the count (goal: at most 2x)")
+    missed_time, missed = timed(lambda: telephony.missed_for_day(db, DAY), runs=3)
+    print(f"  missed callers ({missed['total']:,}; newest {len(missed['missed_callers'])} shown): "
+          f"{missed_time * 1000:.1f} ms")
+    overall = figures["overall"]
+    print(f"  offered {overall['offered']:,}, answered {overall['answered']:,}, abandoned {overall['abandoned']:,} "
+          f"(+{overall['short_abandoned']:,} short), service level {overall['service_level']:.1%}, "
+          f"ASA {overall['average_speed_of_answer_seconds']} s")
+    pbx_token = telephony.add_pbx(db, "bench-post")
+    assert pbx_token
+    stored = []
+    for n in range(200):
+        fields = {"event": "newCall", "callId": f"post-{n}", "from": "+6421555000", "to": "0800",
+                  "direction": "in", "queue": "helpline"}
+        t = time.perf_counter()
+        telephony.record_event(db, "bench-post", fields)
+        stored.append(time.perf_counter() - t)
+    stored.sort()
+    print(f"  one event stored (committed): p50 {stored[100] * 1000:.1f} ms, p95 {stored[190] * 1000:.1f} ms")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=50_000)
+    parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
+    args = parser.parse_args()
+    from console.hub.crypto import load_key, new_key_file
+    from console.hub.storage import open_database
+
+    with tempfile.TemporaryDirectory() as folder:
+        key = load_key(new_key_file(Path(folder) / "hub.key"))
+        if args.backend in ("sqlite", "both"):
+            print("SQLite:")
+            db = open_database(data=Path(folder) / "hub", key=key)
+            try:
+                bench(db, args.calls)
+            finally:
+                db.close()
+        if args.backend in ("postgresql", "both"):
+            from tests.hub.postgres import ThrowawayCluster
+
+            binaries = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+            if not binaries:
+                print("PostgreSQL: skipped (no /usr/lib/postgresql/*/bin/initdb)")
+                return
+            cluster = ThrowawayCluster(Path(binaries[-1]).parent)
+            url = cluster.start()
+            try:
+                print("PostgreSQL:")
+                db = open_database(database_url=url, key=key)
+                try:
+                    bench(db, args.calls)
+                finally:
+                    db.close()
+            finally:
+                cluster.stop()
+
+
+if __name__ == "__main__":
+    main()

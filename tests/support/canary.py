@@ -1,0 +1,80 @@
+"""A register holding one canary person (issue 14): a code, NHI, phone and
+street address found nowhere else, so a test can look for them in every
+copy of the helpline's data."""
+
+import csv
+import hashlib
+import io
+import json
+import shutil
+import zipfile
+from pathlib import Path
+
+from tests.support.hub import REPO
+
+SAMPLE = REPO / "resources" / "sample-register"
+CANARY = {
+    "person_id": "CANARY-1",
+    "nhi": "ZZZ0024",
+    "family_name": "Kanari",
+    "given_names": "Tūī Whetū",
+    "date_of_birth": "1961-07-14",
+    "phones": "021 987 6513",
+    "address": "77 Canarywharf Crescent",
+    "postcode": "0612",
+    "notification_code": "QZ7X-CN4R-Y9",
+}
+
+
+def write_register(folder: Path, persons: list[dict], register_version: str, extra_columns=(), change=None) -> Path:
+    """The sample register with `persons` (column → value) added to persons.csv,
+    and each sample person passed through `change` (a dict → a dict) when given."""
+    shutil.copytree(SAMPLE, folder)
+    with open(folder / "persons.csv", encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        header = reader.fieldnames + [c for c in extra_columns if c not in reader.fieldnames]
+        rows = [change(row) if change else row for row in reader]
+    with open(folder / "persons.csv", "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header, restval="")
+        writer.writeheader()
+        writer.writerows(rows + persons)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["register_version"] = register_version
+    manifest["counts"]["persons"] = len(rows) + len(persons)
+    manifest["sha256"] = {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+                          for name in ("persons.csv", "documents.csv", "practices.csv")}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def canary_register(folder: Path, register_version: str = "canary-1") -> Path:
+    return write_register(folder, [CANARY], register_version)
+
+
+def unzipped(data: bytes) -> bytes:
+    """`data`, and when it is a .zip every member's bytes after it (a snapshot is deflated)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return data + b"".join(archive.read(name) for name in archive.namelist())
+    except zipfile.BadZipFile:
+        return data
+
+
+def every_value(conn) -> bytes:
+    """Every value of every table of a connection (blobs unzipped), as bytes."""
+    out = []
+    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        for row in conn.execute(f'SELECT * FROM "{table}"'):
+            for value in row:
+                if isinstance(value, (bytes, bytearray, memoryview)):
+                    out.append(unzipped(bytes(value)))
+                elif value is not None:
+                    out.append(str(value).encode("utf-8"))
+    return b"\n".join(out)
+
+
+def code_forms(code: str) -> list[bytes]:
+    """The ways a code could be written down: as given, normalised, in lower case."""
+    key = code.replace("-", "").replace(" ", "").upper()
+    return [form.encode("utf-8") for form in {code, key, key.lower(), code.lower()}]

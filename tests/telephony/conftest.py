@@ -1,0 +1,29 @@
+"""A hub (its own process, on each backend), a Kamailio in front of SIPp
+agents, and the PBX's CTI address between them (tests/support/sip.py)."""
+
+import pytest
+
+from tests.hub.conftest import backend, database_location, quick_password_hashing  # noqa: F401 (fixtures)
+from tests.hub.postgres import postgres_database_url, postgres_server  # noqa: F401 (fixtures)
+from tests.support.sip import Line, missing_tools
+
+
+@pytest.fixture
+def line(database_location, tmp_path):
+    why = missing_tools()
+    if why:
+        pytest.skip(why)
+    running = Line(database_location, tmp_path)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def relayed_line(database_location, tmp_path):
+    """The same, with console.telephony_relay between Kamailio and the hub."""
+    why = missing_tools()
+    if why:
+        pytest.skip(why)
+    running = Line(database_location, tmp_path, relay=True)
+    yield running
+    running.stop()

@@ -1,0 +1,69 @@
+"""Real SIP calls through the shipped Kamailio configuration, placed and
+answered by SIPp, reaching the hub as CTI events (on both hub backends)."""
+
+from collections import defaultdict
+
+from tests.support.sip import independent_figures, queue_of_burst
+
+BURST_CALLS, BURST_ABANDONED = 200, 40  # 20% abandoned; the 1,000-call run is tests/perf/bench_sip_burst.py
+
+
+def by_call(events) -> dict:
+    calls = defaultdict(list)
+    for event in events:
+        calls[event["callId"]].append((event["event"], event.get("cause")))
+    return calls
+
+
+def test_answered_cancelled_and_busy_calls_give_zammads_events(line):
+    expected = {"caller_answered": [("newCall", None), ("answer", None), ("hangup", "normalClearing")],
+                "caller_gives_up": [("newCall", None), ("hangup", "cancel")],
+                "caller_busy": [("newCall", None), ("hangup", "busy")]}
+    agents = {"caller_answered": "agent_answers", "caller_gives_up": "agent_rings", "caller_busy": "agent_busy"}
+    delivered = 0
+    for scenario, events in expected.items():
+        counts = line.callers(scenario, agents[scenario], calls=1).run()
+        assert (counts.successful, counts.failed) == (1, 0), scenario
+        delivered += len(events)
+        line.kamailio.wait_delivered(delivered)
+        newest = list(by_call(line.events()).values())[-1]
+        assert newest == events, (scenario, newest)
+    answer = [e for e in line.events() if e["event"] == "answer"][0]
+    assert answer["user"] == "agent-1001" and answer["queue"] == "helpline" and answer["from"].startswith("+642155")
+
+
+def hub_figures(line, events) -> dict:
+    return queue_of_burst(line.hub, events)
+
+
+def test_a_burst_gives_the_same_figures_from_sipp_the_event_log_and_the_hub(line):
+    answered = line.callers("caller_answered", "agent_answers", BURST_CALLS - BURST_ABANDONED, rate=8).start()
+    gave_up = line.callers("caller_gives_up", "agent_rings", BURST_ABANDONED, rate=2).start()
+    sipp_answered, sipp_gave_up = answered.finish(), gave_up.finish()
+    assert (sipp_answered.failed, sipp_gave_up.failed) == (0, 0)
+    line.kamailio.wait_delivered(3 * sipp_answered.successful + 2 * sipp_gave_up.successful)
+    events = line.events()
+    figures = hub_figures(line, events)["overall"]
+    assert figures["offered"] == sipp_answered.successful + sipp_gave_up.successful == BURST_CALLS
+    assert figures["answered"] == sipp_answered.successful
+    assert figures["abandoned"] + figures["short_abandoned"] == sipp_gave_up.successful
+    independent = independent_figures(events)
+    assert {name: figures[name] for name in independent} == independent
+    assert figures["waiting_now"] == 0
+
+
+def test_the_hub_killed_during_a_burst_loses_no_event_and_counts_none_twice(line):
+    calls = 100
+    callers = line.callers("caller_answered", "agent_answers", calls, rate=10).start()
+    line.kamailio.wait_delivered(30)
+    line.hub.kill()
+    line.kamailio.wait_for(lambda k: k.retries >= 1, "retried a post while the hub was down")
+    line.hub.start()
+    counts = callers.finish()
+    assert (counts.successful, counts.failed) == (calls, 0)
+    line.kamailio.wait_delivered(3 * calls)
+    events = line.events()
+    assert len(events) == 3 * calls
+    assert all(sorted(e for e, _ in call) == ["answer", "hangup", "newCall"] for call in by_call(events).values())
+    figures = hub_figures(line, events)["overall"]
+    assert (figures["offered"], figures["answered"], figures["waiting_now"]) == (calls, calls, 0)
