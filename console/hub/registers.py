@@ -114,8 +114,8 @@ def hash_codes_of(db, given: bytes, checked: CheckedRegister, progress=None) -> 
     only new or changed codes are hashed. Returns (snapshot, {person_id:
     (code_mac, code_hash)}), what register_codes keeps for the next register."""
     with db.read() as tx:
-        known = {person_id: (mac, code_hash) for person_id, mac, code_hash in
-                 tx.all("SELECT person_id, code_mac, code_hash FROM register_codes")}
+        known = {person_id: (mac, tx.open("register_codes", person_id, "code_hash", code_hash))
+                 for person_id, mac, code_hash in tx.all("SELECT person_id, code_mac, code_hash FROM register_codes")}
     key = db.key.code_mac_key
 
     def kept_hash(person_id: str, code: str) -> str | None:
@@ -161,7 +161,8 @@ def import_register(db, path, progress=None) -> tuple[dict, bool]:
                    [tx.sealer.seal_blob("registers", str(seq), "snapshot", snapshot),
                     tx.sealer.seal_blob("registers", str(seq), "delta", delta), seq])
         tx.execute("DELETE FROM register_codes")
-        kept = [(person_id, mac, code_hash) for person_id, (mac, code_hash) in codes.items()]
+        kept = [(person_id, mac, tx.seal("register_codes", person_id, "code_hash", code_hash))
+                for person_id, (mac, code_hash) in codes.items()]
         for start in range(0, len(kept), CODES_PER_INSERT):
             batch = kept[start:start + CODES_PER_INSERT]
             tx.execute("INSERT INTO register_codes (person_id, code_mac, code_hash) VALUES "

@@ -65,8 +65,22 @@ SEALED_BY_M012 = {
     "changes": (("kind", "entity_id"), ("body",)),
     "refused_pushes": (("workstation", "item_id"), ("message",)),
     "registers": (("seq",), ("snapshot", "delta")),
+    # the line (m008): a CTI event's body names the calling and called numbers;
+    # a call's row keeps its number for the missed-callers list
+    "cti_events": (("pbx", "call_id", "event"), ("body",)),
+    "cti_calls": (("pbx", "call_id"), ("number",)),
+    # the supervisors' live message (m009): free text
+    "live_messages": (("version",), ("text",)),
+    # the codes' argon2id hashes (m010): one-way, but each one a target for
+    # guessing a code offline, as the snapshot's copy (sealed) would be
+    "register_codes": (("person_id",), ("code_hash",)),
 }
 SEALED = {**SEALED_BY_M012}
+# Plain columns that hold a keyed digest (Sealer.digest) of what they are
+# compared on, so equality still works in SQL and an index still serves it:
+# calls.body_sha256 (of the call's record), cti_calls.number_key and
+# blocked_numbers.number_key (of console.core.telephony.number_key, the
+# number's E.164 form).
 
 
 class Unsealable(Exception):

@@ -504,18 +504,28 @@ def m012_sealed_columns(tx) -> None:
     # personal data sealed by the hub itself (console/hub/sealing.py), so that
     # the database server, its disk and a pg_dump hold only ciphertext of it:
     # every row written before is sealed in place (the columns as of this
-    # migration, frozen in sealing.SEALED_BY_M012)
+    # migration, frozen in sealing.SEALED_BY_M012). Runs after m011, so the
+    # register snapshots it seals are the ones with hashed codes.
+    serial = {"changes": "seq", "refused_pushes": "refusal_id", "cti_events": "event_id"}
     for table, (ids, columns) in sealing.SEALED_BY_M012.items():
         if table == "registers":
             continue  # blobs, below
-        key = "seq" if table == "changes" else "refusal_id" if table == "refused_pushes" else ids[0]
-        for row in tx.all(f"SELECT {key}, {', '.join(ids + columns)} FROM {table}"):
-            row_id = sealing.row_id(*row[1:1 + len(ids)])
-            values = {c: tx.seal(table, row_id, c, v) for c, v in zip(columns, row[1 + len(ids):])}
+        keys = (serial[table],) if table in serial else ids
+        for row in tx.all(f"SELECT {', '.join(keys + ids + columns)} FROM {table}"):
+            key, rid, clear = row[:len(keys)], row[len(keys):len(keys) + len(ids)], row[len(keys) + len(ids):]
+            row_id = sealing.row_id(*rid)
+            values = {c: tx.seal(table, row_id, c, v) for c, v in zip(columns, clear)}
             if table == "calls":  # the body's digest, keyed: no longer a check of a guessed body
-                values["body_sha256"] = tx.sealer.digest(row[-1])
-            tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)} WHERE {key} = ?",
-                       [*values.values(), row[0]])
+                values["body_sha256"] = tx.sealer.digest(clear[0])
+            tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)} WHERE "
+                       + " AND ".join(f"{k} = ?" for k in keys), [*values.values(), *key])
+    # numbers compared in SQL: their keyed digest instead of their E.164 form
+    for (number_key,) in tx.all("SELECT DISTINCT number_key FROM cti_calls WHERE number_key IS NOT NULL"):
+        tx.execute("UPDATE cti_calls SET number_key = ? WHERE number_key = ?", [tx.sealer.digest(number_key),
+                                                                              number_key])
+    for (number_key,) in tx.all("SELECT number_key FROM blocked_numbers"):
+        tx.execute("UPDATE blocked_numbers SET number_key = ? WHERE number_key = ?", [tx.sealer.digest(number_key),
+                                                                                   number_key])
     for (seq,) in tx.all("SELECT seq FROM registers ORDER BY seq"):
         for column in ("snapshot", "delta"):
             blob = tx.value(f"SELECT {column} FROM registers WHERE seq = ?", [seq])

@@ -1,8 +1,10 @@
-"""Personal data sealed by the hub (console/hub/sealing.py): a canary person,
-call, callback, unlock and audit entry, pushed through a real hub process,
-are nowhere in clear in a `pg_dump` of the PostgreSQL hub nor in any file of
-the SQLite hub's data folder; an encrypted dump restores to a fresh database
-that the hub opens with the same key file and serves them from."""
+"""Personal data sealed by the hub (console/hub/sealing.py): a canary person
+(with a notification code), call, callback, unlock and audit entry, a caller's
+number through the CTI endpoint, a blocked number and a live message, sent
+through a real hub process, are nowhere in clear in a `pg_dump` of the
+PostgreSQL hub nor in any file of the SQLite hub's data folder; an encrypted
+dump restores to a fresh database that the hub opens with the same key file
+and serves them from."""
 
 import csv
 import glob
@@ -34,7 +36,14 @@ CANARY = {
     "reason": "canary-reason-3b9f70 passport seen at the desk",
     "callback": "canary-callback-c0ffee ring after 5",
     "audit": "canary-audit-5e5e5e",
+    "code": "Q7Z3-CN4R",
+    "live": "canary-live-9a7c1e texts from 021 334 5873 are the scam",
 }
+# a caller who rang the line and gave up (through the CTI endpoint), and a blocked number, in the forms
+# a database could hold them: as the PBX sent them, E.164, and their digits
+MISSED_NUMBER, BLOCKED_NUMBER = "021 334 5871", "021 334 5872"
+NUMBER_FORMS = ("021 334 5871", "+64213345871", "0213345871", "213345871",
+                "021 334 5872", "+64213345872", "0213345872", "213345872")
 
 
 def canary_nhi() -> str:
@@ -56,7 +65,7 @@ def canary_register(folder: Path, nhi: str) -> Path:
         rows = list(csv.DictReader(f))
     canary = dict(rows[0], person_id="C0001", nhi=nhi, family_name=CANARY["name"], given_names="Tui",
                   preferred_name="", phones=CANARY["phone"], email="", address=CANARY["address"],
-                  notification_code="Q7Z3-CN4R")
+                  notification_code=CANARY["code"])
     with open(folder / "persons.csv", "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(rows[0]))
         writer.writeheader()
@@ -70,12 +79,28 @@ def canary_register(folder: Path, nhi: str) -> Path:
 
 
 def canaries(nhi: str) -> list[bytes]:
-    return [value.encode() for value in (nhi, *CANARY.values())]
+    return [value.encode() for value in (nhi, *CANARY.values(), *NUMBER_FORMS)]
 
 
-def push_canaries(server: HubProcess) -> dict:
+def code_hashes(db) -> dict[str, bytes]:
+    """The argon2id hashes of the register's codes by person (sealed in register_codes and in the
+    snapshot), opened."""
+    with db.read() as tx:
+        hashes = {person_id: tx.open("register_codes", person_id, "code_hash", code_hash).encode()
+                  for person_id, code_hash in tx.all("SELECT person_id, code_hash FROM register_codes")}
+    assert hashes and all(h.startswith(b"$argon2id$") for h in hashes.values())
+    return hashes
+
+
+def cti_event(kind: str, call_id: str, number: str, **extra) -> dict:
+    return {"event": kind, "callId": call_id, "from": number, "to": "0800 111 222", "direction": "in",
+            "queue": "helpline", **extra}
+
+
+def push_canaries(server: HubProcess, cti: str) -> dict:
     """Through the real hub: a call with the canary note, a callback with canary notes, an unlock with the
-    canary reason and an audit entry naming the canary, pushed by the supervisor who made them."""
+    canary reason and an audit entry naming the canary, pushed by the supervisor who made them; the live
+    message; a missed call and a blocked number's call posted by the PBX at `cti`."""
     with httpx.Client(base_url=server.url + "/v1", auth=server.auth, timeout=30) as client:
         signed = client.post("/sessions", json={"operator_id": "sup-1", "password": PASSWORD,
                                                 "workstation": WORKSTATION})
@@ -96,33 +121,52 @@ def push_canaries(server: HubProcess) -> dict:
             "audit_head": {"seq": 1, "hash": entry["hash"]}})
         assert reply.status_code == 200, reply.text
         assert [r["status"] for r in reply.json()["results"]] == ["stored"] * 4, reply.text
+        assert client.post("/message", headers=headers, json={"text": CANARY["live"]}).status_code == 200
+        for event in (cti_event("newCall", "cti-1", MISSED_NUMBER), cti_event("hangup", "cti-1", MISSED_NUMBER,
+                                                                               cause="cancel")):
+            assert client.post(cti, json=event).json() == {"stored": True}
+        assert client.post(cti, json=cti_event("newCall", "cti-2", BLOCKED_NUMBER)).json()["action"] == "reject"
         served = {
             "callbacks": client.get("/callbacks", headers=headers, params={"which": "all"}).json()["callbacks"],
             "audit": client.get("/audit", headers=headers).json()["entries"],
             "register": client.get("/register", headers=headers).json(),
+            "message": client.get("/message", headers=headers).json(),
+            "missed": client.get("/missed-callers", headers=headers).json()["missed_callers"],
         }
     return {"call_id": call["id"], "headers": headers, "served": served}
 
 
 @pytest.fixture
 def canary_hub(database_location, tmp_path):
+    from console.hub import telephony
+
     nhi = canary_nhi()
     prepare_hub(database_location, canary_register(tmp_path / "register", nhi), (("sup-1", "supervisor"),))
+    db = open_database(**database_location)
+    try:  # as `hub telephony add-pbx` and `hub telephony block` do
+        token = telephony.add_pbx(db, "pbx-1")
+        telephony.block_number(db, BLOCKED_NUMBER)
+    finally:
+        db.close()
     server = HubProcess(database_location, tmp_path / "logs", device=enrolled_in(database_location, WORKSTATION))
     server.start()
     try:
-        pushed = push_canaries(server)
+        pushed = push_canaries(server, f"/cti/{token}")
     finally:
         server.stop()
-    return {"nhi": nhi, **pushed}
+    return {"nhi": nhi, "log": server.output(), **pushed}
 
 
 def assert_served(pushed: dict) -> None:
-    """The hub served the canaries back in clear to its authorised supervisor."""
+    """The hub served the canaries back in clear to its authorised supervisor, and logged none of them."""
+    for canary in canaries(pushed["nhi"]):
+        assert canary.decode() not in pushed["log"], canary
     served = pushed["served"]
     assert any(c.get("notes") == CANARY["callback"] for c in served["callbacks"]), served["callbacks"]
     assert any(e["detail"] == {"note": CANARY["audit"]} for e in served["audit"]), served["audit"]
     assert served["register"]["persons"] == 9
+    assert served["message"]["text"] == CANARY["live"]
+    assert [(m["number"], m["calls"]) for m in served["missed"]] == [("021 334 5871", 1)], served["missed"]
 
 
 # PostgreSQL: pg_dump holds ciphertext only
@@ -165,6 +209,8 @@ def test_pg_dump_of_the_hub_holds_no_canary_in_clear(canary_hub, database_locati
     # and the hub still reads them: the figures, the call's own record
     db = open_database(**database_location)
     try:
+        hashes = code_hashes(db)
+        assert "C0001" in hashes and all(h not in dump for h in hashes.values())
         with db.read() as tx:
             record = tx.one("SELECT record FROM calls WHERE call_id = ?", [canary_hub["call_id"]])[0]
             assert CANARY["note"] in tx.open("calls", canary_hub["call_id"], "record", record)
@@ -246,9 +292,15 @@ def test_no_canary_in_any_file_of_the_sqlite_hubs_data_folder(canary_hub, databa
     assert_served(canary_hub)
     files = [Path(root) / name for root, _, names in os.walk(database_location["data"]) for name in names]
     assert any(f.name == "hub.db" for f in files)
+    db = open_database(**database_location)
+    try:
+        hashes = code_hashes(db)
+    finally:
+        db.close()
+    assert "C0001" in hashes
     for path in files:
         data = path.read_bytes()
-        for canary in canaries(canary_hub["nhi"]):
+        for canary in [*canaries(canary_hub["nhi"]), *hashes.values()]:
             assert canary not in data, (path, canary)
 
 
@@ -290,7 +342,8 @@ def test_a_sealed_blob_is_read_in_any_slice_and_refuses_truncation(tmp_path):
 
 def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_location, tmp_path):
     """A hub database written before sealing: m012 seals its rows, and the hub reads them as before."""
-    from console.hub import storage
+    from console.core.telephony import number_key
+    from console.hub import storage, telephony
     from console.hub.registers import import_register, latest_register
     from tests.conftest import SAMPLE_REGISTER
 
@@ -301,7 +354,15 @@ def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_lo
     assert hub.push(headers, [call]).json()["results"][0]["status"] == "stored"
     import_register(db, SAMPLE_REGISTER)
     snapshot = db.snapshot_slice(1, 0, latest_register(db)["size"])
-    stats = hub.client.get("/v1/stats", headers=headers).json()
+    cti = "/v1/cti/" + telephony.add_pbx(db, "pbx-1")
+    for event in (cti_event("newCall", "cti-1", MISSED_NUMBER), cti_event("hangup", "cti-1", MISSED_NUMBER,
+                                                                           cause="cancel")):
+        assert hub.client.post(cti, json=event).json() == {"stored": True}
+    telephony.block_number(db, BLOCKED_NUMBER)
+    assert hub.client.post("/v1/message", json={"text": CANARY["live"]}, headers=headers).status_code == 200
+    code_hashes_before = code_hashes(db)
+    seen = {path: hub.client.get(path, headers=headers).json() for path in ("/v1/stats", "/v1/missed-callers",
+                                                                            "/v1/message")}
     with db.write() as tx:  # back to what an earlier hub wrote: clear text, and m012 not yet run
         for table, (ids, columns) in sealing.SEALED.items():
             if table == "registers":
@@ -312,8 +373,13 @@ def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_lo
                 tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in columns)} WHERE "
                            f"{' AND '.join(f'{i} = ?' for i in ids)}", [*clear, *row[:len(ids)]])
         tx.execute("UPDATE registers SET snapshot = ? WHERE seq = 1", [snapshot])
+        for pbx, call_id, number in tx.all("SELECT pbx, call_id, number FROM cti_calls"):
+            tx.execute("UPDATE cti_calls SET number_key = ? WHERE pbx = ? AND call_id = ?",
+                       [number_key(number), pbx, call_id])
+        tx.execute("UPDATE blocked_numbers SET number_key = ?", [number_key(BLOCKED_NUMBER)])
         tx.execute(f"DELETE FROM {storage.MIGRATIONS_TABLE} WHERE name = 'm012_sealed_columns'")
         assert CANARY["note"] in tx.value("SELECT record FROM calls")
+        assert MISSED_NUMBER in tx.value("SELECT number FROM cti_calls")
     hub.client.close()
     db.close()
 
@@ -324,10 +390,17 @@ def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_lo
             stored = tx.value("SELECT record FROM calls")
             assert CANARY["note"] not in stored
             assert CANARY["note"] in tx.open("calls", call["id"], "record", stored)
+            plain = repr([tx.all(f"SELECT * FROM {table}") for table in ("cti_events", "cti_calls",
+                                                                          "blocked_numbers", "live_messages")])
+        for canary in (CANARY["live"], *NUMBER_FORMS):
+            assert canary not in plain
         assert db.snapshot_slice(1, 0, len(snapshot)) == snapshot
+        assert code_hashes(db) == code_hashes_before
         signed = hub.sign_in("sup-1")
-        again = hub.client.get("/v1/stats", headers={"Authorization": f"Bearer {signed.json()['token']}"}).json()
-        assert again == stats
+        again = {path: hub.client.get(path, headers={"Authorization": f"Bearer {signed.json()['token']}"}).json()
+                 for path in seen}
+        assert again == seen and again["/v1/missed-callers"]["total"] == 1
+        assert hub.client.post(cti, json=cti_event("newCall", "cti-2", BLOCKED_NUMBER)).json()["action"] == "reject"
         # a duplicate is still judged on the clear text
         assert hub.push({"Authorization": f"Bearer {signed.json()['token']}"},
                         [call]).json()["results"][0]["status"] == "duplicate"
