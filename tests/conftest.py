@@ -15,6 +15,25 @@ if not SAMPLE_REGISTER.exists():  # a checkout without shared/ beside it: the co
 
 
 @pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """argon2 at its cheapest in this process, for accounts' passwords (hub and workstation): a hash still
+    verifies with the default PasswordHasher (its parameters travel inside it), also in a child process,
+    and the suite makes and checks hundreds of them (0.1-0.8 s each at the defaults on two busy cores).
+    Child processes that make accounts keep the real parameters; tests/core/test_shared_rules.py checks them."""
+    from argon2 import PasswordHasher
+
+    from console.core import accounts
+    from console.hub import accounts as hub_accounts
+    from console.store import operators
+
+    def quick():
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+    for module in (accounts, hub_accounts, operators):
+        monkeypatch.setattr(module, "password_hasher", quick)
+
+
+@pytest.fixture(autouse=True)
 def user_folders(tmp_path, monkeypatch):
     """Point every per-user folder at a temp dir so no test touches a real profile."""
     home = tmp_path / "home"

@@ -222,6 +222,10 @@ def cmd_serve(args, out) -> int:
     location = _database_location(args)
     db = _open(args)  # made and migrated once here, so a problem is a sentence, not a crash in every worker
     db.close()
+    if args.workers > 1 and "database_url" not in location:
+        print(f"Note: on SQLite each of the {args.workers} workers has its own live channel: a screen pop or "
+              "live message reaches only the workstations connected to the worker that received it. Serve "
+              "SQLite with one worker, or use PostgreSQL for more.", file=sys.stderr)
     # the workers (separate processes with --workers) read the location from the environment
     os.environ.pop(DATA_ENV, None)
     os.environ.pop(DATABASE_URL_ENV, None)

@@ -9,14 +9,18 @@ placed a callback, whether the person is in the register, the verifications
 on file) and passes them in.
 """
 
+import hashlib
+import hmac
 from datetime import datetime, timedelta
 
+from console.core.contact import phone_e164
 from console.core.records import POSSESSION_UNLOCK
 from console.core.roles import ROLES
 from console.core.timeutil import parse_instant
 
 CLOCK_SKEW = timedelta(minutes=5)  # a record may be dated this far ahead of the clock that receives it
 PAPER_AFTER = timedelta(hours=12)  # a call entered longer after its time than this is a paper call
+DIAL_WINDOW = timedelta(minutes=10)  # a dialled callback's outbound call starts this long after the intent at most
 
 
 class NotAttested(ValueError):
@@ -44,6 +48,17 @@ def future_problem(at: datetime, received_at: datetime, what: str = "The record"
     if at > received_at + CLOCK_SKEW:
         return (f"{what} is dated {at.isoformat()}, more than {_minutes(CLOCK_SKEW)} after now "
                 f"({received_at.isoformat(timespec='seconds')}): a record dated in the future is refused.")
+    return None
+
+
+def enrolment_problem(at: datetime, enrolled_at: datetime | None, what: str = "The record") -> str | None:
+    """A record dated more than CLOCK_SKEW before the workstation that made it
+    was enrolled (None: not enrolled, nothing to judge by): no enrolled
+    workstation made it."""
+    if enrolled_at is not None and at < enrolled_at - CLOCK_SKEW:
+        return (f"{what} is dated {at.isoformat()}, before its workstation was enrolled "
+                f"({enrolled_at.isoformat(timespec='seconds')}, give or take {_minutes(CLOCK_SKEW)}): a workstation "
+                "records nothing before its enrolment.")
     return None
 
 
@@ -104,13 +119,20 @@ def call_record_problems(record: dict, *, acting: str | None, role: str | None, 
         call_time_problem(parse_instant(record["started_at"]), entered_at, role, "It"),
         future_problem(parse_instant(record["ended_at"]), entered_at, "Its end"),
     ]
-    if record.get("person_id") and person_exists is False:
-        problems.append(f"The person {record['person_id']} is not in the register.")
+    if record.get("person_id"):
+        problems.append(person_problem(record["person_id"], person_exists))
     if record["verification"] == "verified" and verifications is not None and not any(
             verification_backs(record, v) for v in verifications):
         problems.append(f"It says verified, but no check by {record['operator']} verified {record['person_id']} "
                         f"with {record['assurance']} during the call on this workstation.")
     return [where + p for p in problems if p]
+
+
+def person_problem(person_id: str, exists: bool | None, register: str = "the register") -> str | None:
+    """A record naming a person who is not in `register` (exists False; None: not judged)."""
+    if exists is False:
+        return f"The person {person_id} is not in {register}."
+    return None
 
 
 def unlock_problem(role: str | None, reason: str | None) -> str | None:
@@ -137,12 +159,55 @@ def countersign_problem(role: str | None, countersigner: str | None, callback: d
     return None
 
 
-def callback_attested(callback: dict | None) -> bool:
+def callback_attested(callback: dict | None, attestations=()) -> bool:
     """Whether a callback's answer is attested by someone other than the
-    operator who placed it: until the telephone integration exists, a
-    supervisor's countersignature."""
-    return bool(callback and callback.get("outcome") == "answered" and callback.get("countersigned_by")
-                and callback.get("countersigned_by") != callback.get("completed_by"))
+    operator who placed it (policy v2, "Callback route"): completed as
+    answered, and either countersigned by a supervisor who did not place it,
+    or attested by the telephone system: one of `attestations` (the PBX's
+    answered outbound calls the hub matched to a dial intent, dicts with
+    "callback_id" and "operator") is of this callback, placed by the operator
+    who completed it. The operator's word alone never is; nor the PBX's
+    answer alone (a voicemail answers too), without the operator's."""
+    if not callback or callback.get("outcome") != "answered":
+        return False
+    placed_by = callback.get("completed_by")
+    countersigned = bool(callback.get("countersigned_by")) and callback.get("countersigned_by") != placed_by
+    by_pbx = any(a.get("callback_id") == callback.get("callback_id") and a.get("operator") == placed_by
+                 for a in attestations)
+    return countersigned or by_pbx
+
+
+def number_digest(callback_id: str, number: str | None) -> str | None:
+    """The dialled number of a dial intent as the hub keeps it: HMAC-SHA256 of
+    its E.164 form keyed by the callback's id, so the hub can tell whether the
+    PBX dialled that number without holding it, and two intents to one
+    number are not linked by their digests. None for a number that is not
+    valid (it could never be on file)."""
+    e164 = phone_e164(number)
+    if e164 is None:
+        return None
+    return hmac.new(callback_id.encode("utf-8"), e164.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def dial_attests(intent: dict, call: dict) -> bool:
+    """Whether the PBX's call attests the dialled callback of `intent`: an
+    outbound call, to the number the intent names, from an extension of the
+    operator who recorded it, started within DIAL_WINDOW after the intent (or
+    up to CLOCK_SKEW before it: the workstation's clock and the PBX's differ),
+    and answered.
+
+    intent: {"callback_id", "operator", "number_digest", "at" (datetime)}.
+    call: {"direction", "number" (the number dialled), "operators" (those
+    mapped to the extensions the PBX named for it), "new_at", "answer_at"
+    (datetimes or None)}."""
+    if call.get("direction") != "out" or call.get("answer_at") is None or call.get("new_at") is None:
+        return False
+    if intent.get("operator") not in call.get("operators", ()):
+        return False
+    if not intent.get("number_digest") or not hmac.compare_digest(
+            intent["number_digest"], number_digest(intent["callback_id"], call.get("number")) or ""):
+        return False
+    return intent["at"] - CLOCK_SKEW <= call["new_at"] <= intent["at"] + DIAL_WINDOW
 
 
 def _minutes(delta: timedelta) -> str:

@@ -28,15 +28,17 @@ AUTHOR_ROLES = {
     "audit": "operator",
     "unlock": "supervisor",
     "escalation_ack": "supervisor",
+    "dial_intent": "operator",
     "account": "hub",
 }
 
 # the body key naming a record's author, per kind (callbacks name whoever revised them last)
 # (an audit chain holds entries of every operator who signed in on the workstation: the hub checks its links)
-AUTHOR_KEYS = {"call": "operator", "attempt": "operator", "unlock": "operator", "escalation_ack": "operator"}
+AUTHOR_KEYS = {"call": "operator", "attempt": "operator", "unlock": "operator", "escalation_ack": "operator",
+               "dial_intent": "operator"}
 
 # kinds whose body names the workstation that made them; a callback names where it was booked
-OWN_WORKSTATION_KINDS = ("call", "attempt", "unlock", "escalation_ack", "audit")
+OWN_WORKSTATION_KINDS = ("call", "attempt", "unlock", "escalation_ack", "audit", "dial_intent")
 
 
 def may_record(kind: str, role: str | None) -> bool:

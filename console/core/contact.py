@@ -69,6 +69,24 @@ def phone_display(text: str | None) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+DIAL_SCHEMES = ("tel", "sip")
+
+
+def dial_uri(number: str | None, scheme: str = "tel", sip_domain: str = "") -> str:
+    """The URI a softphone dials a number on file by: `tel:` with the E.164
+    number (RFC 3966), or `sip:` at the PBX's domain with user=phone."""
+    e164 = phone_e164(number)
+    if e164 is None:
+        raise ValueError("The number on file is not a valid number; it cannot be dialled.")
+    if scheme == "tel":
+        return f"tel:{e164}"
+    if scheme != "sip":
+        raise ValueError(f"The dial scheme must be one of {', '.join(DIAL_SCHEMES)}, not {scheme!r}.")
+    if not sip_domain:
+        raise ValueError("Dialling by sip: needs the PBX's domain: set sip_domain (helpline-console settings).")
+    return f"sip:{e164}@{sip_domain};user=phone"
+
+
 def email_key(text: str | None) -> str:
     """Trimmed and casefolded; empty never matches."""
     return (text or "").strip().casefold()

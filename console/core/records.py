@@ -14,9 +14,10 @@ from console.core.policy import LOCKOUT_ATTEMPTS, LOCKOUT_WINDOW_HOURS
 from console.core.timeutil import utc_text
 
 # what a workstation pushes (console/sync/protocol.py, "Push")
-ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit", "escalation_ack")
+ITEM_KINDS = ("call", "callback", "attempt", "unlock", "audit", "escalation_ack", "dial_intent")
 # what the hub's change feed carries (console/sync/protocol.py, "Pull")
-CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack", "lock", "message")
+CHANGE_KINDS = ("account", "attempt", "unlock", "callback", "content", "register", "escalation_ack", "lock", "message",
+                "attestation")
 
 OVERDUE_AFTER = timedelta(minutes=30)  # an open callback this long past its due time is overdue
 # the reason of the unlock that verification by possession of the notification

@@ -9,10 +9,14 @@ and says, in a sentence each, what is wrong with it.
 The queue's figures come from one place, `queue_figures`, which works on
 tallies: how many calls of each kind (queue, hour, outcome) there were, how
 many of them waited under the target and under the short-abandon time, and
-their waits and handle times summed. The hub's database counts them with one
-GROUP BY (TALLY_SQL, over the rows `summarise` gives each call);
+their waits and handle times summed. Each call's part in them is
+`summarise` (its day, hour, outcome, wait and handle time) and `tally_of`;
+the hub keeps the sums as the events arrive (console.hub.telephony),
 `tally_calls` counts the same from calls held in memory, so a dashboard or a
-test that has the calls gets the same figures from the same code.
+test that has the calls gets the same figures from the same code. Handle
+time runs from the answer to the save of the call record linked to the call
+by the PBX's call id (`handle_end`), to the hangup only when none was saved,
+and the formula shown with the figure says how many that was.
 
 Missed callers (`missed_callers`) are inbound calls that ended without an
 answer from a number that is known: one entry per number per helpline day,
@@ -212,6 +216,7 @@ class CallTrace:
     cause: str | None = None
     users: tuple[str, ...] = ()
     key: str | None = None  # number_key(number), when already known
+    saved_at: datetime | None = None  # when the call record linked to it (by the PBX's call id) was saved
 
     def add(self, event: CtiEvent, at: datetime) -> None:
         self.direction = event.direction
@@ -277,58 +282,82 @@ class Tally:
     wait_seconds: float = 0.0  # their whole seconds waited, summed
     handle_seconds: float = 0.0  # summed over those whose handle time is known
     handled: int = 0  # how many of them that is
+    handled_to_hangup: int = 0  # of those, how many had no call saved (handle time to the hangup)
 
 
-# the tallies as SQL over the hub's cti_calls rows (the columns summarise() gives), with
-# the target and SHORT_ABANDON_SECONDS as parameters: the same counts tally_calls makes
-TALLY_SQL = ("SELECT queue, hour, outcome, count(*), sum(CASE WHEN wait_seconds < ? THEN 1 ELSE 0 END), "
-             "sum(CASE WHEN wait_seconds < ? THEN 1 ELSE 0 END), sum(wait_seconds), sum(handle_seconds), "
-             "count(handle_seconds) FROM cti_calls WHERE day = ? AND direction = 'in' GROUP BY queue, hour, outcome")
+def handle_end(call: CallTrace) -> tuple[datetime | None, bool]:
+    """Where an answered call's handle time ends, and whether that is its
+    hangup for want of a call saved: the save of the call record linked to it
+    (the operator's writing-up after the hangup included; the hangup when the
+    record was saved while the caller was still on), else its hangup; None
+    while neither is known."""
+    if call.saved_at is not None:
+        return (max(call.saved_at, call.hangup_at) if call.hangup_at else call.saved_at), False
+    return call.hangup_at, call.hangup_at is not None
 
 
 def summarise(call: CallTrace) -> dict | None:
     """The figures' view of one call: its helpline day and hour (of its
     newCall), outcome, whole seconds waited (to the answer, or to the hangup
-    when none came) and handle seconds (answer to hangup); None before its
-    newCall is known. The hub stores this beside each call so its database
-    can tally them; `tally_calls` tallies the same in memory."""
+    when none came), handle seconds (answer to call saved: `handle_end`) and
+    whether they run to the hangup only; None before its newCall is known.
+    The hub stores this beside each call and tallies it as it arrives;
+    `tally_calls` tallies the same in memory."""
     if call.new_at is None:
         return None
     kind = outcome(call.answer_at is not None, call.hangup_at is not None, call.cause)
     until = call.answer_at if kind == ANSWERED else call.hangup_at
-    handle = None
-    if kind == ANSWERED and call.hangup_at is not None:
-        handle = max(0.0, (call.hangup_at - call.answer_at).total_seconds())
+    handle, to_hangup = None, False
+    if kind == ANSWERED:
+        end, to_hangup = handle_end(call)
+        handle = max(0.0, (end - call.answer_at).total_seconds()) if end else None
     return {"day": helpline_day(call.new_at).isoformat(), "hour": helpline_hour(call.new_at), "outcome": kind,
             "wait_seconds": int(max(0.0, (until - call.new_at).total_seconds())) if until else 0,
-            "handle_seconds": handle}
+            "handle_seconds": handle, "handled_to_hangup": to_hangup}
+
+
+def tally_of(queue: str, row: dict, target: int) -> Tally:
+    """One call's summary (`summarise`) as a tally of one: what it adds to its queue, hour and outcome."""
+    wait = row["wait_seconds"]
+    handled = row["handle_seconds"] is not None
+    return Tally(queue, row["hour"], row["outcome"], 1, int(wait < target), int(wait < SHORT_ABANDON_SECONDS),
+                 wait, row["handle_seconds"] or 0.0, int(handled), int(handled and row["handled_to_hangup"]))
+
+
+def merge_tallies(tallies) -> list[Tally]:
+    """Tallies of the same queue, hour and outcome added up."""
+    sums: dict = {}
+    for tally in tallies:
+        key = (tally.queue, tally.hour, tally.outcome)
+        found = sums.get(key)
+        sums[key] = tally if found is None else Tally(*key, *(
+            getattr(found, name) + getattr(tally, name) for name in TALLY_SUMS))
+    return list(sums.values())
+
+
+TALLY_SUMS = ("calls", "within_target", "short", "wait_seconds", "handle_seconds", "handled", "handled_to_hangup")
 
 
 def tally_calls(calls, day: date, target: int = SERVICE_TARGET_SECONDS) -> list[Tally]:
     """Tallies of the inbound calls (CallTrace) that rang in on a helpline day, counted in memory."""
-    counts: defaultdict = defaultdict(lambda: [0, 0, 0, 0, 0.0, 0])
-    for call in calls:
-        row = summarise(call) if call.direction == "in" else None
-        if row is None or row["day"] != day.isoformat():
-            continue
-        tally = counts[(call.queue, row["hour"], row["outcome"])]
-        tally[0] += 1
-        tally[1] += row["wait_seconds"] < target
-        tally[2] += row["wait_seconds"] < SHORT_ABANDON_SECONDS
-        tally[3] += row["wait_seconds"]
-        if row["handle_seconds"] is not None:
-            tally[4] += row["handle_seconds"]
-            tally[5] += 1
-    return [Tally(*key, *values) for key, values in counts.items()]
+    rows = ((call.queue, summarise(call) if call.direction == "in" else None) for call in calls)
+    return merge_tallies(tally_of(queue, row, target) for queue, row in rows
+                         if row is not None and row["day"] == day.isoformat())
 
 
 def service_level_formula(target: int) -> str:
     return f"answered within {target} s ÷ (offered − short abandons)"
 
 
-HANDLE_FROM_SAVED = "answer → call saved"
-HANDLE_FROM_HANGUP = ("answer → hangup (the calls saved are not linked to the PBX's call ids, so the time "
-                      "after the hangup, writing the call up, is not in it)")
+HANDLE_FORMULA = "answer → call saved"
+
+
+def handle_formula(handled: int, to_hangup: int) -> str:
+    """The average handle time's formula, saying how many calls had no call saved to end it."""
+    if not to_hangup:
+        return HANDLE_FORMULA
+    return (f"{HANDLE_FORMULA} ({to_hangup} of {handled} answered calls had no call saved linked to them: "
+            "answer → hangup, without the writing-up after it)")
 
 
 @dataclass
@@ -341,6 +370,7 @@ class Figures:
     waiting: int = 0  # rang in and neither answered nor ended (in this day's calls)
     answered_within_target: int = 0
     _wait_answered: float = 0.0
+    handled_to_hangup: int = 0  # answered calls with no call saved: handle time to the hangup
     _handle: float = 0.0
     _handled: int = 0
 
@@ -352,6 +382,7 @@ class Figures:
             self._wait_answered += tally.wait_seconds
             self._handle += tally.handle_seconds
             self._handled += tally.handled
+            self.handled_to_hangup += tally.handled_to_hangup
         elif tally.outcome == ABANDONED:
             self.short_abandoned += tally.short
             self.abandoned += tally.calls - tally.short
@@ -369,11 +400,12 @@ class Figures:
             "service_level": round(self.answered_within_target / base, 4) if base else None,
             "average_speed_of_answer_seconds": round(self._wait_answered / self.answered, 1) if self.answered else None,
             "average_handle_seconds": round(self._handle / self._handled, 1) if self._handled else None,
+            "handled_to_hangup": self.handled_to_hangup,
         }
 
 
 def queue_figures(tallies, *, target: int = SERVICE_TARGET_SECONDS, waiting_since=(), now: datetime | None = None,
-                  operators: dict | None = None, handle_basis: str = HANDLE_FROM_HANGUP) -> dict:
+                  operators: dict | None = None) -> dict:
     """The queue's figures for a day from its tallies (counted with the same
     `target`): overall, per queue and by hour (helpline time), each with offered, answered, abandoned (and short abandons, under
     SHORT_ABANDON_SECONDS, apart), unanswered, the service level within
@@ -403,7 +435,7 @@ def queue_figures(tallies, *, target: int = SERVICE_TARGET_SECONDS, waiting_sinc
             "abandoned": f"hung up before an answer after waiting {SHORT_ABANDON_SECONDS} s or more "
                          f"(short abandons: under {SHORT_ABANDON_SECONDS} s, counted apart)",
             "average_speed_of_answer": "sum of waits of answered calls ÷ answered",
-            "average_handle_time": handle_basis,
+            "average_handle_time": handle_formula(overall._handled, overall.handled_to_hangup),
         },
         "overall": {**overall.as_dict(target), **now_figures(None)},
         "queues": {queue or "(no queue)": {**figures.as_dict(target), **now_figures(queue)}
@@ -411,6 +443,22 @@ def queue_figures(tallies, *, target: int = SERVICE_TARGET_SECONDS, waiting_sinc
         "hours": {f"{hour:02d}": hours[hour].as_dict(target) for hour in sorted(hours)},
         "operators": operators or {"signed_in": None, "on_call": None, "wrap_up": None},
     }
+
+
+def operator_activity(calls) -> dict:
+    """How many operators are on a call and how many in wrap-up, from
+    (operator, answer_at, hangup_at, saved_at) of the calls they answered
+    lately: on a call while one of them is not hung up; in wrap-up when the
+    latest they answered is hung up and its call not yet saved."""
+    on_call, latest = set(), {}
+    for operator, answer_at, hangup_at, saved_at in calls:
+        if hangup_at is None:
+            on_call.add(operator)
+        if operator not in latest or answer_at > latest[operator][0]:
+            latest[operator] = (answer_at, hangup_at, saved_at)
+    wrap_up = {operator for operator, (_, hangup_at, saved_at) in latest.items()
+               if operator not in on_call and hangup_at is not None and saved_at is None}
+    return {"on_call": len(on_call), "wrap_up": len(wrap_up)}
 
 
 # missed callers

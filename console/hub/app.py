@@ -754,11 +754,15 @@ def create_app() -> FastAPI:
     where = {"database_url": url} if url else {"data": data}
     db = open_database(**where, key_file=os.environ.get(KEY_FILE_ENV))
     log.info("hub serving %s", db.describe())
+    from console.hub import live
 
     @asynccontextmanager
     async def lifespan(app):
         signing = asyncio.create_task(anchors.every_hour(db))  # the audit chains' heads, signed hourly
+        bridge = live.bridge_processes(db)  # the live channel across hub processes (PostgreSQL)
         yield
+        if bridge is not None:
+            await asyncio.to_thread(bridge.stop)
         signing.cancel()
         db.close()
 

@@ -49,10 +49,12 @@ def fed_body(kind: str, body: dict) -> dict:
 
 def _for(session, kind: str, body: dict) -> bool:
     """Whether this session's workstation is given the change: a callback goes
-    to the operator assigned to it and to supervisors only."""
-    if kind != "callback" or session is None or ROLES.index(session.role) >= ROLES.index("supervisor"):
+    to the operator assigned to it and to supervisors only, an attestation to
+    the operator who dialled and to supervisors."""
+    if kind not in ("callback", "attestation") or session is None or ROLES.index(session.role) >= ROLES.index(
+            "supervisor"):
         return True
-    return body.get("assigned_to") == session.operator_id
+    return body.get("assigned_to" if kind == "callback" else "operator") == session.operator_id
 
 
 def changes_after(db, after: int, limit: int, session=None) -> dict:

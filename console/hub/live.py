@@ -41,15 +41,24 @@ an `answer` or `hangup` to an operator:
                           "answeredAt": "2026-12-04T16:30:05.120+00:00"})
 
 `publish` is thread-safe (sync routes run on worker threads) and never
-blocks: each subscriber has a bounded queue (SUBSCRIBER_QUEUE frames); one
-that falls that far behind is disconnected, and its reconnection replays.
+waits for a stream: each subscriber has a bounded queue (SUBSCRIBER_QUEUE
+frames); one that falls that far behind is disconnected, and its
+reconnection replays. On PostgreSQL it also makes one NOTIFY round trip to
+the database (below).
 
-The channel lives in the hub process: with `hub serve --workers N`, an event
-reaches only the streams that worker holds. Run the hub with one worker (the
-default) for the live channel.
+Beyond one process (`hub serve --workers N`, or several hubs behind a load
+balancer): on PostgreSQL every event is also sent with NOTIFY on a channel
+named after the hub's schema, and each hub process LISTENs on it (Bridge,
+started by `hub serve`), so a stream held by any process gets the events
+published in any other, within milliseconds. A process's own notifications
+are recognised by its epoch and not delivered twice. On SQLite there is no
+such channel: an event reaches only the streams of the process that published
+it, so a SQLite hub serves the live channel with one worker (the default;
+`hub serve` says so when given more).
 """
 
 import asyncio
+import hashlib
 import json
 import logging
 import secrets
@@ -77,6 +86,9 @@ KEEPALIVE_SECONDS = 15.0  # well inside nginx's proxy_read_timeout (README)
 SUBSCRIBER_QUEUE = 256
 REPLAY_EVENTS = 1000
 REPLAY_SECONDS = 120.0  # an operator's answer older than this is not popped on a reconnection
+NOTIFY_MAX_BYTES = 8000  # PostgreSQL's limit on a NOTIFY payload
+NOTIFY_POLL_SECONDS = 1.0  # how often the listening thread looks up to see whether it should stop
+BRIDGE_RETRY_SECONDS = 2.0
 RETRY_MS = 2000  # the reconnection delay an EventSource would use; the console's client has its own backoff
 
 
@@ -132,10 +144,20 @@ class LiveChannel:
         self._recent: deque = deque(maxlen=REPLAY_EVENTS)  # (seq, operator or None, monotonic time, frame)
         self._seq = 0
         self.epoch = secrets.token_hex(4)  # ids of another hub process are not replayed from here
+        self.bridge: "Bridge | None" = None  # the other hub processes (PostgreSQL), when `hub serve` started one
 
     def publish(self, operator: str | None, event: dict) -> str:
-        """Send `event` to `operator`'s streams (None: to every stream); its id.
-        ValueError with a sentence when the event is not well formed."""
+        """Send `event` to `operator`'s streams (None: to every stream), and to
+        the other hub processes' through the bridge; its id. ValueError with a
+        sentence when the event is not well formed."""
+        event_id = self.deliver(operator, event)
+        bridge = self.bridge
+        if bridge is not None:
+            bridge.send(operator, event)
+        return event_id
+
+    def deliver(self, operator: str | None, event: dict) -> str:
+        """Send `event` to the streams this process holds; its id here."""
         problem = event_problem(event)
         if problem:
             raise ValueError(problem)
@@ -188,6 +210,114 @@ class LiveChannel:
 
 
 channel = LiveChannel()
+
+
+class Bridge:
+    """The live channel between hub processes on one PostgreSQL database:
+    `send` NOTIFYs each event published here; a thread LISTENs on its own
+    connection and delivers the others' events to this process's streams
+    (reconnecting after BRIDGE_RETRY_SECONDS when the database drops it).
+
+    A notification says {"origin": epoch, "to": operator or null, "event"};
+    one that does not parse or is not a live event is skipped with a log line
+    that never quotes it. An event published while a process's listening
+    connection is down does not reach that process's streams: a workstation's
+    next sync brings the live message, and an answer is only worth its pop
+    while it is fresh."""
+
+    def __init__(self, db, live_channel: LiveChannel):
+        self.db = db
+        self.channel = live_channel
+        self._stop = threading.Event()
+        self.listening = threading.Event()
+        self._sending = threading.Lock()
+        self._sender = None
+        with db.read() as tx:
+            schema = tx.one("SELECT current_schema()")[0]
+        # NOTIFY channels are per database; hubs on other schemas of it have their own
+        self.name = "helpline_live_" + hashlib.sha256(schema.encode("utf-8")).hexdigest()[:16]
+        self._thread = threading.Thread(target=self._listen, name="live-bridge", daemon=True)
+
+    def start(self) -> "Bridge":
+        self._thread.start()
+        self.channel.bridge = self
+        return self
+
+    def stop(self) -> None:
+        if self.channel.bridge is self:
+            self.channel.bridge = None
+        self._stop.set()
+        self._thread.join(timeout=BRIDGE_RETRY_SECONDS + NOTIFY_POLL_SECONDS + 5)
+        with self._sending:
+            if self._sender is not None:
+                self._sender.close()
+                self._sender = None
+
+    def send(self, operator: str | None, event: dict) -> None:
+        payload = json.dumps({"origin": self.channel.epoch, "to": operator, "event": event}, ensure_ascii=False,
+                             separators=(",", ":"))
+        if len(payload.encode("utf-8")) >= NOTIFY_MAX_BYTES:
+            log.warning("live: a %s event too large for the other hub processes was sent to this one's only",
+                        event.get("type"))
+            return
+        import psycopg
+
+        with self._sending:  # a connection of its own, autocommit: no write lock is taken for a NOTIFY
+            for attempt in (1, 2):  # a connection the database dropped while idle is replaced once
+                try:
+                    if self._sender is None or self._sender.closed:
+                        self._sender = psycopg.connect(self.db.url, autocommit=True, connect_timeout=10)
+                    self._sender.execute("SELECT pg_notify(%s, %s)", [self.name, payload])
+                    return
+                except psycopg.Error as exc:
+                    if self._sender is not None:
+                        self._sender.close()
+                    self._sender = None
+                    if attempt == 2:  # this process's streams had the event all the same
+                        log.warning("live: an event did not reach the other hub processes (%s)", type(exc).__name__)
+
+    def received(self, payload: str) -> None:
+        try:
+            note = json.loads(payload)
+            origin, operator, event = note["origin"], note["to"], note["event"]
+        except (ValueError, KeyError, TypeError):
+            log.warning("live: a notification that is not a live event (%s characters) was skipped", len(payload))
+            return
+        if origin == self.channel.epoch:
+            return  # published here, and delivered here already
+        if operator is not None and not isinstance(operator, str):
+            log.warning("live: a notification for no operator was skipped")
+            return
+        try:
+            self.channel.deliver(operator, event)
+        except ValueError as exc:
+            log.warning("live: a notification was skipped: %s", exc)
+
+    def _listen(self) -> None:
+        import psycopg
+
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(self.db.url, autocommit=True, connect_timeout=10) as conn:
+                    conn.execute(f'LISTEN "{self.name}"')
+                    self.listening.set()
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=NOTIFY_POLL_SECONDS):
+                            self.received(note.payload)
+            except psycopg.Error as exc:
+                self.listening.clear()
+                if not self._stop.is_set():
+                    log.warning("live: the other hub processes' events are not heard (%s); listening again "
+                                "in %s s", type(exc).__name__, BRIDGE_RETRY_SECONDS)
+                    self._stop.wait(BRIDGE_RETRY_SECONDS)
+
+
+def bridge_processes(db) -> Bridge | None:
+    """Join this process's live channel to the other hub processes' on `db`
+    (PostgreSQL; None on SQLite, where there is none); stop() it at shutdown."""
+    if getattr(db, "backend", None) != "postgresql":
+        return None
+    return Bridge(db, channel).start()
 
 
 def publish(operator: str, event: dict) -> str:

@@ -5,7 +5,9 @@ written: a malformed item refuses the whole request with a sentence naming
 it, and nothing is stored. Then each item is checked against policy v2's "Who
 may attest what" (console.core.authorship): its author is the operator
 pushing it, that operator's role may make it, it belongs to the pushing
-workstation, it is not dated in the future, it is not oversized. An item that
+workstation, it is not dated in the future nor before that workstation was
+enrolled, the persons it names are in a register the hub has served, it is
+not oversized. An item that
 fails is answered "refused" with a sentence, kept in refused_pushes for
 supervisors, and neither stored nor fed to anyone. Then one write transaction
 stores the rest, giving every item a status (console/sync/protocol.py):
@@ -32,8 +34,10 @@ from console.core.audit_chain import GENESIS, entry_hash
 from console.core.calls import CallRecordInvalid, call_row, validate_call_record
 from console.core.records import callback_item_id, canonical, unlock_clearing
 from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
+from console.hub import attestations, telephony
 from console.hub.changes import append_change, fed_body, feed_lock_state
 from console.hub.sealing import row_id
+from console.hub.registers import persons_known
 from console.sync.protocol import MAX_PUSH_ITEMS
 
 log = logging.getLogger("console.hub.push")
@@ -209,8 +213,21 @@ def _check_audit(item: Item) -> None:
     item.at_utc = _instant(item, "at")
 
 
+def _check_dial_intent(item: Item) -> None:
+    _keys(item, attestations.INTENT_KEYS)
+    if item.body["intent_id"] != item.id:
+        raise _bad(item, "the body's intent_id must equal the item's id.")
+    for key in ("callback_id", "operator", "workstation"):
+        _text(item, key)
+    problem = attestations.digest_problem(item.body["number_digest"])
+    if problem:
+        raise _bad(item, problem)
+    item.at_utc = _instant(item, "at")
+
+
 CHECKS = {"call": _check_call, "callback": _check_callback, "attempt": _check_attempt,
-          "unlock": _check_unlock, "audit": _check_audit, "escalation_ack": _check_escalation_ack}
+          "unlock": _check_unlock, "audit": _check_audit, "escalation_ack": _check_escalation_ack,
+          "dial_intent": _check_dial_intent}
 
 
 def check_items(raw_items: list, workstation: str, operator: str | None = None) -> list[Item]:
@@ -241,8 +258,38 @@ def _signed_in_there(tx, operator: str | None, workstation: str, times: tuple) -
                   "AND expires_at >= ?", [operator, workstation, at, at]) is not None
 
 
-def refusal(tx, item: Item, session, at: datetime) -> str | None:
-    """Why policy v2 refuses this item from this session (a sentence), or None."""
+PERSON_KINDS = ("call", "attempt", "callback", "unlock")  # kinds of record naming persons of the register
+
+
+def persons_named(item: Item) -> list[str]:
+    """The persons a call, attempt, callback or unlock names."""
+    if item.kind == "call":
+        return [item.record["person_id"]] if item.record.get("person_id") else []
+    if item.kind == "callback":
+        return list(item.body["person_ids"])
+    return [item.body["person_id"]] if item.kind in PERSON_KINDS else []
+
+
+@dataclass
+class Facts:
+    """What the hub knows about one push, looked up once for all its items."""
+    enrolled: datetime | None = None  # when the pushing workstation was (first) enrolled
+    known_persons: set | None = None  # the persons named that are in a register the hub held; None: not judged
+
+
+def push_facts(tx, session, items: list[Item]) -> Facts:
+    row = tx.one("SELECT enrolled_at FROM workstations WHERE workstation_id = ?", [session.device])
+    named = [person_id for item in items for person_id in persons_named(item)]
+    return Facts(parse_instant(row[0]) if row and row[0] else None, persons_known(tx, named))
+
+
+def refusal(tx, item: Item, session, at: datetime, facts: Facts | None = None) -> str | None:
+    """Why policy v2 refuses this item from this session (a sentence), or None.
+    facts.enrolled: nothing the workstation pushes is dated before its
+    enrolment (its audit chain excepted: it starts with the cache, and is
+    judged by its links); facts.known_persons: a record names only persons of
+    a register the hub has held, so served."""
+    facts = facts or Facts()
     body = item.body
     persons = body.get("person_ids") if isinstance(body.get("person_ids"), list) else []
     ids = {key: body.get(key) for key in ID_KEYS}
@@ -257,7 +304,14 @@ def refusal(tx, item: Item, session, at: datetime) -> str | None:
             item.kind, author, session.operator_id, session.role,
             author != session.operator_id and _signed_in_there(tx, author, session.workstation, item.times))
     for instant in item.times:
-        problem = problem or authorship.check_time(instant, at)
+        problem = (problem or authorship.check_time(instant, at)
+                   or (attest.enrolment_problem(instant, facts.enrolled, "It") if item.kind != "audit" else None))
+    if problem is None and item.kind == "dial_intent":
+        problem = attestations.intent_refusal(tx, body)
+    if facts.known_persons is not None:
+        for person_id in persons_named(item):
+            problem = problem or attest.person_problem(person_id, person_id in facts.known_persons,
+                                                       "any register this hub has served")
     return problem
 
 
@@ -309,6 +363,8 @@ def _store_call(tx, item: Item, at: str, alerts: list) -> dict:
     row["entered_by"] = item.pushed_by  # who pushed it: a supervisor entering paper calls, or the author
     row["body_sha256"] = tx.sealer.digest(item.text)  # keyed (console/hub/sealing.py)
     tx.execute(f"INSERT INTO calls ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
+    if row.get("pbx_call_id"):  # the PBX's call it records: its handle time now runs to this save
+        telephony.call_saved(tx, row["pbx_call_id"])
     return _result(item, "stored")
 
 
@@ -445,8 +501,17 @@ def _store_audit(tx, item: Item, at: str, alerts: list) -> dict:
     return _result(item, "stored")
 
 
+def _store_dial_intent(tx, item: Item, at: str, alerts: list) -> dict:
+    held = _held(tx, item, "dial_intents", "intent_id")
+    if held:
+        return held
+    attestations.store_intent(tx, item.id, item.body, item.text, at)
+    return _result(item, "stored")
+
+
 STORES = {"call": _store_call, "callback": _store_callback, "attempt": _store_attempt,
-          "unlock": _store_unlock, "audit": _store_audit, "escalation_ack": _store_escalation_ack}
+          "unlock": _store_unlock, "audit": _store_audit, "escalation_ack": _store_escalation_ack,
+          "dial_intent": _store_dial_intent}
 
 
 def _head_alert(tx, workstation: str, reported: dict) -> str | None:
@@ -479,9 +544,10 @@ def push(db, session, workstation: str, raw_items: list, reported_head: dict | N
     at = utc_text(moment)
     with db.write() as tx:
         _count_push(tx, workstation, moment)
+        facts = push_facts(tx, session, items)
         results = []
         for item in items:
-            problem = refusal(tx, item, session, moment)
+            problem = refusal(tx, item, session, moment, facts)
             if problem:
                 results.append(_refuse(tx, item, session, problem, at))
             elif item.kind == "audit" and any(r["kind"] == "audit" and r["status"] == "refused" for r in results):

@@ -29,6 +29,7 @@ from console.hub.changes import append_change
 log = logging.getLogger("console.hub.registers")
 
 CODES_PER_INSERT = 300  # rows of register_codes per INSERT (900 parameters)
+PERSONS_PER_INSERT = 450  # rows of register_persons per INSERT, ids per lookup (900 parameters)
 ENTRY_COLUMNS = ("seq, register_version, sha256, size, digest, persons, documents, imported_at, "
                  "delta_from, delta_sha256, delta_size")
 
@@ -132,6 +133,28 @@ def hash_codes_of(db, given: bytes, checked: CheckedRegister, progress=None) -> 
     return snapshot, codes
 
 
+def keep_persons(tx, seq: int, person_ids) -> None:
+    """Add the persons of register `seq` to those of every register the hub has
+    held (register_persons: what a pushed record's person is judged by)."""
+    person_ids = list(person_ids)
+    for start in range(0, len(person_ids), PERSONS_PER_INSERT):
+        batch = person_ids[start:start + PERSONS_PER_INSERT]
+        tx.execute("INSERT INTO register_persons (person_id, first_seq) VALUES "
+                   + ", ".join(["(?, ?)"] * len(batch)) + " ON CONFLICT (person_id) DO NOTHING",
+                   [value for person_id in batch for value in (person_id, seq)])
+
+
+def persons_known(tx, person_ids) -> set[str]:
+    """Those of `person_ids` that are in a register the hub has held."""
+    person_ids = sorted(set(person_ids))
+    known = set()
+    for start in range(0, len(person_ids), PERSONS_PER_INSERT):
+        batch = person_ids[start:start + PERSONS_PER_INSERT]
+        known.update(person_id for (person_id,) in tx.all(
+            f"SELECT person_id FROM register_persons WHERE person_id IN ({', '.join('?' * len(batch))})", batch))
+    return known
+
+
 def import_register(db, path, progress=None) -> tuple[dict, bool]:
     """Check the register at `path` and put it in service: (entry, True), or
     (the entry in service, False) when it is that very register already.
@@ -160,6 +183,7 @@ def import_register(db, path, progress=None) -> tuple[dict, bool]:
         tx.execute("UPDATE registers SET snapshot = ?, delta = ? WHERE seq = ?",
                    [tx.sealer.seal_blob("registers", str(seq), "snapshot", snapshot),
                     tx.sealer.seal_blob("registers", str(seq), "delta", delta), seq])
+        keep_persons(tx, seq, checked.rows["persons"])
         tx.execute("DELETE FROM register_codes")
         kept = [(person_id, mac, tx.seal("register_codes", person_id, "code_hash", code_hash))
                 for person_id, (mac, code_hash) in codes.items()]

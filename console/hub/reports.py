@@ -12,11 +12,13 @@ import json
 from collections import Counter
 from datetime import datetime, timedelta
 
+from console.core.attest import callback_attested
 from console.core.policy import LOCKOUT_ATTEMPTS
 from console.core.records import lockout_window, overdue_before
 from console.core.stats import STATS_COLUMNS, stats_from_tallies
 from console.core.timeutil import now, utc_text
 from console.hub.sealing import row_id
+from console.hub.attestations import attestations_by_callback
 
 CALLBACK_LISTS = ("open", "overdue", "all")
 
@@ -99,11 +101,14 @@ def list_callbacks(db, which: str = "open", at: datetime | None = None) -> list[
         rows = [(tx.open("callbacks", callback_id, "body", body), status, due_utc) for callback_id, body, status, due_utc
                 in tx.all(f"SELECT callback_id, body, status, due_at FROM callbacks WHERE {where} "
                           "ORDER BY due_at, callback_id", params)]
+        attested = attestations_by_callback(tx)
     listed = []
     for body, status, due_utc in rows:
         callback = json.loads(body)
         callback.pop("person_ids", None)
         callback["overdue"] = status == "open" and due_utc < overdue
+        # the one rule (console.core.attest): countersigned, or the PBX's answer of the dialled call
+        callback["attested"] = callback_attested(callback, attested.get(callback["callback_id"], ()))
         listed.append(callback)
     return listed
 

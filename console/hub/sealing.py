@@ -52,10 +52,10 @@ STORED_SEGMENT = NONCE + SEGMENT + TAG
 # What is sealed, table by table: (row id columns, sealed columns). The row id
 # is what the associated data names; it must be known before the row is
 # written (an autoincrement seq only where the row is inserted first, as
-# registers are) and never change. SEALED_BY_M012 is what the migration
-# m012_sealed_columns sealed (frozen, as the migration is); a table or column
+# registers are) and never change. SEALED_BY_M015 is what the migration
+# m015_sealed_columns sealed (frozen, as the migration is); a table or column
 # sealed later is added to SEALED, and its own migration seals its rows.
-SEALED_BY_M012 = {
+SEALED_BY_M015 = {
     "calls": (("call_id",), ("record",)),
     "callbacks": (("callback_id",), ("body",)),
     "attempts": (("attempt_id",), ("body",)),
@@ -75,7 +75,7 @@ SEALED_BY_M012 = {
     # guessing a code offline, as the snapshot's copy (sealed) would be
     "register_codes": (("person_id",), ("code_hash",)),
 }
-SEALED = {**SEALED_BY_M012}
+SEALED = {**SEALED_BY_M015}
 # Plain columns that hold a keyed digest (Sealer.digest) of what they are
 # compared on, so equality still works in SQL and an index still serves it:
 # calls.body_sha256 (of the call's record), cti_calls.number_key and

@@ -500,14 +500,113 @@ def m011_register_snapshots_hashed(tx) -> None:
 
 
 @migrations
-def m012_sealed_columns(tx) -> None:
+def m012_queue_tallies_and_saved_calls(tx) -> None:
+    # issue 16: each PBX call's handle time runs to the save of the call
+    # record linked to it (calls.pbx_call_id), kept as cti_calls.saved_at; the
+    # queue's sums kept as the events and calls arrive, in their transaction
+    # (console.hub.telephony): per day, queue, hour and outcome, and the answered
+    # calls by wait, in spans of 2**level seconds, for the service level at any
+    # target; and the latest call each extension answered. Filled here from the
+    # calls already held, with the living code that keeps them: the same rule.
+    from console.hub.telephony import rebuild_tallies
+
+    types = TYPES[tx.backend]
+    tx.execute(f"ALTER TABLE cti_calls ADD COLUMN saved_at {types['sorted_text']}")
+    for statement in (
+        """CREATE TABLE cti_tallies (
+            day TEXT NOT NULL,
+            queue TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            calls BIGINT NOT NULL,
+            short BIGINT NOT NULL,
+            wait_seconds {real} NOT NULL,
+            handle_seconds {real} NOT NULL,
+            handled BIGINT NOT NULL,
+            handled_to_hangup BIGINT NOT NULL,
+            PRIMARY KEY (day, queue, hour, outcome)
+        )""",
+        """CREATE TABLE cti_answer_waits (
+            day TEXT NOT NULL,
+            span INTEGER NOT NULL,
+            queue TEXT NOT NULL,
+            hour INTEGER NOT NULL,
+            calls BIGINT NOT NULL,
+            PRIMARY KEY (day, span, queue, hour)
+        )""",
+        # the latest call each extension or agent name answered: who is on a call or in wrap-up
+        """CREATE TABLE cti_agents (
+            extension TEXT PRIMARY KEY,
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            answer_at {sorted_text} NOT NULL
+        )""",
+        "CREATE INDEX idx_cti_calls_call_id ON cti_calls(call_id)",
+        "CREATE INDEX idx_cti_calls_outcome ON cti_calls(outcome, day)",
+    ):
+        tx.execute(statement.format(**types))
+    rebuild_tallies(tx)
+
+
+@migrations
+def m013_register_persons(tx) -> None:
+    # issue 13: every person of every register the hub has held, kept when its
+    # snapshot is deleted, so a pushed record naming a person is judged
+    # against the registers workstations got (console.hub.push); filled from
+    # the registers held now (a retired snapshot's bytes are gone: its persons
+    # count only as far as a later register still has them)
+    from console.core.register_format import check_register
+    from console.hub.registers import keep_persons
+
+    tx.execute("CREATE TABLE register_persons (person_id TEXT PRIMARY KEY, first_seq BIGINT NOT NULL)")
+    for (seq,) in tx.all("SELECT seq FROM registers ORDER BY seq"):
+        snapshot = bytes(tx.value("SELECT snapshot FROM registers WHERE seq = ?", [seq]))
+        if snapshot:
+            keep_persons(tx, seq, check_register(snapshot).rows["persons"])
+
+
+@migrations
+def m014_callback_attestations(tx) -> None:
+    # attested callbacks (console/hub/attestations.py): operators' dial
+    # intents, and the PBX's answered outbound calls matched to them
+    types = TYPES[tx.backend]
+    statements = [
+        """CREATE TABLE dial_intents (
+            intent_id TEXT PRIMARY KEY,
+            callback_id TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            workstation TEXT NOT NULL,
+            at {sorted_text} NOT NULL,
+            number_digest TEXT NOT NULL,
+            body TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX idx_dial_intents_operator ON dial_intents(operator, at)",
+        """CREATE TABLE callback_attestations (
+            pbx TEXT NOT NULL,
+            call_id TEXT NOT NULL,
+            callback_id TEXT NOT NULL,
+            intent_id TEXT NOT NULL,
+            operator TEXT NOT NULL,
+            answered_at {sorted_text} NOT NULL,
+            at TEXT NOT NULL,
+            PRIMARY KEY (pbx, call_id)
+        )""",
+        "CREATE INDEX idx_callback_attestations_callback ON callback_attestations(callback_id)",
+    ]
+    for statement in statements:
+        tx.execute(statement.format(**types))
+
+
+@migrations
+def m015_sealed_columns(tx) -> None:
     # personal data sealed by the hub itself (console/hub/sealing.py), so that
     # the database server, its disk and a pg_dump hold only ciphertext of it:
     # every row written before is sealed in place (the columns as of this
-    # migration, frozen in sealing.SEALED_BY_M012). Runs after m011, so the
+    # migration, frozen in sealing.SEALED_BY_M015). Runs after m011, so the
     # register snapshots it seals are the ones with hashed codes.
     serial = {"changes": "seq", "refused_pushes": "refusal_id", "cti_events": "event_id"}
-    for table, (ids, columns) in sealing.SEALED_BY_M012.items():
+    for table, (ids, columns) in sealing.SEALED_BY_M015.items():
         if table == "registers":
             continue  # blobs, below
         keys = (serial[table],) if table in serial else ids

@@ -96,8 +96,10 @@ def enrol(db, code: str, public_key: str) -> str:
             raise WorkstationRefused(403, "That enrolment code is not valid on this hub (mistyped, used, or "
                                           "expired): ask an administrator for a new one.")
         workstation_id = row[0]
-        tx.execute("UPDATE workstations SET public_key = ?, enrolled_at = ?, code_sha256 = NULL, "
-                   "code_expires_at = NULL WHERE workstation_id = ?", [public_key, utc_text(now()), workstation_id])
+        # enrolled_at stays the first enrolment: what the workstation made before a new key is still its own
+        tx.execute("UPDATE workstations SET public_key = ?, enrolled_at = COALESCE(enrolled_at, ?), "
+                   "code_sha256 = NULL, code_expires_at = NULL WHERE workstation_id = ?",
+                   [public_key, utc_text(now()), workstation_id])
         tx.execute("DELETE FROM tokens WHERE device = ?", [workstation_id])  # the old key's sessions end
         audit_log.record(tx, "workstation_enrolled", workstation=workstation_id)
     return workstation_id

@@ -21,6 +21,7 @@ __all__ = ["GENESIS", "KINDS", "ChainReport", "append_audit", "list_audit", "ver
 KINDS = (
     "search", "verification", "disclosure", "call_saved", "unlock", "export",
     "register_import", "callback_booked", "callback_completed", "callback_assigned", "callback_countersigned",
+    "callback_dialled",
     "operator_added", "operator_disabled", "setting_changed", "sign_in", "sign_out",
     "escalation_acknowledged", "call_discarded", "password_changed", "password_reset", "sign_in_failed",
 )

@@ -307,6 +307,16 @@ class Cache:
         self.require("assign_callback")
         return callbacks.countersign_callback(self.db, callback_id, role=self.acting_role, **self._actor())
 
+    def callbacks_to_dial(self) -> list[dict]:
+        """The open callbacks assigned to the signed-in operator, numbers masked."""
+        self.require("complete_callback")
+        return callbacks.callbacks_to_dial(self.db, self.operator)
+
+    def dial_callback(self, callback_id: str, index: int) -> dict:
+        """Record the dial intent of number `index` on file; {"intent_id", "uri"} for the softphone."""
+        self.require("complete_callback")
+        return callbacks.dial_callback(self.db, callback_id, index, **self._actor())
+
     def answered_callback_persons(self, callback_id: str) -> frozenset[str]:
         """The persons an attested answered callback reached (empty otherwise)."""
         self.require("verify_caller")

@@ -7,18 +7,21 @@ to the phone numbers on file. When nobody matched it closes at once as
 the same confirmation either way, and an operator completes only open
 callbacks assigned to them, every refusal worded alike. An answered callback
 followed by a name match verifies with possession only once a supervisor who
-did not place it has countersigned it (console.core.attest.callback_attested).
+did not place it has countersigned it, or once the PBX attested the call the
+operator dialled through their softphone (a dial intent, synced to the hub,
+and the hub's attestation fed back): console.core.attest.callback_attested.
 """
 
 import json
 import uuid
 
 from console.core import attest
-from console.core.contact import phone_display, split_phones
+from console.core.contact import dial_uri, phone_display, split_phones
 from console.core.policy import CallerClaim, is_name_match
 from console.core.records import callback_item_id, overdue_before
+from console.core.telephony import number_masked
 from console.core.timeutil import now, utc_text
-from console.store import persons
+from console.store import persons, settings
 from console.store.audit import append_audit
 from console.store.connection import write_transaction
 from console.store.outbox import queue_outbox
@@ -173,12 +176,67 @@ def countersign_callback(db, callback_id: str, *, operator, role, workstation) -
                    check=lambda current: attest.countersign_problem(role, operator, current))
 
 
+def callbacks_to_dial(db, operator: str) -> list[dict]:
+    """The open callbacks assigned to `operator`, each with its numbers on
+    file masked to their last three digits (as missed callers are listed):
+    the operator dials one by its place in the list (`dial_callback`)."""
+    cursor = db.execute(f"SELECT {COLUMNS} FROM callbacks WHERE status = 'open' AND assigned_to = ? "
+                        "ORDER BY due_at", [operator])
+    now_at = now()
+    return [{"callback_id": row["callback_id"], "due_at": row["due_at"],
+             "overdue": row["due_at"] < overdue_before(now_at),
+             "numbers": [number_masked(n) for n in _numbers(db, row["person_ids"])]}
+            for row in (_row(r, cursor.description) for r in cursor)]
+
+
+def dial_callback(db, callback_id: str, index: int, *, operator, workstation) -> dict:
+    """Record the intent to dial number `index` (from 0) on file of an open
+    callback assigned to `operator`, and give the URI the softphone dials
+    (settings dial_scheme, sip_domain). The intent goes to the hub with the
+    number only as attest.number_digest; the audit says which place on the
+    list was dialled, never the number. Nothing is recorded when it cannot be dialled."""
+    with write_transaction(db):
+        current = get_callback(db, callback_id)
+        if current is None or current["status"] != "open" or current["assigned_to"] != operator:
+            raise not_yours(callback_id)
+        numbers = _numbers(db, current["person_ids"])
+        if not 0 <= index < len(numbers):
+            raise CallbackError(f"Callback {callback_id} has no number {index + 1} on file; "
+                                f"it has {len(numbers)}.")
+        try:
+            uri = dial_uri(numbers[index], settings.get(db, "dial_scheme"), settings.get(db, "sip_domain"))
+        except ValueError as exc:
+            raise CallbackError(str(exc)) from None
+        intent_id = str(uuid.uuid4())
+        intent = {"intent_id": intent_id, "callback_id": callback_id, "operator": operator,
+                  "workstation": workstation, "at": utc_text(now()),
+                  "number_digest": attest.number_digest(callback_id, numbers[index])}
+        append_audit(db, "callback_dialled", operator=operator, workstation=workstation,
+                     detail={"callback_id": callback_id, "intent_id": intent_id, "number": index + 1})
+        queue_outbox(db, "dial_intent", intent_id, intent)
+    return {"intent_id": intent_id, "uri": uri}
+
+
+def store_attestation(db, body: dict) -> None:
+    """Keep an attestation the hub fed (the PBX's answered outbound call that
+    followed a dial intent); fed again, kept once."""
+    db.execute("INSERT OR IGNORE INTO callback_attestations (pbx, call_id, callback_id, operator, answered_at) "
+               "VALUES (:pbx, :call_id, :callback_id, :operator, :answered_at)", body)
+
+
+def attestations_of(db, callback_id: str) -> list[dict]:
+    cursor = db.execute("SELECT callback_id, operator FROM callback_attestations WHERE callback_id = ?",
+                        [callback_id])
+    return [{"callback_id": c, "operator": o} for c, o in cursor]
+
+
 def answered_callback_persons(db, callback_id: str) -> frozenset[str]:
     """The persons an attested answered callback reached: a name match among
     them is confirmed by possession. Empty for any other callback, and for
-    one an operator completed as answered that nobody countersigned."""
+    one an operator completed as answered that nobody attested (neither a
+    supervisor's countersign nor the PBX's call after a dial intent)."""
     callback = get_callback(db, callback_id)
-    if not attest.callback_attested(callback):
+    if not attest.callback_attested(callback, attestations_of(db, callback_id)):
         return frozenset()
     return frozenset(callback["person_ids"])
 

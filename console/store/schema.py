@@ -558,3 +558,13 @@ def m013_register_codes_hashed(db):
     ):
         db.execute(f"CREATE INDEX idx_{name}_g{g} ON persons({columns}){where}")
     db.execute(f"PRAGMA secure_delete = {int(secure_delete)}")
+
+
+@migrations
+def m014_callback_attestations(db):
+    # attested callbacks (policy v2, "Callback route"): the PBX's answered
+    # outbound calls the hub matched to this workstation's dial intents
+    db.execute("CREATE TABLE callback_attestations (pbx TEXT NOT NULL, call_id TEXT NOT NULL, "
+               "callback_id TEXT NOT NULL, operator TEXT NOT NULL, answered_at TEXT NOT NULL, "
+               "PRIMARY KEY (pbx, call_id))")
+    db.execute("CREATE INDEX idx_callback_attestations_callback ON callback_attestations(callback_id)")

@@ -15,9 +15,11 @@ They run in the transaction that brings the cache's schema up to date
 (`console.store.connection.open_cache`).
 """
 
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from console.core.contact import DIAL_SCHEMES
 from console.core.migrations import Migrations
 from console.core.session import IDLE_LOCK_DEFAULT_MINUTES, IDLE_LOCK_RANGE
 from console.core.telephony import SERVICE_TARGET_SECONDS
@@ -38,6 +40,10 @@ def _hub_address(text: str) -> bool:
     if parts.scheme == "https":
         return bool(parts.hostname)
     return parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1")
+
+
+def _host_name(text: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(:[0-9]{1,5})?", text))
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,11 @@ SETTINGS = (
     Setting("sync_interval_seconds", int, 30,
             "Seconds between syncs with the hub while the window is open.", bounds=(5, 3600)),
     Setting("high_contrast", bool, False, "Start the window in the high-contrast theme."),
+    Setting("dial_scheme", str, "tel",
+            "How a callback's number is handed to the softphone: tel: (the desktop's tel: handler) or sip:.",
+            accepts=lambda text: text in DIAL_SCHEMES, rule=f"one of {', '.join(DIAL_SCHEMES)}"),
+    Setting("sip_domain", str, "", "The PBX's SIP domain, for dial_scheme sip (sip:+64…@DOMAIN).",
+            accepts=_host_name, rule="a host name such as pbx.helpline.example"),
     # the line's figures and the wallboard: supervisors set them (there is no hub-wide setting yet)
     Setting("queue_target_seconds", int, SERVICE_TARGET_SECONDS,
             "The service level's target: a call answered within this many seconds counts as answered in time.",

@@ -199,6 +199,7 @@ APPLY = {
     "register": _apply_register,
     "escalation_ack": _apply_escalation_ack,
     "lock": attempts.apply_lock_state,
+    "attestation": callbacks.store_attestation,
     "message": _apply_message,
 }
 

@@ -18,6 +18,7 @@ after the backoff, once the sync has signed in again.
 import json
 import logging
 import random
+import socket
 import threading
 from typing import Callable
 
@@ -93,6 +94,12 @@ def checked_event(frame: Frame) -> dict | None:
     return event
 
 
+def _socket_of(response: httpx.Response) -> socket.socket | None:
+    """The connection's socket under a streamed response (None through a test transport)."""
+    stream = response.extensions.get("network_stream")
+    return stream.get_extra_info("socket") if stream is not None else None
+
+
 class LiveClient:
     """One workstation's live stream; `state` says how it is ("connecting",
     "live", "offline", "signed_out", "stopped") for the status bar."""
@@ -115,6 +122,7 @@ class LiveClient:
                                   headers={"User-Agent": f"helpline-console/{__version__}",
                                            "Accept": "text/event-stream"})
         self._response: httpx.Response | None = None
+        self._socket: socket.socket | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
 
@@ -149,6 +157,7 @@ class LiveClient:
             with self._http.stream("GET", "/live", headers=headers) as response:
                 with self._lock:
                     self._response = response
+                    self._socket = _socket_of(response)
                 if self._stop.is_set():
                     return False
                 if response.status_code == 401:
@@ -176,13 +185,18 @@ class LiveClient:
             return self.state == "live"
         finally:
             with self._lock:
-                self._response = None
+                self._response = self._socket = None
 
     def close(self) -> None:
         """Stop: the stream open now is closed from this thread, and `run` returns."""
         self._stop.set()
         with self._lock:
-            response = self._response
+            response, sock = self._response, self._socket
+        if sock is not None:  # a read blocked on the socket returns at once (closing alone would wait for the hub)
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:  # already closed by the hub
+                pass
         if response is not None:
             try:
                 response.close()

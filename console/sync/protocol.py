@@ -51,6 +51,11 @@ Push (any role; items of the token's own workstation only)
                     (hash recomputed, prev_hash equal) and keeps the head.
           escalation_ack  id = call_id; body {"call_id", "at", "operator",
                     "workstation", "note"}: a supervisor took up an escalated call.
+          dial_intent  id = intent_id; body {"intent_id", "callback_id", "operator",
+                    "workstation", "at", "number_digest"}: the operator handed a
+                    callback's number on file to their softphone (the number as
+                    console.core.attest.number_digest). Only for a callback the hub
+                    holds assigned to that operator.
         audit_head is the workstation's own head after its last entry; if it is
         behind the head the hub holds, or differs from it at the same seq, the
         hub records an alert (a truncated or rewritten chain) and returns it.
@@ -72,6 +77,10 @@ Pull (any role)
           register  id = register seq (str); body = the register's entry as in
                     GET /v1/register (a new register to fetch).
           escalation_ack  as pushed (an escalation taken up anywhere).
+          attestation  id = callback_id; body {"callback_id", "pbx", "call_id", "operator",
+                    "answered_at"}: the PBX's answered outbound call that followed
+                    the operator's dial intent (console/hub/attestations.py); to that
+                    operator and to supervisors only.
           message   id = version (str); body = the live message's event
                     (console/hub/live.py), the newest version in force.
         A workstation applies a page of changes and stores `cursor` in one

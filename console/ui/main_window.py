@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
         self._build_shortcuts_panel()
         worker.operation_did_execute.connect(self._changed)
         self.call_screen.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.call_screen.sync_wanted.connect(lambda: self.sync.sync_now() if self.sync is not None else None)
         worker.failed.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self._status_timer = QTimer(self)
         self._status_timer.timeout.connect(self.refresh_status)
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         self.sync.synced.connect(self.load_hub_content)
         self.sync.synced.connect(self.refresh_dashboard)
         self.sync.synced.connect(self.load_live_message)
+        self.sync.synced.connect(lambda *_: self.call_screen.refresh_callbacks())  # callbacks assigned elsewhere
         self.connection_label.setText(self.tr("Hub: waiting for sign-in"))
 
     def load_hub_content(self):
@@ -198,6 +200,7 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.call_screen)
         self._set_call_actions(True)
         self.dashboard_action.setEnabled(self.may_supervise())
+        self.call_screen.refresh_callbacks()
         self.wallboard_action.setEnabled(self.may_supervise())
         self.refresh_status()
         self.load_live_message()
@@ -524,6 +527,8 @@ class MainWindow(QMainWindow):
         """After a write: the status bar's figures again, if the write concerned them."""
         if changes.any_of("calls", "register"):
             self.refresh_status()
+        if changes.any_of("callbacks"):
+            self.call_screen.refresh_callbacks()
 
     def refresh_status(self):
         def show(result):

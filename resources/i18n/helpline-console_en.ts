@@ -174,7 +174,7 @@
     </message>
     <message>
         <location filename="../../console/ui/call/caller_form.py" line="-7"/>
-        <location filename="../../console/ui/call/result.py" line="+181"/>
+        <location filename="../../console/ui/call/result.py" line="+182"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -189,13 +189,13 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-146"/>
+        <location filename="../../console/ui/call/result.py" line="-147"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+39"/>
+        <location filename="../../console/ui/call/screen.py" line="+40"/>
         <source>Check the caller&apos;s details</source>
         <translation type="unfinished"></translation>
     </message>
@@ -280,7 +280,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+48"/>
         <source>Handle time</source>
         <translation type="unfinished"></translation>
     </message>
@@ -669,7 +669,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+27"/>
+        <location filename="../../console/ui/call/screen.py" line="+28"/>
         <source>Register as of {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -869,7 +869,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+84"/>
+        <location line="+85"/>
         <source>Call ({topics})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -894,7 +894,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-78"/>
+        <location line="-79"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -915,17 +915,17 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+25"/>
-        <location line="+85"/>
+        <location line="+86"/>
         <source>What you may say</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-17"/>
+        <location line="-18"/>
         <source>The check could not be completed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+26"/>
+        <location line="+27"/>
         <source>Not checked yet</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1107,6 +1107,68 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+28"/>
         <source>What we know now (version {version}, {time}): {text}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../console/ui/call/dial.py" line="+28"/>
+        <source>Callbacks to dial</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Callback and number to dial</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Your open callbacks; each number on file shows its last three digits only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <source>Dial</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>Dial through your softphone; the telephone system attests the call</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+2"/>
+        <location line="+1"/>
+        <source>They answered</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <location line="+1"/>
+        <source>No answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+1"/>
+        <source>&amp;Callback:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
+        <source>Due {due} · number {n}: {masked}</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+3"/>
+        <source> (overdue)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+15"/>
+        <source>Save or discard the call on screen before dialling another callback.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+10"/>
+        <source>Dialling the callback through your softphone.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -1935,25 +1997,25 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+51"/>
-        <location line="+152"/>
+        <location line="+52"/>
+        <location line="+153"/>
         <source>Hub: waiting for sign-in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-139"/>
+        <location line="-140"/>
         <source>The hub&apos;s guidance version {version} was not used: {problem}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <location line="+18"/>
-        <location line="+134"/>
+        <location line="+135"/>
         <location line="+59"/>
         <source>Not signed in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-178"/>
+        <location line="-179"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1968,7 +2030,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+73"/>
+        <location line="+74"/>
         <source>Nobody is signed in: there is no one to sign out.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2093,7 +2155,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+34"/>
+        <location line="+36"/>
         <source>Register: {version}</source>
         <translation type="unfinished"></translation>
     </message>

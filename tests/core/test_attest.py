@@ -10,6 +10,18 @@ from console.core.records import POSSESSION_UNLOCK, lock_judged_at
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=timezone.utc)
 
 
+def test_nothing_is_dated_before_its_workstation_was_enrolled_beyond_the_clock_skew():
+    assert attest.enrolment_problem(NOW - timedelta(minutes=5), NOW) is None
+    assert "before its workstation was enrolled" in attest.enrolment_problem(NOW - timedelta(minutes=5, seconds=1),
+                                                                             NOW)
+    assert attest.enrolment_problem(NOW - timedelta(days=1), None) is None  # not enrolled: nothing to judge by
+
+
+def test_a_person_of_no_register_is_named_in_the_sentence():
+    assert attest.person_problem("P1", True) is None and attest.person_problem("P1", None) is None
+    assert attest.person_problem("P1", False, "any register") == "The person P1 is not in any register."
+
+
 def record(**changes) -> dict:
     base = {"call_id": "c-1", "started_at": "2026-12-04T11:50:00+00:00", "ended_at": "2026-12-04T11:58:00+00:00",
             "operator": "op-1", "person_id": None, "verification": "not_verified", "assurance": None}

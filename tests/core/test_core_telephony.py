@@ -5,7 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from console.core.telephony import (CtiRefused, number_key, parse_event, queue_figures, missed_callers,
+from console.core.telephony import (CtiRefused, number_key, operator_activity, parse_event, queue_figures,
+                                    missed_callers, summarise,
                                     tally_calls, traces)
 
 T0 = datetime(2026, 3, 2, 22, 0, tzinfo=timezone.utc)  # 11:00 on 3 March in Auckland (NZDT)
@@ -99,3 +100,37 @@ def test_missed_callers_are_one_per_number_per_day_newest_first_and_resolved_whe
         ("+6421555009", 1, 5.0, True), ("+6421555001", 2, 100.0, False)]
     assert entries[0].as_dict(masked=True)["number"] == "…009"
     assert number_key("anonymous") is None and number_key("021 555 001") == "+6421555001"
+
+
+def test_handle_time_runs_from_the_answer_to_the_call_saved_and_says_when_it_falls_back_to_the_hangup():
+    events = [
+        *[ev("newCall", "a", 0), ev("answer", "a", 30), ev("hangup", "a", 330, cause="normalClearing")],
+        *[ev("newCall", "b", 10), ev("answer", "b", 100), ev("hangup", "b", 200, cause="normalClearing")],
+        *[ev("newCall", "c", 20), ev("answer", "c", 40), ev("hangup", "c", 140, cause="normalClearing")],
+    ]
+    calls = traces(events)
+    calls["a"].saved_at = T0 + timedelta(seconds=450)  # written up for two minutes after the hangup
+    calls["b"].saved_at = T0 + timedelta(seconds=160)  # saved while the caller was still on: the hangup ends it
+    figures = queue_figures(tally_calls(calls.values(), DAY))
+    # a: 30 → 450 = 420; b: 100 → 200 = 100; c (no call saved): 40 → 140 = 100
+    assert figures["overall"]["average_handle_seconds"] == round(620 / 3, 1)
+    assert figures["overall"]["handled_to_hangup"] == 1
+    formula = figures["formulas"]["average_handle_time"]
+    assert formula.startswith("answer → call saved") and "1 of 3" in formula and "answer → hangup" in formula
+    calls["c"].saved_at = T0 + timedelta(seconds=200)
+    figures = queue_figures(tally_calls(calls.values(), DAY))
+    assert figures["overall"]["average_handle_seconds"] == round((420 + 100 + 160) / 3, 1)
+    assert figures["formulas"]["average_handle_time"] == "answer → call saved"
+    assert summarise(calls["c"])["handle_seconds"] == 160
+
+
+def test_operators_on_a_call_and_in_wrap_up_from_their_latest_answered_calls():
+    t = lambda s: T0 + timedelta(seconds=s)  # noqa: E731
+    rows = [
+        ("anna", t(0), t(100), t(150)), ("anna", t(200), None, None),  # on a call
+        ("ben", t(0), t(100), None), ("ben", t(300), t(400), None),  # hung up, not saved: wrap-up
+        ("cleo", t(0), t(100), None), ("cleo", t(300), t(400), t(420)),  # saved the latest: neither
+        ("dan", t(0), t(50), t(60)),
+    ]
+    assert operator_activity(rows) == {"on_call": 1, "wrap_up": 1}
+    assert operator_activity([]) == {"on_call": 0, "wrap_up": 0}

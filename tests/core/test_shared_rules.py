@@ -49,6 +49,17 @@ def test_the_hasher_verifies_its_own_hashes():
     assert hasher.verify(hasher.hash("a long password"), "a long password")
 
 
+def test_the_hasher_of_accounts_is_argon2id_at_its_recommended_parameters():
+    """The real one (imported before tests/conftest.py makes this process's quick): what accounts get."""
+    from argon2 import PasswordHasher, Type, extract_parameters
+
+    parameters = extract_parameters(password_hasher().hash("a long password"))
+    default = PasswordHasher()
+    assert (parameters.type, parameters.time_cost, parameters.memory_cost, parameters.parallelism) == (
+        Type.ID, default.time_cost, default.memory_cost, default.parallelism)
+    assert parameters.memory_cost >= 64 * 1024
+
+
 def test_an_entry_hash_covers_every_field_and_the_previous_hash():
     fields = [GENESIS, "e-1", "2026-01-06T09:00:00.000000+00:00", "op-1", "ws-1", "search", None, "{}"]
     digest = entry_hash(*fields)

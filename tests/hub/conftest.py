@@ -7,7 +7,7 @@ import pytest
 
 from tests.hub.postgres import postgres_database_url, postgres_server  # noqa: F401 (fixtures)
 from tests.support.hub import (HubProcess, enrol_workstation, enrolled_in, location_args,  # noqa: F401 (for the tests)
-                               run_hub_cli)
+                               run_hub_cli, serve_persons)
 
 BACKENDS = ["sqlite", "postgresql"]
 PASSWORD = "correct horse battery"
@@ -15,18 +15,6 @@ WORKSTATION = "ws-north-1"
 
 
 # the hub in process
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """argon2 at its cheapest in this process: a hash still verifies with the
-    default PasswordHasher (its parameters travel inside it), and the suite
-    signs in hundreds of times. Child processes keep the real parameters."""
-    from argon2 import PasswordHasher
-
-    from console.hub import accounts
-
-    monkeypatch.setattr(accounts, "password_hasher", lambda: PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture(params=BACKENDS)
@@ -46,6 +34,7 @@ def hub_db(database_location):
     from console.hub.storage import open_database
 
     db = open_database(**database_location)
+    serve_persons(db)
     yield db
     db.close()
 
@@ -108,6 +97,11 @@ def hub(hub_db):
 @pytest.fixture
 def hub_process(database_location, tmp_path):
     """A real `hub serve` on a free port of 127.0.0.1, over this test's database."""
+    from console.hub.storage import open_database
+
+    db = open_database(**database_location)
+    serve_persons(db)
+    db.close()
     server = HubProcess(database_location, tmp_path, device=enrolled_in(database_location, WORKSTATION)).start()
     yield server
     server.stop()

@@ -13,6 +13,7 @@ from console.core.timeutil import now, utc_text
 
 from tests.hub.bodies import attempt_item, call_item, callback_item, unlock_item
 from tests.hub.conftest import PASSWORD, WORKSTATION
+from tests.support.hub import backdate_enrolment
 
 
 @pytest.fixture
@@ -96,6 +97,48 @@ def test_a_future_dated_attempt_is_refused_and_one_within_the_clock_skew_is_stor
     assert ("attempt", "a-future") not in fed(operator)
     with hub_db.read() as tx:
         assert tx.all("SELECT attempt_id FROM attempts") == [("a-skewed",)]
+
+
+def test_records_dated_before_the_workstation_was_enrolled_are_refused_and_never_fed(running, hub_db):
+    enrolled = now() - timedelta(hours=1)
+    backdate_enrolment(hub_db, WORKSTATION, utc_text(enrolled))
+    operator = running("op-17")
+    supervisor = running("sup-1", "supervisor")
+    before = utc_text(enrolled - authorship.CLOCK_SKEW - timedelta(minutes=1))
+    within_skew = utc_text(enrolled - authorship.CLOCK_SKEW + timedelta(minutes=1))
+    results = push(operator, attempt_item("a-before", at=before), attempt_item("a-skewed", at=within_skew),
+                   as_author(call_item("c-before", started=before, ended=within_skew), "op-17"),
+                   callback_item("cb-before", booked_at=before, booked_by="op-17"))
+    assert [r["status"] for r in results] == ["refused", "stored", "refused", "refused"]
+    assert all("before its workstation was enrolled" in r["message"] for r in results if r["status"] == "refused")
+    unlock = push(supervisor, as_author(unlock_item("u-before", at=before), "sup-1"))
+    assert [r["status"] for r in unlock] == ["refused"]
+    with hub_db.read() as tx:
+        assert tx.all("SELECT attempt_id FROM attempts") == [("a-skewed",)]
+        assert tx.value("SELECT count(*) FROM calls") + tx.value("SELECT count(*) FROM callbacks") == 0
+        assert tx.value("SELECT count(*) FROM unlocks") == 0
+    assert not {("attempt", "a-before"), ("unlock", "u-before"), ("callback", "cb-before")} & set(fed(supervisor))
+    listed = supervisor.get("/v1/refused").json()["refused"]
+    assert sorted(r["id"] for r in listed) == sorted(["a-before", "c-before", "cb-before@1", "u-before"])
+
+
+def test_records_naming_a_person_of_no_register_the_hub_served_are_refused_and_never_fed(running, hub_db):
+    operator = running("op-17")
+    supervisor = running("sup-1", "supervisor")
+    results = push(operator, as_author(call_item("c-ghost", person_id="P4242"), "op-17"),
+                   attempt_item("a-ghost", person_id="P4242"), attempt_item("a-real", person_id="P0001"),
+                   callback_item("cb-ghost", person_ids=["P0001", "P4242"], booked_by="op-17"))
+    assert [r["status"] for r in results] == ["refused", "refused", "stored", "refused"]
+    assert all(r["message"] == "The person P4242 is not in any register this hub has served."
+               for r in results if r["status"] == "refused")
+    unlock = push(supervisor, as_author(unlock_item("u-ghost", person_id="P4242"), "sup-1"))
+    assert [r["status"] for r in unlock] == ["refused"]
+    with hub_db.read() as tx:
+        assert tx.all("SELECT attempt_id FROM attempts") == [("a-real",)]
+        assert tx.value("SELECT count(*) FROM calls") + tx.value("SELECT count(*) FROM callbacks") == 0
+    assert not {("unlock", "u-ghost"), ("callback", "cb-ghost")} & set(fed(supervisor))
+    listed = supervisor.get("/v1/refused").json()["refused"]
+    assert sorted(r["id"] for r in listed) == sorted(["c-ghost", "a-ghost", "cb-ghost@1", "u-ghost"])
 
 
 def test_a_supervisor_stores_what_the_role_allows_and_is_recorded_entering_paper_calls(running, hub_db):

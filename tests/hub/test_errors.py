@@ -63,7 +63,8 @@ def test_a_body_at_the_limit_is_read(hub, operator):
     (b'{"workstation": "ws-north-1", "items": [{"kind": "call", "id": "c"}]}', "application/json",
      "The field items[0].body is missing."),
     (b'{"workstation": "ws-north-1", "items": [{"kind": "gossip", "id": "c", "body": {}}]}', "application/json",
-     "The field items[0].kind: input should be 'call', 'callback', 'attempt', 'unlock', 'audit' or 'escalation_ack'."),
+     "The field items[0].kind: input should be 'call', 'callback', 'attempt', 'unlock', 'audit', 'escalation_ack' or "
+     "'dial_intent'."),
     (b'{"workstation": "ws-north-1", "items": [{"kind": "call", "id": "", "body": {}}]}', "application/json",
      "The field items[0].id: string should have at least 1 character"),
     (b'{"workstation": "ws-north-1", "items": [{"kind": "call", "id": "c", "body": []}]}', "application/json",

@@ -37,6 +37,17 @@ def raw_transaction(location: dict):
             yield Transaction(conn, "postgresql")
 
 
+def migrated_before(tx, name: str) -> None:
+    """Run and record the hub's migrations before `name` in `tx`, as a hub
+    that stopped there left its database."""
+    before = HUB_MIGRATIONS.names.index(name)
+    for step in HUB_MIGRATIONS.steps[:before]:
+        step(tx)
+    tx.execute(f"CREATE TABLE {storage.MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for done in HUB_MIGRATIONS.names[:before]:
+        tx.execute(f"INSERT INTO {storage.MIGRATIONS_TABLE} VALUES (?, '2026-12-01T00:00:00+00:00')", [done])
+
+
 def make_counted_database(location: dict, version: int) -> None:
     """A database as a hub that kept a positional schema_version left it:
     its first `version` migrations run, counted in hub_meta, and an account."""

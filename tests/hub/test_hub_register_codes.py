@@ -91,20 +91,14 @@ def test_registers_an_earlier_hub_kept_with_codes_keep_only_hashes_after_the_upg
     from console.core.codes import verify_code
     from console.core.register_delta import register_digest
     from console.core.register_format import check_register
-    from console.hub import storage
     from console.hub.registers import snapshot_bytes
     from console.hub.storage import open_database
-    from tests.hub.test_hub_migrations import raw_transaction
+    from tests.hub.test_hub_migrations import migrated_before, raw_transaction
     from tests.support.canary import unzipped
 
-    before = storage.migrations.names.index("m010_register_code_hashes")
     given = snapshot_bytes(canary_register(tmp_path / "r1", "v1"))
     with raw_transaction(database_location) as tx:
-        for step in storage.migrations.steps[:before]:
-            step(tx)
-        tx.execute(f"CREATE TABLE {storage.MIGRATIONS_TABLE} (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
-        for name in storage.migrations.names[:before]:
-            tx.execute(f"INSERT INTO {storage.MIGRATIONS_TABLE} VALUES (?, '2026-12-01T00:00:00+00:00')", [name])
+        migrated_before(tx, "m010_register_code_hashes")
         tx.execute("INSERT INTO registers (register_version, sha256, size, digest, persons, documents, imported_at, "
                    "snapshot) VALUES ('v1', 'old', ?, 'old', 9, 7, '2026-12-01T00:00:00+00:00', ?)",
                    [len(given), given])
@@ -123,5 +117,8 @@ def test_registers_an_earlier_hub_kept_with_codes_keep_only_hashes_after_the_upg
         assert digest == register_digest({table: rows.values() for table, rows in checked.rows.items()})
         row = snapshot_persons(db, 1)[CANARY["person_id"]]
         assert verify_code(CANARY["notification_code"], row["notification_code_hash"])
+        persons = sorted(snapshot_persons(db, 1))
+        with db.read() as tx:  # and its persons are those of a register the hub has held (m013)
+            assert sorted(tx.all("SELECT person_id, first_seq FROM register_persons")) == [(p, 1) for p in persons]
     finally:
         db.close()

@@ -8,6 +8,7 @@ import pytest
 from console.core.telephony import day_bounds, queue_figures, tally_calls, traces
 from console.core.timeutil import now as now_in_helpline
 from console.hub import telephony
+from tests.hub.bodies import call_item
 
 
 def event(kind, call_id, frm="+6421555001", **extra):
@@ -157,3 +158,84 @@ def test_an_answer_and_its_hangup_reach_the_answering_operators_live_channel_onl
     from console.core.live import event_problem
 
     assert event_problem(answer) is None and event_problem(hangup) is None
+
+
+def _today_base(minutes=30):
+    now = datetime.now(timezone.utc)
+    return max(now - timedelta(minutes=minutes), day_bounds(now_in_helpline().date())[0] + timedelta(seconds=1))
+
+
+def test_handle_time_runs_to_the_linked_call_saved_and_the_operator_is_in_wrap_up_until_then(hub, pbx):
+    operator = hub.token("op-17")
+    telephony.map_extension(hub.db, "op-17", "101")
+    base = _today_base()
+    at = lambda s: (base + timedelta(seconds=s)).isoformat(timespec="seconds")  # noqa: E731
+    for call_id, answer, hangup in (("w1", 10, 110), ("w2", 200, 260)):
+        hub.client.post(pbx, json=event("newCall", call_id, at=at(answer - 10)))
+        hub.client.post(pbx, json=event("answer", call_id, user="101", at=at(answer)))
+        if call_id == "w1":
+            hub.client.post(pbx, json=event("hangup", call_id, cause="normalClearing", at=at(hangup)))
+    supervisor = hub.token("sup-1", "supervisor")
+    figures = hub.client.get("/v1/queue", headers=supervisor).json()
+    assert (figures["operators"]["on_call"], figures["operators"]["wrap_up"]) == (1, 0)  # w2 still on
+    hub.client.post(pbx, json=event("hangup", "w2", cause="normalClearing", at=at(260)))
+    figures = hub.client.get("/v1/queue", headers=supervisor).json()
+    assert (figures["operators"]["on_call"], figures["operators"]["wrap_up"]) == (0, 1)  # w2 hung up, not saved
+    assert figures["overall"]["average_handle_seconds"] == 80.0  # (100 + 60) / 2, both to the hangup
+    assert "2 of 2" in figures["formulas"]["average_handle_time"]
+    # w2 written up until 400 s: its handle time runs to the save, and the operator is free
+    reply = hub.push(operator, [call_item(started=at(200), ended=at(400), pbx_call_id="w2")])
+    assert reply.json()["results"][0]["status"] == "stored", reply.text
+    figures = hub.client.get("/v1/queue", headers=supervisor).json()
+    assert (figures["operators"]["on_call"], figures["operators"]["wrap_up"]) == (0, 0)
+    assert figures["overall"]["average_handle_seconds"] == 150.0  # (100 + 200) / 2
+    assert figures["overall"]["handled_to_hangup"] == 1 and "1 of 2" in figures["formulas"]["average_handle_time"]
+    # a call saved before its events arrive (a relay catching up) is linked when they do
+    hub.push(operator, [call_item(started=at(500), ended=at(800), pbx_call_id="w3")])
+    for kind, s in (("newCall", 490), ("answer", 500), ("hangup", 700)):
+        hub.client.post(pbx, json=event(kind, "w3", user="101", at=at(s), **({"cause": "normalClearing"}
+                                                                               if kind == "hangup" else {})))
+    figures = hub.client.get("/v1/queue", headers=supervisor).json()
+    assert figures["overall"]["average_handle_seconds"] == 200.0  # (100 + 200 + 300) / 3
+    assert figures["formulas"]["average_handle_time"].startswith("answer → call saved (1 of 3")
+    with hub.db.write() as tx:  # a database from before the sums were kept: migration m012 links and counts
+        for statement in ("DELETE FROM cti_tallies", "DELETE FROM cti_answer_waits",
+                          "UPDATE cti_calls SET saved_at = NULL, handle_seconds = NULL"):
+            tx.execute(statement)
+        telephony.rebuild_tallies(tx)
+    assert hub.client.get("/v1/queue", headers=supervisor).json() == figures
+
+
+def test_the_kept_tallies_equal_a_recount_from_the_event_log_whatever_the_order_and_repeats(hub, pbx):
+    base = _today_base()
+    posts = []
+    for i in range(30):
+        at = base + timedelta(seconds=7 * i)
+        frm = f"+64215551{i % 7:02d}"
+        posts.append(event("newCall", f"t{i}", frm=frm, queue=("youth" if i % 3 else "helpline"), at=at.isoformat()))
+        if i % 5 == 0:
+            posts.append(event("hangup", f"t{i}", frm=frm, cause="cancel", at=(at + timedelta(seconds=i)).isoformat()))
+        elif i % 5 != 4:
+            posts.append(event("answer", f"t{i}", frm=frm, at=(at + timedelta(seconds=3 * i)).isoformat()))
+            posts.append(event("hangup", f"t{i}", frm=frm, cause="normalClearing",
+                               at=(at + timedelta(seconds=300)).isoformat()))
+    for body in reversed(posts):  # hangups before their newCall, each twice
+        hub.client.post(pbx, json=body)
+        hub.client.post(pbx, json=body)
+    day = now_in_helpline().date()
+    for target in (5, 20, 60, 3600):
+        kept = telephony.figures_for_day(hub.db, day, target)
+        logged = telephony.events_of_day(hub.db, day)
+        calls = traces((e, at) for _, e, at in logged).values()
+        recount = queue_figures(tally_calls(calls, day, target), target=target)
+        pairs = [(name, kept[name], recount[name]) for name in ("overall", "hours")]
+        pairs += [(queue, kept["queues"][queue], figures) for queue, figures in recount["queues"].items()]
+        for name, got, want in pairs:
+            now_only = ("waiting_now", "longest_wait_seconds")  # of today's calls waiting now, not of the sums
+            assert {k: v for k, v in got.items() if k not in now_only} == \
+                {k: v for k, v in want.items() if k not in now_only}, (name, target)
+        assert set(kept["queues"]) == set(recount["queues"])
+    with hub.db.write() as tx:  # the migration's rebuild gives the same sums
+        before = tx.all("SELECT * FROM cti_tallies ORDER BY day, queue, hour, outcome")
+        telephony.rebuild_tallies(tx)
+        assert tx.all("SELECT * FROM cti_tallies ORDER BY day, queue, hour, outcome") == before

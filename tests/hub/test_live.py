@@ -150,3 +150,73 @@ def test_a_call_keeps_what_the_line_said(hub):
         broken["body"].update(bad)
         answer = hub.push(headers, [broken])
         assert answer.status_code == 400 and word in answer.json()["error"], answer.text
+
+
+def test_closing_a_stream_ends_it_at_once_not_at_the_hubs_next_keepalive(threaded_hub, monkeypatch):
+    """Sign-out and closing the window close the live stream: the reading thread returns when the client is
+    closed, not when the hub next writes (a quiet hub writes only every KEEPALIVE_SECONDS)."""
+    monkeypatch.setattr(live, "KEEPALIVE_SECONDS", 3600.0)
+    streams = [Stream(threaded_hub.url, sign_in(threaded_hub.url, operator, f"ws-{n}"))
+               for n, operator in enumerate(("op-1", "op-2"))]
+    for n, stream in enumerate(streams):
+        live.publish(f"op-{n + 1}", answer(f"pbx-{n}"))
+        assert stream.next()["callId"] == f"pbx-{n}"
+    for stream in streams:
+        stream.client.close()
+    for stream in streams:
+        stream.thread.join(timeout=30)
+        assert not stream.thread.is_alive()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_an_answer_posted_to_one_hub_process_reaches_a_stream_held_by_another(database_location, tmp_path):
+    """Two `hub serve` processes on one PostgreSQL database (behind one load
+    balancer): the PBX's answer posted to the first reaches the operator's
+    stream held by the second within a second (LISTEN/NOTIFY), and only theirs."""
+    import httpx
+
+    from console.hub import telephony
+    from console.hub.storage import open_database
+
+    prepare_hub(database_location, operators=(("op-a", "operator"), ("op-b", "operator")))
+    db = open_database(**database_location)
+    try:
+        cti = "/v1/cti/" + telephony.add_pbx(db, "pbx-1")
+        telephony.map_extension(db, "op-a", "agent-1001")
+        telephony.map_extension(db, "op-b", "agent-1002")
+    finally:
+        db.close()
+    first = HubProcess(database_location, tmp_path / "first").start()
+    second = HubProcess(database_location, tmp_path / "second").start()
+    try:
+        mine = Stream(second.url, sign_in(second.url, "op-a", "ws-a"))
+        theirs = Stream(second.url, sign_in(second.url, "op-b", "ws-b"))
+        call = {"callId": "pbx-77", "from": "+6421555001", "to": "0800111222", "direction": "in",
+                "queue": "helpline"}
+        assert httpx.post(first.url + cti, json={"event": "newCall", **call, "user": ["agent-1001"]},
+                          timeout=30).status_code == 200
+        import psycopg
+
+        db = open_database(**database_location)
+        try:  # what is not a live event on the hubs' channel is skipped, and the listening goes on
+            name = live.Bridge(db, live.channel).name
+        finally:
+            db.close()
+        with psycopg.connect(database_location["database_url"], autocommit=True) as conn:
+            for junk in ("not json", '{"origin": "elsewhere", "to": "op-a", "event": {"type": "answer"}}',
+                         '{"origin": "elsewhere", "to": 7, "event": {}}'):
+                conn.execute("SELECT pg_notify(%s, %s)", [name, junk])
+        posted = time.monotonic()
+        assert httpx.post(first.url + cti, json={"event": "answer", **call, "user": "agent-1001"},
+                          timeout=30).status_code == 200
+        popped = mine.next()
+        assert time.monotonic() - posted < 1.0
+        assert (popped["type"], popped["callId"], popped["from"]) == ("answer", "pbx-77", "+6421555001")
+        other = {**call, "callId": "pbx-78"}  # then a call op-b answers: the first event op-b's stream gets
+        for kind in ("newCall", "answer"):
+            assert httpx.post(first.url + cti, json={"event": kind, **other, "user": "agent-1002"},
+                              timeout=30).status_code == 200
+        assert theirs.next()["callId"] == "pbx-78"
+        mine.close(), theirs.close()
+    finally:
+        first.stop(), second.stop()

@@ -377,7 +377,7 @@ def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_lo
             tx.execute("UPDATE cti_calls SET number_key = ? WHERE pbx = ? AND call_id = ?",
                        [number_key(number), pbx, call_id])
         tx.execute("UPDATE blocked_numbers SET number_key = ?", [number_key(BLOCKED_NUMBER)])
-        tx.execute(f"DELETE FROM {storage.MIGRATIONS_TABLE} WHERE name = 'm012_sealed_columns'")
+        tx.execute(f"DELETE FROM {storage.MIGRATIONS_TABLE} WHERE name = 'm015_sealed_columns'")
         assert CANARY["note"] in tx.value("SELECT record FROM calls")
         assert MISSED_NUMBER in tx.value("SELECT number FROM cti_calls")
     hub.client.close()

@@ -65,6 +65,8 @@ def test_hub_processes_share_everything_through_the_database(hub_process, databa
     add_operator_by_cli(database_location, "sup-1", "supervisor")
     other = HubProcess(database_location, hub_process.folder / "second", workers=2, device=hub_process.device).start()
     try:
+        # the live channel crosses processes on PostgreSQL only (console/hub/live.py's Bridge)
+        assert ("has its own live channel" in other.output()) == ("data" in database_location)
         token = sign_in(hub_process, "sup-1").json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         assert httpx.get(f"{other.url}/v1/locked", headers=headers, auth=other.auth).status_code == 200

@@ -145,3 +145,17 @@ def test_supervisor_endpoints_refuse_operators_with_a_sentence(hub, path):
 
 def test_health_needs_no_token(hub):
     assert hub.client.get("/v1/health").json()["ok"] is True
+
+
+def test_enrolling_again_keeps_when_the_workstation_was_first_enrolled(hub_db):
+    """What it made before its new key is still its own: the hub judges records by the first enrolment."""
+    from console.hub.workstations import create_enrolment, enrol, list_workstations
+    from console.sync.device import Device
+
+    def enrolled_at() -> str:
+        return next(w["enrolled_at"] for w in list_workstations(hub_db) if w["workstation"] == "ws-again")
+
+    enrol(hub_db, create_enrolment(hub_db, "ws-again", created_by="test")["code"], Device.generate().public_key())
+    first = enrolled_at()
+    enrol(hub_db, create_enrolment(hub_db, "ws-again", created_by="test")["code"], Device.generate().public_key())
+    assert enrolled_at() == first

@@ -66,7 +66,7 @@ def main() -> None:
         with db.write() as tx:
             tx.conn.execute(FILL.replace("%s", str(args.calls)))
             # the records were written in clear: sealed as the hub seals an earlier hub's rows
-            tx.execute("DELETE FROM hub_migrations WHERE name = 'm012_sealed_columns'")
+            tx.execute("DELETE FROM hub_migrations WHERE name = 'm015_sealed_columns'")
         db.close()
         db = open_database(database_url=url, key=key)
         with db.write() as tx:

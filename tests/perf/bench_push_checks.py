@@ -3,8 +3,11 @@
 Pushes batches of 500 new items (calls, attempts and callbacks, as an
 operator's workstation makes them) into a hub on SQLite, in one run,
 alternating two ways: with the checks of console.hub.push.refusal (policy
-v2's "Who may attest what": author, role, workstation, time, size) and with
-them replaced by a no-op (what main did). Prints p50/p99 of the whole push
+v2's "Who may attest what": author, role, workstation, time, size, not
+before the workstation's enrolment, persons of a register the hub served,
+with the lookups of console.hub.push.push_facts) and with them replaced by a
+no-op (what main did before issue 13). The hub has held a register of
+PERSONS persons; every item names one of them. Prints p50/p99 of the whole push
 (POST /v1/push's computation, console.hub.push.push) each way, and of the
 checks alone.
 
@@ -24,7 +27,9 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 ITEMS = 500
+PERSONS = 200_000  # in the registers the hub has held
 WORKSTATION = "ws-bench"
+DEVICE = "machine-bench"
 OPERATOR = "op-bench"
 
 
@@ -34,12 +39,12 @@ def batch(n: int) -> list[dict]:
     items = []
     for i in range(ITEMS):
         if i % 3 == 0:
-            item = call_item(f"c-{n}-{i}", workstation=WORKSTATION, operator=OPERATOR)
+            item = call_item(f"c-{n}-{i}", workstation=WORKSTATION, operator=OPERATOR, person_id=f"P{i:05d}")
         elif i % 3 == 1:
             item = attempt_item(str(uuid.uuid4()), person_id=f"P{i:05d}", workstation=WORKSTATION)
             item["body"]["operator"] = OPERATOR
         else:
-            item = callback_item(f"cb-{n}-{i}", workstation=WORKSTATION, booked_by=OPERATOR)
+            item = callback_item(f"cb-{n}-{i}", workstation=WORKSTATION, booked_by=OPERATOR, person_ids=[f"P{i:05d}"])
         items.append(item)
     return items
 
@@ -50,14 +55,24 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def open_hub(backend: str, folder: str):
+    import os
+
+    from console.hub.crypto import CREDENTIAL, CREDENTIALS_ENV, new_key_file
     from console.hub.storage import open_database
+
+    (Path(folder) / "credentials").mkdir(mode=0o700)
+    new_key_file(Path(folder) / "credentials" / CREDENTIAL)  # the hub's key, as systemd hands it over
+    os.environ[CREDENTIALS_ENV] = str(Path(folder) / "credentials")
 
     if backend == "sqlite":
         return open_database(data=folder), None
-    from tests.hub.postgres import start_postgres  # noqa: PLC0415 (only for this backend)
+    import glob
 
-    url, server = start_postgres(Path(folder))
-    return open_database(database_url=url), server
+    from tests.hub.postgres import ThrowawayCluster  # noqa: PLC0415 (only for this backend)
+
+    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parts[-3]))[-1]
+    server = ThrowawayCluster(Path(initdb).parent)
+    return open_database(database_url=server.start()), server
 
 
 def main() -> None:
@@ -71,33 +86,44 @@ def main() -> None:
     from console.hub.sessions import Session
 
     authorship.PUSHES_PER_MINUTE = 10**9  # the rate limit is not what is measured
-    session = Session(OPERATOR, "operator", WORKSTATION)
-    checked = push.refusal
+    session = Session(OPERATOR, "operator", WORKSTATION, DEVICE)
+    checked, looked_up = push.refusal, push.push_facts
     checks_alone: list[float] = []
 
-    def timed_refusal(tx, item, session, at):
-        start = time.perf_counter()
-        answer = checked(tx, item, session, at)
-        checks_alone[-1] += time.perf_counter() - start
-        return answer
+    def timed(check):
+        def timed_check(*args):
+            start = time.perf_counter()
+            answer = check(*args)
+            checks_alone[-1] += time.perf_counter() - start
+            return answer
+        return timed_check
 
     timings = {"without checks": [], "with checks": []}
     with tempfile.TemporaryDirectory() as folder:
         db, server = open_hub(args.backend, folder)
+        from console.hub.registers import keep_persons
+
+        with db.write() as tx:
+            tx.execute("INSERT INTO workstations (workstation_id, public_key, enrolled_at, created_at, created_by) "
+                       "VALUES (?, 'key', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', 'bench')",
+                       [DEVICE])
+            keep_persons(tx, 1, (f"P{n:05d}" for n in range(PERSONS)))
         try:
             n = 0
             for _ in range(args.rounds):
                 for way in timings:
                     n += 1
                     items = batch(n)
-                    push.refusal = timed_refusal if way == "with checks" else (lambda tx, item, session, at: None)
+                    with_checks = way == "with checks"
+                    push.refusal = timed(checked) if with_checks else (lambda *args: None)
+                    push.push_facts = timed(looked_up) if with_checks else (lambda *args: push.Facts())
                     checks_alone.append(0.0)
                     start = time.perf_counter()
                     reply = push.push(db, session, WORKSTATION, items, None)
                     timings[way].append(time.perf_counter() - start)
                     assert all(r["status"] == "stored" for r in reply["results"]), way
         finally:
-            push.refusal = checked
+            push.refusal, push.push_facts = checked, looked_up
             db.close()
             if server is not None:
                 server.stop()

@@ -78,6 +78,7 @@ def test_a_cache_made_by_main_runs_nothing_again(tmp_path):
         (SCHEMA.name, "m008_register_search_tables"), (SCHEMA.name, "m009_callback_countersign"),
         (SCHEMA.name, "m010_person_locks"), (SCHEMA.name, "m011_password_change"), (SCHEMA.name, "m012_call_line"),
         (SCHEMA.name, "m013_register_codes_hashed"),
+        (SCHEMA.name, "m014_callback_attestations"),
         (settings.upgrades.name, "m001_idle_lock_as_read")]
     assert schema.ledger(db).applied() == set(SCHEMA.names) and meta(db, "settings_version") is None
     assert meta(db, "setting.idle_lock_minutes") == "999"  # settings' m001 did not run again

@@ -52,13 +52,39 @@ def prepare_hub(location: dict, register=None, operators=(), content=False) -> N
         db.close()
 
 
-def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli=None):
+# when tests' workstations count as enrolled: before every date their records carry (a hub refuses a
+# record dated before its workstation's enrolment); a test of that rule passes enrolled_at=None
+TEST_ENROLLED_AT = "2000-01-01T00:00:00.000000+00:00"
+
+
+def backdate_enrolment(db, workstation: str, enrolled_at: str = TEST_ENROLLED_AT) -> None:
+    """Set when the workstation counts as enrolled, as if the hub's clock had said so then."""
+    with db.write() as tx:
+        tx.execute("UPDATE workstations SET enrolled_at = ? WHERE workstation_id = ?", [enrolled_at, workstation])
+
+
+# the persons tests' records name (tests/hub/bodies.py) on a hub that never imported a register: a hub
+# refuses a record naming a person of no register it has served
+TEST_PERSONS = tuple(f"P{n:04d}" for n in range(1, 10))
+
+
+def serve_persons(db, person_ids=TEST_PERSONS) -> None:
+    """The hub at `db` counts `person_ids` as persons of a register it has served (as if imported before)."""
+    from console.hub.registers import keep_persons
+
+    with db.write() as tx:
+        keep_persons(tx, 0, person_ids)
+
+
+def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli=None, location: dict | None = None,
+                      enrolled_at: str | None = TEST_ENROLLED_AT):
     """Enrol a workstation named `name` as an administrator would, and return
     its console.sync.device.Device (whose .auth() signs an httpx client's
     requests). The one place tests enrol: over a hub database in process
     (db), or on a hub process (hub_url), its code from `run_cli(*args)`, a
     `python -m console.hub …` runner, the key then kept in the keystore as
-    `sync --enrol` keeps it."""
+    `sync --enrol` keeps it. Its enrolment is back-dated to `enrolled_at`
+    (over db, or the hub database at `location`) unless that is None."""
     import re
 
     from console.sync.device import Device, enrol
@@ -69,9 +95,19 @@ def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli
 
         device = Device.generate()
         device.workstation = hub_enrol(db, create_enrolment(db, name, created_by="test")["code"], device.public_key())
-        return device
-    answer = run_cli("workstations", "enrol", name)
-    return enrol(hub_url, re.search(r"the code ([A-Z0-9-]+) ", answer.stdout).group(1))
+    else:
+        answer = run_cli("workstations", "enrol", name)
+        device = enrol(hub_url, re.search(r"the code ([A-Z0-9-]+) ", answer.stdout).group(1))
+    if enrolled_at is not None and (db is not None or location is not None):
+        from console.hub.storage import open_database
+
+        target = db or open_database(**location)
+        try:
+            backdate_enrolment(target, device.workstation, enrolled_at)
+        finally:
+            if db is None:
+                target.close()
+    return device
 
 
 def enrolled_in(location: dict, name: str):
@@ -239,7 +275,7 @@ class HubProcess:
         workstations of a test share it, each cache claimed under it. With `url`, the
         machine reaches the hub there (through a proxy) and is enrolled as another."""
         name = f"machine-{self.port}" + (f"-via-{httpx.URL(url).port}" if url else "")
-        device = enrol_workstation(name, hub_url=url or self.url, run_cli=self.cli)
+        device = enrol_workstation(name, hub_url=url or self.url, run_cli=self.cli, location=self.location)
         if url is None:
             self.device, self.auth = device, device.auth()
         return device

@@ -9,7 +9,7 @@ import threading
 
 import httpx
 
-from tests.support.hub import PASSWORD
+from tests.support.hub import PASSWORD, backdate_enrolment
 
 EVENT_SECONDS = 20  # how long a test waits for an event before it fails
 
@@ -49,6 +49,7 @@ class ThreadedHub:
         from console.sync.device import enrol
 
         self.device = enrol(self.url, create_enrolment(self.db, f"machine-{self.port}", created_by="test")["code"])
+        backdate_enrolment(self.db, self.device.workstation)
         self.auth = self.device.auth()
 
     @property

@@ -107,10 +107,15 @@ class Kamailio:
             return "".join(self.lines[-60:])
 
     def wait_for(self, condition, what: str) -> None:
-        """Until condition(self) holds, woken by each line Kamailio writes."""
+        """Until condition(self) holds, woken by each line Kamailio writes; failing when Kamailio stops, or
+        neither delivers nor retries an event for DEADLINE seconds (a loaded machine delivers slowly)."""
         with self._changed:
-            if not self._changed.wait_for(lambda: condition(self) or self.process.poll() is not None, DEADLINE):
-                raise AssertionError(f"Kamailio never {what} in {DEADLINE} s:\n{''.join(self.lines[-60:])}")
+            while not (condition(self) or self.process.poll() is not None):
+                posted = self.delivered + self.retries
+                if not self._changed.wait_for(lambda: self.delivered + self.retries > posted or condition(self)
+                                              or self.process.poll() is not None, DEADLINE):
+                    raise AssertionError(f"Kamailio posted nothing for {DEADLINE} s and never {what}:\n"
+                                         f"{''.join(self.lines[-60:])}")
             if not condition(self):
                 raise AssertionError(f"Kamailio stopped before it {what}:\n{''.join(self.lines[-60:])}")
 
@@ -182,15 +187,16 @@ class Callers:
     """SIPp placing `calls` calls at `rate` a second to an agent, through Kamailio."""
 
     def __init__(self, folder: Path, scenario: str, kamailio: Kamailio, agent: Agent, calls: int, rate: float = 10,
-                 pause_ms: int = 200):
+                 pause_ms: int = 200, service: str = QUEUE, keys: dict | None = None):
         self.folder = Path(folder)
         self.scenario = scenario
         self.stat = self.folder / f"{scenario}-{agent.port}-stat.csv"
         port = free_udp_port()
         self.args = ["sipp", agent.address, "-rsa", kamailio.address, "-sf", str(SCENARIOS / f"{scenario}.xml"),
-                     "-s", QUEUE, "-i", "127.0.0.1", "-p", str(port), "-m", str(calls), "-r", str(rate),
+                     "-s", service, "-i", "127.0.0.1", "-p", str(port), "-m", str(calls), "-r", str(rate),
                      "-d", str(pause_ms), "-nostdin", "-trace_stat", "-stf", str(self.stat), "-fd", "1",
-                     "-recv_timeout", "30000", "-timeout_error"]
+                     "-recv_timeout", "30000", "-timeout_error",
+                     *(arg for key, value in (keys or {}).items() for arg in ("-key", key, str(value)))]
         self.log = self.folder / f"{scenario}-{agent.port}.log"
         self.process = None
 
@@ -311,20 +317,25 @@ class Relay:
 class Line:
     """A hub serving `location` (tests/support/hub.py), Kamailio posting to it
     as the PBX "kamailio" (through console.telephony_relay with relay=True),
-    and the three SIPp agents; stop() ends them all."""
+    and the three SIPp agents; stop() ends them all. `operators` are the
+    hub's accounts, `extensions` maps operators to the agents' names
+    (agent_answers.xml answers as agent-1001)."""
 
     AGENTS = ("agent_answers", "agent_rings", "agent_busy")
 
-    def __init__(self, location: dict, folder: Path, relay: bool = False):
+    def __init__(self, location: dict, folder: Path, relay: bool = False, register=None,
+                 operators=(("sup-1", "supervisor"),), extensions: dict | None = None):
         from console.hub.storage import open_database
-        from console.hub.telephony import add_pbx
+        from console.hub.telephony import add_pbx, map_extension
         from tests.support.hub import HubProcess, prepare_hub
 
         self.folder = Path(folder)
-        prepare_hub(location, operators=[("sup-1", "supervisor")])
+        prepare_hub(location, register, list(operators))
         db = open_database(**location)
         try:
             token = add_pbx(db, "kamailio")
+            for operator, extension in (extensions or {}).items():  # whose window an agent's answer pops
+                map_extension(db, operator, extension)
         finally:
             db.close()
         self.hub = HubProcess(location, self.folder / "hub").start()
@@ -333,8 +344,15 @@ class Line:
         self.kamailio = Kamailio(self.folder / "kamailio", self.relay.url if relay else cti).start()
         self.agents = {name: Agent(self.folder, name).start() for name in self.AGENTS}
 
-    def callers(self, scenario: str, agent: str, calls: int, rate: float = 10, pause_ms: int = 200) -> Callers:
-        return Callers(self.folder, scenario, self.kamailio, self.agents[agent], calls, rate, pause_ms)
+    def callers(self, scenario: str, agent: str, calls: int, rate: float = 10, pause_ms: int = 200,
+                **options) -> Callers:
+        return Callers(self.folder, scenario, self.kamailio, self.agents[agent], calls, rate, pause_ms, **options)
+
+    def dial_out(self, extension: str, number: str, answered: bool = True) -> Counts:
+        """One outbound call from an operator's extension to `number`, through
+        Kamailio: answered by agent_answers, or given up while agent_rings rings."""
+        scenario, agent = ("operator_dials", "agent_answers") if answered else ("operator_gives_up", "agent_rings")
+        return self.callers(scenario, agent, 1, service=number, keys={"extension": extension}).run()
 
     def events(self) -> list[dict]:
         """The hub's event log, oldest first, as the PBX sent each event."""

@@ -3,7 +3,7 @@ agents, and the PBX's CTI address between them (tests/support/sip.py)."""
 
 import pytest
 
-from tests.hub.conftest import backend, database_location, quick_password_hashing  # noqa: F401 (fixtures)
+from tests.hub.conftest import backend, database_location  # noqa: F401 (fixtures)
 from tests.hub.postgres import postgres_database_url, postgres_server  # noqa: F401 (fixtures)
 from tests.support.sip import Line, missing_tools
 

@@ -20,7 +20,8 @@ def test_the_relay_keeps_every_event_across_its_kill_and_the_hubs_absence(relaye
     line.relay.wait_for(lambda r: r.delivered >= 3 * calls, f"delivered {3 * calls} events")
     events = line.events()
     assert len(events) == 3 * calls == len({(e["callId"], e["event"]) for e in events})
-    assert line.relay.delivered == 3 * calls
+    # each event posted at least once; a post whose answer was lost is posted again and counted once by the hub
+    assert line.relay.delivered >= 3 * calls
 
 
 def test_the_relay_refuses_an_event_without_a_length(relayed_line):

@@ -27,8 +27,9 @@ def line(tmp_path):
     hub.stop()
 
 
-def open_window(qtbot, tmp_path, sample_register, hub, operator: str):
-    """A workstation set to `hub`, `operator` signed in to it, its live stream open."""
+def open_window(qtbot, tmp_path, sample_register, hub, operator: str, in_process: bool = True):
+    """A workstation set to `hub`, `operator` signed in to it, its live stream
+    open (with in_process, a ThreadedHub's: its channel is asked too)."""
     from console.store.cache import Cache
     from console.sync.tokens import save_token
     from console.ui.app import build_window
@@ -45,7 +46,8 @@ def open_window(qtbot, tmp_path, sample_register, hub, operator: str):
     window.resize(1400, 900)
     window.show()
     qtbot.waitUntil(lambda: window.live is not None and window.live.client.state == "live", timeout=30_000)
-    qtbot.waitUntil(lambda: live.channel.listening(operator) > 0, timeout=10_000)
+    if in_process:
+        qtbot.waitUntil(lambda: live.channel.listening(operator) > 0, timeout=10_000)
     return window
 
 

@@ -199,7 +199,7 @@ class CallerForm:
         if missing:
             return (translate("CallScreen", "Ask for their {details}.").format(
                 details=", ".join(label for label, _ in missing)), missing[0][1])
-        if not policy.could_verify(self.claim()):
+        if not policy.could_verify(self.claim(), attested_callback=self.dialled_callback() is not None):
             return translate("CallScreen", "Ask for the notification code, or two of NHI / phone / email "
                                            "(a check without them cannot verify anyone)."), self.code
         return None

@@ -114,7 +114,8 @@ class ResultPanel:
             self.result_title.setText(translate("CallScreen", "The check could not be completed; try again."))
             self.status_message.emit(translate("CallScreen", "The check could not be completed."))
 
-        calls.check_caller(self, claim, now(), history_rows, done).failure(failed).run_in_background(key="check-caller")
+        calls.check_caller(self, claim, now(), history_rows, done, callback_id=self.dialled_callback()).failure(
+            failed).run_in_background(key="check-caller")
 
     def _show_result(self, shown: dict | None, history=()):
         verified = bool(shown) and shown["outcome"] == "verified"

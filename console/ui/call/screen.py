@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from console.core.timeutil import now
 from console.ui.call.caller_form import CallerForm
+from console.ui.call.dial import DialPanel
 from console.ui.call.guidance import GuidancePanel
 from console.ui.call.line import LinePanel
 from console.ui.call.result import ResultPanel
@@ -75,12 +76,16 @@ class CallState:
     talk_seconds: float | None = None
     hangup_cause: str | None = None
     hung_up_by: str | None = None
+    # a callback dialled from this screen (console/ui/call/dial.py), and how the operator completed it
+    callback_id: str | None = None
+    callback_outcome: str | None = None
 
 
-class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, LinePanel, QWidget):
+class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, LinePanel, DialPanel, QWidget):
     """The whole call flow on one screen."""
 
     status_message = Signal(str)
+    sync_wanted = Signal()  # a dial intent to push, or an attestation to pull, now rather than at the next sync
 
     def __init__(self, worker, scripts, services, operator: str, parent=None):
         super().__init__(parent)
@@ -111,6 +116,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, LinePanel, QWid
         for label in self._build_line():
             outer.addWidget(label)
         outer.addWidget(self._build_leave_bar())
+        outer.addWidget(self._build_dial())
 
         splitter = QSplitter(Qt.Horizontal)
         # the caller's details scroll on a small screen, so the window fits 1280×720
@@ -271,6 +277,7 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, LinePanel, QWid
         self.guidance.clear()
         self.script_text.clear()
         self.call_state_label.setText(self.tr("Ready: Ctrl+N starts a call"))
+        self._show_dial_state()
         self._caller_type_changed()
         self._details_changed()
         self._tick()

@@ -8,11 +8,13 @@ SAVED = Changes(calls=True, audit=True)
 DISCARDED = Changes(audit=True)
 
 
-def check_caller(parent, claim, at, describe_history, success) -> CollectionOp:
+def check_caller(parent, claim, at, describe_history, success, callback_id: str | None = None) -> CollectionOp:
     """Verify what the caller said at `at`; success((shown, region, history, register_version)).
-    describe_history(context) words a verified caller's earlier calls and open callbacks."""
+    describe_history(context) words a verified caller's earlier calls and open callbacks.
+    callback_id: the answered callback this call is; its persons count only if it is attested."""
     def verify(cache):
-        verification = cache.verify_caller(claim, at)
+        persons = cache.answered_callback_persons(callback_id) if callback_id else frozenset()
+        verification = cache.verify_caller(claim, at, callback_person_ids=persons)
         region, history = None, []
         if verification.decision.verified:
             context = cache.verified_caller_context(verification.decision.person.person_id)
