@@ -50,14 +50,15 @@ def _workstation(db) -> dict:
 
 def test_written_through_the_cache_typed_canonical_and_audited(cache):
     assert _workstation(cache.db) == {"idle_lock_minutes": 10, "hub_url": "", "sync_interval_seconds": 30,
-                                          "high_contrast": False}
+                                          "high_contrast": False, "dial_scheme": "tel", "sip_domain": ""}
     assert cache.set_setting("idle_lock_minutes", " 05 ") == "5"
     assert cache.set_setting("high_contrast", "Yes") == "true"
     assert cache.set_setting("hub_url", "https://hub.helpline.example/") == "https://hub.helpline.example/"
     assert cache.set_setting("hub_url", "http://localhost:8000") == "http://localhost:8000"
     assert cache.set_setting("sync_interval_seconds", 45) == "45"
     assert _workstation(cache.db) == {"idle_lock_minutes": 5, "hub_url": "http://localhost:8000",
-                                          "sync_interval_seconds": 45, "high_contrast": True}
+                                          "sync_interval_seconds": 45, "high_contrast": True, "dial_scheme": "tel",
+                                          "sip_domain": ""}
     with pytest.raises(SettingRefused):
         cache.set_setting("idle_lock_minutes", "0")
     assert settings.get(cache.db, "idle_lock_minutes") == 5
@@ -181,7 +182,7 @@ def test_the_command_refuses_before_opening_the_cache(tmp_path, capsys):
     assert main(["--db", str(db), "settings", "sync_interval_seconds", "2"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "There is no setting 'font_size'; the settings are idle_lock_minutes, hub_url, sync_interval_seconds, "
-        f"high_contrast, {', '.join(settings.LINE_SETTINGS)}.",
+        f"high_contrast, dial_scheme, sip_domain, {', '.join(settings.LINE_SETTINGS)}.",
         "sync_interval_seconds must be a whole number from 5 to 3600."]
     assert not db.exists()
 

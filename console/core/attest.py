@@ -104,7 +104,8 @@ def verification_backs(record: dict, verification: dict) -> bool:
 
 
 def call_record_problems(record: dict, *, acting: str | None, role: str | None, entered_at: datetime,
-                         person_exists: bool | None, verifications=None) -> list[str]:
+                         person_exists: bool | None, verifications=None,
+                         enrolled_at: datetime | None = None) -> list[str]:
     """Why a validated call record may not be recorded by `acting` (role
     `role`) at `entered_at`; empty when it may.
 
@@ -112,11 +113,14 @@ def call_record_problems(record: dict, *, acting: str | None, role: str | None, 
     None when that is not judged.
     verifications: the verified checks on file that could back the record
     (dicts as `verification_backs` takes); None when they cannot be looked
-    up (then that rule is left to whoever can)."""
+    up (then that rule is left to whoever can).
+    enrolled_at: when the workstation recording it was first enrolled (None:
+    standalone, or not judged)."""
     where = f"Call {record['call_id']}: "
     problems = [
         author_problem(record["operator"], acting, role),
         call_time_problem(parse_instant(record["started_at"]), entered_at, role, "It"),
+        enrolment_problem(parse_instant(record["started_at"]), enrolled_at, "It"),
         future_problem(parse_instant(record["ended_at"]), entered_at, "Its end"),
     ]
     if record.get("person_id"):

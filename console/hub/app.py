@@ -144,6 +144,7 @@ class Enrolment(RequestBody):
 
 class Enrolled(BaseModel):
     workstation: str
+    enrolled_at: str  # its first enrolment (ISO 8601 UTC): it records nothing dated before
 
 
 class Challenge(BaseModel):
@@ -296,11 +297,11 @@ def health(db: Database) -> dict:
              responses=_errors(400, 403))
 def enrol_workstation(form: Enrolment, db: Database) -> Enrolled:
     try:
-        workstation = workstations.enrol(db, form.code, form.public_key)
+        enrolled = workstations.enrol(db, form.code, form.public_key)
     except workstations.WorkstationRefused as refused:
         raise Refusal(refused.status, str(refused)) from None
-    log.info("workstation enrolled: %s", workstation)
-    return Enrolled(workstation=workstation)
+    log.info("workstation enrolled: %s", enrolled["workstation"])
+    return Enrolled(**enrolled)
 
 
 def _device(request: Request) -> str:

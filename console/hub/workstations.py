@@ -85,9 +85,11 @@ def _public_key(text: str) -> Ed25519PublicKey:
         raise WorkstationRefused(400, "The public key is not an Ed25519 public key (32 bytes, base64).") from None
 
 
-def enrol(db, code: str, public_key: str) -> str:
+def enrol(db, code: str, public_key: str) -> dict:
     """Take a workstation's public key for its one-time code; returns the
-    workstation's id. The code is used up."""
+    workstation's id and when it was first enrolled ({"workstation",
+    "enrolled_at"}: the workstation judges what it records by it too). The
+    code is used up."""
     _public_key(public_key)
     with db.write() as tx:
         row = tx.one("SELECT workstation_id, code_expires_at FROM workstations "
@@ -101,8 +103,9 @@ def enrol(db, code: str, public_key: str) -> str:
                    "code_sha256 = NULL, code_expires_at = NULL WHERE workstation_id = ?",
                    [public_key, utc_text(now()), workstation_id])
         tx.execute("DELETE FROM tokens WHERE device = ?", [workstation_id])  # the old key's sessions end
+        enrolled_at = tx.value("SELECT enrolled_at FROM workstations WHERE workstation_id = ?", [workstation_id])
         audit_log.record(tx, "workstation_enrolled", workstation=workstation_id)
-    return workstation_id
+    return {"workstation": workstation_id, "enrolled_at": enrolled_at}
 
 
 def revoke(db, workstation_id: str, *, revoked_by: str) -> int:

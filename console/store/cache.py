@@ -11,7 +11,7 @@ from console.core import attest, roles
 from console.core.policy import CallerClaim, Decision, decide
 from console.core.records import POSSESSION_UNLOCK, lock_judged_at
 from console.core.timeutil import now
-from console.store import attempts, calls, callbacks, operators, persons
+from console.store import attempts, calls, callbacks, enrolment, operators, persons
 from console.store.audit import append_audit
 from console.store.clock import hub_now
 from console.store.connection import open_cache, write_transaction
@@ -147,14 +147,16 @@ class Cache:
         Policy v2: a check that could not verify records no failed attempt; a
         check is judged locked at the time of the call and at the time it is
         made; a call dated in the future is refused, one more than 12 hours
-        past needs a supervisor (attest.NotAttested); verification by
+        past needs a supervisor, one dated before this workstation's
+        enrolment is refused (attest.NotAttested); verification by
         possession of the code clears the person's failed attempts, recorded
         as an unlock with reason records.POSSESSION_UNLOCK.
         callback_person_ids: from answered_callback_persons (attested only)."""
         self.require("verify_caller")
         checked_at = hub_now(self.db)  # by the hub's clock: a fast or slow clock lets no attempt escape the lockout
         at = at or checked_at
-        attest.refuse(attest.call_time_problem(at, checked_at, self.acting_role))
+        attest.refuse(attest.call_time_problem(at, checked_at, self.acting_role),
+                      attest.enrolment_problem(at, self.enrolled_at, "The call"))
         candidates = persons.persons_born_on(self.db, claim.date_of_birth.isoformat()) if claim.date_of_birth else []
         judged_at = lock_judged_at(at, checked_at)
         with write_transaction(self.db):
@@ -215,16 +217,17 @@ class Cache:
         what" (attest.call_record_problems) and refused (attest.NotAttested,
         nothing stored) when dated in the future, credited to someone else or
         more than 12 hours old (both allowed to a supervisor entering paper
-        calls), about a person not in the register, or `verified` with no
-        verification on file behind it. In setup mode (no accounts: cli.md's
+        calls), about a person not in the register, `verified` with no
+        verification on file behind it, or (on an enrolled workstation) dated
+        before its enrolment. In setup mode (no accounts: cli.md's
         sign-in) calls are entered as given, like every other operation."""
         self.require("log_calls")
         if not self.setup_mode:
-            entered_at = hub_now(self.db)
+            entered_at, enrolled_at = hub_now(self.db), self.enrolled_at
             attest.refuse(*(problem for record in records for problem in attest.call_record_problems(
                 record, acting=self.operator, role=self.role, entered_at=entered_at,
                 person_exists=bool(persons.person_rows(self.db, [record["person_id"]])) if record["person_id"] else None,
-                verifications=calls.verifications_of(self.db, record["person_id"]))))
+                verifications=calls.verifications_of(self.db, record["person_id"]), enrolled_at=enrolled_at)))
         stored = calls.save_calls(
             self.db, records, operator=self.operator, workstation=self.workstation,
             register_version=self.register_version, fault=fault,
@@ -392,6 +395,22 @@ class Cache:
         from console.store import settings
 
         return settings.get(self.db, "hub_url") or None
+
+    @property
+    def enrolled_at(self):
+        """When the hub this cache syncs with first enrolled this machine
+        (console.store.enrolment), or None: standalone, or not enrolled yet.
+        What it records itself is judged by it as the hub judges a push.
+        Read from the keystore once per hub (the first enrolment's time never
+        changes), not at every call saved; until found, asked again."""
+        hub_url = self.hub_url
+        found = self.__dict__.setdefault("_enrolled_at_by_hub", {})
+        if hub_url is not None and hub_url not in found:
+            at = enrolment.enrolled_at(hub_url)
+            if at is None:
+                return None
+            found[hub_url] = at
+        return found.get(hub_url)
 
     def after_sync(self) -> None:
         """Called by console.sync.engine.sync_cache when a sync has run: if it

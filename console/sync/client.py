@@ -113,7 +113,8 @@ class HubClient:
         return answer
 
     def enrol(self, code: str, public_key: str) -> dict:
-        return self._request("POST", "/workstations", json={"code": code, "public_key": public_key}).json()
+        return self._answer("POST", "/workstations", protocol.check_enrolled,
+                            json={"code": code, "public_key": public_key})
 
     def sign_out(self) -> None:
         self._request("DELETE", "/sessions")

@@ -7,7 +7,6 @@ replaced on an enrolled machine syncs at once under the same enrolment.
 """
 
 import base64
-import json
 from urllib.parse import urlsplit
 
 import httpx
@@ -18,20 +17,18 @@ from console.core.clock import SERVER_TIME_HEADER, offset_seconds
 from console.core.device_proof import (CHALLENGE_HEADER, SIGNATURE_HEADER, WORKSTATION_HEADER, request_message,
                                        sign_in_message)
 from console.core.timeutil import TimeFormatError, now, parse_instant
-from console.store.keystore import open_keystore
+from console.store.enrolment import keep_enrolment, read_enrolment
 from console.sync.protocol import API
 
 
-def _entry(hub_url: str) -> str:
-    return f"hub-device@{hub_url.rstrip('/')}"
-
-
 class Device:
-    """An enrolled workstation: its id on the hub and its private key."""
+    """An enrolled workstation: its id on the hub, its private key and when
+    the hub first enrolled it (ISO 8601, as the hub answered; None if unknown)."""
 
-    def __init__(self, workstation: str, key: Ed25519PrivateKey):
+    def __init__(self, workstation: str, key: Ed25519PrivateKey, enrolled_at: str | None = None):
         self.workstation = workstation
         self._key = key
+        self.enrolled_at = enrolled_at
 
     @classmethod
     def generate(cls) -> "Device":
@@ -59,29 +56,31 @@ class Device:
 
 def load_device(hub_url: str) -> Device | None:
     """This machine's enrolment on that hub, from the OS keystore, or None."""
-    text = open_keystore().get_secret(_entry(hub_url))
-    if not text:
+    kept = read_enrolment(hub_url)
+    if not kept:
         return None
-    kept = json.loads(text)
     key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(kept["key"]))
-    return Device(kept["workstation"], key)
+    return Device(kept["workstation"], key, kept.get("enrolled_at"))
 
 
 def save_device(hub_url: str, device: Device) -> None:
-    open_keystore().put_secret(_entry(hub_url), json.dumps({"workstation": device.workstation,
-                                                            "key": device._private_text()}))
+    keep_enrolment(hub_url, {"workstation": device.workstation, "key": device._private_text(),
+                             "enrolled_at": device.enrolled_at})
 
 
 def enrol(hub_url: str, code: str, *, transport=None, timeout: float = 30.0) -> Device:
     """Enrol this machine on the hub with an administrator's one-time code:
     a new key pair, its public half sent with the code, the private half kept
-    in the OS keystore. Raises HubRefused or HubUnreachable (console.sync.client)."""
+    in the OS keystore with the workstation's id and first enrolment time the
+    hub answers (checked: console.sync.protocol.check_enrolled). Raises
+    HubRefused, HubUnreachable or HubAnswerInvalid (console.sync.client);
+    nothing is kept then."""
     from console.sync.client import HubClient
 
     device = Device.generate()
     with HubClient(hub_url, timeout=timeout, transport=transport) as client:
         answer = client.enrol(code, device.public_key())
-    device.workstation = answer["workstation"]
+    device.workstation, device.enrolled_at = answer["workstation"], answer["enrolled_at"]
     save_device(hub_url, device)
     return device
 

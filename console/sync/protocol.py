@@ -124,6 +124,7 @@ Health (no token)
 
 from console.core.live import event_problem
 from console.core.records import CHANGE_KINDS, ITEM_KINDS, callback_item_id, canonical
+from console.core.timeutil import TimeFormatError, parse_instant
 
 __all__ = ["API", "PROTOCOL_VERSION", "ITEM_KINDS", "CHANGE_KINDS", "ITEM_STATUSES", "MAX_PUSH_ITEMS",
            "MAX_BODY_BYTES", "MAX_CHUNK_BYTES", "DEFAULT_CHANGES_LIMIT", "MAX_CHANGES_LIMIT", "SIGN_IN_FAILURES",
@@ -168,6 +169,18 @@ def check_signed_in(answer) -> dict:
     _require(isinstance(answer, dict), "a sign-in answer must be an object")
     for key in ("token", "operator_id", "role", "expires_at"):
         _require(isinstance(answer.get(key), str) and answer[key], f"a sign-in answer lacks {key}")
+    return answer
+
+
+def check_enrolled(answer) -> dict:
+    """The enrolment answer: the workstation's id and when the hub first enrolled it (an instant with an offset)."""
+    _require(isinstance(answer, dict), "an enrolment answer must be an object")
+    for key in ("workstation", "enrolled_at"):
+        _require(isinstance(answer.get(key), str) and answer[key], f"an enrolment answer lacks {key}")
+    try:
+        parse_instant(answer["enrolled_at"])
+    except TimeFormatError:
+        _require(False, "an enrolment answer's enrolled_at is an ISO 8601 time with an offset")
     return answer
 
 

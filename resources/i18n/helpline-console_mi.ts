@@ -280,7 +280,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+48"/>
+        <location line="+49"/>
         <source>Handle time</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1167,7 +1167,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+10"/>
+        <location line="+11"/>
         <source>Dialling the callback through your softphone.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1997,7 +1997,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+52"/>
+        <location line="+53"/>
         <location line="+153"/>
         <source>Hub: waiting for sign-in</source>
         <translation type="unfinished"></translation>

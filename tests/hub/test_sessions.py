@@ -159,3 +159,21 @@ def test_enrolling_again_keeps_when_the_workstation_was_first_enrolled(hub_db):
     first = enrolled_at()
     enrol(hub_db, create_enrolment(hub_db, "ws-again", created_by="test")["code"], Device.generate().public_key())
     assert enrolled_at() == first
+
+
+def test_the_enrolment_answer_carries_the_first_enrolment_time_as_the_workstation_checks_it(hub):
+    """The workstation judges what it records by it (console.store.enrolment), as the hub judges a push."""
+    from console.hub.workstations import create_enrolment, list_workstations
+    from console.sync.device import Device
+    from console.sync.protocol import check_enrolled
+
+    def enrol_once():
+        code = create_enrolment(hub.db, "ws-answer", created_by="test")["code"]
+        reply = hub.client.post("/v1/workstations", json={"code": code, "public_key": Device.generate().public_key()})
+        assert reply.status_code == 200, reply.text
+        return check_enrolled(reply.json())
+
+    first = enrol_once()
+    listed = next(w["enrolled_at"] for w in list_workstations(hub.db) if w["workstation"] == "ws-answer")
+    assert first == {"workstation": "ws-answer", "enrolled_at": listed}
+    assert enrol_once()["enrolled_at"] == listed  # enrolled again: still the first time

@@ -84,17 +84,19 @@ def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli
     (db), or on a hub process (hub_url), its code from `run_cli(*args)`, a
     `python -m console.hub …` runner, the key then kept in the keystore as
     `sync --enrol` keeps it. Its enrolment is back-dated to `enrolled_at`
-    (over db, or the hub database at `location`) unless that is None."""
+    (over db, or the hub database at `location` and the machine's kept
+    copy) unless that is None."""
     import re
 
-    from console.sync.device import Device, enrol
+    from console.sync.device import Device, enrol, save_device
 
     if db is not None:
         from console.hub.workstations import create_enrolment
         from console.hub.workstations import enrol as hub_enrol
 
         device = Device.generate()
-        device.workstation = hub_enrol(db, create_enrolment(db, name, created_by="test")["code"], device.public_key())
+        enrolled = hub_enrol(db, create_enrolment(db, name, created_by="test")["code"], device.public_key())
+        device.workstation, device.enrolled_at = enrolled["workstation"], enrolled["enrolled_at"]
     else:
         answer = run_cli("workstations", "enrol", name)
         device = enrol(hub_url, re.search(r"the code ([A-Z0-9-]+) ", answer.stdout).group(1))
@@ -107,6 +109,9 @@ def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli
         finally:
             if db is None:
                 target.close()
+        device.enrolled_at = enrolled_at
+        if db is None:  # the machine's copy too: it judges what it records by the same time
+            save_device(hub_url, device)
     return device
 
 

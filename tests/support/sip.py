@@ -33,6 +33,15 @@ def missing_tools() -> str | None:
     return None
 
 
+def require_tools() -> None:
+    """Skip the calling test, naming what is missing, where Kamailio or SIPp is not installed."""
+    import pytest
+
+    why = missing_tools()
+    if why:
+        pytest.skip(why)
+
+
 def free_udp_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -114,8 +123,8 @@ class Kamailio:
                 posted = self.delivered + self.retries
                 if not self._changed.wait_for(lambda: self.delivered + self.retries > posted or condition(self)
                                               or self.process.poll() is not None, DEADLINE):
-                    raise AssertionError(f"Kamailio posted nothing for {DEADLINE} s and never {what}:\n"
-                                         f"{''.join(self.lines[-60:])}")
+                    raise AssertionError(f"Kamailio posted nothing for {DEADLINE} s and never {what} (it delivered "
+                                         f"{self.delivered}, retried {self.retries}):\n{''.join(self.lines[-60:])}")
             if not condition(self):
                 raise AssertionError(f"Kamailio stopped before it {what}:\n{''.join(self.lines[-60:])}")
 

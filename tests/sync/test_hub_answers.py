@@ -123,3 +123,33 @@ def test_a_refused_item_leaves_the_outbox_and_is_kept_aside_counted_by_kind(cach
     assert sync_state.refused_counts(cache.db) == {"attempt": 1}
     assert sync_state.conflicts(cache.db) == []
     assert cache.sync_status()["refused"] == {"attempt": 1}
+
+
+def hub_enrolling(answer: httpx.Response):
+    return httpx.MockTransport(lambda request: answer)
+
+
+@pytest.mark.parametrize("reply, sentence", [
+    ({"workstation": "ws-1"}, "lacks enrolled_at"),
+    ({"workstation": "ws-1", "enrolled_at": "last Tuesday"}, "enrolled_at"),
+    ({"workstation": "ws-1", "enrolled_at": "2026-11-20T09:00:00"}, "enrolled_at"),  # no offset: whose clock?
+    ({"workstation": "", "enrolled_at": "2026-11-20T09:00:00+00:00"}, "lacks workstation"),
+    ("<html>a proxy</html>", "was not JSON"),
+])
+def test_an_enrolment_answer_that_breaks_the_protocol_is_a_sentence_and_nothing_is_kept(reply, sentence):
+    from console.sync.device import enrol, load_device
+
+    response = (httpx.Response(200, json=reply) if isinstance(reply, dict)
+                else httpx.Response(200, text=reply, headers={"content-type": "text/html"}))
+    with pytest.raises(HubAnswerInvalid, match=sentence):
+        enrol("http://hub.test", "CODE-1", transport=hub_enrolling(response))
+    assert load_device("http://hub.test") is None
+
+
+def test_the_enrolment_time_the_hub_answers_is_kept_beside_the_device():
+    from console.sync.device import enrol, load_device
+
+    answer = httpx.Response(200, json={"workstation": "ws-1", "enrolled_at": "2026-11-20T09:00:00.000000+00:00"})
+    enrol("http://hub.test", "CODE-1", transport=hub_enrolling(answer))
+    kept = load_device("http://hub.test")
+    assert (kept.workstation, kept.enrolled_at) == ("ws-1", "2026-11-20T09:00:00.000000+00:00")

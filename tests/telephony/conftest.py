@@ -5,14 +5,12 @@ import pytest
 
 from tests.hub.conftest import backend, database_location  # noqa: F401 (fixtures)
 from tests.hub.postgres import postgres_database_url, postgres_server  # noqa: F401 (fixtures)
-from tests.support.sip import Line, missing_tools
+from tests.support.sip import Line, require_tools
 
 
 @pytest.fixture
 def line(database_location, tmp_path):
-    why = missing_tools()
-    if why:
-        pytest.skip(why)
+    require_tools()
     running = Line(database_location, tmp_path)
     yield running
     running.stop()
@@ -21,9 +19,7 @@ def line(database_location, tmp_path):
 @pytest.fixture
 def relayed_line(database_location, tmp_path):
     """The same, with console.telephony_relay between Kamailio and the hub."""
-    why = missing_tools()
-    if why:
-        pytest.skip(why)
+    require_tools()
     running = Line(database_location, tmp_path, relay=True)
     yield running
     running.stop()

@@ -14,7 +14,7 @@ from console.core.contact import phone_e164
 from console.core.policy import CallerClaim
 from tests.conftest import SAMPLE_REGISTER
 from tests.support.hub import PASSWORD
-from tests.support.sip import Line, missing_tools
+from tests.support.sip import Line, require_tools
 from tests.support.workstation import Workstation
 
 POTAE = CallerClaim(family_name="Pōtae", given_name="Wiremu", date_of_birth=date(1944, 12, 24))
@@ -25,9 +25,7 @@ EXTENSIONS = {"op-1": "1001", "op-2": "1002"}
 @pytest.fixture
 def line(tmp_path):
     """A SQLite hub holding the sample register, Kamailio and SIPp; op-1 and op-2 on their extensions."""
-    why = missing_tools()
-    if why:
-        pytest.skip(why)
+    require_tools()
     from console.hub.telephony import map_extension
 
     running = Line({"data": str(tmp_path / "hub-data")}, tmp_path, register=SAMPLE_REGISTER,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from tests.support.hub import PASSWORD
-from tests.support.sip import Line, missing_tools
+from tests.support.sip import Line, require_tools
 from tests.ui.test_live_window import close_window, open_window
 
 POP_MS = 60_000  # a generous deadline: the test waits for the event, never for time
@@ -17,9 +17,7 @@ POP_MS = 60_000  # a generous deadline: the test waits for the event, never for 
 
 @pytest.fixture
 def line(tmp_path):
-    why = missing_tools()
-    if why:
-        pytest.skip(why)
+    require_tools()
     running = Line({"data": str(tmp_path / "hub")}, tmp_path, operators=(
         ("op-a", "operator"), ("op-b", "operator"), ("sup-1", "supervisor")),
         extensions={"op-a": "agent-1001", "op-b": "agent-2002"})
