@@ -13,12 +13,10 @@ callback is attested is then the one rule, console.core.attest.callback_attested
 given the callback's newest revision and its attestations.
 """
 
-import json
 import re
 from datetime import datetime, timezone
 
 from console.core import attest
-from console.core.telephony import parse_event
 from console.core.timeutil import parse_instant, utc_text
 from console.hub.changes import append_change
 
@@ -59,22 +57,24 @@ def store_intent(tx, intent_id: str, body: dict, text: str, at: str) -> None:
 
 def _outbound_call(tx, pbx: str, call_id: str) -> dict | None:
     """The call as console.core.attest.dial_attests reads it, from its stored
-    events: the number dialled and the extensions named (the newCall's `from`
-    and `user`, the answer's `user`) with the operators mapped to them."""
+    events (their bodies sealed: opened by console.hub.telephony.stored_events):
+    the number dialled and the extensions named (the newCall's `from` and
+    `user`, the answer's `user`) with the operators mapped to them."""
+    from console.hub.telephony import operators_for, stored_events  # telephony calls attest_call
+
     call = {"direction": None, "number": None, "new_at": None, "answer_at": None}
     extensions = set()
-    for body, at in tx.all("SELECT body, at FROM cti_events WHERE pbx = ? AND call_id = ?", [pbx, call_id]):
-        event = parse_event(json.loads(body))
+    rows = tx.all("SELECT pbx, call_id, event, body, at FROM cti_events WHERE pbx = ? AND call_id = ?",
+                  [pbx, call_id])
+    for event, at in stored_events(tx, rows):
         if event.event == "newCall":
-            call.update(direction=event.direction, number=event.to_number, new_at=datetime.fromisoformat(at))
+            call.update(direction=event.direction, number=event.to_number, new_at=at)
             extensions.update((event.from_number, *event.users))
         elif event.event == "answer":
-            call["answer_at"] = datetime.fromisoformat(at)
+            call["answer_at"] = at
             extensions.update(event.users)
     if call["direction"] != "out" or call["answer_at"] is None:
         return None
-    from console.hub.telephony import operators_for
-
     call["operators"] = set(operators_for(tx, sorted(extensions)))
     return call
 

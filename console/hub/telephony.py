@@ -231,7 +231,7 @@ def _live_notice(event: CtiEvent, call) -> dict | None:
     return None
 
 
-def _stored_events(tx, rows):
+def stored_events(tx, rows):
     """(event, at) of stored (pbx, call_id, event, body, at) rows, their bodies opened."""
     for pbx, call_id, kind, body, at in rows:
         body = tx.open("cti_events", row_id(pbx, call_id, kind), "body", body)
@@ -249,7 +249,7 @@ def _refresh_call(tx, pbx: str, call_id: str) -> CallTrace:
     old = tx.one(f"SELECT {CALL_COLUMNS} FROM cti_calls WHERE pbx = ? AND call_id = ?", [pbx, call_id])
     rows = tx.all("SELECT pbx, call_id, event, body, at FROM cti_events WHERE pbx = ? AND call_id = ?",
                   [pbx, call_id])
-    call = traces(_stored_events(tx, rows))[call_id]
+    call = traces(stored_events(tx, rows))[call_id]
     call.saved_at = _saved_at(tx, call_id)
     row = summarise(call) or {"day": None, "hour": None, "outcome": WAITING, "wait_seconds": 0,
                               "handle_seconds": None}
@@ -397,7 +397,7 @@ def events_of_day(db, day: date) -> list[tuple[str, CtiEvent, datetime]]:
         rows = tx.all("SELECT e.pbx, e.call_id, e.event, e.body, e.at FROM cti_events e JOIN cti_calls c "
                       "ON c.pbx = e.pbx AND c.call_id = e.call_id WHERE c.day = ? ORDER BY e.event_id",
                       [day.isoformat()])
-        return [(row[0], *event) for row, event in zip(rows, _stored_events(tx, rows))]
+        return [(row[0], *event) for row, event in zip(rows, stored_events(tx, rows))]
 
 
 # what supervisors read
