@@ -74,6 +74,9 @@ SEALED_BY_M015 = {
     # the codes' argon2id hashes (m010): one-way, but each one a target for
     # guessing a code offline, as the snapshot's copy (sealed) would be
     "register_codes": (("person_id",), ("code_hash",)),
+    # dial intents (m014): the number's digest is keyed by the callback's id,
+    # which the hub holds in clear, so it would give the number to a guess
+    "dial_intents": (("intent_id",), ("body", "number_digest")),
 }
 SEALED = {**SEALED_BY_M015}
 # Plain columns that hold a keyed digest (Sealer.digest) of what they are
