@@ -91,7 +91,10 @@ def deliver(queue: Queue, to: str, stop: threading.Event) -> None:
                 reason = type(exc).__name__
             if status is not None and 200 <= status < 500:
                 queue.done(seq)
-                log.info("delivered %s", status) if status < 300 else log.warning("refused by the hub: %s", status)
+                if status < 300:
+                    log.info("delivered %s, %d queued", status, queue.size())
+                else:
+                    log.warning("refused by the hub: %s, %d queued", status, queue.size())
                 wait = FIRST_WAIT
                 continue
             log.warning("hub not answering (%s); retrying in %.1f s", status or reason, wait)

@@ -42,6 +42,7 @@ from console.hub.crypto import HubKey, load_key
 from console.hub import sealing
 from console.hub.sealing import SEALED, Sealer, Unsealable
 from console.store.connection import PLAIN_HEADER, Connection, connect_file
+from console.store.schema import CALLS_M003, OPERATORS_M004
 
 log = logging.getLogger("console.hub.storage")
 
@@ -85,14 +86,7 @@ migrations = Migrations("hub")
 def m001_initial(tx) -> None:
     types = TYPES[tx.backend]
     statements = [
-        """CREATE TABLE operators (
-            operator_id TEXT PRIMARY KEY,
-            role TEXT NOT NULL CHECK (role IN ('operator', 'supervisor', 'admin')),
-            password_hash TEXT NOT NULL,
-            disabled INTEGER NOT NULL DEFAULT 0,
-            created_at TEXT NOT NULL,
-            created_by TEXT
-        )""",
+        OPERATORS_M004,  # the workstation cache's (console/store/schema.py m004)
         """CREATE TABLE tokens (
             token_sha256 TEXT PRIMARY KEY,
             operator_id TEXT NOT NULL,
@@ -111,26 +105,7 @@ def m001_initial(tx) -> None:
         "CREATE INDEX idx_sign_in_failures_pair ON sign_in_failures(address, operator_id, at)",
         "CREATE INDEX idx_sign_in_failures_at ON sign_in_failures(at)",
         # the workstation cache's calls table (console/store/schema.py m003), plus the body's digest
-        """CREATE TABLE calls (
-            call_id TEXT PRIMARY KEY,
-            started_at TEXT NOT NULL,
-            started_utc {sorted_text} NOT NULL,
-            ended_at TEXT NOT NULL,
-            handle_seconds {real} NOT NULL,
-            operator TEXT,
-            workstation TEXT NOT NULL,
-            caller_type TEXT NOT NULL,
-            person_id TEXT,
-            verification TEXT NOT NULL,
-            assurance TEXT,
-            disclosed_status TEXT,
-            outcome TEXT NOT NULL,
-            region TEXT,
-            register_version TEXT,
-            saved_at TEXT NOT NULL,
-            record TEXT NOT NULL,
-            body_sha256 TEXT NOT NULL
-        )""",
+        CALLS_M003.replace("{extra}", ",\n            body_sha256 TEXT NOT NULL"),
         "CREATE INDEX idx_calls_started ON calls(started_utc)",
         "CREATE INDEX idx_calls_person ON calls(person_id)",
         # the newest revision of each callback; its columns are copied out of the body for listing

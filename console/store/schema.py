@@ -154,15 +154,14 @@ def m002_audit_and_attempts(db):
     )
 
 
-@migrations
-def m003_calls_and_outbox(db):
-    db.execute(
-        """CREATE TABLE calls (
+# The calls table as m003 made it, frozen with that migration. The hub's m001 makes
+# the same table with its own types and the body's digest (console/hub/storage.py).
+CALLS_M003 = """CREATE TABLE calls (
             call_id TEXT PRIMARY KEY,
             started_at TEXT NOT NULL,
-            started_utc TEXT NOT NULL,
+            started_utc {sorted_text} NOT NULL,
             ended_at TEXT NOT NULL,
-            handle_seconds REAL NOT NULL,
+            handle_seconds {real} NOT NULL,
             operator TEXT,
             workstation TEXT NOT NULL,
             caller_type TEXT NOT NULL,
@@ -174,9 +173,13 @@ def m003_calls_and_outbox(db):
             region TEXT,
             register_version TEXT,
             saved_at TEXT NOT NULL,
-            record TEXT NOT NULL
+            record TEXT NOT NULL{extra}
         )"""
-    )
+
+
+@migrations
+def m003_calls_and_outbox(db):
+    db.execute(CALLS_M003.format(sorted_text="TEXT", real="REAL", extra=""))
     db.execute("CREATE INDEX idx_calls_started ON calls(started_utc)")
     db.execute("CREATE INDEX idx_calls_person ON calls(person_id)")
     # Per-UTC-day tallies kept in the same transaction as each call, so stats
@@ -224,10 +227,8 @@ def m003_calls_and_outbox(db):
     db.execute("CREATE INDEX idx_callbacks_due ON callbacks(status, due_at)")
 
 
-@migrations
-def m004_operators(db):
-    db.execute(
-        """CREATE TABLE operators (
+# The operators table as m004 made it, frozen with that migration; the hub's m001 makes the same one.
+OPERATORS_M004 = """CREATE TABLE operators (
             operator_id TEXT PRIMARY KEY,
             role TEXT NOT NULL CHECK (role IN ('operator', 'supervisor', 'admin')),
             password_hash TEXT NOT NULL,
@@ -235,7 +236,11 @@ def m004_operators(db):
             created_at TEXT NOT NULL,
             created_by TEXT
         )"""
-    )
+
+
+@migrations
+def m004_operators(db):
+    db.execute(OPERATORS_M004)
 
 
 @migrations

@@ -128,8 +128,14 @@ def main(command: list[str]) -> int:
     events = EVENTS
 
     def on_event(event):
+        if event.type.startswith("object:state-changed:focused") and not event.detail1:
+            return  # the object losing the focus: its event may arrive after the gaining one's
         try:
-            source = describe(event.source)
+            focused = event.source
+            if event.type.startswith("object:state-changed:focused") and focused.getRoleName() in ("table cell",
+                                                                                                  "list item"):
+                focused = focused.parent  # the cell current in a table Tab entered: the stop is the table
+            source = describe(focused)
         except Exception:
             source = {"name": "", "role": "gone"}
         detail = event.any_data if isinstance(event.any_data, str) else ""
@@ -172,7 +178,8 @@ def main(command: list[str]) -> int:
     ask("first")  # the focus on the first field; Tab from there round to it again
     pump(lambda: any("Caller type" in s.get("labelled_by", []) for k, s, _ in events
                      if k == "object:state-changed:focused"), "focus on the first field")
-    start = [s for k, s, _ in events if k == "object:state-changed:focused"][-1]
+    start = [s for k, s, _ in events
+             if k == "object:state-changed:focused" and "Caller type" in s.get("labelled_by", [])][-1]
     focus = [start]
     for _ in range(80):  # Tab until the focus comes back to the first stop
         before = len(events)

@@ -78,7 +78,8 @@ class Kamailio:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.port = free_udp_port()
         self.cti_url = cti_url
-        self.delivered = 0  # "cti delivered" lines: events the hub answered 2xx or 4xx
+        self.delivered = 0  # events the hub answered 2xx or 4xx, each counted once however often posted
+        self._delivered: set[str] = set()  # their "event callId" keys
         self.retries = 0  # posts that failed and were queued again
         self.lines: list[str] = []
         self._changed = threading.Condition()
@@ -102,12 +103,18 @@ class Kamailio:
         return self
 
     def _read(self) -> None:
+        log = open(self.folder / "kamailio.log", "w", encoding="utf-8")  # kept with the test's folder
         for line in self.process.stdout:
+            log.write(line)
+            log.flush()
             with self._changed:
                 self.lines.append(line)
-                self.delivered += "cti delivered" in line
+                if "cti delivered" in line:  # "... cti delivered 202 newCall 12-345@127.0.0.1"
+                    self._delivered.add(" ".join(line.split()[-2:]))
+                    self.delivered = len(self._delivered)
                 self.retries += "cti retry" in line
                 self._changed.notify_all()
+        log.close()
         with self._changed:
             self._changed.notify_all()
 
@@ -278,7 +285,8 @@ class Relay:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.to = to
         self.port = free_port()
-        self.delivered = 0  # "delivered" lines, over every start
+        self.delivered = 0  # "delivered" lines, over every start (a re-posted event counts again)
+        self.queued = None  # events still on its disk, as its last "delivered" line said
         self.process = None
         self.lines: list[str] = []
         self._changed = threading.Condition()
@@ -302,7 +310,9 @@ class Relay:
         for line in process.stdout:
             with self._changed:
                 self.lines.append(line)
-                self.delivered += line.startswith("console.telephony_relay: delivered")
+                if line.startswith("console.telephony_relay: delivered"):  # "...: delivered 202, 3 queued"
+                    self.delivered += 1
+                    self.queued = int(line.split()[-2])
                 self._changed.notify_all()
         with self._changed:
             self._changed.notify_all()
