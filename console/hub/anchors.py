@@ -124,9 +124,9 @@ def verify_against(db, anchors: list[dict]) -> list[str]:
 def _chain_problems(tx, workstation: str) -> list[str]:
     """Every entry of the hub's copy of the chain links to the one before it, from the genesis."""
     expected_seq, prev = 1, GENESIS
-    for seq, stored_hash, body in tx.all("SELECT seq, hash, body FROM audit WHERE workstation = ? ORDER BY seq",
-                                         [workstation]):
-        entry = json.loads(body)
+    for seq, stored_hash, entry_id, body in tx.all(
+            "SELECT seq, hash, entry_id, body FROM audit WHERE workstation = ? ORDER BY seq", [workstation]):
+        entry = json.loads(tx.open("audit", entry_id, "body", body))
         recomputed = entry_hash(entry["prev_hash"], entry["entry_id"], entry["at"], entry["operator"], workstation,
                                 entry["kind"], entry["person_id"], entry["detail"])
         if seq != expected_seq or entry["prev_hash"] != prev or recomputed != stored_hash:

@@ -6,19 +6,19 @@ the callback, fed to that operator and to supervisors.
 An intent (push kind `dial_intent`) names the callback, the operator, the
 time and the dialled number as a digest keyed by the callback's id
 (console.core.attest.number_digest): the hub never holds the number on file
-itself. Whichever arrives last, the intent or the call's second event, looks
+itself, and seals the digest with the intent's body (console/hub/sealing.py):
+the callback's id is no secret, so a digest in clear would give the number to
+whoever tried them all. Whichever arrives last, the intent or the call's second event, looks
 for its match (console.core.attest.dial_attests decides); a PBX call attests
 at most one callback, and an attestation is stored and fed once. Whether a
 callback is attested is then the one rule, console.core.attest.callback_attested,
 given the callback's newest revision and its attestations.
 """
 
-import json
 import re
 from datetime import datetime, timezone
 
 from console.core import attest
-from console.core.telephony import parse_event
 from console.core.timeutil import parse_instant, utc_text
 from console.hub.changes import append_change
 
@@ -48,7 +48,9 @@ def store_intent(tx, intent_id: str, body: dict, text: str, at: str) -> None:
     tx.execute("INSERT INTO dial_intents (intent_id, callback_id, operator, workstation, at, number_digest, body, "
                "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                [intent_id, body["callback_id"], body["operator"], body["workstation"],
-                utc_text(parse_instant(body["at"])), body["number_digest"], text, at])
+                utc_text(parse_instant(body["at"])),
+                tx.seal("dial_intents", intent_id, "number_digest", body["number_digest"]),
+                tx.seal("dial_intents", intent_id, "body", text), at])
     start = parse_instant(body["at"]) - attest.CLOCK_SKEW
     rows = tx.all("SELECT pbx, call_id FROM cti_calls WHERE direction = 'out' AND answer_at IS NOT NULL "
                   "AND new_at >= ? AND new_at <= ? ORDER BY new_at",
@@ -59,22 +61,24 @@ def store_intent(tx, intent_id: str, body: dict, text: str, at: str) -> None:
 
 def _outbound_call(tx, pbx: str, call_id: str) -> dict | None:
     """The call as console.core.attest.dial_attests reads it, from its stored
-    events: the number dialled and the extensions named (the newCall's `from`
-    and `user`, the answer's `user`) with the operators mapped to them."""
+    events (their bodies sealed: opened by console.hub.telephony.stored_events):
+    the number dialled and the extensions named (the newCall's `from` and
+    `user`, the answer's `user`) with the operators mapped to them."""
+    from console.hub.telephony import operators_for, stored_events  # telephony calls attest_call
+
     call = {"direction": None, "number": None, "new_at": None, "answer_at": None}
     extensions = set()
-    for body, at in tx.all("SELECT body, at FROM cti_events WHERE pbx = ? AND call_id = ?", [pbx, call_id]):
-        event = parse_event(json.loads(body))
+    rows = tx.all("SELECT pbx, call_id, event, body, at FROM cti_events WHERE pbx = ? AND call_id = ?",
+                  [pbx, call_id])
+    for event, at in stored_events(tx, rows):
         if event.event == "newCall":
-            call.update(direction=event.direction, number=event.to_number, new_at=datetime.fromisoformat(at))
+            call.update(direction=event.direction, number=event.to_number, new_at=at)
             extensions.update((event.from_number, *event.users))
         elif event.event == "answer":
-            call["answer_at"] = datetime.fromisoformat(at)
+            call["answer_at"] = at
             extensions.update(event.users)
     if call["direction"] != "out" or call["answer_at"] is None:
         return None
-    from console.hub.telephony import operators_for
-
     call["operators"] = set(operators_for(tx, sorted(extensions)))
     return call
 
@@ -93,7 +97,8 @@ def attest_call(tx, pbx: str, call_id: str) -> None:
                   [*sorted(call["operators"]), utc_text(call["new_at"] - attest.DIAL_WINDOW),
                    utc_text(call["new_at"] + attest.CLOCK_SKEW)])
     for intent_id, callback_id, operator, at, digest in rows:  # the newest intent the call follows
-        intent = {"callback_id": callback_id, "operator": operator, "number_digest": digest,
+        intent = {"callback_id": callback_id, "operator": operator,
+                  "number_digest": tx.open("dial_intents", intent_id, "number_digest", digest),
                   "at": parse_instant(at)}
         if attest.dial_attests(intent, call):
             answered = utc_text(call["answer_at"])

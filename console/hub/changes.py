@@ -13,13 +13,15 @@ from console.core.authorship import lock_state
 from console.core.records import CHANGE_KINDS, canonical
 from console.core.roles import ROLES
 from console.core.timeutil import now, parse_instant, utc_text
+from console.hub.sealing import row_id
 
 
 def append_change(tx, kind: str, entity_id: str, body: dict) -> None:
     if kind not in CHANGE_KINDS:
         raise ValueError(f"unknown change kind {kind!r}")
     tx.execute("INSERT INTO changes (kind, entity_id, body, at) VALUES (?, ?, ?, ?)",
-               [kind, str(entity_id), canonical(body), utc_text(now())])
+               [kind, str(entity_id), tx.seal("changes", row_id(kind, entity_id), "body", canonical(body)),
+                utc_text(now())])
 
 
 def feed_lock_state(tx, person_id: str) -> None:
@@ -32,7 +34,7 @@ def feed_lock_state(tx, person_id: str) -> None:
             "locked_until": utc_text(stretch[1]) if stretch else None}
     last = tx.one("SELECT body FROM changes WHERE kind = 'lock' AND entity_id = ? ORDER BY seq DESC LIMIT 1",
                   [person_id])
-    previous = json.loads(last[0]) if last else {"person_id": person_id, "locked_from": None, "locked_until": None}
+    previous = json.loads(tx.open("changes", row_id("lock", person_id), "body", last[0])) if last else {"person_id": person_id, "locked_from": None, "locked_until": None}
     if previous != body:
         append_change(tx, "lock", person_id, body)
 
@@ -61,8 +63,9 @@ def changes_after(db, after: int, limit: int, session=None) -> dict:
     with db.read() as tx:
         rows = tx.all("SELECT seq, kind, entity_id, body FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
                       [after, limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
+        more = len(rows) > limit
+        rows = [(seq, kind, entity_id, tx.open("changes", row_id(kind, entity_id), "body", text))
+                for seq, kind, entity_id, text in rows[:limit]]
     changes = []
     for seq, kind, entity_id, text in rows:
         body = json.loads(text)

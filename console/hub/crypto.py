@@ -13,6 +13,8 @@ purpose), so none of them reveals another:
 
 - the SQLCipher key of the embedded database (`hub.db`, its WAL included);
 - the Ed25519 key that signs the audit trail's anchors (console/hub/anchors.py);
+- the AES-GCM keys that seal personal data in the database's columns, one per
+  key id, and the key of their keyed digests (console/hub/sealing.py);
 - the key of the digests that let a new register keep the hashes of codes
   that did not change (console/hub/registers.py).
 """
@@ -47,6 +49,10 @@ class HubKey:
     def database_key(self) -> bytes:
         """The raw SQLCipher key of the embedded database."""
         return self._derive(b"sqlcipher")
+
+    def sealing_key(self, key_id: int) -> bytes:
+        """The AES-256-GCM key of sealed columns with this key id (0: the keyed digests' key)."""
+        return self._derive(b"sealed-columns/%d" % key_id)
 
     @cached_property
     def code_mac_key(self) -> bytes:

@@ -333,16 +333,22 @@ def broadcast(event: dict) -> str:
 # the live message
 
 
-def _message_event(row) -> dict:
+def _message_event(tx, row) -> dict:
+    """A live_messages row as its event, its text opened (sealed: console/hub/sealing.py)."""
     version, text, author, published_at = row
-    return {"type": "message", "version": int(version), "text": text, "author": author, "publishedAt": published_at}
+    return {"type": "message", "version": int(version), "text": tx.open("live_messages", version, "text", text),
+            "author": author, "publishedAt": published_at}
+
+
+def _latest_message(tx) -> dict | None:
+    row = tx.one("SELECT version, text, author, published_at FROM live_messages ORDER BY version DESC LIMIT 1")
+    return _message_event(tx, row) if row else None
 
 
 def current_message(db) -> dict | None:
     """The live message in force, as its event, or None."""
     with db.read() as tx:
-        row = tx.one("SELECT version, text, author, published_at FROM live_messages ORDER BY version DESC LIMIT 1")
-    return _message_event(row) if row else None
+        return _latest_message(tx)
 
 
 def publish_message(db, text: str, author: str) -> dict:
@@ -352,10 +358,12 @@ def publish_message(db, text: str, author: str) -> dict:
         raise ValueError(problem)
     text = text.strip()
     with db.write() as tx:
-        tx.execute("INSERT INTO live_messages (text, author, published_at) VALUES (?, ?, ?)",
-                   [text, author, utc_text(now())])
-        row = tx.one("SELECT version, text, author, published_at FROM live_messages ORDER BY version DESC LIMIT 1")
-        event = _message_event(row)
+        version = tx.value("INSERT INTO live_messages (text, author, published_at) VALUES (?, ?, ?) "
+                           "RETURNING version", ["", author, utc_text(now())])
+        # sealed once the row has its version, which its associated data names
+        tx.execute("UPDATE live_messages SET text = ? WHERE version = ?",
+                   [tx.seal("live_messages", version, "text", text), version])
+        event = _latest_message(tx)
         append_change(tx, "message", str(event["version"]), event)
     log.info("audit: live message version %s published by %s (%s characters)", event["version"], author, len(text))
     broadcast(event)

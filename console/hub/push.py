@@ -23,7 +23,6 @@ on the workstation after it reached the hub is found here, and the
 workstation's reported head shows when its chain was cut short.
 """
 
-import hashlib
 import json
 import logging
 from collections import Counter
@@ -37,6 +36,7 @@ from console.core.records import callback_item_id, canonical, unlock_clearing
 from console.core.timeutil import TimeFormatError, now, parse_instant, utc_text
 from console.hub import attestations, telephony
 from console.hub.changes import append_change, fed_body, feed_lock_state
+from console.hub.sealing import row_id
 from console.hub.registers import persons_known
 from console.sync.protocol import MAX_PUSH_ITEMS
 
@@ -329,10 +329,11 @@ def _count_push(tx, workstation: str, at: datetime) -> None:
 
 
 def _refuse(tx, item: Item, session, message: str, at: str) -> dict:
+    item_id = item.id[:authorship.MAX_ID_CHARS + 12]
     tx.execute("INSERT INTO refused_pushes (workstation, operator_id, kind, item_id, message, at) "
                "VALUES (?, ?, ?, ?, ?, ?)",
-               [session.workstation, session.operator_id, item.kind, item.id[:authorship.MAX_ID_CHARS + 12],
-                message, at])
+               [session.workstation, session.operator_id, item.kind, item_id,
+                tx.seal("refused_pushes", row_id(session.workstation, item_id), "message", message), at])
     return _result(item, "refused", message)
 
 
@@ -356,11 +357,11 @@ def _same_or_conflict(item: Item, stored_text: str) -> dict:
 def _store_call(tx, item: Item, at: str, alerts: list) -> dict:
     found = tx.one("SELECT record FROM calls WHERE call_id = ?", [item.id])
     if found:
-        return _same_or_conflict(item, found[0])
+        return _same_or_conflict(item, tx.open("calls", item.id, "record", found[0]))
     row = call_row(item.record, workstation=item.pusher, register_version=item.body.get("register_version"),
-                   saved_at=at, text=item.text)
+                   saved_at=at, text=tx.seal("calls", item.id, "record", item.text))
     row["entered_by"] = item.pushed_by  # who pushed it: a supervisor entering paper calls, or the author
-    row["body_sha256"] = hashlib.sha256(item.text.encode("utf-8")).hexdigest()
+    row["body_sha256"] = tx.sealer.digest(item.text)  # keyed (console/hub/sealing.py)
     tx.execute(f"INSERT INTO calls ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     if row.get("pbx_call_id"):  # the PBX's call it records: its handle time now runs to this save
         telephony.call_saved(tx, row["pbx_call_id"])
@@ -374,9 +375,9 @@ def _store_callback(tx, item: Item, at: str, alerts: list) -> dict:
         return _result(item, "stale", f"The hub holds revision {found[0]} of callback {body['callback_id']}, "
                                       f"newer than {body['revision']}; it keeps the newer.")
     if found and found[0] == body["revision"]:
-        return _same_or_conflict(item, found[1])
+        return _same_or_conflict(item, tx.open("callbacks", body["callback_id"], "body", found[1]))
     values = [body["revision"], body["workstation"], body["status"], item.due_utc, body.get("assigned_to"),
-              item.text, at, body["callback_id"]]
+              tx.seal("callbacks", body["callback_id"], "body", item.text), at, body["callback_id"]]
     if found:
         tx.execute("UPDATE callbacks SET revision = ?, workstation = ?, status = ?, due_at = ?, assigned_to = ?, "
                    "body = ?, received_at = ? WHERE callback_id = ?", values)
@@ -390,14 +391,14 @@ def _store_callback(tx, item: Item, at: str, alerts: list) -> dict:
 def _held(tx, item: Item, table: str, key: str) -> dict | None:
     """The result for an item whose id the hub holds already (a duplicate or a conflict), else None."""
     found = tx.one(f"SELECT body FROM {table} WHERE {key} = ?", [item.id])
-    return _same_or_conflict(item, found[0]) if found else None
+    return _same_or_conflict(item, tx.open(table, item.id, "body", found[0])) if found else None
 
 
 def _insert(tx, item: Item, table: str, row: dict, at: str) -> dict:
     """Store a new item's row with its body, and feed it to every workstation:
     an attempt as the person's lock state only, an unlock without who made it
     where (console.hub.changes)."""
-    row = {**row, "body": item.text, "received_at": at}
+    row = {**row, "body": tx.seal(table, item.id, "body", item.text), "received_at": at}
     tx.execute(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values()))
     if item.kind != "attempt":
         append_change(tx, item.kind, item.id, fed_body(item.kind, item.body))
@@ -446,7 +447,7 @@ def _store_unlock(tx, item: Item, at: str, alerts: list) -> dict:
                [item.id, body["person_id"], item.at_utc])
     return _insert(tx, item, "unlocks", {"unlock_id": item.id, "person_id": body["person_id"], "at": item.at_utc,
                                          "operator": body["operator"], "workstation": body["workstation"],
-                                         "reason": body["reason"]}, at)
+                                         "reason": tx.seal("unlocks", item.id, "reason", body["reason"])}, at)
 
 
 def _store_escalation_ack(tx, item: Item, at: str, alerts: list) -> dict:
@@ -474,7 +475,7 @@ def _store_audit(tx, item: Item, at: str, alerts: list) -> dict:
 
     found = tx.one("SELECT body FROM audit WHERE entry_id = ?", [item.id])
     if found:
-        if found[0] == item.text:
+        if tx.open("audit", item.id, "body", found[0]) == item.text:
             return _result(item, "duplicate")
         return broken(f"({item.id}) reached the hub before with different contents: it was altered afterwards")
     head_seq, head_hash = audit_head(tx, workstation)
@@ -492,7 +493,8 @@ def _store_audit(tx, item: Item, at: str, alerts: list) -> dict:
     tx.execute("INSERT INTO audit (workstation, seq, entry_id, at, operator, kind, person_id, detail, prev_hash, hash, "
                "body, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                [workstation, seq, item.id, item.at_utc, body["operator"], body["kind"], body["person_id"],
-                body["detail"], body["prev_hash"], body["hash"], item.text, at])
+                tx.seal("audit", item.id, "detail", body["detail"]), body["prev_hash"], body["hash"],
+                tx.seal("audit", item.id, "body", item.text), at])
     tx.execute("INSERT INTO audit_heads (workstation, seq, hash, updated_at) VALUES (?, ?, ?, ?) "
                "ON CONFLICT (workstation) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
                "updated_at = excluded.updated_at", [workstation, seq, body["hash"], at])

@@ -115,8 +115,8 @@ def hash_codes_of(db, given: bytes, checked: CheckedRegister, progress=None) -> 
     only new or changed codes are hashed. Returns (snapshot, {person_id:
     (code_mac, code_hash)}), what register_codes keeps for the next register."""
     with db.read() as tx:
-        known = {person_id: (mac, code_hash) for person_id, mac, code_hash in
-                 tx.all("SELECT person_id, code_mac, code_hash FROM register_codes")}
+        known = {person_id: (mac, tx.open("register_codes", person_id, "code_hash", code_hash))
+                 for person_id, mac, code_hash in tx.all("SELECT person_id, code_mac, code_hash FROM register_codes")}
     key = db.key.code_mac_key
 
     def kept_hash(person_id: str, code: str) -> str | None:
@@ -174,15 +174,19 @@ def import_register(db, path, progress=None) -> tuple[dict, bool]:
     with db.write() as tx:
         seq = tx.value(
             "INSERT INTO registers (register_version, sha256, size, digest, persons, documents, imported_at, snapshot, "
-            "delta_from, delta_sha256, delta_size, delta, source_sha256) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+            "delta_from, delta_sha256, delta_size, source_sha256) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
             [checked.register_version, sha256, len(snapshot), digest, checked.persons, checked.documents,
-             utc_text(now()), snapshot, current["seq"] if delta else None,
-             hashlib.sha256(delta).hexdigest() if delta else None, len(delta) if delta else None, delta,
-             source_sha256])
+             utc_text(now()), b"", current["seq"] if delta else None,
+             hashlib.sha256(delta).hexdigest() if delta else None, len(delta) if delta else None, source_sha256])
+        # sealed once the row has its seq, which their associated data names (console/hub/sealing.py)
+        tx.execute("UPDATE registers SET snapshot = ?, delta = ? WHERE seq = ?",
+                   [tx.sealer.seal_blob("registers", str(seq), "snapshot", snapshot),
+                    tx.sealer.seal_blob("registers", str(seq), "delta", delta), seq])
         keep_persons(tx, seq, checked.rows["persons"])
         tx.execute("DELETE FROM register_codes")
-        kept = [(person_id, mac, code_hash) for person_id, (mac, code_hash) in codes.items()]
+        kept = [(person_id, mac, tx.seal("register_codes", person_id, "code_hash", code_hash))
+                for person_id, (mac, code_hash) in codes.items()]
         for start in range(0, len(kept), CODES_PER_INSERT):
             batch = kept[start:start + CODES_PER_INSERT]
             tx.execute("INSERT INTO register_codes (person_id, code_mac, code_hash) VALUES "

@@ -17,6 +17,7 @@ from console.core.policy import LOCKOUT_ATTEMPTS
 from console.core.records import lockout_window, overdue_before
 from console.core.stats import STATS_COLUMNS, stats_from_tallies
 from console.core.timeutil import now, utc_text
+from console.hub.sealing import row_id
 from console.hub.attestations import attestations_by_callback
 
 CALLBACK_LISTS = ("open", "overdue", "all")
@@ -59,12 +60,13 @@ def audit_entries(db, *, operator=None, person_id=None, kind=None, workstation=N
             where += f" AND {column} = ?"
             params.append(value)
     with db.read() as tx:
-        rows = tx.all("SELECT workstation, seq, entry_id, at, operator, kind, person_id, detail, hash, body "
+        rows = tx.all("SELECT workstation, seq, entry_id, at, operator, kind, person_id, hash, body "
                       f"FROM audit WHERE {where} ORDER BY at, workstation, seq LIMIT ?", [*params, limit])
+        bodies = [json.loads(tx.open("audit", row[2], "body", row[-1])) for row in rows]
     return [
-        {"workstation": ws, "seq": seq, "entry_id": entry_id, "at": json.loads(body)["at"], "operator": op,
-         "kind": k, "person_id": pid, "detail": json.loads(detail), "hash": digest}
-        for ws, seq, entry_id, at, op, k, pid, detail, digest, body in rows
+        {"workstation": ws, "seq": seq, "entry_id": entry_id, "at": body["at"], "operator": op,
+         "kind": k, "person_id": pid, "detail": json.loads(body["detail"]), "hash": digest}
+        for (ws, seq, entry_id, at, op, k, pid, digest, _), body in zip(rows, bodies)
     ]
 
 
@@ -96,7 +98,9 @@ def list_callbacks(db, which: str = "open", at: datetime | None = None) -> list[
         where += " AND due_at < ?"
         params.append(overdue)
     with db.read() as tx:
-        rows = tx.all(f"SELECT body, status, due_at FROM callbacks WHERE {where} ORDER BY due_at, callback_id", params)
+        rows = [(tx.open("callbacks", callback_id, "body", body), status, due_utc) for callback_id, body, status, due_utc
+                in tx.all(f"SELECT callback_id, body, status, due_at FROM callbacks WHERE {where} "
+                          "ORDER BY due_at, callback_id", params)]
         attested = attestations_by_callback(tx)
     listed = []
     for body, status, due_utc in rows:
@@ -157,10 +161,10 @@ def _calls_between(tx, start: datetime, end: datetime) -> list[dict]:
     from console.core.timeutil import parse_instant
 
     calls = []
-    for record, handle_seconds in tx.all(
-            "SELECT record, handle_seconds FROM calls WHERE started_utc >= ? AND started_utc < ?",
+    for call_id, record, handle_seconds in tx.all(
+            "SELECT call_id, record, handle_seconds FROM calls WHERE started_utc >= ? AND started_utc < ?",
             [utc_text(start), utc_text(end)]):
-        call = json.loads(record)
+        call = json.loads(tx.open("calls", call_id, "record", record))
         call["started_at"] = parse_instant(call["started_at"])
         call["handle_seconds"] = handle_seconds
         calls.append(call)
@@ -214,4 +218,5 @@ def refused_pushes(db, since: datetime | None = None, limit: int = 1000) -> list
         rows = tx.all("SELECT at, workstation, operator_id, kind, item_id, message FROM refused_pushes "
                       "WHERE at >= ? ORDER BY refusal_id DESC LIMIT ?",
                       [utc_text(since) if since else "", limit])
+        rows = [(*row[:5], tx.open("refused_pushes", row_id(row[1], row[4]), "message", row[5])) for row in rows]
     return [dict(zip(("at", "workstation", "operator_id", "kind", "id", "message"), row)) for row in rows]

@@ -39,6 +39,8 @@ from pathlib import Path
 from console.core.migrations import Migrations
 from console.core.transactions import transaction
 from console.hub.crypto import HubKey, load_key
+from console.hub import sealing
+from console.hub.sealing import SEALED, Sealer, Unsealable
 from console.store.connection import PLAIN_HEADER, Connection, connect_file
 from console.store.schema import CALLS_M003, OPERATORS_M004
 
@@ -570,6 +572,42 @@ def m014_callback_attestations(tx) -> None:
     for statement in statements:
         tx.execute(statement.format(**types))
 
+
+@migrations
+def m015_sealed_columns(tx) -> None:
+    # personal data sealed by the hub itself (console/hub/sealing.py), so that
+    # the database server, its disk and a pg_dump hold only ciphertext of it:
+    # every row written before is sealed in place (the columns as of this
+    # migration, frozen in sealing.SEALED_BY_M015). Runs after m011, so the
+    # register snapshots it seals are the ones with hashed codes.
+    serial = {"changes": "seq", "refused_pushes": "refusal_id", "cti_events": "event_id"}
+    for table, (ids, columns) in sealing.SEALED_BY_M015.items():
+        if table == "registers":
+            continue  # blobs, below
+        keys = (serial[table],) if table in serial else ids
+        for row in tx.all(f"SELECT {', '.join(keys + ids + columns)} FROM {table}"):
+            key, rid, clear = row[:len(keys)], row[len(keys):len(keys) + len(ids)], row[len(keys) + len(ids):]
+            row_id = sealing.row_id(*rid)
+            values = {c: tx.seal(table, row_id, c, v) for c, v in zip(columns, clear)}
+            if table == "calls":  # the body's digest, keyed: no longer a check of a guessed body
+                values["body_sha256"] = tx.sealer.digest(clear[0])
+            tx.execute(f"UPDATE {table} SET {', '.join(f'{c} = ?' for c in values)} WHERE "
+                       + " AND ".join(f"{k} = ?" for k in keys), [*values.values(), *key])
+    # numbers compared in SQL: their keyed digest instead of their E.164 form
+    for (number_key,) in tx.all("SELECT DISTINCT number_key FROM cti_calls WHERE number_key IS NOT NULL"):
+        tx.execute("UPDATE cti_calls SET number_key = ? WHERE number_key = ?", [tx.sealer.digest(number_key),
+                                                                              number_key])
+    for (number_key,) in tx.all("SELECT number_key FROM blocked_numbers"):
+        tx.execute("UPDATE blocked_numbers SET number_key = ? WHERE number_key = ?", [tx.sealer.digest(number_key),
+                                                                                   number_key])
+    for (seq,) in tx.all("SELECT seq FROM registers ORDER BY seq"):
+        for column in ("snapshot", "delta"):
+            blob = tx.value(f"SELECT {column} FROM registers WHERE seq = ?", [seq])
+            if blob is not None:
+                tx.execute(f"UPDATE registers SET {column} = ? WHERE seq = ?",
+                           [tx.sealer.seal_blob("registers", str(seq), column, bytes(blob)), seq])
+
+
 BLOB_COLUMNS = ("snapshot", "delta")
 MIGRATIONS_TABLE = "hub_migrations"
 # Before the migrations were named, hub_meta's schema_version counted how
@@ -650,9 +688,23 @@ def _psycopg_sql(sql: str) -> str:
 class Transaction:
     """One open transaction. SQL is written with `?` placeholders for either backend."""
 
-    def __init__(self, conn, backend: str):
+    def __init__(self, conn, backend: str, sealer: Sealer | None = None):
         self.conn = conn
         self.backend = backend
+        self.sealer = sealer
+
+    def seal(self, table: str, row: str, column: str, text: str | None) -> str | None:
+        """`text` sealed for a SEALED column (console/hub/sealing.py)."""
+        assert column in SEALED[table][1], f"{table}.{column} is not a sealed column"
+        return self.sealer.seal(table, str(row), column, text)
+
+    def open(self, table: str, row: str, column: str, value: str | None) -> str | None:
+        """The clear text of a SEALED column's value; DatabaseUnavailable if it does not open."""
+        try:
+            return self.sealer.open(table, str(row), column, value)
+        except Unsealable as exc:
+            raise DatabaseUnavailable(f"The hub database holds a record that does not open ({exc}): it was "
+                                      "altered, or written with another key file.") from None
 
     def execute(self, sql: str, params=()):
         if self.backend == "postgresql":
@@ -709,6 +761,13 @@ def _encrypt_plain(path: Path, key: bytes) -> None:
     log.info("hub database encrypted in place: %s", path)
 
 
+def _open_blob(sealer: Sealer, seq: int, column: str, stored) -> bytes:
+    try:
+        return sealer.open_blob("registers", str(seq), column, stored) or b""
+    except Unsealable as exc:
+        raise DatabaseUnavailable(f"Register {seq}'s {column} does not open ({exc}).") from None
+
+
 class SQLiteDatabase:
     """The embedded hub database: `DIR/hub.db`, encrypted with SQLCipher, one connection per thread."""
 
@@ -718,6 +777,7 @@ class SQLiteDatabase:
         self.folder = Path(folder)
         self.path = self.folder / DATABASE_FILE
         self.key = key
+        self.sealer = Sealer.for_hub(key)
         self._local = threading.local()
         self._opened: list[Connection] = []
         self._opened_lock = threading.Lock()
@@ -771,7 +831,7 @@ class SQLiteDatabase:
                 raise DatabaseUnavailable(f"The hub database is busy ({exc}); try again shortly.") from None
 
         with transaction(conn, start):  # a failed COMMIT is rolled back too
-            yield Transaction(conn, self.backend)
+            yield Transaction(conn, self.backend, self.sealer)
 
     def write(self):
         """BEGIN IMMEDIATE … COMMIT: the writer lock up front, saved when COMMIT returns."""
@@ -808,14 +868,14 @@ class SQLiteDatabase:
         """Bytes of a register snapshot (or delta). SQLCipher has no incremental
         blob reads, so the blob last asked for is kept in memory (a register's
         snapshot never changes once stored) and a workstation's consecutive
-        chunk requests read it once."""
+        chunk requests read it once, and opened once (console/hub/sealing.py)."""
         assert column in BLOB_COLUMNS
         with self._blob_lock:
             which, data = self._blob
             if which != (seq, column):
                 with self.read() as tx:
                     row = tx.one(f"SELECT {column} FROM registers WHERE seq = ?", [seq])
-                data = bytes(row[0]) if row and row[0] is not None else b""
+                data = _open_blob(self.sealer, seq, column, row[0] if row else None)
                 self._blob = ((seq, column), data)
         return data[offset:offset + length]
 
@@ -847,6 +907,7 @@ class PostgresDatabase:
         self._psycopg = psycopg
         self.url = url
         self.key = key
+        self.sealer = Sealer.for_hub(key)
         self._idle: list = []
         self._idle_lock = threading.Lock()
         migrate(self)
@@ -901,7 +962,7 @@ class PostgresDatabase:
                     conn.read_only = True
                     conn.isolation_level = self._psycopg.IsolationLevel.REPEATABLE_READ
                 with conn.transaction():
-                    tx = Transaction(conn, self.backend)
+                    tx = Transaction(conn, self.backend, self.sealer)
                     if writing:
                         tx.execute("SELECT pg_advisory_xact_lock(?)", [WRITE_LOCK])
                     yield tx
@@ -920,11 +981,25 @@ class PostgresDatabase:
         return self._transaction(writing=False)
 
     def snapshot_slice(self, seq: int, offset: int, length: int, column: str = "snapshot") -> bytes:
+        """Bytes of a register snapshot (or delta): only the sealed segments
+        that hold them are read (substr of an uncompressed, out-of-line
+        column) and opened (console/hub/sealing.py)."""
         assert column in BLOB_COLUMNS
+        start, size, first = self.sealer.stored_range(offset, length)
         with self.read() as tx:
-            row = tx.one(f"SELECT substr({column}, CAST(? AS INTEGER), CAST(? AS INTEGER)) FROM registers WHERE seq = ?",
-                         [offset + 1, length, seq])
-        return bytes(row[0]) if row else b""
+            row = tx.one(f"SELECT substr({column}, 1, {sealing.BLOB_HEADER}), octet_length({column}), "
+                         f"substr({column}, CAST(? AS INTEGER), CAST(? AS INTEGER)) FROM registers WHERE seq = ?",
+                         [start + 1, size, seq])
+        if not row or not row[1]:
+            return b""
+        try:
+            key_id = self.sealer.blob_key_id(bytes(row[0]), "registers", column)
+            data = self.sealer.open_segments("registers", str(seq), column, key_id, bytes(row[2]), first,
+                                             self.sealer.segment_count(row[1]))
+        except Unsealable as exc:
+            raise DatabaseUnavailable(f"Register {seq}'s {column} does not open ({exc}).") from None
+        skip = offset - first * sealing.SEGMENT
+        return data[skip:skip + length]
 
     def close(self) -> None:
         with self._idle_lock:

@@ -16,6 +16,11 @@ event log stays the record they can be recomputed from (`rebuild_tallies`).
 A call record saved on a workstation with the PBX's call id
 (console.hub.push) refreshes that call the same way (`call_saved`): its
 handle time runs to the save.
+
+Numbers are personal data: an event's body and a call's number are sealed
+(console/hub/sealing.py), and where numbers are compared in SQL (a caller's
+calls, blocked numbers) the column holds the keyed digest of their
+`number_key` (`_number_digest`), never the number.
 """
 
 import hashlib
@@ -49,6 +54,7 @@ from console.core.telephony import (
 from console.core.timeutil import now as helpline_now
 from console.core.timeutil import parse_instant, utc_text
 from console.hub.attestations import attest_call
+from console.hub.sealing import row_id
 
 PBX_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 MISSED_LIMIT, MAX_MISSED_LIMIT = 500, 5000
@@ -112,6 +118,12 @@ def pbx_for_token(db, token: str) -> str | None:
         return tx.value("SELECT name FROM pbxs WHERE token_sha256 = ? AND revoked_at IS NULL", [_sha256(token)])
 
 
+def _number_digest(tx, number: str) -> str | None:
+    """What the database compares a number on: the keyed digest of its number_key (None for none)."""
+    key = number_key(number)
+    return tx.sealer.digest(key) if key is not None else None
+
+
 # operators' extensions and blocked numbers
 
 
@@ -139,21 +151,24 @@ def operators_for(tx, users) -> list[str]:
 
 
 def block_number(db, number: str, by: str = "hub") -> str:
+    """Block a number (kept as its keyed digest only); its number_key, to show whoever blocked it."""
     key = number_key(number)
     if key is None:
         raise TelephonyProblem(f"{number[:40]!r} is not a number that can be blocked (anonymous, or too short).")
     with db.write() as tx:
-        tx.execute("DELETE FROM blocked_numbers WHERE number_key = ?", [key])
+        digest = _number_digest(tx, number)
+        tx.execute("DELETE FROM blocked_numbers WHERE number_key = ?", [digest])
         tx.execute("INSERT INTO blocked_numbers (number_key, blocked_at, blocked_by) VALUES (?, ?, ?)",
-                   [key, _now_text(), by])
+                   [digest, _now_text(), by])
     return key
 
 
 def unblock_number(db, number: str) -> bool:
-    key = number_key(number)
     with db.write() as tx:
-        found = key is not None and tx.one("SELECT 1 FROM blocked_numbers WHERE number_key = ?", [key]) is not None
-        tx.execute("DELETE FROM blocked_numbers WHERE number_key = ?", [key])
+        digest = _number_digest(tx, number)
+        found = digest is not None and tx.one("SELECT 1 FROM blocked_numbers WHERE number_key = ?",
+                                              [digest]) is not None
+        tx.execute("DELETE FROM blocked_numbers WHERE number_key = ?", [digest])
     return found
 
 
@@ -173,7 +188,8 @@ def record_event(db, pbx: str, fields) -> dict:
         inserted = tx.execute(
             "INSERT INTO cti_events (pbx, call_id, event, at, received_at, body) VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (pbx, call_id, event) DO NOTHING",
-            [pbx, event.call_id, event.event, utc_text(at), utc_text(received), body]).rowcount == 1
+            [pbx, event.call_id, event.event, utc_text(at), utc_text(received),
+             tx.seal("cti_events", row_id(pbx, event.call_id, event.event), "body", body)]).rowcount == 1
         if inserted:
             call = _refresh_call(tx, pbx, event.call_id)
             notice = _live_notice(event, call)
@@ -183,7 +199,7 @@ def record_event(db, pbx: str, fields) -> dict:
                 attest_call(tx, pbx, event.call_id)  # a dialled callback answered (console/hub/attestations.py)
         blocked = (event.event == "newCall" and event.direction == "in" and event.from_number != ANONYMOUS
                    and tx.one("SELECT 1 FROM blocked_numbers WHERE number_key = ?",
-                              [number_key(event.from_number)]) is not None)
+                              [_number_digest(tx, event.from_number)]) is not None)
     if notices:
         from console.hub import live  # the live channel's routes are the app's, which imports this module
 
@@ -215,8 +231,10 @@ def _live_notice(event: CtiEvent, call) -> dict | None:
     return None
 
 
-def _stored_events(rows):
-    for body, at in rows:
+def stored_events(tx, rows):
+    """(event, at) of stored (pbx, call_id, event, body, at) rows, their bodies opened."""
+    for pbx, call_id, kind, body, at in rows:
+        body = tx.open("cti_events", row_id(pbx, call_id, kind), "body", body)
         yield parse_event(json.loads(body)), datetime.fromisoformat(at)
 
 
@@ -229,8 +247,9 @@ def _saved_at(tx, call_id: str) -> datetime | None:
 
 def _refresh_call(tx, pbx: str, call_id: str) -> CallTrace:
     old = tx.one(f"SELECT {CALL_COLUMNS} FROM cti_calls WHERE pbx = ? AND call_id = ?", [pbx, call_id])
-    rows = tx.all("SELECT body, at FROM cti_events WHERE pbx = ? AND call_id = ?", [pbx, call_id])
-    call = traces(_stored_events(rows))[call_id]
+    rows = tx.all("SELECT pbx, call_id, event, body, at FROM cti_events WHERE pbx = ? AND call_id = ?",
+                  [pbx, call_id])
+    call = traces(stored_events(tx, rows))[call_id]
     call.saved_at = _saved_at(tx, call_id)
     row = summarise(call) or {"day": None, "hour": None, "outcome": WAITING, "wait_seconds": 0,
                               "handle_seconds": None}
@@ -239,7 +258,8 @@ def _refresh_call(tx, pbx: str, call_id: str) -> CallTrace:
         "INSERT INTO cti_calls (pbx, call_id, direction, number, number_key, queue, users, new_at, answer_at, "
         "hangup_at, cause, saved_at, day, hour, outcome, wait_seconds, handle_seconds) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [pbx, call_id, call.direction, call.number, number_key(call.number), call.queue, json.dumps(call.users),
+        [pbx, call_id, call.direction, tx.seal("cti_calls", row_id(pbx, call_id), "number", call.number),
+         _number_digest(tx, call.number), call.queue, json.dumps(call.users),
          *(utc_text(t) if t else None for t in (call.new_at, call.answer_at, call.hangup_at)), call.cause,
          utc_text(call.saved_at) if call.saved_at else None,
          row["day"], row["hour"], row["outcome"], row["wait_seconds"], row["handle_seconds"]])
@@ -374,10 +394,10 @@ def events_of_day(db, day: date) -> list[tuple[str, CtiEvent, datetime]]:
     """The stored events of the calls that rang in on a helpline day, as (pbx, event, at): the log the figures
     can be recomputed from."""
     with db.read() as tx:
-        rows = tx.all("SELECT e.pbx, e.body, e.at FROM cti_events e JOIN cti_calls c "
+        rows = tx.all("SELECT e.pbx, e.call_id, e.event, e.body, e.at FROM cti_events e JOIN cti_calls c "
                       "ON c.pbx = e.pbx AND c.call_id = e.call_id WHERE c.day = ? ORDER BY e.event_id",
                       [day.isoformat()])
-    return [(pbx, *next(_stored_events([(body, at)]))) for pbx, body, at in rows]
+        return [(row[0], *event) for row, event in zip(rows, stored_events(tx, rows))]
 
 
 # what supervisors read
@@ -421,7 +441,8 @@ def figures_for_day(db, day: date | None = None, target: int = SERVICE_TARGET_SE
 
 
 def _trace(row) -> CallTrace:
-    """A call from its cti_calls row (CALL_COLUMNS)."""
+    """A cti_calls row as a trace: its key the number's digest, its number still sealed (opened only for
+    the entries shown: missed_for_day)."""
     call_id, direction, number, key, queue, new_at, answer_at, hangup_at, cause, saved_at = row
     parse = lambda t: datetime.fromisoformat(t) if t else None  # noqa: E731
     return CallTrace(call_id, direction, number, queue, parse(new_at), parse(answer_at), parse(hangup_at), cause,
@@ -434,10 +455,16 @@ def missed_for_day(db, day: date | None = None, *, masked: bool = False, limit: 
     day = day or helpline_now().date()
     start, _ = day_bounds(day)
     with db.read() as tx:
-        rows = tx.all(f"SELECT {CALL_COLUMNS} FROM cti_calls "
+        rows = tx.all(f"SELECT pbx, {CALL_COLUMNS} FROM cti_calls "
                       "WHERE number_key IS NOT NULL AND new_at >= ? AND (day = ? OR answer_at IS NOT NULL)",
                       [utc_text(start), day.isoformat()])
         blocked = {key for (key,) in tx.all("SELECT number_key FROM blocked_numbers")}
-    entries = [entry for entry in missed_callers([_trace(row) for row in rows], day) if entry.key not in blocked]
+        # callers are told apart by the numbers' digests; a sealed number (each one its own ciphertext)
+        # names its row, and only the numbers shown are opened
+        rows_of = {row[3]: row_id(row[0], row[1]) for row in rows}
+        entries = [entry for entry in missed_callers([_trace(row[1:]) for row in rows], day)
+                   if entry.key not in blocked]
+        for entry in entries[:limit]:
+            entry.number = tx.open("cti_calls", rows_of[entry.number], "number", entry.number)
     return {"missed_callers": [entry.as_dict(masked=masked) for entry in entries[:limit]], "total": len(entries),
             "open": sum(entry.resolved_at is None for entry in entries)}

@@ -160,6 +160,8 @@ def test_an_encrypted_backup_restores_to_a_hub_serving_the_same_calls(tmp_path):
     assert after.json()["calls"] == 1
     with restored.read() as tx:
         assert tx.all("SELECT call_id, record FROM calls") == calls_before
-    assert calls_before[0][0] == pushed["call_id"] and CANARY_NOTE in calls_before[0][1]
+    with restored.read() as tx:
+        assert calls_before[0][0] == pushed["call_id"]
+        assert CANARY_NOTE in tx.open("calls", pushed["call_id"], "record", calls_before[0][1])
     again.client.close()
     restored.close()

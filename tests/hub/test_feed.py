@@ -230,8 +230,10 @@ def test_a_register_folder_is_zipped_the_same_way_every_time(hub, sample_registe
 
 
 def read_snapshot_bytes(hub, seq: int) -> bytes:
+    """The snapshot as stored, opened (it is sealed: console/hub/sealing.py)."""
     with hub.db.read() as tx:
-        return bytes(tx.value("SELECT snapshot FROM registers WHERE seq = ?", [seq]))
+        return hub.db.sealer.open_blob("registers", str(seq), "snapshot",
+                                       tx.value("SELECT snapshot FROM registers WHERE seq = ?", [seq]))
 
 
 def test_a_refused_register_changes_nothing_and_exits_2(hub, database_location, sample_register, tmp_path):

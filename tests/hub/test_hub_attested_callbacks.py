@@ -171,10 +171,24 @@ def test_a_repeated_intent_is_a_duplicate_and_a_changed_one_a_conflict(line):
     now = datetime.now(timezone.utc)
     item = line.dial(now).json()["results"][0]["id"]
     with line.hub.db.read() as tx:
-        body = tx.value("SELECT body FROM dial_intents WHERE intent_id = ?", [item])
+        body = tx.open("dial_intents", item, "body",
+                       tx.value("SELECT body FROM dial_intents WHERE intent_id = ?", [item]))
     import json
 
     again = {"kind": "dial_intent", "id": item, "body": json.loads(body)}
     assert statuses(line.hub.push(line.op1, [again])) == ["duplicate"]
     again["body"]["number_digest"] = attest.number_digest("cb-1", "021 555 0192")
     assert statuses(line.hub.push(line.op1, [again])) == ["conflict"]
+
+
+def test_an_intents_number_digest_is_sealed_at_rest(line):
+    """The digest is keyed by the callback's id, which the hub holds in clear: on file it would
+    let anyone who reads the database try the numbers until one matches, so it is sealed."""
+    now = datetime.now(timezone.utc)
+    digest = attest.number_digest("cb-1", NUMBER)
+    assert statuses(line.dial(now)) == ["stored"]
+    with line.hub.db.read() as tx:
+        stored = repr(tx.all("SELECT * FROM dial_intents"))
+    assert digest not in stored
+    line.call("out-1", now + timedelta(seconds=5))
+    assert line.attestations() == [("cb-1", "pbx-1", "out-1", "op-1")]

@@ -44,7 +44,8 @@ def test_a_call_is_stored_once_and_a_different_body_under_its_id_is_a_conflict(h
         row = tx.one("SELECT started_utc, handle_seconds, workstation, outcome, record FROM calls WHERE call_id = ?",
                      ["call-1"])
     assert row[:4] == ("2026-01-05T20:12:00.000000+00:00", 450.0, WORKSTATION, "resolved")  # the hub's copy kept
-    assert row[4] == canonical(item["body"])
+    with hub.db.read() as tx:
+        assert tx.open("calls", "call-1", "record", row[4]) == canonical(item["body"])  # sealed at rest
 
 
 def test_every_item_of_a_batch_gets_its_result_in_order(hub, operator, supervisor):

@@ -389,10 +389,14 @@ class Line:
         """The hub's event log, oldest first, as the PBX sent each event."""
         import json
 
+        from console.hub.sealing import row_id
+
         db = self.hub.database()
         try:
-            with db.read() as tx:
-                return [json.loads(body) for (body,) in tx.all("SELECT body FROM cti_events ORDER BY event_id")]
+            with db.read() as tx:  # each body sealed (console/hub/sealing.py)
+                return [json.loads(tx.open("cti_events", row_id(pbx, call_id, event), "body", body))
+                        for pbx, call_id, event, body in tx.all("SELECT pbx, call_id, event, body FROM cti_events "
+                                                                "ORDER BY event_id")]
         finally:
             db.close()
 
