@@ -18,6 +18,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -60,10 +61,7 @@ class ThrowawayCluster:
         except RuntimeError:  # PostgreSQL before 15, or built without ICU
             shutil.rmtree(self.data, ignore_errors=True)
             self._run(*initdb, "--locale=C")
-        options = (f"-h 127.0.0.1 -p {self.port} -k {self.folder} -F "
-                   "-c synchronous_commit=off -c full_page_writes=off")
-        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-w", "-t", "60",
-                  "-o", options, "start")
+        self._serve()
         url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
         import psycopg
 
@@ -71,9 +69,39 @@ class ThrowawayCluster:
             conn.execute("CREATE DATABASE helpline_hub_test")
         return f"postgresql://postgres@127.0.0.1:{self.port}/helpline_hub_test"
 
+    def _serve(self) -> None:
+        """The postmaster as a child of the tests, in their session: `pg_ctl start` would put it in a
+        session of its own, which Linux schedules as a group of its own (autogroup), and a group that is
+        mostly idle waits seconds for a CPU that another session keeps busy (e.g. `stress-ng --cpu 2`)."""
+        argv = [str(self.bindir / "postgres"), "-D", str(self.data), "-h", "127.0.0.1", "-p", str(self.port),
+                "-k", str(self.folder), "-F", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]
+        if self.as_postgres:
+            argv = ["runuser", "-u", "postgres", "--", *argv]
+        self.server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                       errors="replace", cwd=self.folder, process_group=0)
+        ready = threading.Event()
+        lines: list[str] = []
+
+        def read() -> None:
+            with open(self.folder / "server.log", "w", encoding="utf-8") as log:
+                for line in self.server.stderr:
+                    log.write(line)
+                    log.flush()
+                    lines.append(line)
+                    if "ready to accept connections" in line:
+                        ready.set()
+            ready.set()  # it stopped
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(120) or self.server.poll() is not None:
+            raise RuntimeError("PostgreSQL did not start:\n" + "".join(lines[-30:]))
+
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            if self.data.exists() and (self.data / "postmaster.pid").exists():
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            if getattr(self, "server", None) is not None:
+                self.server.wait(timeout=60)
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
 

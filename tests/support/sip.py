@@ -21,11 +21,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 CONFIG = REPO / "packaging" / "telephony" / "kamailio.cfg"
 SCENARIOS = REPO / "tests" / "telephony" / "scenarios"
-# The telephone network (the callers' and agents' phones, SIPp, and the PBX, Kamailio) runs ahead of
-# whatever else loads the machine, as a PBX on its own server would: SIP over UDP retransmits and gives
-# up on timers (a call fails when a reply is 32 s late), which a test suite on a busy two-core machine
-# must not starve. The hub under test runs at the normal priority. Raising a priority needs root.
-AHEAD = ["nice", "-n", "-10"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
 DEADLINE = 120  # seconds a test waits for a process to say something before it fails
 QUEUE = "helpline"  # the number the callers dial: the queue's name in the events
 
@@ -101,9 +96,9 @@ class Kamailio:
         path = self.folder / "kamailio.cfg"
         path.write_text(config, encoding="utf-8")
         self.process = subprocess.Popen(
-            [*AHEAD, "kamailio", "-f", str(path), "-Y", str(self.folder), "-P", str(self.folder / "kamailio.pid"),
+            ["kamailio", "-f", str(path), "-Y", str(self.folder), "-P", str(self.folder / "kamailio.pid"),
              "-DD", "-E", "-w", str(self.folder)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", process_group=0)
         threading.Thread(target=self._read, daemon=True).start()
         _until_bound(self.process, self.port, "Kamailio", self.output)
         return self
@@ -151,7 +146,7 @@ class Kamailio:
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            # its children are in its own session: end that group, by the main process's id
+            # its children are in its own process group: end that group, by the main process's id
             signal_group(self.process.pid, signal.SIGKILL)
             self.process.wait()
 
@@ -181,7 +176,7 @@ class Agent:
     def start(self) -> "Agent":
         log = self.folder / f"{self.scenario}.log"
         self.process = subprocess.Popen(
-            [*AHEAD, "sipp", "-sf", str(SCENARIOS / f"{self.scenario}.xml"), "-i", "127.0.0.1", "-p", str(self.port),
+            ["sipp", "-sf", str(SCENARIOS / f"{self.scenario}.xml"), "-i", "127.0.0.1", "-p", str(self.port),
              "-nostdin", "-trace_err", "-error_file", str(self.folder / f"{self.scenario}-errors.log")],
             stdout=subprocess.DEVNULL, stderr=open(log, "w"), cwd=self.folder)
         _until_bound(self.process, self.port, f"SIPp ({self.scenario})", lambda: log.read_text(errors="replace"))
@@ -214,7 +209,7 @@ class Callers:
         self.scenario = scenario
         self.stat = self.folder / f"{scenario}-{agent.port}-stat.csv"
         port = free_udp_port()
-        self.args = [*AHEAD, "sipp", agent.address, "-rsa", kamailio.address, "-sf", str(SCENARIOS / f"{scenario}.xml"),
+        self.args = ["sipp", agent.address, "-rsa", kamailio.address, "-sf", str(SCENARIOS / f"{scenario}.xml"),
                      "-s", service, "-i", "127.0.0.1", "-p", str(port), "-m", str(calls), "-r", str(rate),
                      "-d", str(pause_ms), "-nostdin", "-trace_stat", "-stf", str(self.stat), "-fd", "1",
                      "-recv_timeout", "30000", "-timeout_error",
