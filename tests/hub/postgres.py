@@ -79,7 +79,7 @@ class ThrowawayCluster:
             argv = ["runuser", "-u", "postgres", "--", *argv]
         self.server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                                        errors="replace", cwd=self.folder, process_group=0)
-        ready = threading.Event()
+        ready, started = threading.Event(), threading.Event()
         lines: list[str] = []
 
         def read() -> None:
@@ -89,11 +89,12 @@ class ThrowawayCluster:
                     log.flush()
                     lines.append(line)
                     if "ready to accept connections" in line:
+                        started.set()
                         ready.set()
             ready.set()  # it stopped
 
         threading.Thread(target=read, daemon=True).start()
-        if not ready.wait(120) or self.server.poll() is not None:
+        if not ready.wait(120) or not started.is_set():
             raise RuntimeError("PostgreSQL did not start:\n" + "".join(lines[-30:]))
 
     def stop(self) -> None:
