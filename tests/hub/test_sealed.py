@@ -13,6 +13,8 @@ import json
 import os
 import shutil
 import subprocess
+import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
@@ -20,13 +22,14 @@ import httpx
 import psycopg
 import pytest
 
+from console.core import attest
 from console.core.audit_chain import entry_hash
 from console.core.nhi import check_character
 from console.hub import sealing
 from console.hub.storage import DatabaseUnavailable, open_database
 from tests.hub.bodies import Chain, audit_item, call_item, callback_item, unlock_item
 from tests.hub.conftest import WORKSTATION, Hub, HubProcess, enrolled_in
-from tests.support.hub import PASSWORD, prepare_hub
+from tests.support.hub import PASSWORD, prepare_hub, serve_persons
 
 CANARY = {
     "name": "Canaryfamilyname",
@@ -352,6 +355,17 @@ def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_lo
     headers = hub.token("sup-1", "supervisor")
     call = call_item(operator="sup-1", notes=CANARY["note"])
     assert hub.push(headers, [call]).json()["results"][0]["status"] == "stored"
+    # a dial intent (m014): its number's digest is sealed by m015 as well
+    op1 = hub.token("op-1")
+    serve_persons(db)
+    reply = hub.push(headers, [callback_item("cb-dial", booked_by="sup-1", assigned_to="op-1")])
+    assert reply.json()["results"][0]["status"] == "stored", reply.text
+    intent_id = str(uuid.uuid4())
+    digest = attest.number_digest("cb-dial", MISSED_NUMBER)
+    intent = {"kind": "dial_intent", "id": intent_id, "body": {
+        "intent_id": intent_id, "callback_id": "cb-dial", "operator": "op-1", "workstation": WORKSTATION,
+        "at": datetime.now(timezone.utc).isoformat(), "number_digest": digest}}
+    assert hub.push(op1, [intent]).json()["results"][0]["status"] == "stored"
     import_register(db, SAMPLE_REGISTER)
     snapshot = db.snapshot_slice(1, 0, latest_register(db)["size"])
     cti = "/v1/cti/" + telephony.add_pbx(db, "pbx-1")
@@ -380,6 +394,7 @@ def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_lo
         tx.execute(f"DELETE FROM {storage.MIGRATIONS_TABLE} WHERE name = 'm015_sealed_columns'")
         assert CANARY["note"] in tx.value("SELECT record FROM calls")
         assert MISSED_NUMBER in tx.value("SELECT number FROM cti_calls")
+        assert tx.value("SELECT number_digest FROM dial_intents") == digest
     hub.client.close()
     db.close()
 
@@ -392,6 +407,10 @@ def test_rows_of_an_earlier_hub_are_sealed_in_place_by_the_migration(database_lo
             assert CANARY["note"] in tx.open("calls", call["id"], "record", stored)
             plain = repr([tx.all(f"SELECT * FROM {table}") for table in ("cti_events", "cti_calls",
                                                                           "blocked_numbers", "live_messages")])
+            body, sealed_digest = tx.all("SELECT body, number_digest FROM dial_intents")[0]
+            assert digest not in repr((body, sealed_digest))
+            assert tx.open("dial_intents", intent_id, "number_digest", sealed_digest) == digest
+            assert json.loads(tx.open("dial_intents", intent_id, "body", body)) == intent["body"]
         for canary in (CANARY["live"], *NUMBER_FORMS):
             assert canary not in plain
         assert db.snapshot_slice(1, 0, len(snapshot)) == snapshot
