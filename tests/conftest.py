@@ -33,6 +33,33 @@ def quick_password_hashing(monkeypatch):
         monkeypatch.setattr(module, "password_hasher", quick)
 
 
+# argon2id hashes of notification codes this test process has made, by code (remembered_code_hashes)
+_CODE_HASHES: dict[str, str] = {}
+
+
+@pytest.fixture
+def remembered_code_hashes(monkeypatch):
+    """A hub's register import in this process hashes a code at most once per
+    test process: the suite imports the same demo registers on a new hub in
+    test after test (1,275 codes, about 2.5 s of CPU each time). A code hashed
+    before gets that same hash, made at the policy's parameters by the real
+    ParallelHasher, as a register bringing `notification_code_hash` would;
+    every other step of the import runs. For the tests of hubs serving
+    workstations; the hashing itself is tested without it
+    (tests/hub/test_hub_register_codes.py, tests/core/test_codes.py)."""
+    from console.core.codes import ParallelHasher
+    from console.hub import registers
+
+    class Remembering(ParallelHasher):
+        def __call__(self, codes: list[str]) -> list[str]:
+            missing = [code for code in dict.fromkeys(codes) if code not in _CODE_HASHES]
+            if missing:
+                _CODE_HASHES.update(zip(missing, super().__call__(missing), strict=True))
+            return [_CODE_HASHES[code] for code in codes]
+
+    monkeypatch.setattr(registers, "ParallelHasher", Remembering)
+
+
 @pytest.fixture(autouse=True)
 def user_folders(tmp_path, monkeypatch):
     """Point every per-user folder at a temp dir so no test touches a real profile."""

@@ -11,6 +11,11 @@ from tests.support.workstation import Workstation
 OPERATORS = (("op-1", "operator"), ("op-2", "operator"), ("sup-1", "supervisor"))
 
 
+@pytest.fixture(autouse=True)
+def _codes_hashed_once(remembered_code_hashes):
+    """The demo registers' codes hashed once in this test process, not at every hub's import (tests/conftest.py)."""
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def hub(request, tmp_path, demo_register):
     """A hub serving the demo register and the guidance, with accounts op-1, op-2 and sup-1."""
