@@ -78,3 +78,28 @@ def code_forms(code: str) -> list[bytes]:
     """The ways a code could be written down: as given, normalised, in lower case."""
     key = code.replace("-", "").replace(" ", "").upper()
     return [form.encode("utf-8") for form in {code, key, key.lower(), code.lower()}]
+
+
+def codes_given_as_hashes(folder: Path) -> Path:
+    """The register in `folder` with each person's notification code replaced
+    by an argon2id hash in `notification_code_hash`, as an investigation that
+    hands over no codes gives it: one hash for everyone (a new register's
+    tens of thousands of codes would take a minute of both cores to hash, in
+    tests whose subject is not the hashing)."""
+    from console.core.codes import hash_code
+
+    one = hash_code("DEMO-HASHED")
+    path = folder / "persons.csv"
+    with open(path, encoding="utf-8", newline="") as f:
+        reader = csv.DictReader(f)
+        header = reader.fieldnames + ["notification_code_hash"]
+        rows = [dict(row, notification_code="", notification_code_hash=one if row["notification_code"] else "")
+                for row in reader]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=header)
+        writer.writeheader()
+        writer.writerows(rows)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    manifest["sha256"]["persons.csv"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return folder
