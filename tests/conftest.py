@@ -33,6 +33,19 @@ def quick_password_hashing(monkeypatch):
         monkeypatch.setattr(module, "password_hasher", quick)
 
 
+def pytest_collection_modifyitems(config, items):
+    """The slow tests first, the longest first, everything else in its usual
+    order: `packaging/dev test` deals tests out one at a time (xdist's load
+    scheduling with --maxschedchunk 1), so the long tests start together at
+    the beginning and the quick ones fill the cores around them, instead of
+    one long test starting last and the run waiting for it alone."""
+    def seconds(item) -> float:
+        slow = item.get_closest_marker("slow")
+        return slow.kwargs.get("seconds", 1) if slow else 0
+
+    items.sort(key=seconds, reverse=True)  # stable: equal keys keep their order
+
+
 # argon2id hashes of notification codes this test process has made, by code (remembered_code_hashes)
 _CODE_HASHES: dict[str, str] = {}
 

@@ -383,6 +383,7 @@ def test_callbacks_cli(cli, db, sample_register):
     assert missing.returncode == 2 and "no callback" in missing.stderr
 
 
+@pytest.mark.slow(seconds=10)
 def test_who_may_attest_what_on_the_command_line(cli, db, sample_register):
     """Policy v2 with accounts: log-call refuses a call credited to someone else (but takes a supervisor's paper
     entry), `verified` with no check behind it, a person not in the register, a future date; check-caller refuses

@@ -190,7 +190,7 @@ def test_the_icon_the_desktop_entry_names_is_there_in_every_size():
 # the bundle itself
 
 
-@pytest.mark.slow
+@pytest.mark.slow(seconds=26)
 def test_the_bundle_builds_and_passes_its_self_test(tmp_path, child_keystore):
     """packaging/build-bundle, as CI runs it (about a minute on two cores):
     the built program's --version and its self-test with the window."""

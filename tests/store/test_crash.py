@@ -10,6 +10,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 
 CHILD = Path(__file__).with_name("crash_child.py")
 REPO = Path(__file__).resolve().parents[2]
@@ -46,6 +48,7 @@ def run_until_killed(path: Path, seed: int, rng: random.Random) -> set[str]:
     return {line[4:].decode() for line in out.split(b"\n")[:-1] if line.startswith(b"ack ")}
 
 
+@pytest.mark.slow(seconds=20)
 def test_kill_9_loses_no_acknowledged_call(tmp_path):
     path = tmp_path / "cache.db"
     rng = random.Random(os.getpid() ^ int(time.time()))

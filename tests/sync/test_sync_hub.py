@@ -142,6 +142,7 @@ def test_an_interrupted_first_pull_resumes_where_it_stopped(hub, workstations):
 FAULTS = ("kill_mid_push", "kill_mid_pull", "refuse", "drop_after_processing", "slow")
 
 
+@pytest.mark.slow(seconds=65)
 def test_fault_injection_every_call_on_the_hub_exactly_once(hub, workstations, second_register):
     """50 runs, each with one fault while two workstations sync; after each,
     every call logged so far is on the hub once and every register equals

@@ -69,6 +69,7 @@ def assert_in_step_with_the_hub(ws: Workstation, hub: HubProcess, logged: list[s
     assert sorted(hub.call_ids()) == sorted(logged)
 
 
+@pytest.mark.slow(seconds=10)
 def test_a_first_sync_killed_before_anything_arrived_is_completed_by_the_next(tmp_path, system_keyring, hub,
                                                                               proxy):
     ws = Workstation(tmp_path / "ws.db", "op-1", hub.url)
@@ -95,6 +96,7 @@ def test_a_first_sync_killed_before_anything_arrived_is_completed_by_the_next(tm
     assert_in_step_with_the_hub(ws, hub, [r["call_id"] for r in records])
 
 
+@pytest.mark.slow(seconds=12)
 def test_a_sync_killed_at_any_point_resumes(tmp_path, system_keyring, hub, proxy, big_register, second_register):
     ws = Workstation(tmp_path / "ws.db", "op-1", proxy.url)
     rng = random.Random(7)

@@ -2,8 +2,10 @@
 own kill -9 and the hub's absence, and reach the hub once each."""
 
 import httpx
+import pytest
 
 
+@pytest.mark.slow(seconds=10)
 def test_the_relay_keeps_every_event_across_its_kill_and_the_hubs_absence(relayed_line):
     line, calls = relayed_line, 40
     line.hub.kill()  # the hub is down for the whole burst

@@ -3,6 +3,8 @@ answered by SIPp, reaching the hub as CTI events (on both hub backends)."""
 
 from collections import defaultdict
 
+import pytest
+
 from tests.support.sip import Line, independent_figures, queue_of_burst, require_tools
 
 BURST_CALLS, BURST_ABANDONED = 1000, 200  # at 10 calls a second, 20% abandoned (issue 16)
@@ -62,6 +64,7 @@ def check_burst(line, answered, gave_up) -> None:
     assert figures["waiting_now"] == 0
 
 
+@pytest.mark.slow(seconds=110)
 def test_a_burst_of_1000_calls_gives_the_same_figures_from_sipp_the_event_log_and_the_hub(tmp_path,
                                                                                         postgres_database_url):
     """1,000 calls at 10 a second, 20% given up while ringing, on each backend at once (one 100-s burst)."""
@@ -87,6 +90,7 @@ def test_a_burst_of_1000_calls_gives_the_same_figures_from_sipp_the_event_log_an
             line.stop()
 
 
+@pytest.mark.slow(seconds=15)
 def test_the_hub_killed_during_a_burst_loses_no_event_and_counts_none_twice(line):
     calls = 100
     callers = line.callers("caller_answered", "agent_answers", calls, rate=10).start()
