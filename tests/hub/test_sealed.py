@@ -248,8 +248,12 @@ def test_an_encrypted_pg_dump_restores_to_a_hub_serving_the_canaries(canary_hub,
            str(passphrase)]
     backup = tmp_path / "hub.dump.gpg"
     dump = pg_dump(url, "--format=custom")
-    subprocess.run([*gpg, "--symmetric", "--cipher-algo", "AES256", "--output", str(backup)], input=dump,
-                   check=True, capture_output=True, timeout=120)
+    try:
+        subprocess.run([*gpg, "--symmetric", "--cipher-algo", "AES256", "--output", str(backup)], input=dump,
+                       check=True, capture_output=True, timeout=120)
+        clear = subprocess.run([*gpg, "--decrypt", str(backup)], check=True, capture_output=True, timeout=120).stdout
+    finally:  # the agent gpg started for this home folder ends with the test, not with the machine
+        subprocess.run(["gpgconf", "--homedir", str(gnupg), "--kill", "gpg-agent"], capture_output=True, timeout=60)
     encrypted = backup.read_bytes()
     assert encrypted and dump[:5] not in encrypted[:64]
     for canary in canaries(canary_hub["nhi"]):
@@ -260,7 +264,6 @@ def test_an_encrypted_pg_dump_restores_to_a_hub_serving_the_canaries(canary_hub,
         conn.execute(f'CREATE DATABASE "{fresh}"')
     restored_url = urlunsplit(urlsplit(url)._replace(path=f"/{fresh}"))
     try:
-        clear = subprocess.run([*gpg, "--decrypt", str(backup)], check=True, capture_output=True, timeout=120).stdout
         done = subprocess.run([pg_binary("pg_restore"), "--no-owner", "--dbname", without_query(restored_url)],
                               input=clear, capture_output=True, timeout=120)
         assert done.returncode == 0, done.stderr.decode()
