@@ -81,9 +81,10 @@ def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli
     """Enrol a workstation named `name` as an administrator would, and return
     its console.sync.device.Device (whose .auth() signs an httpx client's
     requests). The one place tests enrol: over a hub database in process
-    (db), or on a hub process (hub_url), its code from `run_cli(*args)`, a
-    `python -m console.hub …` runner, the key then kept in the keystore as
-    `sync --enrol` keeps it. Its enrolment is back-dated to `enrolled_at`
+    (db), or on a hub process (hub_url), its code made over the hub database
+    at `location` (or from `run_cli(*args)`, a `python -m console.hub …`
+    runner, when given), the key then kept in the keystore as `sync --enrol`
+    keeps it. Its enrolment is back-dated to `enrolled_at`
     (over db, or the hub database at `location` and the machine's kept
     copy) unless that is None."""
     import re
@@ -98,8 +99,19 @@ def enrol_workstation(name: str, *, db=None, hub_url: str | None = None, run_cli
         enrolled = hub_enrol(db, create_enrolment(db, name, created_by="test")["code"], device.public_key())
         device.workstation, device.enrolled_at = enrolled["workstation"], enrolled["enrolled_at"]
     else:
-        answer = run_cli("workstations", "enrol", name)
-        device = enrol(hub_url, re.search(r"the code ([A-Z0-9-]+) ", answer.stdout).group(1))
+        if run_cli is not None:
+            answer = run_cli("workstations", "enrol", name)
+            code = re.search(r"the code ([A-Z0-9-]+) ", answer.stdout).group(1)
+        else:  # the code `hub workstations enrol` gives (tests/ui/test_setup_assistant.py runs that command)
+            from console.hub.storage import open_database
+            from console.hub.workstations import create_enrolment
+
+            target = open_database(**location)
+            try:
+                code = create_enrolment(target, name, created_by="hub")["code"]
+            finally:
+                target.close()
+        device = enrol(hub_url, code)
     if enrolled_at is not None and (db is not None or location is not None):
         from console.hub.storage import open_database
 
@@ -280,7 +292,7 @@ class HubProcess:
         workstations of a test share it, each cache claimed under it. With `url`, the
         machine reaches the hub there (through a proxy) and is enrolled as another."""
         name = f"machine-{self.port}" + (f"-via-{httpx.URL(url).port}" if url else "")
-        device = enrol_workstation(name, hub_url=url or self.url, run_cli=self.cli, location=self.location)
+        device = enrol_workstation(name, hub_url=url or self.url, location=self.location)
         if url is None:
             self.device, self.auth = device, device.auth()
         return device
