@@ -557,8 +557,10 @@ class MainWindow(QMainWindow):
         self.damaged = str(error)
 
     def closeEvent(self, event):
-        if self.call_screen.call is not None and self.call_screen.family_name.text():
-            self.statusBar().showMessage(self.tr("A call is in progress: save it (Ctrl+S) before closing."), 8000)
+        if self.call_screen.has_content():  # the rule Ctrl+N and sign-out apply: a call is never dropped silently
+            self.statusBar().showMessage(self.tr(
+                "A call is in progress: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before closing."),
+                8000)
             event.ignore()
             return
         QApplication.instance().removeEventFilter(self._activity)

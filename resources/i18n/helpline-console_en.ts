@@ -2080,7 +2080,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-27"/>
+        <location line="+163"/>
+        <source>A call is in progress: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before closing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-190"/>
         <source>&amp;Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2172,11 +2177,6 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+1"/>
         <source>Not yet synced: {count} calls</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>A call is in progress: save it (Ctrl+S) before closing.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

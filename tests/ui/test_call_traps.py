@@ -3,6 +3,7 @@
 Each test drives the real window by keys, as the reviewer did.
 """
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -315,3 +316,35 @@ def test_earlier_calls_read_as_words_and_a_skip_needs_a_real_reason(qtbot, windo
     screen.skip_reason.setText("x")
     screen.save_call()
     assert screen.call is not None and screen.skip_reason.isVisible()
+
+
+def notes_only(screen):
+    screen.notes.setPlainText("caller rang about her son")
+
+
+def a_flag_only(screen):
+    screen.flag_boxes["distress"].setChecked(True)
+
+
+def a_script_ticked(screen):
+    screen.guidance_view.setFocus()
+    screen.tick_current_script()
+
+
+def a_line_call(screen):
+    screen.call.pbx_call_id = "pbx-7781"
+
+
+@pytest.mark.parametrize("fill_in", [notes_only, a_flag_only, a_script_ticked, a_line_call])
+def test_closing_the_window_is_refused_for_any_call_ctrl_n_would_ask_about(qtbot, window, screen, fill_in):
+    screen.new_call()
+    fill_in(screen)
+    assert screen.has_content()  # Ctrl+N would ask: so does closing
+    assert not window.close()
+    assert window.isVisible() and "save it" in window.statusBar().currentMessage()
+
+
+def test_closing_the_window_between_calls_or_on_an_empty_call_is_not_refused(qtbot, window, screen):
+    screen.new_call()
+    assert not screen.has_content()
+    assert window.close()
