@@ -1148,7 +1148,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>&amp;Callback:</source>
+        <source>C&amp;allback:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -4,9 +4,10 @@ no shortcut bound twice or onto a mnemonic, and F1 lists every key."""
 from collections import Counter
 
 from PySide6.QtCore import Qt
-
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QGroupBox, QLabel, QTabWidget, QWidget
 
+from test_callback_dial import dialling  # noqa: F401 (fixture)
 from test_supervisor import fixed_clock, open_dashboard, seeded_window  # noqa: F401 (fixtures)
 
 
@@ -34,11 +35,19 @@ def shown_mnemonics(window) -> list[tuple[str, str]]:
     return [(letter, text) for letter, text in found if letter]
 
 
+def every_action(window) -> list[QAction]:
+    """The window's actions and every menu's, each once: a menu-only key is still a key."""
+    actions = list(window.actions())
+    for menu in window.menuBar().actions():
+        actions += [a for a in menu.menu().actions() if a not in actions and not a.isSeparator()]
+    return actions
+
+
 def assert_no_clash(window):
     found = shown_mnemonics(window)
     twice = {letter for letter, n in Counter(letter for letter, _ in found).items() if n > 1}
     assert not twice, sorted((letter, text) for letter, text in found if letter in twice)
-    shortcuts = [a.shortcut().toString() for a in window.actions() if not a.shortcut().isEmpty()]
+    shortcuts = [a.shortcut().toString() for a in every_action(window) if not a.shortcut().isEmpty()]
     assert len(shortcuts) == len(set(shortcuts)), shortcuts
     alt = {f"Alt+{letter}" for letter, _ in found}
     assert not alt & set(shortcuts)
@@ -56,6 +65,24 @@ def test_no_mnemonic_twice_on_the_call_screen(qtbot, window, screen):
     screen.check_caller()
     qtbot.waitUntil(lambda: screen.call.verification is not None, timeout=5000)
     assert screen.callback_button.isVisible()
+    assert_no_clash(window)
+
+
+def test_no_mnemonic_twice_with_every_part_of_the_call_screen_shown(qtbot, dialling):
+    """The parts shown only now and then: the callbacks-to-dial row, the scam report, the skip
+    reason, the leave bar, all at once; then the sign-in screen."""
+    window, screen, _ = dialling
+    screen.new_call()
+    screen.family_name.setText("Pōtae")
+    screen.flag_boxes["extortion"].setChecked(True)
+    screen._show_skip_reason(["opening"])
+    screen.new_call()  # a call with something in it: the leave bar asks
+    for part in (screen.dial_box, screen.scam, screen.skip_reason, screen.leave_bar):
+        assert part.isVisible(), part.accessibleName()
+    assert_no_clash(window)
+    screen.keep_call()
+    window.lock_now()
+    assert window.gate.isVisible() and window.gate.password.isVisible()
     assert_no_clash(window)
 
 
