@@ -1982,7 +1982,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+1"/>
+        <source>Wallboard: the line&apos;s figures full screen (supervisors and admins); Esc leaves it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>Helpline Console {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2080,12 +2085,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+163"/>
+        <location line="+167"/>
         <source>A call is in progress: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before closing.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-190"/>
+        <location line="-194"/>
         <source>&amp;Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2145,7 +2150,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
         <source>Shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
