@@ -348,3 +348,26 @@ def test_closing_the_window_between_calls_or_on_an_empty_call_is_not_refused(qtb
     screen.new_call()
     assert not screen.has_content()
     assert window.close()
+
+
+def test_the_next_step_line_says_what_to_do_now(qtbot, window, screen):
+    def prompt():
+        return screen.next_prompt.text()
+
+    assert "Ctrl+N" in prompt()  # between calls
+    keys = Keys(qtbot, window)
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    assert "Ctrl+N" not in prompt() and "family name" in prompt()  # what to ask first, at once
+    screen.guidance_view.setFocus()
+    keys.press(Qt.Key_Space)  # the opening, the only script due before the check
+    assert screen.guidance.undelivered == [] and "wrap up" not in prompt()  # nobody is checked yet
+    check_verified_caller(qtbot, screen)
+    assert "Press Enter to check" not in prompt() and "guidance" in prompt() and "wrap up" not in prompt()
+    while screen.guidance.undelivered:
+        keys.press(Qt.Key_Space)
+    assert "wrap up" in prompt()
+    keys.press(Qt.Key_D, Qt.AltModifier)  # a flag makes the wellbeing script due: not done yet
+    assert screen.guidance.undelivered == ["wellbeing-support"]
+    assert "wrap up" not in prompt() and "guidance" in prompt()
+    keys.press(Qt.Key_Space)
+    assert "wrap up" in prompt()
