@@ -1222,12 +1222,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DashboardCharts</name>
     <message>
-        <location filename="../../console/ui/dashboard/charts.py" line="+128"/>
+        <location filename="../../console/ui/dashboard/charts.py" line="+133"/>
+        <location line="+14"/>
         <source>Calls per hour, today against yesterday</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-13"/>
         <source>Outcomes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1242,7 +1243,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Today</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1253,11 +1254,16 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+4"/>
-        <source>Calls per hour. Today {today}, busiest {busy}; yesterday {yesterday}, busiest {busy_y}.</source>
+        <source>Calls per hour, {day} against {before}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
+        <source>Calls per hour. {day} {calls}, busiest {busy}; {before} {calls_before}, busiest {busy_before}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <location line="+4"/>
         <location line="+6"/>
         <source>Calls</source>
