@@ -371,3 +371,10 @@ def test_the_next_step_line_says_what_to_do_now(qtbot, window, screen):
     assert "wrap up" not in prompt() and "guidance" in prompt()
     keys.press(Qt.Key_Space)
     assert "wrap up" in prompt()
+
+
+def test_the_opening_shown_has_nothing_in_brackets_to_read_out(qtbot, window, screen):
+    screen.new_call()
+    assert screen.guidance_view.currentIndex().data(Qt.UserRole) == "opening"
+    assert "Kia ora" in screen.script_text.toPlainText()
+    assert "[" not in screen.script_text.toPlainText()
