@@ -378,3 +378,10 @@ def test_the_opening_shown_has_nothing_in_brackets_to_read_out(qtbot, window, sc
     assert screen.guidance_view.currentIndex().data(Qt.UserRole) == "opening"
     assert "Kia ora" in screen.script_text.toPlainText()
     assert "[" not in screen.script_text.toPlainText()
+
+
+def test_a_verified_caller_with_no_files_taken_sees_no_empty_files_table(qtbot, window, screen):
+    screen.new_call()
+    check_verified_caller(qtbot, screen)
+    assert screen.result_title.text().startswith("Verified") and screen.documents.rowCount() == 0
+    assert not screen.documents_view.isVisible() and not screen.documents_label.isVisible()
