@@ -955,7 +955,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+66"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+65"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>

@@ -385,3 +385,15 @@ def test_a_verified_caller_with_no_files_taken_sees_no_empty_files_table(qtbot, 
     check_verified_caller(qtbot, screen)
     assert screen.result_title.text().startswith("Verified") and screen.documents.rowCount() == 0
     assert not screen.documents_view.isVisible() and not screen.documents_label.isVisible()
+
+
+def test_the_last_topic_is_in_sight_at_1280_by_720(qtbot, window, screen):
+    window.resize(1280, 720)
+    screen.new_call()
+    qtbot.wait(50)
+    last = screen.topics.item(screen.topics.count() - 1)
+    for high_contrast in (False, True, False):
+        window.high_contrast.setChecked(high_contrast)
+        qtbot.wait(50)
+        assert screen.topics.viewport().rect().contains(screen.topics.visualItemRect(last)), (
+            high_contrast, screen.topics.visualItemRect(last), screen.topics.viewport().rect())
