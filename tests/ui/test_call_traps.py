@@ -108,6 +108,12 @@ def test_alt_d_then_space_keeps_the_distress_flag(qtbot, window, screen):
     keys.press(Qt.Key_Space)
     assert screen.flag_boxes["distress"].isChecked()
     assert "wellbeing-support" in screen.guidance.delivered
+    while screen.guidance.undelivered:
+        keys.press(Qt.Key_Space)
+    keys.press(Qt.Key_S, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
+    (record,) = saved_calls(window)
+    assert "distress" in record["flags"]  # saved with the flag
 
 
 def test_notes_have_their_own_key_and_the_callback_time_is_one_stop_only_when_booking(qtbot, window, screen):
@@ -129,6 +135,11 @@ def test_notes_have_their_own_key_and_the_callback_time_is_one_stop_only_when_bo
     keys.press(Qt.Key_Tab)
     assert not screen.callback_due.hasFocus()  # one stop, not six
     assert screen.notes.toPlainText() == "caller will ring back"
+    screen.skip_reason.setText("caller had to go")  # the opening was not read
+    keys.press(Qt.Key_S, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
+    (record,) = saved_calls(window)
+    assert record["notes"].startswith("caller will ring back\n")  # not null (the skip reason follows it)
 
 
 def test_a_representative_is_asked_for_the_relationship_first_and_it_is_recorded(qtbot, window, screen):
