@@ -25,6 +25,8 @@ WINDOW_SHORTCUTS = (
     ("F5", QT_TRANSLATE_NOOP("MainWindow", "Sync with the hub now")),
     ("Ctrl+L", QT_TRANSLATE_NOOP("MainWindow", "Lock the console (sign in again to unlock)")),
     ("Ctrl+Shift+L", QT_TRANSLATE_NOOP("MainWindow", "Sign out, for the next operator to sign in (shift handover)")),
+    ("Ctrl+Shift+W", QT_TRANSLATE_NOOP("MainWindow", "Wallboard: the line's figures full screen (supervisors and "
+                                                     "admins); Esc leaves it")),
 )
 
 
@@ -428,8 +430,12 @@ class MainWindow(QMainWindow):
         table.setAccessibleName("Keyboard shortcuts")
         table.setHorizontalHeaderLabels([self.tr("Keys"), self.tr("Does")])
         table.verticalHeader().hide()
-        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        table.horizontalHeader().setStretchLastSection(True)
+        # every row read whole: the keys on one line, what they do wrapped to the rest of the panel
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeToContents)
+        table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        table.setWordWrap(True)
+        table.setMinimumWidth(table.fontMetrics().averageCharWidth() * 72)
         table.setEditTriggers(QTableWidget.NoEditTriggers)
         self._shortcut_rows = shortcuts
         self.shortcuts_panel = QDockWidget(self.tr("Shortcuts"), self)
@@ -557,8 +563,10 @@ class MainWindow(QMainWindow):
         self.damaged = str(error)
 
     def closeEvent(self, event):
-        if self.call_screen.call is not None and self.call_screen.family_name.text():
-            self.statusBar().showMessage(self.tr("A call is in progress: save it (Ctrl+S) before closing."), 8000)
+        if self.call_screen.has_content():  # the rule Ctrl+N and sign-out apply: a call is never dropped silently
+            self.statusBar().showMessage(self.tr(
+                "A call is in progress: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before closing."),
+                8000)
             event.ignore()
             return
         QApplication.instance().removeEventFilter(self._activity)

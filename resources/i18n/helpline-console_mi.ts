@@ -174,7 +174,7 @@
     </message>
     <message>
         <location filename="../../console/ui/call/caller_form.py" line="-7"/>
-        <location filename="../../console/ui/call/result.py" line="+182"/>
+        <location filename="../../console/ui/call/result.py" line="+181"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -189,7 +189,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-147"/>
+        <location filename="../../console/ui/call/result.py" line="-146"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
@@ -390,17 +390,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+92"/>
-        <source>Checked. Go through the guidance (Ctrl+G), then wrap up (Ctrl+W).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+22"/>
+        <location line="+118"/>
         <source>The {details} does not look right: check it with the caller and correct it, or press Enter again to check as it is.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-154"/>
+        <location line="-158"/>
         <source>Check caller</source>
         <translation type="unfinished"></translation>
     </message>
@@ -526,7 +521,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+55"/>
+        <location filename="../../console/ui/call/caller_form.py" line="+108"/>
         <source>Every script is delivered: wrap up (Ctrl+W; notes Ctrl+T), then save (Ctrl+S).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -594,7 +589,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/caller_form.py" line="+12"/>
+        <location filename="../../console/ui/call/caller_form.py" line="-96"/>
         <source>Scam report</source>
         <translation type="unfinished"></translation>
     </message>
@@ -859,7 +854,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+21"/>
+        <source>Checked. Go through the guidance (Ctrl+G): Space ticks each script as it is read.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>Press Enter to check.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -869,7 +869,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+85"/>
+        <location line="+84"/>
         <source>Call ({topics})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -899,7 +899,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-94"/>
+        <location line="-93"/>
         <source>NOT VERIFIED. You may say: nothing about any record.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -915,7 +915,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+25"/>
-        <location line="+86"/>
+        <location line="+85"/>
         <source>What you may say</source>
         <translation type="unfinished"></translation>
     </message>
@@ -955,7 +955,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+66"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+65"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1148,7 +1148,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+1"/>
-        <source>&amp;Callback:</source>
+        <source>C&amp;allback:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -1222,12 +1222,13 @@ Give no information about any record. Offer a callback to the numbers on file (C
 <context>
     <name>DashboardCharts</name>
     <message>
-        <location filename="../../console/ui/dashboard/charts.py" line="+128"/>
+        <location filename="../../console/ui/dashboard/charts.py" line="+133"/>
+        <location line="+14"/>
         <source>Calls per hour, today against yesterday</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-13"/>
         <source>Outcomes</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1242,7 +1243,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+9"/>
+        <location line="+10"/>
         <source>Today</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1253,11 +1254,16 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+4"/>
-        <source>Calls per hour. Today {today}, busiest {busy}; yesterday {yesterday}, busiest {busy_y}.</source>
+        <source>Calls per hour, {day} against {before}</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+4"/>
+        <source>Calls per hour. {day} {calls}, busiest {busy}; {before} {calls_before}, busiest {busy_before}.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+7"/>
         <location line="+4"/>
         <location line="+6"/>
         <source>Calls</source>
@@ -1982,7 +1988,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+41"/>
+        <location line="+1"/>
+        <source>Wallboard: the line&apos;s figures full screen (supervisors and admins); Esc leaves it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+42"/>
         <source>Helpline Console {version}</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2080,7 +2091,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-27"/>
+        <location line="+167"/>
+        <source>A call is in progress: save it (Ctrl+S), or discard it with a reason (Ctrl+N), before closing.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="-194"/>
         <source>&amp;Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2140,7 +2156,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+10"/>
         <source>Shortcuts</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2172,11 +2188,6 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+1"/>
         <source>Not yet synced: {count} calls</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+21"/>
-        <source>A call is in progress: save it (Ctrl+S) before closing.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>

@@ -247,3 +247,46 @@ def test_hub_content_with_a_broken_script_is_refused_with_its_name():
     content["scripts"]["opening.md"] = content["scripts"]["opening.md"].replace("id: opening", "id: other")
     with pytest.raises(ValueError, match="opening.md"):
         content_guidance(content)
+
+
+def test_the_opening_leaves_nothing_in_brackets_to_read_out(scripts, services):
+    """It said "My name is [your first name]", read out as written on a busy day."""
+    rendered = render(scripts["opening"], SAMPLE_CALL, services)
+    spoken = [line for line in rendered.splitlines() if not line.startswith(">")]
+    assert not any("[" in line or "]" in line for line in spoken), spoken
+
+
+# (id, version) → the sha256 of the script's title and body: a script whose words change is a new version,
+# since call records name the version delivered. Changed a script? Raise its version and record it here.
+SCRIPT_VERSIONS = {
+    ("opening", 1): "c6226324def8e306c9b3e86dac22fd45e1aff691a5b04f61d5a48944fb3ac38c",
+    ("closing", 1): "4bb73c18486a87353b0ecf4e27d20417c8fe2837cf274f2942143071358c0fe8",
+    ("complaint-rights", 1): "2ecf8e5100ff3809d2e2e902666bb354ed13f4eda67e2e31d5d4564b27fc857b",
+    ("extortion", 1): "32ea670c3ab87dd2bfacaf18babc4a92728e746bfca1c7b124ae02bc8d96fcb9",
+    ("identity-protection", 1): "5bea5351086bb1f4cd57e65a181464730f5cc2b4c53d93c18063fc4575f635bd",
+    ("media-referral", 1): "447eac16de81a7a556b5baba5c34f2521f270ac5d9216e82f91a0c0ff8a4dead",
+    ("not-verified", 1): "3592bb820be6066d6daf10e21b03bb5915e0fd3ce8a40fa7adca7456b0078bc0",
+    ("offer-details", 1): "185280e0dbfaee0ef1fe713207ee72650f3ca70968fba1f7ad5e6451b5fb8d47",
+    ("opening", 2): "e4ec00fb80e36836094da86566f0d6cca6dc6a84ee067a890fa674e93f3cc729",
+    ("password-2fa", 1): "5d2adcbd15aa72d8af9b6438207f0c55e9da59d97c1de688e96cb4bdfd592ed7",
+    ("scam-awareness", 1): "ac98385e711eb96cf305e902a871c19f15df41e0c3d7e864f47580eeaa2ce2c5",
+    ("sensitive-support", 1): "f13f67db5b058b765971c1132732afd37fd714f121ecc9f44a13791621623dea",
+    ("status-affected", 1): "c4bbe15162d399696952e2fc170eec57ef7e685fb8d59c7ff655c48954e00e6c",
+    ("status-not-affected", 1): "3909d56e1b71813417eef2db0f4e42265a3aba7cdf8c1716c512c6abb8f07c42",
+    ("wellbeing-support", 1): "bdbdb18b70fb4ca13ff3a26834539a3fe1a9c2e677eba4d4191f8b09eeb5c75c",
+}
+
+
+def script_digest(script) -> str:
+    import hashlib
+
+    return hashlib.sha256(f"{script.title}\n{script.body}".encode("utf-8")).hexdigest()
+
+
+def test_a_script_whose_words_changed_has_a_new_version(scripts):
+    for script in scripts.values():
+        key, digest = (script.id, script.version), script_digest(script)
+        assert key in SCRIPT_VERSIONS, f"a new version: record {key!r}: {digest!r} in SCRIPT_VERSIONS"
+        assert SCRIPT_VERSIONS[key] == digest, (
+            f"{script.id} changed but is still version {script.version}: raise its version and record "
+            f"({script.id!r}, {script.version + 1}): {digest!r}")

@@ -8,6 +8,7 @@ import zipfile
 
 import pytest
 
+from console.core.guidance import load_scripts
 from console.hub.accounts import add_operator, disable_operator
 from console.hub.content import ContentRefused, publish_content
 from console.hub.registers import import_register
@@ -148,7 +149,9 @@ def test_content_is_published_as_numbered_versions_once_each(hub, operator, tmp_
     folder = tmp_path / "resources"
     shutil.copytree(resources_folder(), folder, ignore=shutil.ignore_patterns("screenshots", "styles"))
     opening = folder / "guidance" / "opening.md"
-    opening.write_text(opening.read_text(encoding="utf-8").replace("version: 1", "version: 2"), encoding="utf-8")
+    version = load_scripts()["opening"].version  # a new version of the opening: the same words, numbered on
+    opening.write_text(opening.read_text(encoding="utf-8").replace(f"version: {version}", f"version: {version + 1}"),
+                       encoding="utf-8")
     assert publish_content(hub.db, folder) == (2, True)
     content = [c for c in hub.client.get("/v1/changes", headers=operator).json()["changes"] if c["kind"] == "content"]
     assert [c["id"] for c in content] == ["1", "2"]

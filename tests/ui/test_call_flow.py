@@ -82,7 +82,7 @@ def test_verified_affected_call_by_keyboard_alone(qtbot, window, screen):
     assert record["person_id"] == "S0001" and record["verification"] == "verified"
     assert record["assurance"] == "possession" and record["disclosed_status"] == "affected"
     assert [g["id"] for g in record["guidance_delivered"]] == screen_scripts_in_order()
-    assert all(g["version"] == "1" for g in record["guidance_delivered"])
+    assert all(g["version"] == str(screen.scripts[g["id"]].version) for g in record["guidance_delivered"])
     assert record["operator"] == "op-ui" and record["region"] == "Northland"
     assert screen.family_name.text() == "" and screen.guidance.rowCount() == 0
 

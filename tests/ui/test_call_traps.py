@@ -3,6 +3,7 @@
 Each test drives the real window by keys, as the reviewer did.
 """
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
@@ -107,6 +108,12 @@ def test_alt_d_then_space_keeps_the_distress_flag(qtbot, window, screen):
     keys.press(Qt.Key_Space)
     assert screen.flag_boxes["distress"].isChecked()
     assert "wellbeing-support" in screen.guidance.delivered
+    while screen.guidance.undelivered:
+        keys.press(Qt.Key_Space)
+    keys.press(Qt.Key_S, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
+    (record,) = saved_calls(window)
+    assert "distress" in record["flags"]  # saved with the flag
 
 
 def test_notes_have_their_own_key_and_the_callback_time_is_one_stop_only_when_booking(qtbot, window, screen):
@@ -128,6 +135,11 @@ def test_notes_have_their_own_key_and_the_callback_time_is_one_stop_only_when_bo
     keys.press(Qt.Key_Tab)
     assert not screen.callback_due.hasFocus()  # one stop, not six
     assert screen.notes.toPlainText() == "caller will ring back"
+    screen.skip_reason.setText("caller had to go")  # the opening was not read
+    keys.press(Qt.Key_S, Qt.ControlModifier)
+    qtbot.waitUntil(lambda: screen.call is None, timeout=5000)
+    (record,) = saved_calls(window)
+    assert record["notes"].startswith("caller will ring back\n")  # not null (the skip reason follows it)
 
 
 def test_a_representative_is_asked_for_the_relationship_first_and_it_is_recorded(qtbot, window, screen):
@@ -315,3 +327,84 @@ def test_earlier_calls_read_as_words_and_a_skip_needs_a_real_reason(qtbot, windo
     screen.skip_reason.setText("x")
     screen.save_call()
     assert screen.call is not None and screen.skip_reason.isVisible()
+
+
+def notes_only(screen):
+    screen.notes.setPlainText("caller rang about her son")
+
+
+def a_flag_only(screen):
+    screen.flag_boxes["distress"].setChecked(True)
+
+
+def a_script_ticked(screen):
+    screen.guidance_view.setFocus()
+    screen.tick_current_script()
+
+
+def a_line_call(screen):
+    screen.call.pbx_call_id = "pbx-7781"
+
+
+@pytest.mark.parametrize("fill_in", [notes_only, a_flag_only, a_script_ticked, a_line_call])
+def test_closing_the_window_is_refused_for_any_call_ctrl_n_would_ask_about(qtbot, window, screen, fill_in):
+    screen.new_call()
+    fill_in(screen)
+    assert screen.has_content()  # Ctrl+N would ask: so does closing
+    assert not window.close()
+    assert window.isVisible() and "save it" in window.statusBar().currentMessage()
+
+
+def test_closing_the_window_between_calls_or_on_an_empty_call_is_not_refused(qtbot, window, screen):
+    screen.new_call()
+    assert not screen.has_content()
+    assert window.close()
+
+
+def test_the_next_step_line_says_what_to_do_now(qtbot, window, screen):
+    def prompt():
+        return screen.next_prompt.text()
+
+    assert "Ctrl+N" in prompt()  # between calls
+    keys = Keys(qtbot, window)
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    assert "Ctrl+N" not in prompt() and "family name" in prompt()  # what to ask first, at once
+    screen.guidance_view.setFocus()
+    keys.press(Qt.Key_Space)  # the opening, the only script due before the check
+    assert screen.guidance.undelivered == [] and "wrap up" not in prompt()  # nobody is checked yet
+    check_verified_caller(qtbot, screen)
+    assert "Press Enter to check" not in prompt() and "guidance" in prompt() and "wrap up" not in prompt()
+    while screen.guidance.undelivered:
+        keys.press(Qt.Key_Space)
+    assert "wrap up" in prompt()
+    keys.press(Qt.Key_D, Qt.AltModifier)  # a flag makes the wellbeing script due: not done yet
+    assert screen.guidance.undelivered == ["wellbeing-support"]
+    assert "wrap up" not in prompt() and "guidance" in prompt()
+    keys.press(Qt.Key_Space)
+    assert "wrap up" in prompt()
+
+
+def test_the_opening_shown_has_nothing_in_brackets_to_read_out(qtbot, window, screen):
+    screen.new_call()
+    assert screen.guidance_view.currentIndex().data(Qt.UserRole) == "opening"
+    assert "Kia ora" in screen.script_text.toPlainText()
+    assert "[" not in screen.script_text.toPlainText()
+
+
+def test_a_verified_caller_with_no_files_taken_sees_no_empty_files_table(qtbot, window, screen):
+    screen.new_call()
+    check_verified_caller(qtbot, screen)
+    assert screen.result_title.text().startswith("Verified") and screen.documents.rowCount() == 0
+    assert not screen.documents_view.isVisible() and not screen.documents_label.isVisible()
+
+
+def test_the_last_topic_is_in_sight_at_1280_by_720(qtbot, window, screen):
+    window.resize(1280, 720)
+    screen.new_call()
+    qtbot.wait(50)
+    last = screen.topics.item(screen.topics.count() - 1)
+    for high_contrast in (False, True, False):
+        window.high_contrast.setChecked(high_contrast)
+        qtbot.wait(50)
+        assert screen.topics.viewport().rect().contains(screen.topics.visualItemRect(last)), (
+            high_contrast, screen.topics.visualItemRect(last), screen.topics.viewport().rect())

@@ -72,6 +72,15 @@ def test_each_figure_says_its_period_and_a_past_day_is_named(qtbot, seeded_windo
     assert captions["escalations_awaiting"] == "Escalations awaiting action (7 days to Mon 9 Mar)"
     assert [name for name, _ in view.charts.hours._data[1]] == ["Mon 9 Mar", "Sun 8 Mar"]
     assert not any("today" in text.lower() for text in captions.values())
+    # the hours chart's title and text alternative, on the dashboard and as the PDF report draws it
+    from console.ui.dashboard.charts import DashboardCharts
+
+    printed = DashboardCharts(printed=True)
+    printed.show(view.figures)
+    for hours in (view.charts.hours, printed.hours):
+        for text in (hours.chart().title(), hours.accessibleName(), hours.accessibleDescription()):
+            assert "Mon 9 Mar" in text and "Sun 8 Mar" in text, text
+            assert "today" not in text.lower() and "yesterday" not in text.lower(), text
 
 
 def test_breakdowns_are_words_and_count_calls_with_no_region(qtbot, seeded_window):

@@ -19,7 +19,7 @@ from console.core.dashboard import dashboard_figures, hour_tallies
 from console.core.labels import BREAKDOWN_KINDS, label
 from console.core.roles import NotPermitted
 from console.ui.dashboard.incident_report import handle_time_text
-from seed_dashboard import AT, DAY, expected_figures, seed, seed_calls
+from seed_dashboard import AT, DAY, expected_figures, random_record, seed, seed_calls
 
 PASSWORD = "correct horse battery"
 
@@ -402,11 +402,20 @@ def test_take_up_acts_on_the_row_chosen_whatever_the_refreshes(qtbot, seeded_win
     view.escalations_view.selectRow(1)
     chosen = view.escalations_model.rows[1]
     assert chosen["operator"] in view.take_up_target.text()
+    # another escalation comes in between the first row and the chosen one: the chosen one moves down a row
+    first, second = (datetime.fromisoformat(row["started_at"]) for row in view.escalations_model.rows[:2])
+    inserted = dict(random_record(random.Random(15), first + (second - first) / 2), outcome="escalated")
+    window.worker.run(lambda cache: cache.log_calls([inserted])).result()
     refreshed(qtbot, view, view.refresh)
+    assert [row["call_id"] for row in view.escalations_model.rows[1:3]] == [inserted["call_id"], chosen["call_id"]]
     assert view._selected(view.escalations_view, view.escalations_model)["call_id"] == chosen["call_id"]
+    assert view.escalations_view.currentIndex().row() == 2
     qtbot.keyClick(view.escalations_view, Qt.Key_Tab)
     assert view.take_up_note.hasFocus()
-    qtbot.keyClicks(view.escalations_view, "op")  # type-ahead in the table: it selects nothing else
+    # what a table's type-ahead would match: the first column of another row; it selects nothing else
+    other = view.escalations_model.index(0, 0).data()
+    assert other != view.escalations_model.index(2, 0).data()
+    qtbot.keyClicks(view.escalations_view, other)
     assert view._selected(view.escalations_view, view.escalations_model)["call_id"] == chosen["call_id"]
     qtbot.keyClicks(view.take_up_note, "ringing the caller")
     refreshed(qtbot, view, view.refresh)

@@ -215,7 +215,11 @@ class CallerForm:
         if self.call is None:
             return translate("CallScreen", "Press Ctrl+N when a call starts.")
         if self.call.verification is not None:
-            return translate("CallScreen", "Checked. Go through the guidance (Ctrl+G), then wrap up (Ctrl+W).")
+            if not self.guidance.undelivered:  # wrap up only once checked and every due script is delivered
+                return translate("CallScreen", "Every script is delivered: wrap up (Ctrl+W; notes Ctrl+T), "
+                                               "then save (Ctrl+S).")
+            return translate("CallScreen", "Checked. Go through the guidance (Ctrl+G): Space ticks each script "
+                                           "as it is read.")
         missing = self._missing()
         if missing:
             return missing[0]

@@ -37,7 +37,7 @@ class DialPanel:
                                      translate("CallScreen", "They answered"))
         self.no_answer_button = named(QPushButton(translate("CallScreen", "No answer")),
                                       translate("CallScreen", "No answer"))
-        label = QLabel(translate("CallScreen", "&Callback:"))
+        label = QLabel(translate("CallScreen", "C&allback:"))  # Alt+C is the Call menu
         label.setBuddy(self.dial_choice)
         for widget in (label, self.dial_choice, self.dial_button, self.answered_button, self.no_answer_button):
             row.addWidget(widget)

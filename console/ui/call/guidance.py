@@ -49,6 +49,7 @@ class GuidancePanel:
         self.guidance.set_due(self._due_scripts())
         if current in self.guidance.due:
             self.guidance_view.setCurrentIndex(self.guidance.index(self.guidance.due.index(current)))
+        self.next_prompt.setText(self._what_to_ask())  # a script a flag made due is not delivered yet
 
     def _mark_new_scripts(self, script_ids: list[str]):
         """A flag made these scripts due: mark them, and select the first so Space ticks it."""
@@ -78,9 +79,7 @@ class GuidancePanel:
         if index.data(Qt.UserRole) in self.guidance.delivered:
             self._tick_topic_of(index.data(Qt.UserRole))
             self._select_next_undelivered(index.row())
-        if self.guidance.due and not self.guidance.undelivered:
-            self.next_prompt.setText(translate(
-                "CallScreen", "Every script is delivered: wrap up (Ctrl+W; notes Ctrl+T), then save (Ctrl+S)."))
+        self.next_prompt.setText(self._what_to_ask())
 
     def _show_script(self, current, _previous=None):
         script_id = current.data(Qt.UserRole) if current.isValid() else None

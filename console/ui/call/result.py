@@ -103,8 +103,7 @@ class ResultPanel:
             self.call.region = region
             self.set_register_version(version)
             self._show_result(shown, history)
-            self.next_prompt.setText(self._what_to_ask())
-            self._refresh_guidance()
+            self._refresh_guidance()  # and the next-step line, on the scripts now due
             self.check_button.setEnabled(True)
             self.guidance_view.setFocus()
             self._select_next_undelivered()

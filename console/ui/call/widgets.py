@@ -1,8 +1,8 @@
 """Small pieces the call screen's panels share."""
 
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QCheckBox, QListWidget
+from PySide6.QtWidgets import QCheckBox, QListWidget, QSizePolicy
 
 
 def named(widget, name: str, description: str | None = None):
@@ -11,6 +11,23 @@ def named(widget, name: str, description: str | None = None):
         widget.setAccessibleDescription(description)
         widget.setToolTip(description)
     return widget
+
+
+class WholeList(QListWidget):
+    """A short checklist as tall as all its rows, in any theme (the high-contrast frame is wider):
+    the layout never squeezes it, so its last row is never hidden below the list."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Fixed)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:
+        rows = sum(self.sizeHintForRow(row) for row in range(self.count()))
+        return QSize(super().sizeHint().width(), rows + 2 * self.frameWidth())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(super().minimumSizeHint().width(), self.sizeHint().height())
 
 
 class SpaceTicks(QObject):

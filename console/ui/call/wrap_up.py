@@ -6,12 +6,12 @@ from datetime import timedelta
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, Qt
 from PySide6.QtWidgets import (
     QAbstractSpinBox, QCheckBox, QComboBox, QDateTimeEdit, QGridLayout, QGroupBox, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSizePolicy,
+    QListWidgetItem, QPlainTextEdit, QPushButton, QSizePolicy,
 )
 
 from console.core.calls import NOTES_MAX, OUTCOMES, CallRecordInvalid, validate_call_record
 from console.core.timeutil import HELPLINE_ZONE, now
-from console.ui.call.widgets import SpaceTicks, named
+from console.ui.call.widgets import SpaceTicks, WholeList, named
 from console.ui.operations import callbacks, calls
 
 translate = QCoreApplication.translate  # the call screen's words keep its context, "CallScreen"
@@ -53,7 +53,7 @@ class WrapUp:
     def _build_wrap_up(self):
         box = QGroupBox(translate("CallScreen", "Wrap-up"))
         grid = QGridLayout(box)
-        self.topics = named(QListWidget(), translate("CallScreen", "Topics discussed"))
+        self.topics = named(WholeList(), translate("CallScreen", "Topics discussed"))
         for value, text in TOPICS:
             item = QListWidgetItem(translate("CallScreen", text))
             item.setData(Qt.UserRole, value)
@@ -110,7 +110,6 @@ class WrapUp:
         grid.addWidget(self.save_message, 6, 0, 1, 4)
         grid.setColumnStretch(2, 2)
         self.skip_reason.returnPressed.connect(self.save_call)
-        self.topics.setMaximumHeight(self.topics.sizeHintForRow(0) * (len(TOPICS) + 1))
         box.setSizePolicy(QSizePolicy.Preferred, QSizePolicy.Maximum)
         return box
 

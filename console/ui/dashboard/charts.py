@@ -71,6 +71,11 @@ class ChartView(QChartView):
             font.setPointSizeF(font.pointSizeF() * factor)
             set_(font)
 
+    def set_title(self, name: str):
+        """The chart's title, which is also its name to a screen reader."""
+        self.chart().setTitle(name)
+        self.setAccessibleName(name)
+
     def show_bars(self, categories: list[str], sets: list[tuple[str, list[float]]], summary: str):
         """Show these figures; `summary` is the chart's text alternative."""
         self._data = (list(categories), [(name, list(values)) for name, values in sets])
@@ -136,13 +141,20 @@ class DashboardCharts(QObject):
 
     def show(self, figures: dict):
         today, yesterday = figures["calls_per_hour"]["today"], figures["calls_per_hour"]["yesterday"]
-        day = past_day(figures)  # a past day is named, never "today"
-        names = ((self.tr("Today"), self.tr("Yesterday")) if day is None
-                 else (day_text(day), day_text(day - timedelta(days=1))))
+        day = past_day(figures)  # a past day is named, never "today": in the legend, title and text alternative
+        if day is None:
+            names = (self.tr("Today"), self.tr("Yesterday"))
+            self.hours.set_title(self.tr("Calls per hour, today against yesterday"))
+        else:
+            names = (day_text(day), day_text(day - timedelta(days=1)))
+            self.hours.set_title(self.tr("Calls per hour, {day} against {before}").format(
+                day=names[0], before=names[1]))
         self.hours.show_bars(
             [f"{h:02d}" for h in range(24)], [(names[0], today), (names[1], yesterday)],
-            self.tr("Calls per hour. Today {today}, busiest {busy}; yesterday {yesterday}, busiest {busy_y}.").format(
-                today=sum(today), busy=self._busiest(today), yesterday=sum(yesterday), busy_y=self._busiest(yesterday)),
+            self.tr("Calls per hour. {day} {calls}, busiest {busy}; {before} {calls_before}, busiest "
+                    "{busy_before}.").format(day=names[0], calls=sum(today), busy=self._busiest(today),
+                                             before=names[1], calls_before=sum(yesterday),
+                                             busy_before=self._busiest(yesterday)),
         )
         outcomes = {words("outcome", key): n for key, n in busiest_first(figures["by_outcome"]).items()}
         # horizontal bars are drawn bottom up: reversed, so the first reads at the top
