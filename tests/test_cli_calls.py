@@ -14,7 +14,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 STATS_KEYS = ["calls", "by_outcome", "by_caller_type", "by_region", "by_operator", "verification", "disclosed",
               "handle_time_seconds", "escalations"]
-EXPORT_KEYS = ["call_id", "started_at", "ended_at", "operator", "caller_type", "person_id", "verification", "assurance",
+EXPORT_KEYS = ["call_id", "started_at", "ended_at", "operator", "caller_type", "relationship", "person_id",
+               "verification", "assurance",
                "disclosed_status", "guidance_delivered", "topics", "flags", "outcome", "region", "notes", "scam_report",
                "register_version", "workstation"]
 
@@ -242,7 +243,7 @@ def test_export_csv(cli, db, tmp_path, sample_register):
     imported = cli("--db", db, "import-register", sample_register, "--json")
     assert imported.returncode == 0, imported.stderr
     records = [call(started_at="2026-01-06T10:00:00+13:00", ended_at="2026-01-06T10:05:00+13:00",
-                    notes="=HYPERLINK(\"http://evil\")"),
+                    notes="=HYPERLINK(\"http://evil\")", caller_type="representative", relationship="parent"),
                call(started_at="2026-01-06T09:00:00+13:00", ended_at="2026-01-06T09:05:00+13:00")]
     load(cli, db, tmp_path, records)
     # standard output: bytes are UTF-8 with a BOM whatever the terminal's encoding
@@ -264,6 +265,9 @@ def test_export_csv(cli, db, tmp_path, sample_register):
     assert json.loads(first["scam_report"])["contact"] == "+64 21 000 0000"
     # a formula in free text is written so a spreadsheet shows it as text
     assert body[1]["notes"] == "'=HYPERLINK(\"http://evil\")"
+    # a representative's relationship to the patient is in the record, and so in its export (trap 6)
+    assert (body[1]["caller_type"], body[1]["relationship"]) == ("representative", "parent")
+    assert first["relationship"] == ""
 
     out_file = tmp_path / "calls.csv"
     written = cli("--db", db, "export-calls", "--output", out_file, "--since", "2026-01-06T09:30:00+13:00")

@@ -20,9 +20,9 @@ from console.store.connection import write_transaction
 from console.store.outbox import outbox_count, queue_outbox  # noqa: F401 (outbox_count: the store's callers)
 
 EXPORT_FIELDS = (
-    "call_id", "started_at", "ended_at", "operator", "caller_type", "person_id", "verification", "assurance",
-    "disclosed_status", "guidance_delivered", "topics", "flags", "outcome", "region", "notes", "scam_report",
-    "register_version", "workstation",
+    "call_id", "started_at", "ended_at", "operator", "caller_type", "relationship", "person_id", "verification",
+    "assurance", "disclosed_status", "guidance_delivered", "topics", "flags", "outcome", "region", "notes",
+    "scam_report", "register_version", "workstation",
 )
 
 
