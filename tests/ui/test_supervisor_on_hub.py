@@ -4,6 +4,7 @@ supervisor's window shows every workstation's calls, labelled as the hub's."""
 import random
 from datetime import datetime, timedelta, timezone
 
+from console.core.timeutil import HELPLINE_ZONE
 from console.ui.app import build_window
 from tests.support.hub import PASSWORD
 from tests.support.workstation import Workstation
@@ -16,11 +17,14 @@ def test_a_supervisors_dashboard_shows_the_hubs_figures(qtbot, tmp_path, running
     other.sync()
     rng = random.Random(9)
     now = datetime.now(timezone.utc)
+    # all twelve today on the helpline's clock, whatever the hour (minutes apart, or closer just after midnight)
+    local = now.astimezone(HELPLINE_ZONE)
+    step = min(timedelta(minutes=1), (local - local.replace(hour=0, minute=0, second=0, microsecond=0)) / 13)
     records = []
     for n in range(12):
         record = call_record("op-1", rng)
-        start = now - timedelta(minutes=5 + n)
-        record.update(started_at=start.isoformat(), ended_at=(start + timedelta(minutes=4)).isoformat())
+        start = now - (n + 1) * step
+        record.update(started_at=start.isoformat(), ended_at=(start + step / 2).isoformat())
         records.append(record)
     other.cache.log_calls(records)
     other.sync()
