@@ -22,7 +22,9 @@ def main(register: str) -> int:
 
     app = make_app()
     in_memory_keystore()  # a throwaway cache
-    window = window_on(register, "op-atspi", size=(1400, 880))
+    # tall enough that no panel scrolls, even with the scam report open: a stop's place on the screen is
+    # then its place in its panel, which the focus order is checked against
+    window = window_on(register, "op-atspi", size=(1400, 1080))
     screen = window.call_screen
 
     def started():

@@ -191,7 +191,10 @@ def main(command: list[str]) -> int:
 
         pump(lambda: moved(), "focus event after Tab")
         stop = moved()[-1]
-        if same(stop, focus[0]):
+        # back at the first field: known by its name, role and label, not its place, which a panel that
+        # scrolled to show a lower field (the scam report's) may have moved
+        if [stop[k] for k in ("name", "role")] == [focus[0][k] for k in ("name", "role")] and \
+                "Caller type" in stop.get("labelled_by", []):
             break
         focus.append(stop)
 

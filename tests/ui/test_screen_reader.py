@@ -49,7 +49,7 @@ def walked():
 
     env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "QT_ACCESSIBILITY": "1", "QT_LINUX_ACCESSIBILITY_ALWAYS_ON": "1"}
     env.pop("DISPLAY", None)
-    command = ["xvfb-run", "-a", "-s", "-screen 0 1400x900x24", "dbus-run-session", "--",
+    command = ["xvfb-run", "-a", "-s", "-screen 0 1600x1200x24", "dbus-run-session", "--",
                SYSTEM_PYTHON, str(REPO / "tests" / "support" / "atspi_walker.py"),
                sys.executable, str(REPO / "tests" / "support" / "atspi_app.py"), str(SAMPLE_REGISTER)]
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=REPO, timeout=240)
