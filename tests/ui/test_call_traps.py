@@ -408,3 +408,33 @@ def test_the_last_topic_is_in_sight_at_1280_by_720(qtbot, window, screen):
         qtbot.wait(50)
         assert screen.topics.viewport().rect().contains(screen.topics.visualItemRect(last)), (
             high_contrast, screen.topics.visualItemRect(last), screen.topics.viewport().rect())
+
+
+def test_the_result_tables_columns_stay_put_from_one_caller_to_the_next(qtbot, window, screen):
+    """Columns sized to each caller's rows jumped between calls. Now each column is as wide as the widest
+    thing it can show (every category, a date, every outcome) and the free text ("what" of an earlier call,
+    the sensitive marker) takes the rest: two callers see the same columns, and no category, date or outcome
+    is cut off."""
+    fixed = {screen.documents_view: (0, 1), screen.earlier_view: (0, 2)}
+
+    def shown(result, history):
+        screen._show_result(result, history)
+        QApplication.processEvents()
+        return {view: [view.columnWidth(c) for c in columns] for view, columns in fixed.items()}
+
+    verified = {"outcome": "verified", "assurance": "possession", "affected_status": "affected"}
+    short = dict(verified, documents=[{"category": "user_upload", "document_date": "2025-03-01", "sensitive": 0}])
+    long = dict(verified, documents=[{"category": "discharge_summary", "document_date": None, "sensitive": 1},
+                                     {"category": "referral_letter", "document_date": "2024-11-30", "sensitive": 0}])
+    screen.new_call()
+    first = shown(short, [{"when": "05 Jan 2026 09:12", "what": "Call", "outcome": "Resolved"}])
+    second = shown(long, [{"when": "30 Sep 2026 23:59", "what": "Call (am I affected, scams, my files)",
+                           "outcome": "Abandoned"}, {"when": "01 Oct 2026 10:00", "what": "Open callback",
+                                                     "outcome": "due"}])
+    assert second == first
+    for view, columns in fixed.items():
+        metrics = view.fontMetrics()
+        for row in range(view.model().rowCount()):
+            for column in columns:
+                text = view.model().index(row, column).data()
+                assert metrics.horizontalAdvance(text) < view.columnWidth(column), (text, view.columnWidth(column))

@@ -8,7 +8,7 @@ from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
 from PySide6.QtWidgets import QAbstractItemView, QGroupBox, QHeaderView, QLabel, QPushButton, QTableView, QVBoxLayout
 
 from console.core.timeutil import HELPLINE_ZONE, now, parse_instant
-from console.ui.call.models import DocumentsModel, EarlierCallsModel
+from console.ui.call.models import CATEGORY_WORDS, DocumentsModel, EarlierCallsModel
 from console.ui.call.widgets import named
 from console.ui.call.wrap_up import OUTCOME_WORDS, TOPICS
 from console.ui.operations import calls
@@ -60,9 +60,8 @@ class ResultPanel:
         self.earlier = EarlierCallsModel(self)
         self.earlier_view.setModel(self.earlier)
         for view in (self.documents_view, self.earlier_view):
-            # the first column (the file's category, read aloud; when a call was) is never cut off
-            view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-            view.horizontalHeader().setStretchLastSection(True)
+            view.horizontalHeader().setStretchLastSection(False)
+            view.horizontalHeader().setMinimumSectionSize(0)
             view.verticalHeader().hide()
             view.setSelectionBehavior(QAbstractItemView.SelectRows)
             view.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -84,7 +83,30 @@ class ResultPanel:
         layout.addWidget(self.earlier_view, 1)
         layout.addWidget(self.callback_button)
         layout.addStretch(0)
+        self._fit_result_columns()
         return box
+
+    def _fit_result_columns(self):
+        """Each column of the result tables as wide as the widest thing it can hold (every
+        category, a date, every outcome: the file's category is read aloud and is never cut
+        off), the free text taking the rest: the same columns for every caller, never
+        jumping from one call to the next. Again at each result, in case the font changed."""
+        categories = [DocumentsModel.tr(words) for words in CATEGORY_WORDS.values()]
+        dates = ["2026-12-31", DocumentsModel.tr("date unknown")]
+        whens = [helpline_time("2026-09-30T23:59:00+13:00")]
+        outcomes = [translate("CallScreen", words) for words in OUTCOME_WORDS.values()] + [
+            translate("CallScreen", "due")]
+        for view, fitted, free in ((self.documents_view, {0: categories, 1: dates}, 2),
+                                   (self.earlier_view, {0: whens, 2: outcomes}, 1)):
+            header = view.horizontalHeader()
+            cells, heads = view.fontMetrics(), header.fontMetrics()
+            model = view.model()
+            for column, texts in fitted.items():
+                title = model.headerData(column, Qt.Horizontal)
+                widest = max([cells.horizontalAdvance(t) for t in texts] + [heads.horizontalAdvance(title)])
+                header.setSectionResizeMode(column, QHeaderView.Fixed)
+                view.setColumnWidth(column, widest + 4 * cells.averageCharWidth())  # the cell's margins
+            header.setSectionResizeMode(free, QHeaderView.Stretch)
 
     def check_caller(self):
         """Enter: verify in the background; the answer replaces the result panel.
@@ -159,6 +181,7 @@ class ResultPanel:
             if shown["assurance"] == "possession" else
             translate("CallScreen", "Verified by knowledge (two details): give the status only; "
                       "the file list needs the code or a callback."))
+        self._fit_result_columns()
         self.documents.set_rows(shown.get("documents", []))
         self.earlier.set_rows(list(history))
 
