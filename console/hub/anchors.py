@@ -138,8 +138,14 @@ def _chain_problems(tx, workstation: str) -> list[str]:
 async def every_hour(db) -> None:
     """Sign the heads every hour while the hub serves (cancelled when it stops)."""
     while True:
+        signing = asyncio.ensure_future(asyncio.to_thread(sign_heads, db))
         try:
-            await asyncio.to_thread(sign_heads, db)
+            await asyncio.shield(signing)
+        except asyncio.CancelledError:
+            # the hub is stopping: the thread still works on the database, which must not be closed
+            # under it (a closed SQLCipher connection in use ends the process on SIGSEGV)
+            await asyncio.wait([signing])
+            raise
         except Exception as exc:  # the database busy or away: the next hour tries again
             log.warning("audit anchor not signed this hour (%s)", type(exc).__name__)
         await asyncio.sleep(EVERY_SECONDS)

@@ -765,6 +765,7 @@ def create_app() -> FastAPI:
         if bridge is not None:
             await asyncio.to_thread(bridge.stop)
         signing.cancel()
+        await asyncio.wait([signing])  # a signing under way ends before its database is closed
         db.close()
 
     return make_app(db, lifespan)

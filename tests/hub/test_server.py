@@ -122,3 +122,50 @@ def test_serve_refuses_bad_options_and_reports_an_unreachable_database(tmp_path)
     assert busy.returncode == 1 and "could not serve on 127.0.0.1" in busy.stderr
     unsaid = run_hub_cli("stats", env={"HELPLINE_HUB_DATABASE_URL": ""})
     assert unsaid.returncode == 2 and "--data DIR" in unsaid.stderr
+
+
+def test_a_hub_stopping_at_once_closes_its_database_only_after_the_anchor_signing_ends(tmp_path, monkeypatch):
+    """A hub that stops as soon as it started (its port taken, say) ran its first signing of the audit
+    heads in a thread while the shutdown closed the database under it: the process ended on SIGSEGV
+    (exit -11, seen once in test_serve_refuses_bad_options_and_reports_an_unreachable_database). The
+    database is closed only once that signing has ended."""
+    import threading
+    import warnings
+
+    with warnings.catch_warnings():  # starlette would rather it ran on httpx2, which this project does not install
+        warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
+        from starlette.testclient import TestClient
+
+    from console.hub import anchors
+    from console.hub import app as hub_app
+
+    order, started, release = [], threading.Event(), threading.Event()
+
+    def signing(db):
+        order.append("signing")
+        started.set()
+        release.wait(30)
+        order.append("signed")
+
+    real_open = hub_app.open_database
+
+    def opening(**where):
+        db = real_open(**where)
+        real_close = db.close
+
+        def close():
+            order.append("closed")
+            real_close()
+
+        db.close = close
+        return db
+
+    monkeypatch.setattr(anchors, "sign_heads", signing)
+    monkeypatch.setattr(hub_app, "open_database", opening)
+    monkeypatch.setenv(hub_app.DATA_ENV, str(tmp_path / "hub"))
+    monkeypatch.delenv(hub_app.DATABASE_URL_ENV, raising=False)
+    with TestClient(hub_app.create_app()):
+        assert started.wait(30)
+        # the shutdown starts while the signing is under way; it lets go only once the shutdown waits for it
+        threading.Timer(0.5, release.set).start()
+    assert order == ["signing", "signed", "closed"]
