@@ -137,9 +137,23 @@ def shoot_line(window, out_dir: Path):
     window.show_call_screen()
 
 
-def seed_surge_day(cache):
-    """Yesterday's and today's calls (never about the callers shot above), two
-    overdue callbacks and a person locked out, for the dashboard."""
+def surge_until():
+    """Where the surge day the dashboard is shot over ends: 16:30 on the
+    helpline's clock today, or yesterday before then, so the shots show a
+    whole day's calls at whatever hour they are taken (just after midnight
+    in New Zealand, "today" has none)."""
+    from datetime import timedelta
+
+    from console.core.timeutil import HELPLINE_ZONE, now
+
+    local = now().astimezone(HELPLINE_ZONE)
+    end = local.replace(hour=16, minute=30, second=0, microsecond=0)
+    return end if end <= local else end - timedelta(days=1)
+
+
+def seed_surge_day(cache, until):
+    """The calls of the day `until` ends and of the day before (never about the
+    callers shot above), two overdue callbacks and a person locked out, for the dashboard."""
     from datetime import date, timedelta
 
     from console.core.policy import CallerClaim
@@ -147,7 +161,7 @@ def seed_surge_day(cache):
     from console.demo.surge_day import demo_calls
 
     at = now()
-    cache.log_calls(demo_calls(at, ["S0002", "S0003", "S0004", "S0005"]))
+    cache.log_calls(demo_calls(until, ["S0002", "S0003", "S0004", "S0005"]))
     for hours in (2, 1):
         cache.book_callback(CallerClaim("O'Connor", "Patrick", date(1952, 11, 3)), due_at=at - timedelta(hours=hours))
     for minutes in (30, 20, 10):
@@ -158,10 +172,14 @@ def shoot_dashboard(window, out_dir: Path):
     from PySide6.QtCore import QSize
     from PySide6.QtPdf import QPdfDocument
 
-    window.worker.run(seed_surge_day).result()  # after the call screen's shots, which it would change
+    from PySide6.QtCore import QDate
+
+    until = surge_until()
+    window.worker.run(lambda cache: seed_surge_day(cache, until)).result()  # after the call screen's shots
     window.refresh_status()
     window.show_supervisor()
     view = window.supervisor
+    view.day_edit.setDate(QDate(until.date()))  # that day: today, or yesterday named by its date
     wait_for(lambda: view.figures is not None and not view.refreshing)
     shoot(window, out_dir / "dashboard.png")
     view.tabs.setCurrentIndex(2)  # the queues
