@@ -174,7 +174,7 @@
     </message>
     <message>
         <location filename="../../console/ui/call/caller_form.py" line="-7"/>
-        <location filename="../../console/ui/call/result.py" line="+181"/>
+        <location filename="../../console/ui/call/result.py" line="+204"/>
         <source>Call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -189,7 +189,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="-146"/>
+        <location filename="../../console/ui/call/result.py" line="-169"/>
         <source>We could not confirm this caller&apos;s identity.
 Give no information about any record. Offer a callback to the numbers on file (Ctrl+B).</source>
         <translation type="unfinished"></translation>
@@ -480,7 +480,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+11"/>
+        <location line="+10"/>
         <source>Stolen files (category, date, sensitive; never contents)</source>
         <translation type="unfinished"></translation>
     </message>
@@ -864,12 +864,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/result.py" line="+21"/>
+        <location filename="../../console/ui/call/result.py" line="+44"/>
         <source>Checking…</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+84"/>
+        <location line="+85"/>
         <source>Call ({topics})</source>
         <translation type="unfinished"></translation>
     </message>
@@ -889,17 +889,18 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+1"/>
+        <location line="-116"/>
+        <location line="+117"/>
         <source>due</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-79"/>
+        <location line="-80"/>
         <source>The check could not be completed; try again.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-93"/>
+        <location line="-115"/>
         <source>NOT VERIFIED. You may say: nothing about any record.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -915,7 +916,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+25"/>
-        <location line="+85"/>
+        <location line="+107"/>
         <source>What you may say</source>
         <translation type="unfinished"></translation>
     </message>
@@ -985,7 +986,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+22"/>
+        <location line="+8"/>
+        <source>That time has passed (it is {time} helpline time): agree a later one with the caller.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+20"/>
         <source>Callback booked for {due}.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -1334,6 +1340,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+7"/>
+        <location filename="../../console/ui/call/result.py" line="-87"/>
         <source>date unknown</source>
         <translation type="unfinished"></translation>
     </message>

@@ -438,3 +438,23 @@ def test_the_result_tables_columns_stay_put_from_one_caller_to_the_next(qtbot, w
             for column in columns:
                 text = view.model().index(row, column).data()
                 assert metrics.horizontalAdvance(text) < view.columnWidth(column), (text, view.columnWidth(column))
+
+
+def test_a_callback_time_that_has_passed_is_not_booked(qtbot, window, screen):
+    """The time agreed with the caller is helpline time, and one already past (a slip of the hour, or
+    of the day) is refused with a sentence rather than booked as overdue from the start."""
+    from datetime import datetime, timedelta
+
+    from console.core.timeutil import HELPLINE_ZONE
+
+    screen.new_call()
+    screen.family_name.setText("Pōtae")
+    qtbot.keyClick(screen.family_name, Qt.Key_B, Qt.ControlModifier)  # asks for the time
+    past = datetime.now(HELPLINE_ZONE).replace(tzinfo=None, second=0, microsecond=0) - timedelta(hours=1)
+    screen.callback_due.setDateTime(past)
+    messages = []
+    screen.status_message.connect(messages.append)
+    qtbot.keyClick(screen.callback_due, Qt.Key_Return)
+    assert messages and "has passed" in messages[-1]
+    assert not screen.callback_wanted.isChecked() and screen.callback_due.hasFocus()
+    assert window.worker.cache.db.conn.execute("SELECT count(*) FROM callbacks").fetchone()[0] == 0

@@ -185,9 +185,15 @@ class WrapUp:
             return
         if self._booking:
             return
+        due = self.callback_due.dateTime().toPython().replace(tzinfo=HELPLINE_ZONE)
+        if due <= now():
+            self.callback_due.setFocus()
+            self.status_message.emit(translate(
+                "CallScreen", "That time has passed (it is {time} helpline time): agree a later one with the "
+                              "caller.").format(time=f"{now().astimezone(HELPLINE_ZONE):%H:%M}"))
+            return
         self._booking = True
         claim = self.claim()
-        due = self.callback_due.dateTime().toPython().replace(tzinfo=HELPLINE_ZONE)
         call_id = self.call.call_id
         shown = self.call.verification
         reason = "not_verified" if shown and shown["outcome"] != "verified" else "caller_asked"
