@@ -458,3 +458,26 @@ def test_a_callback_time_that_has_passed_is_not_booked(qtbot, window, screen):
     assert messages and "has passed" in messages[-1]
     assert not screen.callback_wanted.isChecked() and screen.callback_due.hasFocus()
     assert window.worker.cache.db.conn.execute("SELECT count(*) FROM callbacks").fetchone()[0] == 0
+
+
+def test_ctrl_n_after_the_stolen_files_were_shown_asks_and_the_disclosure_keeps_its_call(qtbot, window, screen):
+    """The reviewer's case (trap 2): the files of an affected caller were listed, then Ctrl+N. The call is
+    not thrown away: Ctrl+N asks, and saving first leaves a call record beside the audit's disclosure."""
+    keys = Keys(qtbot, window)
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    for edit, text in zip((screen.family_name, screen.given_name, screen.dob, screen.code),
+                          ("Ngāti-Rēhia", "Hine", "29/2/1968", "7QF2-M9DA")):
+        edit.setText(text)
+    screen.check_caller()
+    wait_result(qtbot, screen)
+    assert screen.documents.rowCount() == 2 and screen.documents_view.isVisible()
+    first = screen.call.call_id
+    keys.press(Qt.Key_N, Qt.ControlModifier)
+    assert screen.call.call_id == first and screen.leave_bar.isVisible()
+    screen.skip_reason.setText("caller had to go")
+    screen.save_next_button.click()
+    qtbot.waitUntil(lambda: screen.call is not None and screen.call.call_id != first, timeout=5000)
+    (saved,) = saved_calls(window)
+    assert saved["call_id"] == first and saved["verification"] == "verified"
+    assert saved["disclosed_status"] == "affected"
+    assert "disclosure" in audit_kinds(window)
