@@ -3,7 +3,7 @@
 import time
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QObject, Qt, QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent, QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractButton, QApplication, QDockWidget, QGroupBox, QHeaderView, QLabel, QMainWindow, QStackedWidget,
     QTableWidget, QTableWidgetItem, QTabWidget, QWidget,
@@ -320,10 +320,15 @@ class MainWindow(QMainWindow):
         why = self.session.check()
         left = self.session.idle_minutes * 60 - (self.clock() - self.session.last_activity)
         if not why and left <= IDLE_WARNING_SECONDS:
+            first = self._idle_warning is None
             self._idle_warning = self.tr(
                 "The console locks in {seconds} s for inactivity: press any key to stay signed in.").format(
                 seconds=max(0, round(left)))
             self.statusBar().showMessage(self._idle_warning)
+            if first:  # a screen reader says it at once, as it appears (WCAG 2.2.1), not at every tick
+                announcement = QAccessibleAnnouncementEvent(self.statusBar(), self._idle_warning)
+                announcement.setPoliteness(QAccessible.AnnouncementPoliteness.Assertive)
+                QAccessible.updateAccessibility(announcement)
         elif self._idle_warning:
             if self.statusBar().currentMessage() == self._idle_warning:
                 self.statusBar().clearMessage()  # the operator is back

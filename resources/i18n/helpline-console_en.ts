@@ -2028,12 +2028,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     <message>
         <location line="+18"/>
         <location line="+135"/>
-        <location line="+59"/>
+        <location line="+64"/>
         <source>Not signed in</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-179"/>
+        <location line="-184"/>
         <source>Sign-in failed.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -2073,12 +2073,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+12"/>
+        <location line="+13"/>
         <source>The console locks in {seconds} s for inactivity: press any key to stay signed in.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+40"/>
+        <location line="+44"/>
         <source>Register: …</source>
         <translation type="unfinished"></translation>
     </message>

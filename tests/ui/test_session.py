@@ -120,7 +120,18 @@ def test_twelve_hours_lock_regardless_of_activity(qtbot, signed_window):
     assert "12 hours" in window.gate.title.text()
 
 
-def test_the_idle_lock_is_announced_and_a_key_extends_it(qtbot, signed_window):
+def test_the_idle_lock_is_announced_and_a_key_extends_it(qtbot, signed_window, monkeypatch):
+    from console.ui import main_window
+
+    announced = []
+    real_update = main_window.QAccessible.updateAccessibility
+
+    def update(event):
+        if isinstance(event, main_window.QAccessibleAnnouncementEvent):
+            announced.append(event.message())
+        real_update(event)
+
+    monkeypatch.setattr(main_window.QAccessible, "updateAccessibility", update)
     window = signed_window
     qtbot.waitUntil(lambda: window.gate.title.text().startswith("Sign in"), timeout=10_000)
     sign_in(qtbot, window, "op-1", PASSWORD)
@@ -128,6 +139,10 @@ def test_the_idle_lock_is_announced_and_a_key_extends_it(qtbot, signed_window):
     window.clock_for_test.advance(4 * 60 + 10)
     window.check_session()
     assert "locks in 50 s" in window.statusBar().currentMessage()
+    window.clock_for_test.advance(5)
+    window.check_session()  # the count goes on in the status bar; a screen reader heard it once
+    assert [m for m in announced if "locks in" in m] == [
+        "The console locks in 50 s for inactivity: press any key to stay signed in."]
     qtbot.keyClick(window.call_screen.family_name, "a")  # any key: still here
     window.clock_for_test.advance(30)
     window.check_session()
