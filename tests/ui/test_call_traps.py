@@ -223,6 +223,15 @@ def test_the_verdict_is_a_banner_saying_what_may_be_said(qtbot, window, screen):
     screen.check_caller()
     qtbot.waitUntil(lambda: screen.result_title.text() == "Not verified", timeout=5000)
     assert "You may say: nothing" in screen.verdict.text()
+    # two details, no code: the banner in the window says the status only, and no file is listed
+    screen.new_call()
+    for edit, text in ((screen.family_name, "Tupou"), (screen.given_name, "Sione"), (screen.dob, "15/6/1990"),
+                       (screen.nhi, "ZAA0067"), (screen.phone, "022 987 6543")):
+        edit.setText(text)
+    screen.check_caller()
+    qtbot.waitUntil(lambda: screen.result_title.text().startswith("Verified"), timeout=5000)
+    assert screen.verdict.isVisible() and "You may say: the status only" in screen.verdict.text()
+    assert screen.verdict.property("may_say") == "status" and not screen.documents_view.isVisible()
 
 
 def test_the_callback_time_is_helpline_time_asked_and_booked_once(qtbot, window, screen, monkeypatch):
