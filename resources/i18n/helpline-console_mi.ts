@@ -1026,7 +1026,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+6"/>
+        <location line="+9"/>
+        <source>NOT SAVED: the disk holding the cache is full. Nothing saved before was lost and this call stays on screen: ask IT to free some space, then Ctrl+S again; meanwhile write the call on paper.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+5"/>
         <source>NOT SAVED: the cache could not store this call. Try Ctrl+S again; if it fails again, write the call on paper and tell your supervisor.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -191,22 +191,26 @@ def test_ctrl_z_never_brings_earlier_callers_back(qtbot, window, screen):
 
 
 def test_with_saves_failing_ctrl_n_never_drops_the_unsaved_call(qtbot, window, screen, monkeypatch):
+    """Trap 8: the disk full (the store's own error, as the connection raises it), four calls in a row: each
+    is kept with the disk's sentence, Ctrl+N drops none of them, and saving again fails again, saying so."""
+    from console.store.connection import CacheDiskFull
+
     def disk_full(self, records, fault=None):
-        raise OSError(28, "No space left on device")
+        raise CacheDiskFull(CacheDiskFull.MESSAGE)
 
     monkeypatch.setattr(type(window.worker.cache), "log_calls", disk_full)
     screen.new_call()
     screen.family_name.setText("Chen")
     screen.skip_reason.setText("caller had to go")
     first = screen.call.call_id
-    screen.save_call()
-    qtbot.waitUntil(lambda: "NOT SAVED" in screen.save_message.text(), timeout=5000)
-    screen.new_call()
-    assert screen.call.call_id == first and screen.leave_bar.isVisible()
-    screen.save_next_button.click()  # saving fails again: the call stays
-    qtbot.waitUntil(lambda: "NOT SAVED" in screen.save_message.text() and screen.save_button.isEnabled(),
-                    timeout=5000)
-    assert screen.call.call_id == first and screen.family_name.text() == "Chen"
+    for attempt in range(4):
+        screen.save_call() if attempt == 0 else screen.save_next_button.click()
+        qtbot.waitUntil(lambda: "NOT SAVED" in screen.save_message.text() and screen.save_button.isEnabled(),
+                        timeout=5000)
+        assert "disk holding the cache is full" in screen.save_message.text()
+        screen.new_call()  # Ctrl+N: asks, never drops it
+        assert screen.call.call_id == first and screen.leave_bar.isVisible()
+        assert screen.family_name.text() == "Chen"
 
 
 def test_the_verdict_is_a_banner_saying_what_may_be_said(qtbot, window, screen):

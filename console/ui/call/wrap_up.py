@@ -284,8 +284,16 @@ class WrapUp:
                 call=record["call_id"][:8], time=f"{now().astimezone(HELPLINE_ZONE):%H:%M}"))
 
         def failed(error):
+            from console.store.connection import CacheDiskFull
+
             self.save_button.setEnabled(True)
             self.leave_bar.hide()
+            if isinstance(error, CacheDiskFull):  # said as what it is: the call is kept here, nothing was lost
+                self.save_message.setText(translate(
+                    "CallScreen", "NOT SAVED: the disk holding the cache is full. Nothing saved before was lost "
+                                  "and this call stays on screen: ask IT to free some space, then Ctrl+S again; "
+                                  "meanwhile write the call on paper."))
+                return
             self.save_message.setText(translate(
                 "CallScreen", "NOT SAVED: the cache could not store this call. Try Ctrl+S again; "
                               "if it fails again, write the call on paper and tell your supervisor."))
