@@ -494,3 +494,33 @@ def test_ctrl_n_after_the_stolen_files_were_shown_asks_and_the_disclosure_keeps_
     assert saved["call_id"] == first and saved["verification"] == "verified"
     assert saved["disclosed_status"] == "affected"
     assert "disclosure" in audit_kinds(window)
+
+
+def test_a_callback_time_in_the_workstations_own_daylight_saving_gap_is_kept(qtbot, window, screen, monkeypatch):
+    """The time is helpline time, whatever the workstation's zone: on a workstation set to London, 01:30 on
+    28 March 2027 does not exist there (its clocks go from 01:00 to 02:00), and Qt moved a callback agreed
+    for 01:30 New Zealand time to 02:30. It is kept as agreed and stored as 12:30 UTC."""
+    import os
+    import time
+    from datetime import datetime, timezone
+
+    # 11:30 UTC is 00:30 on 28 March in Auckland (NZDT): the callback offered is an hour on, 01:30
+    monkeypatch.setattr("console.ui.call.wrap_up.now", lambda: datetime(2027, 3, 27, 11, 30, tzinfo=timezone.utc))
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = "Europe/London"
+    time.tzset()
+    try:
+        screen.new_call()
+        assert screen.callback_due.dateTime().toPython().replace(tzinfo=None) == datetime(2027, 3, 28, 1, 30)
+        screen.family_name.setText("Pōtae")
+        qtbot.keyClick(screen.family_name, Qt.Key_B, Qt.ControlModifier)
+        qtbot.keyClick(screen.callback_due, Qt.Key_Return)
+        qtbot.waitUntil(lambda: screen.callback_wanted.isChecked(), timeout=5000)
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()
+    (due,) = [row[0] for row in window.worker.cache.db.conn.execute("SELECT due_at FROM callbacks")]
+    assert due.startswith("2027-03-27T12:30:00")

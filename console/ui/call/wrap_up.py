@@ -3,7 +3,7 @@ the caller form's extortion flag opened)."""
 
 from datetime import timedelta
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDateTime, Qt
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QDateTime, Qt, QTime, QTimeZone
 from PySide6.QtWidgets import (
     QAbstractSpinBox, QCheckBox, QComboBox, QDateTimeEdit, QGridLayout, QGroupBox, QLabel, QLineEdit,
     QListWidgetItem, QPlainTextEdit, QPushButton, QSizePolicy,
@@ -73,6 +73,9 @@ class WrapUp:
         self.callback_due = named(OneStopDateTime(), translate("CallScreen", "Callback due"), translate(
             "CallScreen", "Helpline time (New Zealand). Left and Right move between its parts; Ctrl+B or Enter books"))
         self.callback_due.setCalendarPopup(True)
+        # a wall clock on the helpline's time, held as UTC so that the workstation's own zone never moves
+        # it (a time in that zone's daylight-saving gap was shifted by an hour)
+        self.callback_due.setTimeZone(QTimeZone(QTimeZone.UTC))
         self.callback_due.installEventFilter(self)
         self.callback_due.hide()  # shown only while a callback is being booked
         self.callback_due.setDisplayFormat(translate("CallScreen", "d MMM yyyy h:mm ap"))
@@ -147,8 +150,9 @@ class WrapUp:
 
     def _reset_callback_time(self):
         """An hour from now on the helpline's clock, whatever the workstation's zone."""
-        due = (now().astimezone(HELPLINE_ZONE) + timedelta(hours=1)).replace(tzinfo=None, second=0, microsecond=0)
-        self.callback_due.setDateTime(QDateTime(due))
+        due = now().astimezone(HELPLINE_ZONE) + timedelta(hours=1)
+        self.callback_due.setDateTime(QDateTime(QDate(due.year, due.month, due.day), QTime(due.hour, due.minute),
+                                                QTimeZone(QTimeZone.UTC)))
         self.callback_due.hide()
         self._booking = False
 
