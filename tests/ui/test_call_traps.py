@@ -359,7 +359,18 @@ def a_line_call(screen):
     screen.call.pbx_call_id = "pbx-7781"
 
 
-@pytest.mark.parametrize("fill_in", [notes_only, a_flag_only, a_script_ticked, a_line_call])
+def an_outcome_chosen(screen):
+    screen.outcome.setCurrentIndex(screen.outcome.findData("referred"))
+
+
+def a_callback_time_opened(screen):
+    screen.family_name.setFocus()
+    screen.book_callback()  # the time is being agreed with the caller; nothing typed yet
+    screen.family_name.setText("")
+
+
+@pytest.mark.parametrize("fill_in", [notes_only, a_flag_only, a_script_ticked, a_line_call, an_outcome_chosen,
+                                     a_callback_time_opened])
 def test_closing_the_window_is_refused_for_any_call_ctrl_n_would_ask_about(qtbot, window, screen, fill_in):
     screen.new_call()
     fill_in(screen)

@@ -191,8 +191,9 @@ class CallScreen(CallerForm, ResultPanel, GuidancePanel, WrapUp, LinePanel, Dial
                  self.scam_contact, self.scam_claimed, self.scam_asked, self.skip_reason)
         return (any(e.text().strip() for e in edits) or bool(self.notes.toPlainText().strip())
                 or self.call.verification is not None or bool(self.flags()) or bool(self.guidance.delivered)
-                or bool(self._topics()) or self.escalate.isChecked()
-                or self.callback_wanted.isChecked() or self.caller_type.currentIndex() != 0)
+                or bool(self._topics()) or self.escalate.isChecked() or self.outcome.currentIndex() != 0
+                or self.callback_wanted.isChecked() or self.callback_due.isVisible()  # a time being agreed
+                or self.caller_type.currentIndex() != 0)
 
     def keep_call(self):
         self.leave_bar.hide()
