@@ -537,12 +537,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
     </message>
     <message>
         <location line="+8"/>
-        <location line="+31"/>
+        <location line="+34"/>
         <source>Outcome</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="-28"/>
+        <location line="-31"/>
         <source>&amp;Escalate to a supervisor</source>
         <translation type="unfinished"></translation>
     </message>
@@ -568,7 +568,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+5"/>
+        <location line="+8"/>
         <source>d MMM yyyy h:mm ap</source>
         <translation type="unfinished"></translation>
     </message>
@@ -729,7 +729,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+45"/>
+        <location line="+46"/>
         <source>Say why this call is discarded (a reason is required), or save it, or keep it (Esc).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -956,7 +956,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/wrap_up.py" line="+65"/>
+        <location filename="../../console/ui/call/wrap_up.py" line="+31"/>
+        <source>No callback booked.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+41"/>
         <source>{length} / {limit} characters — too long</source>
         <translation type="unfinished"></translation>
     </message>

@@ -535,3 +535,16 @@ def test_a_callback_time_in_the_workstations_own_daylight_saving_gap_is_kept(qtb
         time.tzset()
     (due,) = [row[0] for row in window.worker.cache.db.conn.execute("SELECT due_at FROM callbacks")]
     assert due.startswith("2027-03-27T12:30:00")
+
+
+def test_escape_on_the_callback_time_books_nothing_and_takes_it_away(qtbot, window, screen):
+    """Trap 5: after Ctrl+B the time stayed on screen (and in the Tab order) for the rest of the call when
+    the caller wanted no callback after all. Escape takes it away, books nothing, and the guidance has the focus."""
+    screen.new_call()
+    screen.family_name.setText("Pōtae")
+    qtbot.keyClick(screen.family_name, Qt.Key_B, Qt.ControlModifier)
+    assert screen.callback_due.isVisible() and screen.callback_due.hasFocus()
+    qtbot.keyClick(screen.callback_due, Qt.Key_Escape)
+    assert not screen.callback_due.isVisible() and screen.guidance_view.hasFocus()
+    assert not screen.callback_wanted.isChecked()
+    assert window.worker.cache.db.conn.execute("SELECT count(*) FROM callbacks").fetchone()[0] == 0

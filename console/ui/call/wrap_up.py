@@ -117,10 +117,16 @@ class WrapUp:
         return box
 
     def eventFilter(self, obj, event):
-        if (obj is getattr(self, "callback_due", None) and event.type() == event.Type.KeyPress
-                and event.key() in (Qt.Key_Return, Qt.Key_Enter)):
-            self.book_callback()
-            return True
+        if obj is getattr(self, "callback_due", None) and event.type() == event.Type.KeyPress:
+            if event.key() in (Qt.Key_Return, Qt.Key_Enter):
+                self.book_callback()
+                return True
+            if event.key() == Qt.Key_Escape and not self.callback_wanted.isChecked():
+                # no callback after all: the time goes, and with it its stop in the Tab order
+                self.callback_due.hide()
+                self.guidance_view.setFocus()
+                self.status_message.emit(translate("CallScreen", "No callback booked."))
+                return True
         return super().eventFilter(obj, event)
 
     def _escalate_toggled(self, on: bool):
