@@ -220,12 +220,7 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location line="+2"/>
-        <source>Book a callback to the numbers on file: shows the time (helpline time), Ctrl+B or Enter again books it</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location line="+2"/>
+        <location line="+4"/>
         <source>Escalate this call</source>
         <translation type="unfinished"></translation>
     </message>
@@ -664,7 +659,12 @@ Give no information about any record. Offer a callback to the numbers on file (C
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <location filename="../../console/ui/call/screen.py" line="+28"/>
+        <location filename="../../console/ui/call/screen.py" line="-63"/>
+        <source>Book a callback to the numbers on file: shows the time (helpline time), Ctrl+B or Enter again books it, Esc books none</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location line="+91"/>
         <source>Register as of {version}</source>
         <translation type="unfinished"></translation>
     </message>

@@ -44,7 +44,7 @@ SHORTCUTS = (
      QT_TRANSLATE_NOOP("CallScreen", "Flags: distressed, extortion contact (opens its scam report; Enter moves "
                                      "through it and back to the guidance), media, complaint")),
     ("Ctrl+B", QT_TRANSLATE_NOOP("CallScreen", "Book a callback to the numbers on file: shows the time "
-                                               "(helpline time), Ctrl+B or Enter again books it")),
+                                               "(helpline time), Ctrl+B or Enter again books it, Esc books none")),
     ("Ctrl+E", QT_TRANSLATE_NOOP("CallScreen", "Escalate this call")),
     ("Ctrl+W", QT_TRANSLATE_NOOP("CallScreen", "Go to the wrap-up (outcome, topics, notes)")),
     ("Ctrl+T", QT_TRANSLATE_NOOP("CallScreen", "Go to the notes")),
