@@ -26,6 +26,7 @@ import httpx
 
 from console import __version__
 from console.core.live import event_problem
+from console.sync.client import tls_context
 from console.sync.protocol import API
 
 log = logging.getLogger("console.sync.live")
@@ -117,7 +118,7 @@ class LiveClient:
         self.state = "connecting"
         self.connections = 0
         # auth: the enrolled workstation's signature (console.sync.device), as every request with a token has
-        self._http = httpx.Client(base_url=self.url + API, transport=transport, auth=auth,
+        self._http = httpx.Client(base_url=self.url + API, transport=transport, auth=auth, verify=tls_context(),
                                   timeout=httpx.Timeout(read_timeout, connect=CONNECT_TIMEOUT),
                                   headers={"User-Agent": f"helpline-console/{__version__}",
                                            "Accept": "text/event-stream"})

@@ -153,3 +153,65 @@ def test_the_enrolment_time_the_hub_answers_is_kept_beside_the_device():
     enrol("http://hub.test", "CODE-1", transport=hub_enrolling(answer))
     kept = load_device("http://hub.test")
     assert (kept.workstation, kept.enrolled_at) == ("ws-1", "2026-11-20T09:00:00.000000+00:00")
+
+
+def test_every_client_to_the_hub_checks_its_certificate_through_one_shared_tls_context(tmp_path):
+    """The sync and live clients share one TLS context (building one costs ~20 ms of CPU, once
+    per client before), and sharing it verifies no less: a hub whose certificate no trusted
+    authority signed is unreachable, with a sentence."""
+    import datetime as dt
+    import ssl
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from ipaddress import IPv4Address
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    from console.sync.client import tls_context
+    from console.sync.live_client import LiveClient
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(IPv4Address("127.0.0.1"))]), critical=False)
+            .sign(key, hashes.SHA256()))
+    (tmp_path / "hub.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM) + key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+
+    class Health(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"status": "ok"}')
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Health)
+    served = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    served.load_cert_chain(tmp_path / "hub.pem")
+    server.socket = served.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        context = tls_context()
+        assert context.verify_mode == ssl.CERT_REQUIRED and context.check_hostname
+        with HubClient(f"https://127.0.0.1:{server.server_address[1]}") as one, HubClient("https://hub.test") as two:
+            assert one._http._transport._pool._ssl_context is context is two._http._transport._pool._ssl_context
+            with pytest.raises(HubUnreachable, match="cannot be reached"):
+                one.health()
+        live = LiveClient("https://hub.test", lambda: "token", on_event=lambda event: None)
+        try:
+            assert live._http._transport._pool._ssl_context is context
+        finally:
+            live._http.close()
+    finally:
+        server.shutdown()
+        server.server_close()
