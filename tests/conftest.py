@@ -46,28 +46,46 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=seconds, reverse=True)  # stable: equal keys keep their order
 
 
-# argon2id hashes of notification codes this test process has made, by code (remembered_code_hashes)
+# argon2id hashes of notification codes this test run has made, by code (remembered_code_hashes)
 _CODE_HASHES: dict[str, str] = {}
 
 
 @pytest.fixture
-def remembered_code_hashes(monkeypatch):
+def remembered_code_hashes(monkeypatch, tmp_path_factory):
     """A hub's register import in this process hashes a code at most once per
-    test process: the suite imports the same demo registers on a new hub in
-    test after test (1,275 codes, about 2.5 s of CPU each time). A code hashed
+    test run: the suite imports the same demo registers on a new hub in test
+    after test (1,275 codes, about 2.5 s of CPU each time). A code hashed
     before gets that same hash, made at the policy's parameters by the real
     ParallelHasher, as a register bringing `notification_code_hash` would;
-    every other step of the import runs. For the tests of hubs serving
-    workstations; the hashing itself is tested without it
+    every other step of the import runs. The test processes of one run
+    (pytest-xdist) share what they made through a file in the run's temp
+    folder, one process hashing while the others wait for it, so the demo
+    registers are hashed once per run, not once per process. For the tests of
+    hubs serving workstations; the hashing itself is tested without it
     (tests/hub/test_hub_register_codes.py, tests/core/test_codes.py)."""
+    import fcntl
+    import json
+
     from console.core.codes import ParallelHasher
     from console.hub import registers
+
+    # xdist's workers each have a folder under the run's; a run without workers keeps them to itself
+    base = tmp_path_factory.getbasetemp()
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "code-hashes.jsonl"
 
     class Remembering(ParallelHasher):
         def __call__(self, codes: list[str]) -> list[str]:
             missing = [code for code in dict.fromkeys(codes) if code not in _CODE_HASHES]
             if missing:
-                _CODE_HASHES.update(zip(missing, super().__call__(missing), strict=True))
+                with open(shared, "a+", encoding="utf-8") as file:
+                    fcntl.flock(file, fcntl.LOCK_EX)  # released when the file closes
+                    file.seek(0)
+                    _CODE_HASHES.update(json.loads(line) for line in file if line.endswith("\n"))
+                    missing = [code for code in missing if code not in _CODE_HASHES]
+                    if missing:
+                        made = list(zip(missing, super().__call__(missing), strict=True))
+                        file.writelines(json.dumps(pair) + "\n" for pair in made)
+                        _CODE_HASHES.update(made)
             return [_CODE_HASHES[code] for code in codes]
 
     monkeypatch.setattr(registers, "ParallelHasher", Remembering)
