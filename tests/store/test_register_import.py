@@ -257,6 +257,7 @@ def test_an_import_killed_half_way_leaves_the_old_register(tmp_path, sample_regi
     # and the next import, after the leftover staging tables are cleared, works
     small = tmp_path / "small"
     write_demo_register(small, 2_000, seed=5)
+    codes_given_as_hashes(small)
     assert cache.import_register(small).persons == 2_000
     cache.close()
 

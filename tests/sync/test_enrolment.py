@@ -164,7 +164,7 @@ def test_a_second_register_a_day_needs_an_admin_and_old_snapshots_are_retired(hu
 
     first = workstations("desk", "op-1", hub.url)
     first.sync()
-    hub.cli("import-register", str(second_register))
+    hub.import_register(second_register)  # as `hub import-register` does; that command has its tests
     replaced = workstations("desk-new", "op-1", hub.url)  # a new cache on the machine needs register 2 whole
     with hub_client(hub.url, "op-1", replaced.cache.workstation, PASSWORD) as client:
         with pytest.raises(HubRefused) as refusal:
@@ -190,6 +190,6 @@ def test_a_snapshot_left_part_way_does_not_count_as_the_days_register(hub, works
     ws = workstations("desk", "op-1", hub.url)
     with hub_client(hub.url, "op-1", ws.cache.workstation, PASSWORD) as client:
         assert client.snapshot_chunk(1, 0, 1024)  # the first slice only, then the sync was cut off
-    hub.cli("import-register", str(second_register))
+    hub.import_register(second_register)  # as `hub import-register` does; that command has its tests
     with hub_client(hub.url, "op-1", ws.cache.workstation, PASSWORD) as client:
         assert client.snapshot_chunk(2, 0)
