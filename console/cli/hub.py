@@ -71,6 +71,9 @@ def add_hub_commands(subparsers) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
                    help="a reverse proxy whose X-Forwarded-For is believed (repeatable; default: none is)")
+    p.add_argument("--pushes-per-minute", type=int, default=None, metavar="N",
+                   help="pushes one workstation may make in a minute before it is told to wait (default "
+                        "120); raise it for many workstations catching up after a long outage")
 
     p = actions.add_parser("import-register", help="check a register folder or .zip and serve it to the workstations")
     _add_database_options(p)
@@ -212,13 +215,17 @@ def cmd_serve(args, out) -> int:
     import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
-    from console.hub.app import DATA_ENV, DATABASE_URL_ENV, KEY_FILE_ENV
+    from console.core.authorship import MAX_PUSHES_PER_MINUTE
+    from console.hub.app import DATA_ENV, DATABASE_URL_ENV, KEY_FILE_ENV, PUSHES_PER_MINUTE_ENV
     from console.hub.crypto import key_file_path
 
     if not 0 < args.port < 65536:
         raise Refused(f"--port {args.port} is not a port number (1 to 65535).")
     if args.workers < 1:
         raise Refused("--workers must be 1 or more.")
+    if args.pushes_per_minute is not None and not 0 < args.pushes_per_minute <= MAX_PUSHES_PER_MINUTE:
+        raise Refused(f"--pushes-per-minute {args.pushes_per_minute} is out of range: a workstation may be allowed "
+                      f"1 to {MAX_PUSHES_PER_MINUTE:,} pushes a minute.")
     location = _database_location(args)
     db = _open(args)  # made and migrated once here, so a problem is a sentence, not a crash in every worker
     db.close()
@@ -230,6 +237,9 @@ def cmd_serve(args, out) -> int:
     os.environ.pop(DATA_ENV, None)
     os.environ.pop(DATABASE_URL_ENV, None)
     os.environ[KEY_FILE_ENV] = os.path.abspath(key_file_path(args.key_file))
+    os.environ.pop(PUSHES_PER_MINUTE_ENV, None)
+    if args.pushes_per_minute is not None:
+        os.environ[PUSHES_PER_MINUTE_ENV] = str(args.pushes_per_minute)
     if "database_url" in location:
         os.environ[DATABASE_URL_ENV] = location["database_url"]
     else:

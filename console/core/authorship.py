@@ -19,6 +19,7 @@ MAX_ID_CHARS = 64  # an item's id, and every id inside its body
 MAX_ITEM_BYTES = 64 * 1024  # one item's body, as canonical text
 MAX_TEXT_CHARS = 4096  # a free-text field (notes, reasons) inside a body
 PUSHES_PER_MINUTE = 120  # pushes one workstation may make in a minute before it is told to wait
+MAX_PUSHES_PER_MINUTE = 100_000  # the most `hub serve --pushes-per-minute` may allow
 
 # the least role that may author each kind of record; "hub" means only the hub writes it
 AUTHOR_ROLES = {

@@ -51,6 +51,7 @@ log = logging.getLogger("console.hub")
 DATA_ENV = "HELPLINE_HUB_DATA"
 DATABASE_URL_ENV = "HELPLINE_HUB_DATABASE_URL"
 KEY_FILE_ENV = "HELPLINE_HUB_KEY_FILE"  # how `hub serve` tells its workers its --key-file
+PUSHES_PER_MINUTE_ENV = "HELPLINE_HUB_PUSHES_PER_MINUTE"  # … and its --pushes-per-minute
 LARGEST = push.LARGEST_INTEGER
 AUDIT_LIMIT, MAX_AUDIT_LIMIT = 1000, 10_000
 WORKSTATION_ID = workstations.WORKSTATION_ID
@@ -361,10 +362,11 @@ def change_password(form: PasswordChange, session: Session, db: Database) -> Res
 
 @router.post("/push", summary="Store a workstation's calls, callbacks, attempts, unlocks and audit entries.",
              responses=_errors(400, 401, 403, 413, 429), response_model_exclude_unset=True)
-def push_items(form: PushRequest, session: Session, db: Database) -> PushReply:
+def push_items(form: PushRequest, session: Session, db: Database, request: Request) -> PushReply:
     try:
         reply = push.push(db, session, form.workstation, [item.model_dump() for item in form.items],
-                          form.audit_head.model_dump() if form.audit_head else None)
+                          form.audit_head.model_dump() if form.audit_head else None,
+                          request.app.state.pushes_per_minute)
     except push.PushRefused as refused:
         headers = {"Retry-After": str(refused.retry_after)} if refused.retry_after else None
         raise Refusal(refused.status, str(refused), headers) from None
@@ -721,8 +723,9 @@ def _openapi_with_400s(app: FastAPI, generate) -> dict:
     return app.openapi_schema
 
 
-def make_app(db, lifespan=None) -> FastAPI:
-    """The API over an open hub database (console.hub.storage)."""
+def make_app(db, lifespan=None, pushes_per_minute: int | None = None) -> FastAPI:
+    """The API over an open hub database (console.hub.storage); pushes_per_minute:
+    how often one workstation may push (default console.core.authorship.PUSHES_PER_MINUTE)."""
     app = FastAPI(
         title="Helpline Console hub", version=__version__, lifespan=lifespan,
         description="The central service Helpline Console workstations sync with. The contract, in words, is "
@@ -730,6 +733,7 @@ def make_app(db, lifespan=None) -> FastAPI:
         docs_url=None, redoc_url=None,
     )
     app.state.db = db
+    app.state.pushes_per_minute = pushes_per_minute
     app.include_router(router)
     from console.hub import live  # the live channel and message (it uses this module's dependencies)
 
@@ -768,4 +772,5 @@ def create_app() -> FastAPI:
         await asyncio.wait([signing])  # a signing under way ends before its database is closed
         db.close()
 
-    return make_app(db, lifespan)
+    pushes_per_minute = os.environ.get(PUSHES_PER_MINUTE_ENV)
+    return make_app(db, lifespan, int(pushes_per_minute) if pushes_per_minute else None)

@@ -14,7 +14,8 @@ stores the rest, giving every item a status (console/sync/protocol.py):
 "stored", "duplicate" (already here, same body, compared as
 protocol.canonical text), "stale" (an older callback revision) or "conflict"
 (the same id with another body: the hub's copy is kept, never overwritten).
-A workstation pushes at most PUSHES_PER_MINUTE times a minute (429 beyond).
+A workstation pushes at most PUSHES_PER_MINUTE times a minute, or what
+`hub serve --pushes-per-minute` allows (429 beyond).
 
 Audit entries are chained per workstation. The hub recomputes each entry's
 hash with the workstation's own function (console.core.audit_chain) and checks it links to the last
@@ -315,13 +316,13 @@ def refusal(tx, item: Item, session, at: datetime, facts: Facts | None = None) -
     return problem
 
 
-def _count_push(tx, workstation: str, at: datetime) -> None:
-    """Count this push against the workstation's minute; PushRefused 429 beyond the limit."""
+def _count_push(tx, workstation: str, at: datetime, limit: int) -> None:
+    """Count this push against the workstation's minute; PushRefused 429 beyond `limit`."""
     minute = utc_text(at.replace(second=0, microsecond=0))
     row = tx.one("SELECT minute, pushes FROM push_rate WHERE workstation = ?", [workstation])
     pushes = row[1] + 1 if row and row[0] == minute else 1
-    if pushes > authorship.PUSHES_PER_MINUTE:
-        raise PushRefused(429, f"Workstation {workstation} has pushed {authorship.PUSHES_PER_MINUTE} times this "
+    if pushes > limit:
+        raise PushRefused(429, f"Workstation {workstation} has pushed {limit} times this "
                                "minute, the most the hub takes; the next sync sends the rest.",
                           retry_after=60 - at.second)
     tx.execute("INSERT INTO push_rate (workstation, minute, pushes) VALUES (?, ?, ?) ON CONFLICT (workstation) "
@@ -533,8 +534,10 @@ def record_alert(tx, workstation: str, message: str, at: str) -> None:
                "ON CONFLICT (workstation, message) DO NOTHING", [workstation, at, message])
 
 
-def push(db, session, workstation: str, raw_items: list, reported_head: dict | None) -> dict:
-    """Store a workstation's batch in one transaction; the reply of POST /v1/push."""
+def push(db, session, workstation: str, raw_items: list, reported_head: dict | None,
+         pushes_per_minute: int | None = None) -> dict:
+    """Store a workstation's batch in one transaction; the reply of POST /v1/push.
+    pushes_per_minute: the hub's limit (default authorship.PUSHES_PER_MINUTE)."""
     if workstation != session.workstation:
         raise PushRefused(403, f"This session is for workstation {session.workstation}, not {workstation}: "
                                "sign in on the workstation that pushes.")
@@ -543,7 +546,7 @@ def push(db, session, workstation: str, raw_items: list, reported_head: dict | N
     moment = now()
     at = utc_text(moment)
     with db.write() as tx:
-        _count_push(tx, workstation, moment)
+        _count_push(tx, workstation, moment, pushes_per_minute or authorship.PUSHES_PER_MINUTE)
         facts = push_facts(tx, session, items)
         results = []
         for item in items:

@@ -60,7 +60,8 @@ Push (any role; items of the token's own workstation only)
         behind the head the hub holds, or differs from it at the same seq, the
         hub records an alert (a truncated or rewritten chain) and returns it.
         At most MAX_PUSH_ITEMS items and MAX_BODY_BYTES bytes (413 beyond), and
-        PUSHES_PER_MINUTE pushes a minute per workstation (429, Retry-After).
+        PUSHES_PER_MINUTE pushes a minute per workstation, or what `hub serve
+        --pushes-per-minute` allows (429, Retry-After).
 
 Pull (any role)
     GET /v1/changes?after=<cursor>&limit=<n>

@@ -146,10 +146,11 @@ class HubProcess:
     console.sync.device.Device) if given, else this machine, enrolled through
     the hub's commands and `sync --enrol`'s steps at the first start unless
     `enrol_on_start` is turned off. `auth` signs an httpx client's requests
-    as that workstation."""
+    as that workstation. `options`: more options of `hub serve`."""
 
-    def __init__(self, location: dict, folder: Path, workers: int = 1, device=None):
+    def __init__(self, location: dict, folder: Path, workers: int = 1, device=None, options=()):
         self.device = device
+        self.options = [str(option) for option in options]
         self.auth = device.auth() if device is not None else None
         self.enrol_on_start = True
         self.location = location
@@ -198,7 +199,7 @@ class HubProcess:
         log = open(self.log_path, "w", encoding="utf-8")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "console", "hub", "serve", *location_args(self.location), "--host", "127.0.0.1",
-             "--port", str(self.port), "--workers", str(self.workers)],
+             "--port", str(self.port), "--workers", str(self.workers), *self.options],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8", errors="replace",
             cwd=REPO)
 

@@ -18,13 +18,15 @@ def _codes_hashed_once(remembered_code_hashes):
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def hub(request, tmp_path, demo_register):
-    """A hub serving the demo register and the guidance, with accounts op-1, op-2 and sup-1."""
+    """A hub serving the demo register and the guidance, with accounts op-1, op-2 and sup-1;
+    a test marked hub_serve(*options) has them given to `hub serve`."""
     if request.param == "sqlite":
         location = {"data": str(tmp_path / "hub-data")}
     else:
         location = {"database_url": request.getfixturevalue("postgres_database_url")}
     prepare_hub(location, demo_register, OPERATORS, content=True)
-    hub = HubProcess(location, tmp_path).start()
+    marker = request.node.get_closest_marker("hub_serve")
+    hub = HubProcess(location, tmp_path, options=marker.args if marker else ()).start()
     hub.first_register = demo_register
     yield hub
     hub.kill()

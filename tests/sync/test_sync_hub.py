@@ -143,6 +143,7 @@ FAULTS = ("kill_mid_push", "kill_mid_pull", "refuse", "drop_after_processing", "
 
 
 @pytest.mark.slow(seconds=65)
+@pytest.mark.hub_serve("--pushes-per-minute", 100_000)  # its subject is faults; each workstation pushes ~150 a minute
 def test_fault_injection_every_call_on_the_hub_exactly_once(hub, workstations, second_register):
     """50 runs, each with one fault while two workstations sync; after each,
     every call logged so far is on the hub once and every register equals
@@ -182,6 +183,35 @@ def test_fault_injection_every_call_on_the_hub_exactly_once(hub, workstations, s
     assert hub.starts > 10, "the hub was hardly ever killed: the kills came too late"
     # 30 runs set a fault mode; under load a run may end before any request reaches the proxy
     assert proxy.faults >= 25, "the proxy hardly ever misbehaved"
+
+
+@pytest.mark.hub_serve("--pushes-per-minute", 3)
+def test_the_hub_takes_as_many_pushes_a_minute_as_it_is_told_and_what_waits_stays_queued(hub, workstations):
+    ws = workstations("ws-a", "op-1", hub.url)
+    rng = random.Random(3)
+    refused = None
+    for _ in range(2 * 3 + 1):  # each sync pushes at least once: more than 3 in one minute
+        ws.cache.log_calls([call_record(ws.operator, rng)])
+        try:
+            ws.sync()
+        except HubUnreachable as exc:
+            refused = str(exc)
+            break
+    assert refused and "has pushed 3 times this minute, the most the hub takes" in refused
+    from console.store.outbox import outbox_count, unpushed_audit
+
+    assert outbox_count(ws.cache.db) + unpushed_audit(ws.cache.db) >= 1  # kept for the next sync
+
+
+def test_hub_serve_refuses_a_push_limit_out_of_range_with_a_sentence(tmp_path):
+    from tests.support.hub import run_hub_cli
+
+    for limit in ("0", "100001"):
+        result = run_hub_cli("serve", "--data", tmp_path / "hub", "--pushes-per-minute", limit, "--port", "1")
+        assert result.returncode != 0
+        assert f"--pushes-per-minute {limit} is out of range: a workstation may be allowed 1 to 100,000" in \
+            result.stderr
+    assert not (tmp_path / "hub").exists()  # nothing was made
 
 
 def _sync_under_fault(hub, proxy, rng, fault, ws):
