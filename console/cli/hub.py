@@ -34,6 +34,7 @@ from console.core.output_safety import printable_text
 from console.sync.protocol import DEFAULT_PORT
 
 ADMIN = "hub"  # who the hub's audit names for what its command line did: whoever runs it on the hub's machine
+DATABASE_WAIT = 60.0  # seconds `hub serve` waits for a PostgreSQL server out of reach (started with the hub)
 PUBLIC_URL_ENV = "HELPLINE_HUB_PUBLIC_URL"  # the hub's address as PBXs and workstations reach it (TLS proxy)
 
 
@@ -71,6 +72,9 @@ def add_hub_commands(subparsers) -> None:
     p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
     p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS",
                    help="a reverse proxy whose X-Forwarded-For is believed (repeatable; default: none is)")
+    p.add_argument("--database-wait", type=float, default=DATABASE_WAIT, metavar="SECONDS",
+                   help="how long a PostgreSQL database out of reach at the start is waited for (default "
+                        f"{DATABASE_WAIT:.0f}; 0: not at all)")
     p.add_argument("--pushes-per-minute", type=int, default=None, metavar="N",
                    help="pushes one workstation may make in a minute before it is told to wait (default "
                         "120); raise it for many workstations catching up after a long outage")
@@ -176,10 +180,10 @@ def _key(args):
         raise Refused(str(exc)) from None
 
 
-def _open(args):
+def _open(args, wait: float = 0):
     from console.hub.storage import open_database
 
-    return open_database(**_database_location(args), key=_key(args))
+    return open_database(**_database_location(args), key=_key(args), wait=wait)
 
 
 def cmd_key(args, out) -> int:
@@ -216,18 +220,21 @@ def cmd_serve(args, out) -> int:
     from uvicorn.config import LOGGING_CONFIG
 
     from console.core.authorship import MAX_PUSHES_PER_MINUTE
-    from console.hub.app import DATA_ENV, DATABASE_URL_ENV, KEY_FILE_ENV, PUSHES_PER_MINUTE_ENV
+    from console.hub.app import DATA_ENV, DATABASE_URL_ENV, DATABASE_WAIT_ENV, KEY_FILE_ENV, PUSHES_PER_MINUTE_ENV
     from console.hub.crypto import key_file_path
 
     if not 0 < args.port < 65536:
         raise Refused(f"--port {args.port} is not a port number (1 to 65535).")
     if args.workers < 1:
         raise Refused("--workers must be 1 or more.")
+    if not 0 <= args.database_wait <= 3600:
+        raise Refused(f"--database-wait {args.database_wait:g} is out of range: 0 to 3600 seconds.")
     if args.pushes_per_minute is not None and not 0 < args.pushes_per_minute <= MAX_PUSHES_PER_MINUTE:
         raise Refused(f"--pushes-per-minute {args.pushes_per_minute} is out of range: a workstation may be allowed "
                       f"1 to {MAX_PUSHES_PER_MINUTE:,} pushes a minute.")
     location = _database_location(args)
-    db = _open(args)  # made and migrated once here, so a problem is a sentence, not a crash in every worker
+    db = _open(args, wait=args.database_wait)  # made and migrated once here: a problem is a sentence, not a crash
+    # in every worker
     db.close()
     if args.workers > 1 and "database_url" not in location:
         print(f"Note: on SQLite each of the {args.workers} workers has its own live channel: a screen pop or "
@@ -237,6 +244,7 @@ def cmd_serve(args, out) -> int:
     os.environ.pop(DATA_ENV, None)
     os.environ.pop(DATABASE_URL_ENV, None)
     os.environ[KEY_FILE_ENV] = os.path.abspath(key_file_path(args.key_file))
+    os.environ[DATABASE_WAIT_ENV] = str(args.database_wait)
     os.environ.pop(PUSHES_PER_MINUTE_ENV, None)
     if args.pushes_per_minute is not None:
         os.environ[PUSHES_PER_MINUTE_ENV] = str(args.pushes_per_minute)

@@ -52,6 +52,7 @@ DATA_ENV = "HELPLINE_HUB_DATA"
 DATABASE_URL_ENV = "HELPLINE_HUB_DATABASE_URL"
 KEY_FILE_ENV = "HELPLINE_HUB_KEY_FILE"  # how `hub serve` tells its workers its --key-file
 PUSHES_PER_MINUTE_ENV = "HELPLINE_HUB_PUSHES_PER_MINUTE"  # … and its --pushes-per-minute
+DATABASE_WAIT_ENV = "HELPLINE_HUB_DATABASE_WAIT"  # … and its --database-wait
 LARGEST = push.LARGEST_INTEGER
 AUDIT_LIMIT, MAX_AUDIT_LIMIT = 1000, 10_000
 WORKSTATION_ID = workstations.WORKSTATION_ID
@@ -757,7 +758,8 @@ def create_app() -> FastAPI:
         raise RuntimeError(f"Set {DATA_ENV} (a folder) or {DATABASE_URL_ENV} (postgresql://…) to say where the "
                            "hub's database is; `helpline-console hub serve` does this for you.")
     where = {"database_url": url} if url else {"data": data}
-    db = open_database(**where, key_file=os.environ.get(KEY_FILE_ENV))
+    db = open_database(**where, key_file=os.environ.get(KEY_FILE_ENV),
+                       wait=float(os.environ.get(DATABASE_WAIT_ENV) or 0))
     log.info("hub serving %s", db.describe())
     from console.hub import live
 

@@ -31,6 +31,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -888,6 +889,29 @@ class SQLiteDatabase:
         self._blob = (None, b"")
 
 
+# what may pass if the hub waits: no answer from the server (refused, timed out,
+# unreachable), or its answer that it is starting up, shutting down, recovering
+# (57P03) or full (53300). libpq gives a failed connection's error no SQLSTATE,
+# so the server's answer is told by its words; one in another language is
+# waited for, and still ends in a sentence when the wait is over.
+SERVER_ANSWERED = "FATAL:"
+PASSING_ANSWERS = ("the database system is starting up", "the database system is shutting down",
+                   "the database system is in recovery mode", "the database system is not yet accepting connections",
+                   "sorry, too many clients already", "remaining connection slots are reserved")
+
+
+def _may_pass(exc: Exception) -> bool:
+    """Whether waiting may mend this failure to connect (see PASSING_ANSWERS)."""
+    text = str(exc)
+    return SERVER_ANSWERED not in text or any(answer in text for answer in PASSING_ANSWERS)
+
+
+def _first_line(exc: Exception) -> str:
+    """The first line of a psycopg error: it names host and database, never the password."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class PostgresDatabase:
     """PostgreSQL through psycopg 3: each transaction on a connection of its own.
 
@@ -901,7 +925,7 @@ class PostgresDatabase:
     backend = "postgresql"
     IDLE_CONNECTIONS = 4
 
-    def __init__(self, url: str, key: HubKey):
+    def __init__(self, url: str, key: HubKey, wait: float = 0):
         import psycopg
 
         self._psycopg = psycopg
@@ -910,6 +934,8 @@ class PostgresDatabase:
         self.sealer = Sealer.for_hub(key)
         self._idle: list = []
         self._idle_lock = threading.Lock()
+        if wait:
+            self._wait_for_server(wait)
         migrate(self)
 
     def describe(self) -> str:
@@ -925,9 +951,30 @@ class PostgresDatabase:
         try:
             return self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         except self._psycopg.Error as exc:
-            # the message names host and database, never the password
-            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise DatabaseUnavailable(f"The hub database cannot be reached ({first_line}).") from None
+            raise DatabaseUnavailable(f"The hub database cannot be reached ({_first_line(exc)}).") from None
+
+    def _wait_for_server(self, seconds: float) -> None:
+        """Connect, trying again for up to `seconds` while the server is out of
+        reach, starting up or full (a hub started with, or just after, its
+        database); a refusal that waiting cannot mend (a wrong password or
+        database name) is a DatabaseUnavailable at once."""
+        deadline = time.monotonic() + seconds
+        pause = 0.5
+        while True:
+            try:
+                conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            except self._psycopg.OperationalError as exc:
+                if not _may_pass(exc) or time.monotonic() + pause > deadline:
+                    raise DatabaseUnavailable(f"The hub database cannot be reached ({_first_line(exc)}).") from None
+                log.warning("the hub database cannot be reached yet (%s); trying again for up to %d s",
+                            _first_line(exc), seconds)
+                time.sleep(pause)  # the server is given time to come up: nothing here to wait on but the clock
+                pause = min(2 * pause, 5.0)
+                continue
+            except self._psycopg.Error as exc:
+                raise DatabaseUnavailable(f"The hub database cannot be reached ({_first_line(exc)}).") from None
+            self._checkin(conn)
+            return
 
     def _checkout(self):
         while True:
@@ -1009,12 +1056,13 @@ class PostgresDatabase:
 
 
 def open_database(*, data: str | os.PathLike | None = None, database_url: str | None = None,
-                  key: HubKey | None = None, key_file: str | os.PathLike | None = None):
+                  key: HubKey | None = None, key_file: str | os.PathLike | None = None, wait: float = 0):
     """The hub database named by exactly one of `data` (a folder for the
     embedded SQLite file) or `database_url` (PostgreSQL), its schema brought
     up to date, opened with the hub's key: `key`, else the one read from
     `key_file` or the systemd credential (console/hub/crypto.py; KeyProblem
-    when there is none)."""
+    when there is none). `wait`: seconds a PostgreSQL server out of reach is
+    waited for (a hub starting with its database)."""
     if bool(data) == bool(database_url):
         raise ValueError("give exactly one of data and database_url")
     if database_url and not database_url.startswith(("postgresql://", "postgres://")):
@@ -1022,5 +1070,5 @@ def open_database(*, data: str | os.PathLike | None = None, database_url: str | 
                                   "(for example postgresql://hub@db.example/helpline).")
     key = key or load_key(key_file)
     if database_url:
-        return PostgresDatabase(database_url, key)
+        return PostgresDatabase(database_url, key, wait)
     return SQLiteDatabase(data, key)

@@ -2,6 +2,7 @@
 its command line, on both backends."""
 
 import socket
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from console.sync.protocol import MAX_BODY_BYTES, SIGN_IN_FAILURES
 
 from tests.hub.bodies import attempt_item, call_item
-from tests.hub.conftest import PASSWORD, WORKSTATION, HubProcess, location_args, run_hub_cli
+from tests.hub.conftest import PASSWORD, WORKSTATION, HubProcess, enrolled_in, location_args, run_hub_cli
 
 
 def add_operator_by_cli(location: dict, operator_id: str, role: str) -> None:
@@ -113,8 +114,13 @@ def test_content_on_the_command_line(database_location, tmp_path):
 def test_serve_refuses_bad_options_and_reports_an_unreachable_database(tmp_path):
     bad_port = run_hub_cli("serve", "--data", tmp_path / "hub", "--port", "70000")
     assert bad_port.returncode == 2 and "--port 70000" in bad_port.stderr
-    nowhere = run_hub_cli("serve", "--database-url", "postgresql://hub@127.0.0.1:1/hub?connect_timeout=2")
-    assert nowhere.returncode == 1 and "cannot be reached" in nowhere.stderr
+    nowhere = run_hub_cli("serve", "--database-url", "postgresql://hub@127.0.0.1:1/hub?connect_timeout=2",
+                          "--database-wait", "1")
+    assert nowhere.returncode == 1 and "The hub database cannot be reached (connection" in nowhere.stderr
+    assert "cannot be reached yet" in nowhere.stderr  # it was tried again within the second
+    for wait in ("-1", "3601", "nan"):
+        refused = run_hub_cli("serve", "--data", tmp_path / "hub", "--database-wait", wait)
+        assert refused.returncode == 2 and f"--database-wait {wait} is out of range: 0 to 3600" in refused.stderr
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
@@ -122,6 +128,44 @@ def test_serve_refuses_bad_options_and_reports_an_unreachable_database(tmp_path)
     assert busy.returncode == 1 and "could not serve on 127.0.0.1" in busy.stderr
     unsaid = run_hub_cli("stats", env={"HELPLINE_HUB_DATABASE_URL": ""})
     assert unsaid.returncode == 2 and "--data DIR" in unsaid.stderr
+
+
+def test_a_hub_started_before_its_database_answers_waits_for_it(postgres_database_url, tmp_path):
+    """`hub serve` started with (or just after) its PostgreSQL server: a
+    connection refused is tried again, and the hub serves once it is made."""
+    import threading
+
+    from tests.sync.faultproxy import FaultProxy
+
+    parts = urlsplit(postgres_database_url)
+    proxy = FaultProxy(parts.port)
+    proxy.set_mode("refuse")
+    behind = urlunsplit(parts._replace(netloc=f"{parts.username}@127.0.0.1:{proxy.port}"))
+    device = enrolled_in({"database_url": postgres_database_url}, WORKSTATION)
+    hub = HubProcess({"database_url": behind}, tmp_path, device=device)
+    started = []
+    starting = threading.Thread(target=lambda: started.append(hub.start()))
+    try:
+        starting.start()
+        assert proxy.refused.wait(60), "the hub never tried its database"
+        proxy.set_mode("pass")
+        starting.join()
+        assert started, "the hub did not start"
+        assert httpx.get(f"{hub.url}/v1/health", timeout=10).json()["ok"] is True
+        assert "the hub database cannot be reached yet" in hub.output()
+    finally:
+        hub.stop()
+        proxy.close()
+
+
+def test_a_database_that_refuses_the_hub_is_a_sentence_at_once(postgres_database_url):
+    """A refusal that waiting cannot mend (here a database that does not exist)
+    is not waited for."""
+    parts = urlsplit(postgres_database_url)
+    wrong = urlunsplit(parts._replace(path="/no_such_hub_database", query=""))
+    refused = run_hub_cli("serve", "--database-url", wrong, "--database-wait", "3600")
+    assert refused.returncode == 1 and 'database "no_such_hub_database" does not exist' in refused.stderr
+    assert "cannot be reached yet" not in refused.stderr
 
 
 def test_a_hub_stopping_at_once_closes_its_database_only_after_the_anchor_signing_ends(tmp_path, monkeypatch):

@@ -18,6 +18,7 @@ class FaultProxy:
         self.mode = "pass"
         self.faults = 0  # how many times a fault was applied
         self.connected = threading.Event()  # a workstation has opened a connection
+        self.refused = threading.Event()  # "refuse" has reset a connection
         self.held = threading.Event()  # "hold" has kept an answer from the workstation
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
@@ -64,6 +65,7 @@ class FaultProxy:
                 self.faults += 1
                 client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
                 _close(client)  # a reset, as from a host that is down
+                self.refused.set()
                 continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self.upstream_port), timeout=5)
