@@ -23,6 +23,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.append(str(REPO))  # after PYTHONPATH: a child measures the code its PYTHONPATH names first
+
+from tests.support.baseline import baseline_tree, run_child  # noqa: E402 (after the path)
 WARM_UP = 250
 SAMPLE_EVERY = 250
 DEFAULT_BASELINE = "ecb2982^"  # the window before issue 15's call-screen traps were fixed
@@ -85,22 +88,7 @@ def slope_kb_per_call(samples) -> float:
 
 
 def measure(code_root: Path, register: str, calls: int) -> dict:
-    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-           # the code measured first, then this checkout's tests/support (the window helpers)
-           "PYTHONPATH": os.pathsep.join([str(code_root), str(REPO)])}
-    out = subprocess.run([sys.executable, __file__, "--child", register, "--calls", str(calls)], cwd=code_root,
-                         env=env, capture_output=True, text=True, timeout=3600)
-    if out.returncode:
-        raise SystemExit(f"driving the window under {code_root} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def baseline_tree(commit: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="call-memory-baseline-"))
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "console", "resources"],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
+    return run_child(__file__, code_root, [register, "--calls", str(calls)], timeout=3600)
 
 
 def report(label: str, result: dict) -> None:
@@ -133,7 +121,7 @@ def main() -> int:
         print(f"{args.calls:,} calls typed key by key into the real window, each discarded with Ctrl+N")
         report("this checkout", measure(REPO, str(register), args.calls))
         if not args.no_baseline:
-            tree = baseline_tree(args.baseline)
+            tree = baseline_tree(args.baseline, "call-memory")
             commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", args.baseline],
                                     capture_output=True, text=True).stdout.strip()
             report(f"baseline {commit} (before trap 7)", measure(tree, str(register), args.calls))

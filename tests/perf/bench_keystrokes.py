@@ -14,7 +14,6 @@ Runs offscreen (QT_QPA_PLATFORM=offscreen unless set); the callers come from a d
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -22,6 +21,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.append(str(REPO))  # after PYTHONPATH: a child measures the code its PYTHONPATH names first
+
+from tests.support.baseline import baseline_tree, run_child  # noqa: E402 (after the path)
 
 
 def drive(register: str, steps: bool) -> dict:
@@ -57,22 +59,7 @@ def drive(register: str, steps: bool) -> dict:
 
 def measure(code_root: Path, register: str, steps: bool) -> dict:
     """Drive the window of the code under code_root in a child process (its own QApplication)."""
-    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-           # the code measured first, then this checkout's tests/support (the driver)
-           "PYTHONPATH": os.pathsep.join([str(code_root), str(REPO)])}
-    out = subprocess.run([sys.executable, __file__, "--child", register] + (["--steps"] if steps else []),
-                         cwd=code_root, env=env, capture_output=True, text=True, timeout=600)
-    if out.returncode:
-        raise SystemExit(f"driving the window under {code_root} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def baseline_tree(commit: str) -> Path:
-    folder = Path(tempfile.mkdtemp(prefix="keystrokes-baseline-"))
-    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "console", "resources"],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
-    return folder
+    return run_child(__file__, code_root, [register] + (["--steps"] if steps else []), timeout=600)
 
 
 def main() -> int:
@@ -86,7 +73,6 @@ def main() -> int:
         print(json.dumps(drive(args.child, args.steps)))
         return 0
 
-    sys.path.insert(0, str(REPO))
     from tests.support.call_keys import GOALS, KINDS, REVIEWER, write_register
 
     register = str(write_register(Path(tempfile.mkdtemp(prefix="keystrokes-register-"))))
@@ -96,7 +82,7 @@ def main() -> int:
         commit = args.baseline or subprocess.run(["git", "-C", str(REPO), "merge-base", "HEAD", "main"],
                                                  check=True, capture_output=True, text=True).stdout.strip()
         label = commit[:8]
-        before = measure(baseline_tree(commit), register, False)
+        before = measure(baseline_tree(commit, "keystrokes"), register, False)
     print(f"Command keys / typed characters per call (demo register, {len(KINDS)} calls, keyboard only)")
     header = f"{'call':24} {'this checkout':>15}"
     if before:
