@@ -233,8 +233,8 @@ def cmd_serve(args, out) -> int:
         raise Refused(f"--pushes-per-minute {args.pushes_per_minute} is out of range: a workstation may be allowed "
                       f"1 to {MAX_PUSHES_PER_MINUTE:,} pushes a minute.")
     location = _database_location(args)
-    db = _open(args, wait=args.database_wait)  # made and migrated once here: a problem is a sentence, not a crash
-    # in every worker
+    # made and migrated once here, so a problem is a sentence, not a crash in every worker
+    db = _open(args, wait=args.database_wait)
     db.close()
     if args.workers > 1 and "database_url" not in location:
         print(f"Note: on SQLite each of the {args.workers} workers has its own live channel: a screen pop or "
