@@ -906,10 +906,12 @@ def _may_pass(exc: Exception) -> bool:
     return SERVER_ANSWERED not in text or any(answer in text for answer in PASSING_ANSWERS)
 
 
-def _first_line(exc: Exception) -> str:
-    """The first line of a psycopg error: it names host and database, never the password."""
+def _unreachable(exc: Exception) -> "DatabaseUnavailable":
+    """The sentence for a failed connection: the psycopg error's first line, which names
+    host and database, never the password."""
     text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    reason = text.splitlines()[0] if text else type(exc).__name__
+    return DatabaseUnavailable(f"The hub database cannot be reached ({reason}).")
 
 
 class PostgresDatabase:
@@ -951,7 +953,7 @@ class PostgresDatabase:
         try:
             return self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
         except self._psycopg.Error as exc:
-            raise DatabaseUnavailable(f"The hub database cannot be reached ({_first_line(exc)}).") from None
+            raise _unreachable(exc) from None
 
     def _wait_for_server(self, seconds: float) -> None:
         """Connect, trying again for up to `seconds` while the server is out of
@@ -962,19 +964,17 @@ class PostgresDatabase:
         pause = 0.5
         while True:
             try:
-                conn = self._psycopg.connect(self.url, autocommit=True, connect_timeout=10)
-            except self._psycopg.OperationalError as exc:
-                if not _may_pass(exc) or time.monotonic() + pause > deadline:
-                    raise DatabaseUnavailable(f"The hub database cannot be reached ({_first_line(exc)}).") from None
-                log.warning("the hub database cannot be reached yet (%s); trying again for up to %d s",
-                            _first_line(exc), seconds)
+                self._checkin(self._connect())
+                return
+            except DatabaseUnavailable as unavailable:
+                failure = unavailable.__context__  # psycopg's own error (the sentence is raised from None)
+                if not (isinstance(failure, self._psycopg.OperationalError) and _may_pass(failure)) \
+                        or time.monotonic() + pause > deadline:
+                    raise
+                log.warning("the hub database cannot be reached yet; trying again for up to %d s: %s",
+                            seconds, unavailable)
                 time.sleep(pause)  # the server is given time to come up: nothing here to wait on but the clock
                 pause = min(2 * pause, 5.0)
-                continue
-            except self._psycopg.Error as exc:
-                raise DatabaseUnavailable(f"The hub database cannot be reached ({_first_line(exc)}).") from None
-            self._checkin(conn)
-            return
 
     def _checkout(self):
         while True:

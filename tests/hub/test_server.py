@@ -166,6 +166,10 @@ def test_a_database_that_refuses_the_hub_is_a_sentence_at_once(postgres_database
     refused = run_hub_cli("serve", "--database-url", wrong, "--database-wait", "3600")
     assert refused.returncode == 1 and 'database "no_such_hub_database" does not exist' in refused.stderr
     assert "cannot be reached yet" not in refused.stderr
+    malformed = run_hub_cli("serve", "--database-url", "postgresql://hub@127.0.0.1:1/hub?no_such_option=1",
+                            "--database-wait", "3600")  # nothing to reach: the address itself is wrong
+    assert malformed.returncode == 1 and 'invalid URI query parameter: "no_such_option"' in malformed.stderr
+    assert "cannot be reached yet" not in malformed.stderr
 
 
 def test_a_hub_stopping_at_once_closes_its_database_only_after_the_anchor_signing_ends(tmp_path, monkeypatch):

@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.append(str(REPO))  # after PYTHONPATH: a child measures the code its PYTHONPATH names first
 
 from tests.support.baseline import baseline_tree, run_child  # noqa: E402 (after the path)
+
 WARM_UP = 250
 SAMPLE_EVERY = 250
 DEFAULT_BASELINE = "ecb2982^"  # the window before issue 15's call-screen traps were fixed
@@ -72,7 +73,8 @@ def drive(register: str, calls: int) -> dict:
             samples.append((n, resident_bytes()))
         if n == calls:
             break
-        for edit, text in ((screen.family_name, f"Te Rangi-Wilson{n}"), (screen.given_name, "Mere Anahera"),  # QTest types ASCII only
+        # QTest types ASCII only: "Anahera" without its macron
+        for edit, text in ((screen.family_name, f"Te Rangi-Wilson{n}"), (screen.given_name, "Mere Anahera"),
                            (screen.dob, "14/02/1987"), (screen.code, f"HK7Q-{n:04d}-ZX3P"),
                            (screen.notes, f"Asked about the stolen files; call {n}.")):
             QTest.keyClicks(edit, text)
