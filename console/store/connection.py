@@ -21,6 +21,20 @@ either `except` clause catches it.
 Connections run in autocommit mode (isolation_level=None): sqlite-utils wraps
 its own writes in BEGIN/COMMIT, and our multi-statement writes use
 `write_transaction`, so no implicit transaction is ever left open.
+
+The register is in a file of its own beside the cache, `<cache>.register-<N>`
+for generation N (meta `register_generation`), encrypted with the cache's key
+and attached read-only to every connection as the schema `register`, so the
+register's tables are read by their plain names. An import builds the next
+generation's file without touching the cache file, and the swap is one short
+write (the generation) whatever the register's size: a save never waits for
+an import (issue 12). Each connection follows the generation in service
+before any statement it runs outside a transaction (`Connection.follow_register`),
+and the file swapped out is deleted once no connection uses it (at once on
+POSIX; on Windows, where an open file cannot be deleted, at a later import or
+open). Before any import the register is empty (an in-memory one). A cache made
+before this held the register in its own tables: while it does, they are the
+register (open_cache moves them out; console.store.register.swap).
 """
 
 import functools
@@ -120,15 +134,110 @@ class Cursor(sqlcipher.Cursor):
             raise _as_sqlite3(exc).with_traceback(exc.__traceback__) from None
 
 
+REGISTER_SCHEMA = "register"
+_IN_MAIN, _EMPTY = "main", "empty"  # where the register is when not in a file: see the module's text
+
+
 class Connection(sqlcipher.Connection):
-    """sqlcipher3's connection, raising errors the `sqlite3` way."""
+    """sqlcipher3's connection, raising errors the `sqlite3` way, with the
+    register in service attached (a connection to a cache file)."""
+
+    cache_path: Path | None = None  # set by connect(); None for any other file (a register being built)
+    key: bytes | None = None
+    _register = None  # what is attached as the register: a generation, _IN_MAIN or _EMPTY
+    _data_version = None  # PRAGMA data_version when the register in service was last read
+    _following = False
+    _probe = None  # the cursor that reads PRAGMA data_version
+
+    def cursor(self, factory=Cursor):
+        if self.cache_path is not None and not self._following and not self.in_transaction:
+            try:
+                self.follow_register()
+            except sqlite3.DatabaseError:
+                pass  # a damaged or unreadable cache: the statement itself says so (tried again before the next)
+        return self._cursor(factory)
 
     @_reraising
-    def cursor(self, factory=Cursor):
+    def _cursor(self, factory):
         return super().cursor(factory)
 
+    def follow_register(self, force: bool = False) -> None:
+        """Attach the register in service, if another connection swapped one
+        in since this one last looked (or `force`, after its own swap). Cheap
+        when nothing changed: one PRAGMA. A swap this connection cannot follow
+        yet (a statement of its own still reads the old register) is followed
+        before a later statement."""
+        self._following = True
+        try:
+            if self._probe is None:
+                self._probe = self._cursor(Cursor)
+            version = self._probe.execute("PRAGMA data_version").fetchall()[0][0]  # done: no snapshot held
+            if version == self._data_version and not force:
+                return
+            target = self._register_in_service()
+            if target != self._register:
+                if self._register not in (None, _IN_MAIN):
+                    try:
+                        self.execute(f"DETACH DATABASE {REGISTER_SCHEMA}")
+                    except sqlite3.OperationalError:
+                        return  # "database register is locked": a cursor still reads it
+                    self._register = None
+                if isinstance(target, int):
+                    uri = register_file(self.cache_path, target).as_uri() + "?mode=ro"
+                    self.execute(f"ATTACH DATABASE ? AS {REGISTER_SCHEMA} KEY \"x'{self.key.hex()}'\"", [uri])
+                elif target == _EMPTY:
+                    from console.store.register.tables import create_register_tables
+
+                    self.execute(f"ATTACH DATABASE ':memory:' AS {REGISTER_SCHEMA}")
+                    create_register_tables(self, f"{REGISTER_SCHEMA}.", 0, indexes=False)
+                self._register = target
+            self._data_version = version
+        finally:
+            self._following = False
+
+    def _register_in_service(self):
+        row = self.execute(
+            "SELECT (SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'persons'), "
+            "(SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'meta')").fetchone()
+        if row[0]:
+            return _IN_MAIN
+        if not row[1]:  # a cache not yet migrated
+            return None
+        generation = self.execute("SELECT value FROM main.meta WHERE key = 'register_generation'").fetchone()
+        if generation is not None and register_file(self.cache_path, int(generation[0])).exists():
+            return int(generation[0])
+        return _EMPTY
+
+    def register_in_file(self) -> bool:
+        """True when the register in service is a file's (or none was imported);
+        False while a cache made by an earlier version still holds it in its own tables."""
+        return self._register_in_service() != _IN_MAIN
+
     def execute(self, sql, parameters=(), /):
-        return self.cursor().execute(sql, parameters)
+        cursor = self.cursor().execute(sql, parameters)
+        if self.cache_path is not None and not self._following and sql.lstrip()[:5].upper() == "BEGIN":
+            self._pin_register(sql)
+        return cursor
+
+    def _pin_register(self, begin: str) -> None:
+        """A transaction reads the cache and the register of one moment: if a
+        swap committed after this connection last followed, the transaction is
+        begun again with the register swapped in (the snapshot of the cache
+        file is taken by the first read, here)."""
+        for _ in range(3):
+            self._following = True
+            try:
+                if isinstance(self._register, int):
+                    row = self.execute("SELECT value FROM main.meta WHERE key = 'register_generation'").fetchone()
+                    if row is not None and int(row[0]) == self._register:
+                        return
+                if self._register_in_service() == self._register:
+                    return
+                self.cursor().execute("ROLLBACK")
+            finally:
+                self._following = False
+            self.follow_register(force=True)
+            self.cursor().execute(begin)
 
     def executemany(self, sql, parameters, /):
         return self.cursor().executemany(sql, parameters)
@@ -171,6 +280,25 @@ def _beside(path: Path, suffix: str) -> Path:
     return path.with_name(path.name + suffix)
 
 
+def register_file(cache_path: Path, generation: int) -> Path:
+    """The file of the register of `generation` beside the cache at `cache_path`."""
+    return _beside(cache_path, f".register-{generation}")
+
+
+def building_file(cache_path: Path, generation: int) -> Path:
+    """Where the register of `generation` is built before it is complete."""
+    return _beside(cache_path, f".register-{generation}.building")
+
+
+def register_files(cache_path: Path) -> list[Path]:
+    """Every register file beside the cache, complete or being built."""
+    prefix = cache_path.name + ".register-"
+    try:
+        return sorted(p for p in cache_path.parent.iterdir() if p.name.startswith(prefix))
+    except OSError:
+        return []
+
+
 def _file_kind(path: Path) -> str:
     """'new' (absent or empty), 'plain' (an unencrypted SQLite file) or 'encrypted'."""
     try:
@@ -210,6 +338,7 @@ def connect_file(path, key: bytes | None) -> Connection:
     except BaseException:
         conn.close()
         raise
+    conn.key = key
     return conn
 
 
@@ -400,14 +529,13 @@ def _migrate_plain(path: Path, store, entry: str) -> None:
 
 
 def connect(path) -> Connection:
-    """A DB-API connection to the cache at `path`, keyed from the keystore;
-    creates an empty encrypted cache (and its key) if there is none, and
-    encrypts a plain one made by an earlier version. No check, no migrations.
+    """A DB-API connection to the cache at `path`, keyed from the keystore,
+    with the register in service attached; creates an empty encrypted cache
+    (and its key) if there is none, and encrypts a plain one made by an
+    earlier version. No check, no migrations.
 
     Refusals (no secure keystore, no key for an existing cache, a key that
     does not open it) raise CacheError and leave every file as it was."""
-    if str(path) == ":memory:":
-        return connect_file(":memory:", None)
     path = Path(path)
     store = _keystore()  # before anything on disk is touched
     entry = key_entry(path)
@@ -422,6 +550,9 @@ def connect(path) -> Connection:
             conn = _open_encrypted(path, store, entry)
         try:
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.cache_path = path.resolve()
+            with suppress(sqlite3.DatabaseError):  # damage is open_cache's check to report, as damage
+                conn.follow_register()
         except BaseException:
             conn.close()
             raise
@@ -443,7 +574,7 @@ def open_cache(path, *, check: bool = True, migrate: bool = True) -> sqlite_util
     conn = connect(path)
     try:
         db = sqlite_utils.Database(conn)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA main.journal_mode=WAL")
         # every acknowledged write must survive power loss, not only a crash
         conn.execute("PRAGMA synchronous=FULL")
         if check:
@@ -466,15 +597,31 @@ def open_cache(path, *, check: bool = True, migrate: bool = True) -> sqlite_util
                 with write_transaction(db):  # one process migrates; any other waits, then finds it done
                     schema.migrate(db)
                     settings.upgrade(db)
-            from console.store.register.swap import drop_leftovers
+            from console.store.register.swap import drop_leftovers, move_register_out
 
-            with suppress(CacheDiskFull):  # a full disk: they are dropped on a later open
+            conn.follow_register(force=True)  # its own migration may have made or dropped tables
+            _forget_a_missing_register(db)
+            with suppress(CacheDiskFull):  # a full disk: done on a later open
+                move_register_out(db)
                 drop_leftovers(db)
     except BaseException:
         with suppress(Exception):
             conn.close()
         raise
     return db
+
+
+def _forget_a_missing_register(db: sqlite_utils.Database) -> None:
+    """A cache whose register file is gone (deleted, or the cache copied
+    without it) has no register: say so (no register version) rather than
+    answer every lookup from an empty one, and let the next sync fetch it again."""
+    if db.conn._register != _EMPTY:
+        return
+    if db.execute("SELECT 1 FROM meta WHERE key = 'register_version'").fetchone() is None:
+        return
+    with write_transaction(db):
+        db.execute("DELETE FROM meta WHERE key IN ('register_version', 'register_generated_at')")
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'sync.register_seq'")
 
 
 @contextmanager

@@ -573,3 +573,21 @@ def m014_callback_attestations(db):
                "callback_id TEXT NOT NULL, operator TEXT NOT NULL, answered_at TEXT NOT NULL, "
                "PRIMARY KEY (pbx, call_id))")
     db.execute("CREATE INDEX idx_callback_attestations_callback ON callback_attestations(callback_id)")
+
+
+@migrations
+def m015_register_in_its_own_file(db):
+    # The register leaves the cache file for one of its own beside it
+    # (console.store.connection), which every import builds without the
+    # cache's writer lock. A cache holding no register drops its empty
+    # tables here; one holding a register has them moved out by open_cache
+    # after the migrations (console.store.register.swap.move_register_out:
+    # it attaches a file, which a transaction cannot), and they stay the
+    # register until then.
+    tables = ("persons", "person_phones", "name_variants", "name_near", "name_parts", "documents", "practices")
+    present = [t for t in tables if db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [t]).fetchone()]
+    if any(db.execute(f"SELECT 1 FROM {t} LIMIT 1").fetchone() for t in present):
+        return
+    for table in present:
+        db.execute(f"DROP TABLE {table}")

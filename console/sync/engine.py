@@ -152,17 +152,20 @@ class Sync:
             data = rebuild_register(self.db, data)
         digest = offer["digest"]
 
-        def swap(db):
-            if use_delta:  # the rebuild is vouched for by the hub's digest, or nothing changes
-                from console.store.register.digest import register_digest
+        def vouched(register):
+            # the rebuild is vouched for by the hub's digest, or nothing changes
+            from console.store.register.digest import register_digest
 
-                if register_digest(db) != digest:
-                    raise SyncFailed(f"Register {seq} rebuilt from its changes differs from the hub's; "
-                                     "its whole snapshot will be fetched instead.")
+            if register_digest(register) != digest:
+                raise SyncFailed(f"Register {seq} rebuilt from its changes differs from the hub's; "
+                                 "its whole snapshot will be fetched instead.")
+
+        def swap(db):
             sync_state.finish_register(db, seq)
 
         try:
-            result = import_register(self.db, data, progress=self.progress, on_swap=swap)
+            result = import_register(self.db, data, progress=self.progress, on_swap=swap,
+                                     before_swap=vouched if use_delta else None)
         except SyncFailed:
             sync_state.drop_download(self.db)
             with write_transaction(self.db):

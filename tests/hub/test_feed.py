@@ -209,16 +209,14 @@ def test_a_register_imported_by_the_command_line_is_served_in_chunks(hub, operat
         persons = z.read("persons.csv").decode("utf-8")
     assert "7QF2-M9DA" not in persons and "$argon2id$" in persons and "12 Kerikeri Road" in persons
     # what a workstation makes of the snapshot has the digest the hub announced
-    import sqlite_utils
-
+    from console.store.connection import open_cache
     from console.store.register.digest import register_digest
     from console.store.register.swap import import_register as import_on_workstation
-    from console.store.schema import migrate
 
-    workstation = sqlite_utils.Database(memory=True)
-    migrate(workstation)
+    workstation = open_cache(tmp_path / "workstation.db")
     import_on_workstation(workstation, read_snapshot(hub, operator, 1, entry["size"], chunk=4096))
     assert register_digest(workstation) == entry["digest"]
+    workstation.close()
     feed = [c for c in hub.client.get("/v1/changes", headers=operator).json()["changes"] if c["kind"] == "register"]
     assert feed == [{"seq": feed[0]["seq"], "kind": "register", "id": "1", "body": entry}]
 

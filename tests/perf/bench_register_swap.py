@@ -5,8 +5,8 @@ Imports a register of --persons persons into an encrypted cache, then imports
 a second version of it over the first while another connection saves (a
 small write transaction, as logging a call is) every --every seconds, and
 prints the longest wait of a save in each stage of the second import (the
-swap and the drop of the old register after it are their own stages), beside
-the same saves with no import running (the baseline). The demo register's
+swap and what follows it are stages of their own), beside the same saves
+with no import running (the baseline). The demo register's
 codes come as hashes (tests/support/canary.py), so the import hashes none:
 hashing runs outside the writer lock and would only make the run longer.
 
@@ -103,20 +103,15 @@ def main() -> None:
             def progress(stage, done, total):
                 saver.stage = stage
 
+            def before_swap(_register):
+                saver.stage = "built, before the swap"
+
             def on_swap(_db):
                 saver.stage = "swap"
 
-            real_drop = swap._drop_leftovers
-
-            def drop(db_):
-                if saver.stage == "swap":
-                    saver.stage = "drop of the old register"
-                real_drop(db_)
-
-            swap._drop_leftovers = drop
             t = time.perf_counter()
-            swap.import_register(db, second, progress=progress, on_swap=on_swap)
-            saver.stage = "after"
+            swap.import_register(db, second, progress=progress, before_swap=before_swap, on_swap=on_swap)
+            saver.stage = "after (old register deleted)"
             print(f"second import: {time.perf_counter() - t:.0f} s", flush=True)
             time.sleep(1)
         db.close()

@@ -293,15 +293,32 @@ def test_damage_is_reported_as_damage(tmp_path, sample_register, capsys):
 def make_plain_cache(path: Path, sample_register, calls: int = 5) -> dict:
     """A cache as an earlier version left it: plain SQLite in WAL mode; the
     last calls still only in the WAL (as after a crash). Returns row counts."""
-    from console.store.schema import migrate
+    from console.store import schema
+    from console.store.register.tables import REGISTER_TABLES
 
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     db = sqlite_utils.Database(conn)
-    migrate(db)
+    # the schema as it was before the register moved to a file of its own, holding the register
+    ledger = schema.ledger(db)
+    for step in schema.migrations.steps[:schema.migrations.names.index("m015_register_in_its_own_file")]:
+        with ledger.transaction() as handle:
+            step(handle)
+            ledger.record(handle, step.__name__)
+    source = Cache.open(path.parent / "source" / "cache.db", operator="op-old")
+    result = source.import_register(sample_register)
+    with conn:
+        for table in REGISTER_TABLES:
+            rows = source.db.execute(f"SELECT * FROM {table}").fetchall()
+            if rows:
+                conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
+        conn.execute("INSERT OR REPLACE INTO meta VALUES ('register_version', ?)", [result.register_version])
+    source.close()
+    for leftover in (path.parent / "source").iterdir():
+        leftover.unlink()
+    (path.parent / "source").rmdir()
     cache = Cache(db, operator="op-old")
-    cache.import_register(sample_register)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     cache.log_calls([validate_call_record(canary_call(n), operator="op-old") for n in range(calls)])
     counts = {name: conn.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
@@ -330,8 +347,9 @@ def test_a_plain_cache_is_encrypted_once_and_verified(tmp_path, sample_register,
     cache = Cache.open(db, operator="op-new")
     try:
         after = {name: cache.db.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in counts}
-        # every row is there, and the settings' upgrade, recorded the first time a cache made before it opens
-        assert after == {**counts, "_sqlite_migrations": counts["_sqlite_migrations"] + 1}
+        # every row is there (the register's now in its own file), and the settings' upgrade and the
+        # register's move, recorded the first time a cache made before them opens
+        assert after == {**counts, "_sqlite_migrations": counts["_sqlite_migrations"] + 2}
         assert cache.db.execute("SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'helpline-console.settings'"
                                 ).fetchone() is not None
         assert cache.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -345,7 +363,8 @@ def test_a_plain_cache_is_encrypted_once_and_verified(tmp_path, sample_register,
     for path in files_under(tmp_path):
         assert not found_in(path, CANARIES), path
     # the backup was kept only until verified; the staging file is gone too
-    assert sorted(p.name for p in db.parent.iterdir()) == ["cache.db"]
+    assert sorted(p.name for p in db.parent.iterdir()) == ["cache.db", "cache.db.register-1"]
+    assert_not_sqlite_readable(db.parent / "cache.db.register-1")
     assert db.stat().st_mode & 0o777 == 0o600
     assert memory_keyring.get_password(SERVICE, key_entry(db))
     # and it opens normally from then on
@@ -361,6 +380,8 @@ def test_the_backup_is_kept_owner_only_while_migrating(tmp_path, sample_register
     real_replace = os.replace
 
     def watching_replace(src, dst):
+        if Path(dst) != db:  # the register's own file, moved out of the cache after it
+            return real_replace(src, dst)
         backup = db.parent / "cache.db.plain-backup"
         seen["backup"] = (backup.exists(), backup.stat().st_mode & 0o777, backup.read_bytes()[:16])
         seen["staging"] = Path(src).name
@@ -405,7 +426,7 @@ def test_a_killed_migration_is_finished_next_time(tmp_path, sample_register, lef
     cache = Cache.open(db)
     assert cache.db.execute("SELECT count(*) FROM calls").fetchone()[0] == counts["calls"]
     cache.close()
-    assert sorted(p.name for p in db.parent.iterdir()) == ["cache.db"]
+    assert sorted(p.name for p in db.parent.iterdir()) == ["cache.db", "cache.db.register-1"]
 
 
 def test_a_backup_left_after_the_swap_is_removed(tmp_path, sample_register):

@@ -4,6 +4,7 @@ the shipped steps hold their DDL frozen."""
 
 import ast
 import inspect
+import re
 
 import pytest
 import sqlite_utils
@@ -19,10 +20,25 @@ SHIPPED = ("m001_register", "m002_audit_and_attempts", "m003_calls_and_outbox", 
            "m005_hour_tallies", "m006_sync", "m007_dashboard")
 
 
-def register_schema(db) -> dict[str, str]:
-    """The SQL of the register's tables and of their indexes."""
+def register_schema(db, where: str = "register", indexes: bool = True) -> dict[str, str]:
+    """The SQL of the register's tables and (unless not `indexes`) of their
+    indexes in schema `where` (the register's file), each index's generation
+    left out of its name."""
     names = ", ".join(f"'{table}'" for table in REGISTER_TABLES)
-    return dict(db.execute(f"SELECT name, sql FROM sqlite_master WHERE tbl_name IN ({names}) AND sql IS NOT NULL"))
+    rows = db.execute(f"SELECT name, sql FROM {where}.sqlite_master WHERE tbl_name IN ({names}) AND sql IS NOT NULL"
+                      + ("" if indexes else " AND type = 'table'"))
+    return {re.sub(r"_g\d+$", "", name): re.sub(r"_g\d+ ON ", " ON ", sql) for name, sql in rows}
+
+
+def todays_register_schema(indexes: bool = True) -> dict[str, str]:
+    scratch = sqlite_utils.Database(memory=True)
+    create_register_tables(scratch, prefix="", generation=0)
+    return register_schema(scratch, "main", indexes)
+
+
+def register_tables_in_the_cache_file(db) -> list[str]:
+    names = ", ".join(f"'{table}'" for table in REGISTER_TABLES)
+    return [name for (name,) in db.execute(f"SELECT name FROM main.sqlite_master WHERE name IN ({names})")]
 
 
 def make_cache_as_main_left_it(path, first_m001):
@@ -79,13 +95,15 @@ def test_a_cache_made_by_main_runs_nothing_again(tmp_path):
         (SCHEMA.name, "m010_person_locks"), (SCHEMA.name, "m011_password_change"), (SCHEMA.name, "m012_call_line"),
         (SCHEMA.name, "m013_register_codes_hashed"),
         (SCHEMA.name, "m014_callback_attestations"),
+        (SCHEMA.name, "m015_register_in_its_own_file"),
         (settings.upgrades.name, "m001_idle_lock_as_read")]
     assert schema.ledger(db).applied() == set(SCHEMA.names) and meta(db, "settings_version") is None
     assert meta(db, "setting.idle_lock_minutes") == "999"  # settings' m001 did not run again
-    # m008 found main's register tables as they are today, and kept them and the register
-    scratch = sqlite_utils.Database(memory=True)
-    create_register_tables(scratch, prefix="", generation=0)
-    assert register_schema(db) == register_schema(scratch)
+    # m008 found main's register tables as they are today, and kept them and the register, which
+    # then moved to a file of its own, built as an import builds one
+    assert register_schema(db) == todays_register_schema()
+    assert register_tables_in_the_cache_file(db) == []
+    assert (tmp_path / "c.db.register-1").exists() and meta(db, "register_generation") == "1"
     assert meta(db, "register_version") == "reg-2026-11-25.1" and meta(db, "sync.register_seq") == "7"
     assert db.execute("SELECT person_id FROM persons").fetchall() == [("P1",)]
     db.close()
@@ -98,21 +116,21 @@ def test_a_cache_with_the_first_register_tables_gets_todays_and_imports_again(tm
     path = tmp_path / "c.db"
     make_cache_as_main_left_it(path, first_m001=True)
     db = open_cache(path)
-    scratch = sqlite_utils.Database(memory=True)
-    create_register_tables(scratch, prefix="", generation=0)
-    assert register_schema(db) == register_schema(scratch)
+    # m008 made them anew, empty, and m015 dropped them: the register is the importer's, empty
+    assert register_tables_in_the_cache_file(db) == []
+    assert register_schema(db, indexes=False) == todays_register_schema(indexes=False)
     assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 0
     assert meta(db, "register_version") is None and meta(db, "sync.register_seq") == "0"
     db.close()
+    assert sorted(p.name for p in tmp_path.iterdir() if ".register-" in p.name) == []
 
 
-def test_a_new_cache_has_the_register_tables_the_importer_makes(tmp_path):
-    """m001 is frozen and m008 holds today's text: when the importer's DDL
-    changes, a new migration must bring new caches to it."""
+def test_a_new_cache_holds_no_register_tables_and_reads_an_empty_register(tmp_path):
+    """m001 is frozen and m015 drops what it made: a new cache's register,
+    before any import, is the importer's tables, empty."""
     db = open_cache(tmp_path / "c.db")
-    scratch = sqlite_utils.Database(memory=True)
-    create_register_tables(scratch, prefix="", generation=0)
-    assert register_schema(db) == register_schema(scratch)
+    assert register_tables_in_the_cache_file(db) == []
+    assert register_schema(db, indexes=False) == todays_register_schema(indexes=False)
     assert meta(db, "register_version") is None
     db.close()
 
@@ -185,7 +203,6 @@ def test_a_cache_holding_codes_keeps_only_their_hashes_and_no_address(tmp_path):
     assert not columns & {"notification_code", "address", "postcode"}
     (code_hash,) = db.execute("SELECT notification_code_hash FROM persons WHERE person_id = 'P1'").fetchone()
     assert verify_code("k7qf 2m9d", code_hash)
-    scratch = sqlite_utils.Database(memory=True)
-    create_register_tables(scratch, prefix="", generation=0)
-    assert register_schema(db) == register_schema(scratch)
+    assert register_schema(db) == todays_register_schema()
+    assert register_tables_in_the_cache_file(db) == []
     db.close()

@@ -61,11 +61,14 @@ def unzipped(data: bytes) -> bytes:
 
 
 def every_value(conn) -> bytes:
-    """Every value of every table of a connection (blobs unzipped), as bytes."""
+    """Every value of every table of a connection (blobs unzipped), as bytes:
+    the tables of every database attached to it (a workstation's register file too)."""
     out = []
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    schemas = [r[1] for r in conn.execute("PRAGMA database_list") if r[1] != "temp"]
+    tables = [f'"{schema}"."{r[0]}"' for schema in schemas
+              for r in conn.execute(f'SELECT name FROM "{schema}".sqlite_master WHERE type = \'table\'')]
     for table in tables:
-        for row in conn.execute(f'SELECT * FROM "{table}"'):
+        for row in conn.execute(f'SELECT * FROM {table}'):
             for value in row:
                 if isinstance(value, (bytes, bytearray, memoryview)):
                     out.append(unzipped(bytes(value)))

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractButton, QAbstractItemView, QComboBox, QDateTimeEdit, QLineEdit, QPlainTextEdit, QTextBrowser,
@@ -253,21 +254,28 @@ def test_shortcuts_panel_lists_every_action(qtbot, window):
             assert action.shortcut().toString() in listed
 
 
-def test_a_damaged_cache_is_refused_and_left_for_inspection(qtbot, tmp_path, sample_register):
+@pytest.mark.parametrize("schema, table, file", [("main", "calls", "damaged.db"),
+                                                 ("register", "documents", "damaged.db.register-1")])
+def test_a_damaged_cache_is_refused_and_left_for_inspection(qtbot, tmp_path, sample_register, schema, table, file):
+    from console.core.calls import validate_call_record
     from console.store.cache import Cache
     from console.ui.app import build_window
 
     db_path = tmp_path / "damaged.db"
-    cache = Cache.open(db_path)
+    cache = Cache.open(db_path, operator="op-ui")
     cache.import_register(sample_register)
+    cache.log_calls([validate_call_record({
+        "call_id": "4b0c1a52-3c3f-4a53-9d60-7f4f0f3e2c11", "started_at": "2026-01-06T09:00:00+13:00",
+        "ended_at": "2026-01-06T09:00:40+13:00", "caller_type": "patient", "verification": "not_verified",
+        "outcome": "resolved", "region": "Northland"}, operator="op-ui")])
     cache.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    page_size = int(cache.db.execute("PRAGMA page_size").fetchone()[0])  # SQLCipher answers in text
-    root = cache.db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'documents'").fetchone()[0]
+    page_size = int(cache.db.execute(f"PRAGMA {schema}.page_size").fetchone()[0])  # SQLCipher answers in text
+    root = cache.db.execute(f"SELECT rootpage FROM {schema}.sqlite_master WHERE name = ?", [table]).fetchone()[0]
     cache.close()
-    with open(db_path, "r+b") as f:  # scribble over the documents table's root page
+    with open(tmp_path / file, "r+b") as f:  # scribble over the table's root page
         f.seek((root - 1) * page_size + 8)
         f.write(b"\xff" * 64)
-    damaged = db_path.read_bytes()
+    damaged = (tmp_path / file).read_bytes()
     window = build_window(db_path, operator="op-ui")
     qtbot.addWidget(window)
     qtbot.waitUntil(lambda: getattr(window, "damaged", None) is not None, timeout=10_000)
@@ -275,7 +283,7 @@ def test_a_damaged_cache_is_refused_and_left_for_inspection(qtbot, tmp_path, sam
     window.call_screen.new_call()
     window.call_screen.save_call()
     window.worker.shutdown()
-    assert db_path.read_bytes() == damaged
+    assert (tmp_path / file).read_bytes() == damaged
 
 
 def test_caller_details_cannot_be_copied_to_the_clipboard(qtbot, window, screen):

@@ -1,18 +1,23 @@
 """Importing a breach register (register-format.md, version 1) into the cache.
 
-The new register is built in `import_*` tables beside the one in service and
-swapped in by one short transaction, so readers see the old register or the
-new, never a mixture, and a killed import leaves the old one working. Call
-logs, callbacks and audit entries live in other tables and are never touched.
-
-The swap only renames tables: the old register's become `retired_*` and are
-emptied and dropped after it, in short transactions, so a save waits on the
-swap for a moment whatever the register's size. Staging tables of a failed
-import are dropped at once; those of a killed one (and retired tables a kill
-left) when the cache is next opened (drop_leftovers).
+The new register is built in a file of its own beside the cache
+(`<cache>.register-<N>.building`, console.store.connection), with no lock on
+the cache file, so the window's saves never wait for the rows, the indexes or
+anything that grows with the register's size. Only when it is complete, on
+disk and renamed to `<cache>.register-<N>` is it swapped in, by one short
+write of the cache (the generation in service, with the sync's cursor when a
+sync imports it): readers see the old register or the new, never a mixture,
+and a killed import leaves the old one working. Call logs, callbacks and
+audit entries live in the cache file and are never touched. The old
+register's file is deleted after the swap (on Windows, once no connection
+has it open); a failed import deletes its file at once, and what a kill left
+is deleted when the cache is next opened (drop_leftovers).
 
 A worker process (register/worker.py) reads and checks the files and sends
-the rows of the staging tables in batches, which this process writes.
+the rows of the register's tables in batches, which this process writes.
+
+A cache made by an earlier version holds its register in tables of its own:
+move_register_out builds its file from them, once, on the first open.
 """
 
 import csv
@@ -25,17 +30,23 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from console.core.output_safety import open_private, spreadsheet_cell
+import sqlite_utils
+
 from console.core.register_format import (RegisterRefused, RegisterSource, check_files, count_problems, listed_problems,
                                            not_listed, read_manifest, rejected_values)
-from console.store.connection import write_transaction
+from console.store.connection import (CacheError, _create_owner_only, _fsync, building_file, connect_file,
+                                      register_file, register_files, write_transaction)
 from console.store.register.tables import REGISTER_TABLES, create_register_tables, register_index_statements
 from console.store.register.worker import Channel, start_worker
 
+# tables of imports by earlier versions, which built the new register in the
+# cache file under "import_" and renamed the old one "retired_" at the swap
 STAGING = "import_"
 RETIRED = "retired_"
 # register tables of earlier versions, replaced by name_parts and name_near
 LEGACY_TABLES = ("given_parts", "family_parts")
 DROP_STEP = 20_000  # rows deleted per transaction when dropping a large table
+BUILD_CACHE_KIB = 64 * 1024  # the page cache of a register being built: index builds sort in it
 
 
 @dataclass
@@ -91,6 +102,28 @@ def drop_in_steps(db, table: str) -> None:
 def _drop_leftovers(db) -> None:
     for table in _tables(db, STAGING) + _tables(db, RETIRED):
         drop_in_steps(db, table)
+    _delete_register_files(db)
+
+
+def _generation(db) -> int:
+    return int(db.execute("SELECT value FROM meta WHERE key='register_generation'").fetchone()[0])
+
+
+def _files_to_delete(db) -> list:
+    """Every register file beside the cache but the one in service: a
+    swapped-out register's, and one a killed import was building."""
+    cache_path = getattr(db.conn, "cache_path", None)
+    if cache_path is None:
+        return []
+    in_service = register_file(cache_path, _generation(db))
+    return [path for path in register_files(cache_path) if path != in_service]
+
+
+def _delete_register_files(db) -> None:
+    """On Windows a file another connection still has open stays until the next time."""
+    for path in _files_to_delete(db):
+        with suppress(OSError):
+            path.unlink()
 
 
 @contextmanager
@@ -131,20 +164,124 @@ def _import_lock(db, wait: bool):
 
 
 def drop_leftovers(db) -> None:
-    """Drop, in steps, the staging tables of an import that was killed or
-    failed and the tables of a register swapped out before a kill, unless an
-    import is running (in this or another process)."""
-    if not (_tables(db, STAGING) or _tables(db, RETIRED)):
+    """Delete the register files a killed or failed import left and the one
+    swapped out before (and, in a cache an earlier version imported into,
+    drop in steps the tables its killed import left), unless an import is
+    running (in this or another process)."""
+    if not (_tables(db, STAGING) or _tables(db, RETIRED) or _files_to_delete(db)):
         return
     with _import_lock(db, wait=False) as held:
         if held:
             _drop_leftovers(db)
 
 
+class RegisterBuild:
+    """The register of one generation being built in its own file beside the
+    cache, encrypted with the cache's key. Nothing in it needs to survive a
+    crash until it is complete (a killed build is deleted), so it is written
+    without a journal; `finish` puts it on disk whole under its final name."""
+
+    def __init__(self, db, generation: int):
+        cache_path = db.conn.cache_path
+        if cache_path is None:
+            raise CacheError("A register is imported into a cache file.")
+        if generation <= _generation(db):  # the caller holds the import lock: none can be built meanwhile
+            raise CacheError(f"Register generation {generation} is not a new one.")
+        self.generation = generation
+        self.building = building_file(cache_path, generation)
+        self.path = register_file(cache_path, generation)
+        self.building.unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)  # built by an import killed before its swap
+        _create_owner_only(self.building)
+        self.conn = connect_file(self.building, db.conn.key)
+        try:
+            self.conn.execute("PRAGMA journal_mode = OFF")
+            self.conn.execute("PRAGMA synchronous = OFF")
+            self.conn.execute(f"PRAGMA cache_size = -{BUILD_CACHE_KIB}")
+            self.db = sqlite_utils.Database(self.conn)
+            create_register_tables(self.db, "", generation, indexes=False)
+        except BaseException:
+            self.discard()
+            raise
+
+    def write(self, table: str, rows: list, statements: dict) -> None:
+        sql = statements.get(table)
+        if sql is None:
+            sql = statements[table] = f"INSERT INTO {table} VALUES ({','.join('?' * len(rows[0]))})"
+        self.conn.executemany(sql, rows)
+
+    def index(self) -> None:
+        for statement in register_index_statements("", self.generation):
+            self.conn.execute(statement)
+
+    def finish(self) -> None:
+        """Complete and durable under its final name, ready to be swapped in."""
+        self.conn.execute("PRAGMA journal_mode = DELETE")
+        self.conn.close()
+        _fsync(self.building)
+        os.replace(self.building, self.path)
+        _fsync(self.path.parent)
+
+    def discard(self) -> None:
+        with suppress(Exception):
+            self.conn.close()
+        for path in (self.building, self.path):
+            with suppress(OSError):
+                path.unlink(missing_ok=True)
+
+
+def _swap_in(db, generation: int, meta: dict, on_swap=None) -> None:
+    """One short write of the cache: the register of `generation` (its file
+    complete) is in service from its COMMIT. The caller's connection then
+    follows it (and must no longer discard the file)."""
+    with write_transaction(db):
+        present = set(db.table_names())
+        for table in LEGACY_TABLES + REGISTER_TABLES:
+            if table in present:  # a register an earlier version kept in the cache file
+                db.execute(f"ALTER TABLE {table} RENAME TO {RETIRED}{table}")
+        for key, value in {"register_generation": str(generation), **meta}.items():
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+        if on_swap:
+            on_swap(db)  # e.g. sync's register cursor, committed with the swap
+
+
+def move_register_out(db) -> None:
+    """Move the register a cache made by an earlier version holds in its own
+    tables into a file of its own (once, on the first open by this version),
+    then drop the tables in steps. Nothing is lost if it is killed: the
+    tables stay the register until the swap, and are dropped on a later open."""
+    if db.conn.register_in_file():
+        return
+    with _import_lock(db, wait=False) as held:
+        if not held or db.conn.register_in_file():
+            return
+        build = RegisterBuild(db, _generation(db) + 1)
+        try:
+            cache_key = db.conn.key
+            build.conn.execute(f"ATTACH DATABASE ? AS earlier KEY \"x'{cache_key.hex()}'\"",
+                               [str(db.conn.cache_path)])
+            for table in REGISTER_TABLES:
+                old = {row[1] for row in build.conn.execute(f"PRAGMA earlier.table_info({table})")}
+                new = [row[1] for row in build.conn.execute(f"PRAGMA main.table_info({table})")]
+                kept = ", ".join(column for column in new if column in old)
+                if kept:
+                    build.conn.execute(f"INSERT INTO main.{table} ({kept}) SELECT {kept} FROM earlier.{table}")
+            build.conn.execute("DETACH DATABASE earlier")
+            build.index()
+            build.finish()
+            _swap_in(db, build.generation, {})
+        except BaseException:
+            build.discard()
+            raise
+        db.conn.follow_register(force=True)
+        _drop_leftovers(db)
+
+
 class _Importer:
-    def __init__(self, db, source, manifest, skip_invalid, progress, on_swap=None):
+    def __init__(self, db, source, manifest, skip_invalid, progress, on_swap=None, before_swap=None):
         self.db = db
         self.on_swap = on_swap
+        self.before_swap = before_swap
         self.source = source
         self.manifest = manifest
         self.skip_invalid = skip_invalid
@@ -153,7 +290,6 @@ class _Importer:
         self.rejected_rows: list[tuple[str, int, str, str, list[str]]] = []
         self.rejected = 0  # invalid rows, listed in problems or not
         self.read_counts = {}
-        self.generation = int(db.execute("SELECT value FROM meta WHERE key='register_generation'").fetchone()[0]) + 1
 
     def run(self) -> ImportResult:
         # The worker starts reading at once; the files' hashes are checked
@@ -172,47 +308,35 @@ class _Importer:
                 worker.wait()
 
     def load(self, receiver) -> ImportResult:
+        """Build the new register and swap it in; the caller holds the import lock."""
         _drop_leftovers(self.db)
+        build = RegisterBuild(self.db, _generation(self.db) + 1)
         try:
-            with write_transaction(self.db):
-                create_register_tables(self.db, STAGING, self.generation, indexes=False)
-            # The staging tables are thrown away if anything goes wrong, so their
-            # batches need not reach the disk one by one; the swap is fully durable.
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            stored = self.receive(receiver)
+            stored = self.receive(receiver, build)
             problems = count_problems(self.manifest, self.read_counts)
             if problems or (self.problems and not self.skip_invalid):
                 raise RegisterRefused(problems + listed_problems(self.problems, self.rejected))
-            self.index()
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.swap_in()
+            self.progress("indexing", 0, 1)
+            build.index()
+            self.progress("indexing", 1, 1)
+            if self.before_swap:
+                self.before_swap(build.db)
+            build.finish()
+            _swap_in(self.db, build.generation, {
+                "register_version": self.manifest["register_version"],
+                "register_generated_at": str(self.manifest.get("generated_at") or ""),
+            }, self.on_swap)
         except BaseException:
-            self.give_up()
+            build.discard()
             raise
+        self.db.conn.follow_register(force=True)
         _drop_leftovers(self.db)  # the register swapped out
         persons, documents, practices = stored
         return ImportResult(self.manifest["register_version"], persons, documents, practices, self.problems,
                             self.rejected)
 
-    def give_up(self) -> None:
-        """Drop the staging tables now and hand their space back to the file
-        system; what cannot be dropped now (the disk may be full) is dropped
-        when the cache is next opened. The failure itself is what is raised."""
-        with suppress(Exception):
-            self.db.execute("PRAGMA synchronous=FULL")
-        with suppress(Exception):
-            for table in _tables(self.db, STAGING):
-                try:
-                    drop_in_steps(self.db, table)
-                except Exception:
-                    with write_transaction(self.db):  # needs less room than emptying it first
-                        self.db.execute(f"DROP TABLE IF EXISTS {table}")
-        with suppress(Exception):
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-
-    def receive(self, receiver):
+    def receive(self, receiver, build: RegisterBuild):
         """Write the worker's batches until it is done; its (persons, documents, practices) stored."""
-        conn = self.db.conn
         statements = {}
         while True:
             try:
@@ -223,14 +347,10 @@ class _Importer:
             if kind == "rows":
                 _, stage, done, total, tables = message
                 if any(tables.values()):
-                    with write_transaction(self.db):
+                    with write_transaction(build.db):
                         for table, rows in tables.items():
                             if rows:
-                                sql = statements.get(table)
-                                if sql is None:
-                                    sql = statements[table] = (
-                                        f"INSERT INTO {STAGING}{table} VALUES ({','.join('?' * len(rows[0]))})")
-                                conn.executemany(sql, rows)
+                                build.write(table, rows, statements)
                 if stage != "practices":
                     self.progress(stage, done, total)
             elif kind == "done":
@@ -241,47 +361,25 @@ class _Importer:
             else:
                 raise RuntimeError(f"The register reader failed; nothing was imported.\n{message[1]}")
 
-    def index(self):
-        self.progress("indexing", 0, 1)
-        for statement in register_index_statements(STAGING, self.generation):
-            with write_transaction(self.db):
-                self.db.execute(statement)
-        self.progress("indexing", 1, 1)
 
-    def swap_in(self):
-        """Renames only: the time it holds the writer lock does not grow with the registers' size."""
-        with write_transaction(self.db):
-            present = set(self.db.table_names())
-            for table in LEGACY_TABLES + REGISTER_TABLES:
-                if table in present:
-                    self.db.execute(f"ALTER TABLE {table} RENAME TO {RETIRED}{table}")
-            for table in REGISTER_TABLES:
-                self.db.execute(f"ALTER TABLE {STAGING}{table} RENAME TO {table}")
-            for key, value in (
-                ("register_generation", str(self.generation)),
-                ("register_version", self.manifest["register_version"]),
-                ("register_generated_at", str(self.manifest.get("generated_at") or "")),
-            ):
-                self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
-            if self.on_swap:
-                self.on_swap(self.db)  # e.g. sync's register cursor, committed with the swap
-
-
-def import_register(db, path, *, skip_invalid: bool = False, rejects=None, progress=None, on_swap=None) -> ImportResult:
+def import_register(db, path, *, skip_invalid: bool = False, rejects=None, progress=None, on_swap=None,
+                    before_swap=None) -> ImportResult:
     """Import the register at `path` (folder, .zip, or a .zip's bytes), replacing the one in service.
 
     Raises RegisterRefused, changing nothing, when the register is refused.
     With skip_invalid the valid rows are imported and the invalid ones are
     written, with reasons, to `rejects` (a CSV path) when given.
+    `before_swap(register_db)` is given the new register, complete, before it
+    is swapped in (raising refuses it); `on_swap(db)` writes to the cache in
+    the swap's transaction.
     """
     source = RegisterSource(path)
     try:
         manifest = read_manifest(source)
-        importer = _Importer(db, source, manifest, skip_invalid, progress, on_swap)
+        importer = _Importer(db, source, manifest, skip_invalid, progress, on_swap, before_swap)
         result = importer.run()
     finally:
         source.close()
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     if rejects is not None:
         write_rejects(rejects, importer.rejected_rows, importer.rejected)
     return result
