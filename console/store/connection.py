@@ -183,8 +183,10 @@ class Connection(sqlcipher.Connection):
                         return  # "database register is locked": a cursor still reads it
                     self._register = None
                 if isinstance(target, int):
-                    uri = register_file(self.cache_path, target).as_uri() + "?mode=ro"
-                    self.execute(f"ATTACH DATABASE ? AS {REGISTER_SCHEMA} KEY \"x'{self.key.hex()}'\"", [uri])
+                    file = register_file(self.cache_path, target)
+                    # read-only; SQLite takes no URI with a host, so a Windows share's path is given as it is
+                    name = file.as_uri() + "?mode=ro" if file.as_uri().startswith("file:///") else str(file)
+                    self.execute(f"ATTACH DATABASE ? AS {REGISTER_SCHEMA} KEY \"x'{self.key.hex()}'\"", [name])
                 elif target == _EMPTY:
                     from console.store.register.tables import create_register_tables
 

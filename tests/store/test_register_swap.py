@@ -192,3 +192,10 @@ def test_a_cache_whose_register_file_is_gone_holds_no_register_and_fetches_it_ag
     assert db.execute("SELECT value FROM meta WHERE key = 'register_version'").fetchone() is None
     assert db.execute("SELECT value FROM meta WHERE key = 'sync.register_seq'").fetchone()[0] == "0"
     db.close()
+
+
+def test_the_register_in_service_cannot_be_written_through_the_cache(sample_cache):
+    """Only an import makes a register, in a new file: the one in service is attached read-only."""
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        sample_cache.db.execute("DELETE FROM persons")
+    assert sample_cache.db.execute("SELECT count(*) FROM persons").fetchone()[0] == 8
