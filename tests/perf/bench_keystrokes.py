@@ -66,7 +66,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", help="commit to measure beside this checkout (default: merge-base with main)")
     parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--steps", action="store_true", help="print every command key pressed")
+    parser.add_argument("--steps", action="store_true", help="print every command key pressed (both windows)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -82,7 +82,7 @@ def main() -> int:
         commit = args.baseline or subprocess.run(["git", "-C", str(REPO), "merge-base", "HEAD", "main"],
                                                  check=True, capture_output=True, text=True).stdout.strip()
         label = commit[:8]
-        before = measure(baseline_tree(commit, "keystrokes"), register, False)
+        before = measure(baseline_tree(commit, "keystrokes"), register, args.steps)
     print(f"Command keys / typed characters per call (demo register, {len(KINDS)} calls, keyboard only)")
     header = f"{'call':24} {'this checkout':>15}"
     if before:
@@ -97,6 +97,8 @@ def main() -> int:
     if args.steps:
         for kind in KINDS:
             print(f"\n{kind}: " + ", ".join(now[kind]["steps"]))
+            if before:
+                print(f"{kind}, baseline {label}: " + ", ".join(before[kind]["steps"]))
     met = all(now[kind]["keys"] <= goal for kind, goal in GOALS.items())
     print("\ngoals " + ("met" if met else "NOT met"))
     return 0 if met else 1

@@ -1,10 +1,13 @@
 """The six kinds of call of issue 15, driven through the real window by keys alone, counting keys.
 
 Used by tests/perf/bench_keystrokes.py (which prints the figures) and tests/ui/test_keystrokes.py (which
-keeps them within the goals). The driver is goal-directed, as an operator is: to fill a field it uses the
-field's Alt+letter or the fewest Tab / Shift+Tab presses from where the focus is, so it measures whatever
-the window asks for rather than a fixed key script. Command keys are every key that is not a typed
-character of a field's contents; typed characters are counted apart.
+keeps them within the goals). The driver is goal-directed, as an operator is: to reach a field it takes
+the fewest keys among the field's Alt+letter, Tab / Shift+Tab from where the focus is, and the "Go to"
+keys of the window's own key list (F1) followed by Tabs, so it measures whatever the window asks for
+rather than a fixed key script. Each call is saved complete, as the review wanted it: the caller
+checked, the scripts delivered, and the wrap-up holding the topic each delivered script covers, the
+outcome and a note, whether the window fills some of it or the operator must. Command keys are every key
+that is not a typed character of a field's contents; typed characters are counted apart.
 
 The callers come from a synthetic demo register (console.demo.register), picked by what each call needs.
 """
@@ -23,8 +26,16 @@ KINDS = ("code", "nhi-phone", "not-verified-callback", "parent-of-14", "distress
 GOALS = {"code": 15, "extortion-scam": 22}  # issue 15: command keys, at most
 REVIEWER = {"code": 29, "extortion-scam": 32}  # the reviewer's count on the window before issue 15
 # what each call takes now (tests/perf/bench_keystrokes.py): a change that adds keys to a call fails the test
-BUDGETS = {"code": 12, "nhi-phone": 12, "not-verified-callback": 13, "parent-of-14": 14, "distressed": 14,
-           "extortion-scam": 18}
+BUDGETS = {"code": 13, "nhi-phone": 13, "not-verified-callback": 14, "parent-of-14": 15, "distressed": 15,
+           "extortion-scam": 19}
+
+# The wrap-up every call is saved with, on any window: the topic each delivered script covers, the
+# outcome (every other call: resolved) and a note.
+TOPIC_OF_SCRIPT = {"status-affected": "am-i-affected", "status-not-affected": "am-i-affected",
+                   "password-2fa": "passwords", "identity-protection": "identity",
+                   "sensitive-support": "sensitive", "extortion": "scam-contact"}
+OUTCOMES = {"not-verified-callback": "callback"}
+NOTE = "Asked what was taken."
 
 DEMO_PERSONS = 3000
 DEMO_SEED = 1
@@ -124,11 +135,12 @@ class KeyDriver:
 
     # getting somewhere
 
-    def _tab_stops(self, forward: bool) -> list:
-        stops, widget = [], self.focus()
+    def _tab_stops(self, forward: bool, start=None) -> list:
+        start = start or self.focus()
+        stops, widget = [], start
         for _ in range(200):
             widget = widget.nextInFocusChain() if forward else widget.previousInFocusChain()
-            if widget is self.focus():
+            if widget is start:
                 break
             if (widget.focusPolicy() & Qt.TabFocus) == Qt.TabFocus and widget.isVisible() and widget.isEnabled() \
                     and widget.window() is self.window:
@@ -143,20 +155,50 @@ class KeyDriver:
                     return key
         return None
 
+    def _tabs(self, widget, start=None) -> tuple[int, object]:
+        """The fewest Tab or Shift+Tab presses from `start` (the focus) to `widget`: (presses, key)."""
+        forward, back = self._tab_stops(True, start), self._tab_stops(False, start)
+        return min((stops.index(widget) + 1 if widget in stops else 999, step)
+                   for stops, step in ((forward, Qt.Key_Tab), (back, Qt.Key_Backtab)))
+
+    def _jumps(self) -> list:
+        """The window's "Go to" keys (its own key list, F1) and where each lands now: an operator knows
+        them. Each is tried without being counted, and the focus put back."""
+        from console.ui.call.screen import SHORTCUTS
+
+        here, found = self.focus(), []
+        for keys, description in SHORTCUTS:
+            sequence = QKeySequence(keys)
+            if not description.startswith("Go to") or sequence.count() != 1:
+                continue
+            combination = sequence[0]
+            QTest.keyClick(here, combination.key(), combination.keyboardModifiers())
+            if self.focus() is not here:
+                found.append((combination, self.focus()))
+                here.setFocus()
+        assert self.focus() is here
+        return found
+
     def go_to(self, widget):
         if self.focus() is widget:
             return
-        forward, back = self._tab_stops(True), self._tab_stops(False)
-        distance = min((stops.index(widget) + 1 if widget in stops else 999, step)
-                       for stops, step in ((forward, Qt.Key_Tab), (back, Qt.Key_Backtab)))
+        plans = [(self._tabs(widget)[0], 0, [])]  # (keys, preference, the jump first)
         mnemonic = self._mnemonic(widget)
-        if mnemonic is not None and distance[0] > 1:
-            combination = mnemonic[0]
-            self.press(combination.key(), combination.keyboardModifiers(), "go to a field")
-        else:
-            assert distance[0] < 999, f"{widget.accessibleName()} cannot be reached by keys"
-            for _ in range(distance[0]):
-                self.press(distance[1], why="go to a field")
+        if mnemonic is not None:
+            plans.append((1, 1, [(mnemonic[0], "go to a field")]))
+        for combination, lands in self._jumps():
+            plans.append((1 + (0 if lands is widget else self._tabs(widget, lands)[0]), 2,
+                          [(combination, "go to a part")]))
+        keys, _, first = min(plans, key=lambda plan: plan[:2])
+        assert keys < 999, f"{widget.accessibleName()} cannot be reached by keys"
+        for combination, why in first:
+            self.press(combination.key(), combination.keyboardModifiers(), why)
+        # Tab until there: a widget with parts (a date and time) takes a Tab for each part on the way
+        step = self._tabs(widget)[1]
+        for _ in range(60):
+            if self.focus() is widget:
+                break
+            self.press(step, why="go to a field")
         assert self.focus() is widget, (widget.accessibleName(), self.focus().accessibleName())
 
     def fill(self, widget, text: str):
@@ -188,6 +230,30 @@ class KeyDriver:
             self.press(Qt.Key_Space, why="delivered")
         assert not s.guidance.undelivered
 
+    def wrap_up(self, kind: str):
+        """The topics of the scripts delivered ticked, the outcome chosen, a note: whatever the window
+        has not done already."""
+        s = self.screen
+        rows = {s.topics.item(row).data(Qt.UserRole): row for row in range(s.topics.count())}
+        wanted = {TOPIC_OF_SCRIPT[i] for i in s.guidance.delivered if i in TOPIC_OF_SCRIPT}
+        for row in sorted(rows[topic] for topic in wanted):
+            if s.topics.item(row).checkState() == Qt.Checked:
+                continue
+            self.go_to(s.topics)
+            for _ in range(s.topics.count() + 1):
+                if s.topics.currentRow() == row:
+                    break
+                self.press(Qt.Key_Down if s.topics.currentRow() < row else Qt.Key_Up, why="topic")
+            self.press(Qt.Key_Space, why="tick the topic")
+        outcome = s.outcome.findData(OUTCOMES.get(kind, "resolved"))
+        if s.outcome.currentIndex() != outcome:
+            self.go_to(s.outcome)
+            for _ in range(s.outcome.count() + 1):
+                if s.outcome.currentIndex() == outcome:
+                    break
+                self.press(Qt.Key_Down if s.outcome.currentIndex() < outcome else Qt.Key_Up, why="outcome")
+        self.fill(s.notes, NOTE)
+
     def save(self):
         s = self.screen
         call_id = s.call.call_id
@@ -218,6 +284,7 @@ class KeyDriver:
         if kind == "extortion-scam":
             self.report_scam()
         self.deliver_scripts()
+        self.wrap_up(kind)
         self.save()
         return self.count
 
